@@ -1,0 +1,71 @@
+/** Field issue codes: the stable vocabulary in which widget and relay report a bad field. */
+import type * as v from 'valibot';
+
+/** Every way a single field can be wrong. The widget renders them in the visitor's language. */
+export type FieldIssueCode =
+  | 'required'
+  | 'too_long'
+  | 'too_many'
+  | 'invalid_email'
+  | 'invalid_phone'
+  | 'invalid_choice'
+  | 'invalid'
+  | 'unknown_field'
+  | 'not_enabled';
+
+const CODES: ReadonlySet<string> = new Set<FieldIssueCode>([
+  'required', 'too_long', 'too_many', 'invalid_email', 'invalid_phone',
+  'invalid_choice', 'invalid', 'unknown_field', 'not_enabled',
+]);
+
+/** One bad field: its dot path in the request (`creator.email`), a code and, for size caps, the limit. */
+export interface FieldIssue {
+  path: string;
+  code: FieldIssueCode;
+  limit?: number;
+}
+
+/** English text for each code; the relay sends it to integrators and the widget's `en` catalogue reuses it. */
+export const FIELD_ISSUE_TEXT_EN: Record<FieldIssueCode, string> = {
+  required: 'This field is required.',
+  too_long: 'Use at most {limit} characters.',
+  too_many: 'Choose at most {limit}.',
+  invalid_email: 'Enter an email address like name@example.com.',
+  invalid_phone: 'Enter a phone number using digits, spaces and an optional leading +.',
+  invalid_choice: 'Choose one of the offered options.',
+  invalid: 'This value is not valid.',
+  unknown_field: 'This field is not accepted.',
+  not_enabled: 'This relay does not accept this field yet.',
+};
+
+/** Fills `{limit}` in a message template. */
+export function formatIssue(template: string, issue: Pick<FieldIssue, 'limit'>): string {
+  return template.replace('{limit}', String(issue.limit ?? ''));
+}
+
+function codeOf(issue: v.BaseIssue<unknown>): FieldIssueCode {
+  // A strict object reports both a missing key and an unknown key with its own message;
+  // `expected` tells them apart ('never' means the key must not be there).
+  if (issue.type === 'strict_object') return issue.expected === 'never' ? 'unknown_field' : 'required';
+  return CODES.has(issue.message) ? (issue.message as FieldIssueCode) : 'invalid';
+}
+
+function pathOf(issue: v.BaseIssue<unknown>): string {
+  return (issue.path ?? []).map((item) => String(item.key)).join('.');
+}
+
+/**
+ * Turns valibot issues into field issues, one per path (the first wins, as a visitor
+ * fixes one problem at a time per field).
+ */
+export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[]): FieldIssue[] {
+  const byPath = new Map<string, FieldIssue>();
+  for (const issue of issues) {
+    const path = pathOf(issue);
+    if (byPath.has(path)) continue;
+    const code = codeOf(issue);
+    const limit = typeof issue.requirement === 'number' ? issue.requirement : undefined;
+    byPath.set(path, limit === undefined ? { path, code } : { path, code, limit });
+  }
+  return [...byPath.values()];
+}

@@ -1,0 +1,15 @@
+/** Size caps shared by the widget (maxlength, live validation) and the relay (the authority). */
+
+// Socialboards documents no field limits (socialboards-api.md §4, "UNKNOWN"). These are our own
+// conservative choices: long enough for any real ticket, short enough to stop abuse.
+export const LIMITS = {
+  title: 200,
+  message: 10_000,
+  name: 100,
+  /** RFC 5321 caps a forward path at 256 octets, so an address is at most 254 characters. */
+  email: 254,
+  phone: 32,
+  customFields: 50,
+  customFieldValue: 2_000,
+  attachments: 10,
+} as const;

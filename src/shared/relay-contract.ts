@@ -1,0 +1,44 @@
+/** The relay's answers to the widget: success and error bodies, and the stable error codes. */
+import * as v from 'valibot';
+import type { FieldIssue } from './field-issues';
+
+/** Why the relay refused or failed a request. Stable: integrators may switch on them. */
+export const RELAY_ERROR_CODES = [
+  'validation',
+  'idempotency_key_missing',
+  'idempotency_conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'origin_not_allowed',
+  'rate_limited',
+  'upstream_unavailable',
+  'upstream_timeout',
+  'upstream_rejected',
+  'not_found',
+  'internal',
+] as const;
+export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
+
+/** `201` body of `POST /tickets`: the id Socialboards gave the new ticket. */
+export const TicketCreated = v.object({ ticketId: v.pipe(v.number(), v.integer()) });
+export type TicketCreated = v.InferOutput<typeof TicketCreated>;
+
+/** Body of every relay error: a code to act on, an English message for integrators, and for validation the fields. */
+export const RelayError = v.object({
+  error: v.object({
+    code: v.string(),
+    message: v.string(),
+    fields: v.optional(
+      v.array(v.object({ path: v.string(), code: v.string(), limit: v.optional(v.number()), message: v.string() })),
+    ),
+  }),
+});
+export type RelayError = v.InferOutput<typeof RelayError>;
+
+/** A field issue as the relay sends it: with its English message. */
+export type RelayFieldError = FieldIssue & { message: string };
+
+/** The header that makes a submission idempotent. */
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+/** Keys are opaque: 16–128 URL-safe characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\w-]{16,128}$/;

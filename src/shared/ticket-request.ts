@@ -1,0 +1,127 @@
+/**
+ * The relay's request contract: the JSON body of `POST {relay}/tickets`. The widget validates
+ * with it as the visitor types; the relay validates again with the very same schema.
+ *
+ * Names follow Socialboards' Create Ticket body where one exists (`title`, `message`,
+ * `sentiment`, `creator.*`, `customFields[].id/value`, `attachments`), so the API docs read across.
+ */
+import * as v from 'valibot';
+import { LIMITS } from './limits';
+
+export const SENTIMENTS = ['question', 'praise', 'suggestion', 'complaint'] as const;
+export type Sentiment = (typeof SENTIMENTS)[number];
+
+/** A required string: trimmed, not blank, capped. */
+const requiredText = (max: number) =>
+  v.pipe(v.string('required'), v.trim(), v.nonEmpty('required'), v.maxLength(max, 'too_long'));
+
+/** An optional string: trimmed and capped; blank counts as absent. */
+const optionalText = (max: number) =>
+  v.optional(
+    v.pipe(
+      v.string('invalid'),
+      v.trim(),
+      v.maxLength(max, 'too_long'),
+      v.transform((value) => value || undefined),
+    ),
+  );
+
+// Digits with the usual separators, an optional leading +, and 5 to 20 digits in all: E.164
+// allows 15 digits, extensions need a few more. Socialboards documents no phone format
+// (socialboards-api.md §5.1, UNKNOWN), so it is sent as typed.
+const PHONE_CHARS = /^\+?[\d ().\-/]+$/;
+const isPhone = (value: string) => {
+  const digits = value.replace(/\D/g, '').length;
+  return PHONE_CHARS.test(value) && digits >= 5 && digits <= 20;
+};
+
+const Email = v.optional(
+  v.pipe(
+    v.string('invalid_email'),
+    v.trim(),
+    v.maxLength(LIMITS.email, 'too_long'),
+    v.check((value) => value === '' || v.EMAIL_REGEX.test(value), 'invalid_email'),
+    v.transform((value) => value || undefined),
+  ),
+);
+
+const Phone = v.optional(
+  v.pipe(
+    v.string('invalid_phone'),
+    v.trim(),
+    v.maxLength(LIMITS.phone, 'too_long'),
+    v.check((value) => value === '' || isPhone(value), 'invalid_phone'),
+    v.transform((value) => value || undefined),
+  ),
+);
+
+/** The visitor who writes the ticket (Socialboards' Ticket Creator, minus what visitors must not set). */
+export const Creator = v.strictObject(
+  {
+    name: optionalText(LIMITS.name),
+    email: Email,
+    phoneNumber: Phone,
+  },
+  'unknown_field',
+);
+
+/** A custom field value as Socialboards takes it: the field's id and a string. */
+export const CustomFieldValue = v.strictObject(
+  {
+    id: v.pipe(v.number('invalid'), v.integer('invalid'), v.minValue(1, 'invalid')),
+    value: v.pipe(v.string('invalid'), v.maxLength(LIMITS.customFieldValue, 'too_long')),
+  },
+  'unknown_field',
+);
+
+/**
+ * An attachment reference: the opaque id the relay returned for an upload. Never a URL,
+ * so a visitor cannot make the relay send Socialboards an address of their choosing.
+ */
+export const AttachmentRef = v.pipe(v.string('invalid'), v.regex(/^[\w-]{16,64}$/, 'invalid'));
+
+/** What a relay asks of every request beyond the schema's own rules. */
+export interface TicketPolicy {
+  /** Whether `creator.email` must be given (the default; the relay and widget must agree). */
+  emailRequired: boolean;
+}
+
+export const DEFAULT_POLICY: TicketPolicy = { emailRequired: true };
+
+/** Builds the request schema for a policy; widget and relay call it with the same policy. */
+export function createTicketRequestSchema(policy: TicketPolicy = DEFAULT_POLICY) {
+  return v.pipe(
+    v.strictObject(
+      {
+        title: requiredText(LIMITS.title),
+        message: requiredText(LIMITS.message),
+        sentiment: v.optional(v.picklist(SENTIMENTS, 'invalid_choice')),
+        creator: Creator,
+        customFields: v.optional(
+          v.pipe(v.array(CustomFieldValue, 'invalid'), v.maxLength(LIMITS.customFields, 'too_many')),
+        ),
+        attachments: v.optional(
+          v.pipe(v.array(AttachmentRef, 'invalid'), v.maxLength(LIMITS.attachments, 'too_many')),
+        ),
+        categoryId: v.optional(v.pipe(v.number('invalid'), v.integer('invalid'), v.minValue(1, 'invalid'))),
+      },
+      'unknown_field',
+    ),
+    // partialCheck runs even when other fields are wrong, so a visitor sees every problem at once.
+    v.forward(
+      v.partialCheck(
+        [['creator', 'email']],
+        (input) => !policy.emailRequired || Boolean(input.creator.email),
+        'required',
+      ),
+      ['creator', 'email'],
+    ),
+  );
+}
+
+/** The request schema under the default policy. */
+export const TicketRequest = createTicketRequestSchema();
+/** A validated request, as the relay maps it upstream. */
+export type TicketRequest = v.InferOutput<typeof TicketRequest>;
+/** A request as the widget builds it, before trimming. */
+export type TicketRequestInput = v.InferInput<typeof TicketRequest>;
