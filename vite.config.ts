@@ -2,19 +2,22 @@
  * Builds the widget: by default the one-file IIFE for the script tag (dist/socialboards-ticket.js);
  * with `--mode esm` the ES module for SPA users (dist/esm/). Also configures Vitest.
  */
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig(({ mode }) => {
   const esm = mode === 'esm';
   return {
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    define: { 'process.env.NODE_ENV': JSON.stringify('production'), __VERSION__: JSON.stringify(version) },
     publicDir: false,
     build: {
       target: 'es2020',
       outDir: esm ? 'dist/esm' : 'dist',
-      emptyOutDir: esm,
-      minify: true,
+      emptyOutDir: true,
+      minify: process.env.NOMIN ? false : true,
       sourcemap: true,
       reportCompressedSize: false,
       lib: esm

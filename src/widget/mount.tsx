@@ -1,0 +1,128 @@
+/**
+ * Mounting: puts a widget into a shadow root under a host element, and takes it away again
+ * without leaving a node, style, listener or request behind.
+ */
+import { render } from 'preact';
+import { createSubmitter } from '../submitter/submit-ticket';
+import { createFormState } from './form-state';
+import { createTranslator, pickLocale } from './i18n';
+import { parseOptions, type MountOptions } from './options';
+import { Widget } from './widget';
+import { WIDGET_CSS } from './widget.css';
+
+const PREFIX = '[SocialboardsTicket]';
+
+/** What `mount()` returns. */
+export interface WidgetHandle {
+  /** The element our shadow root hangs on (inside the target), or null if nothing was mounted. */
+  readonly element: HTMLElement | null;
+  /** Removes the widget, its styles and listeners, and aborts a submission in flight. Safe to call twice. */
+  unmount(): void;
+}
+
+/** Handles by target, so mounting twice on one target returns the first widget. */
+const mounted = new WeakMap<Element, WidgetHandle>();
+
+let sharedSheet: CSSStyleSheet | undefined;
+
+/**
+ * Constructed stylesheets are not subject to CSP `style-src`, so the widget works under a strict
+ * policy without a nonce; where they are missing, a `<style>` carries the integrator's nonce.
+ */
+function applyStyles(shadow: ShadowRoot, nonce?: string) {
+  if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    if (!sharedSheet) {
+      sharedSheet = new CSSStyleSheet();
+      sharedSheet.replaceSync(WIDGET_CSS);
+    }
+    shadow.adoptedStyleSheets = [sharedSheet];
+    return;
+  }
+  const style = document.createElement('style');
+  if (nonce) style.nonce = nonce;
+  style.textContent = WIDGET_CSS;
+  shadow.append(style);
+}
+
+function resolveTarget(target: Element | string): Element {
+  const element = typeof target === 'string' ? document.querySelector(target) : target;
+  if (!(element instanceof Element)) {
+    throw new Error(`target ${typeof target === 'string' ? `"${target}" matches no element` : 'must be an element or a CSS selector'}`);
+  }
+  return element;
+}
+
+const inert: WidgetHandle = { element: null, unmount() {} };
+
+/**
+ * Renders a ticket form into `target` (an element or a selector). Problems are reported once on
+ * the console and never thrown: a misconfigured widget must not break the host page.
+ *
+ * Mounting again on a target that already has a widget returns that widget's handle unchanged
+ * (with a console warning); to change options, `unmount()` first.
+ */
+export function mount(target: Element | string, options: MountOptions | Record<string, unknown>, fromData = false): WidgetHandle {
+  try {
+    const element = resolveTarget(target);
+    const existing = mounted.get(element);
+    if (existing) {
+      console.warn(`${PREFIX} a widget is already mounted on this target; returning it. Call unmount() first to change its options.`);
+      return existing;
+    }
+    const { config, problems } = parseOptions(options, fromData);
+    for (const problem of problems) console.error(`${PREFIX} ${problem}`);
+    if (!config) return inert;
+
+    const host = document.createElement('div');
+    host.setAttribute('data-socialboards-ticket', '');
+    const shadow = host.attachShadow({ mode: 'open' });
+    applyStyles(shadow, config.nonce);
+    element.append(host);
+
+    const locale = pickLocale([config.locale, document.documentElement.lang, ...(navigator.languages ?? [])]);
+    const t = createTranslator(locale, config.messages);
+    const controller = new AbortController();
+    const emit = (name: string, detail: object) =>
+      host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true }));
+    const submit = createSubmitter({
+      relay: config.relay,
+      ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
+      onRetry: (retry) => state.retrying(retry),
+    });
+    const state = createFormState({ emailRequired: config.requireEmail }, submit);
+
+    const onSend = async () => {
+      const ticketId = await state.send(controller.signal);
+      if (controller.signal.aborted) return;
+      const status = state.status.value;
+      if (ticketId !== undefined) {
+        emit('submitted', { ticketId });
+        config.onSubmitted?.({ ticketId });
+      } else if (status.kind === 'failed') {
+        if (status.code !== 'validation') console.error(`${PREFIX} submission failed: ${status.code}`);
+        emit('error', { code: status.code });
+        config.onError?.({ code: status.code });
+      }
+    };
+
+    render(<Widget state={state} t={t} requireEmail={config.requireEmail} onSend={onSend} />, shadow);
+
+    let alive = true;
+    const handle: WidgetHandle = {
+      element: host,
+      unmount() {
+        if (!alive) return;
+        alive = false;
+        controller.abort();
+        render(null, shadow);
+        host.remove();
+        mounted.delete(element);
+      },
+    };
+    mounted.set(element, handle);
+    return handle;
+  } catch (error) {
+    console.error(`${PREFIX} could not mount: ${(error as Error).message}`);
+    return inert;
+  }
+}

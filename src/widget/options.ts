@@ -1,0 +1,137 @@
+/**
+ * Widget options, parsed once at the edge: from `mount()` objects and from the script tag's
+ * `data-*` attributes (same names, kebab-case), into one typed config with defaults.
+ */
+import { MESSAGE_KEYS, type MessageKey } from './i18n';
+
+export interface SubmittedDetail {
+  ticketId: number;
+}
+export interface ErrorDetail {
+  code: string;
+}
+
+/** Options accepted by `mount()`. */
+export interface MountOptions {
+  /** The relay's base URL (absolute, or relative to the page). Required. */
+  relay: string;
+  /** Language tag (`en`, `nb`); default: `<html lang>`, then the browser's languages. */
+  locale?: string;
+  /** Whether the visitor must give an email address (default true; must match the relay's RELAY_REQUIRE_EMAIL). */
+  requireEmail?: boolean;
+  /** Overrides for any text the widget shows, by message key. */
+  messages?: Partial<Record<MessageKey, string>>;
+  /** Nonce for the fallback `<style>` element where constructable stylesheets are missing. */
+  nonce?: string;
+  /** Time limit per send attempt, in milliseconds (default 15000). */
+  timeoutMs?: number;
+  /** Called once a ticket exists. The same detail is dispatched as a `socialboards-ticket:submitted` event. */
+  onSubmitted?: (detail: SubmittedDetail) => void;
+  /** Called when a submission fails. Also dispatched as `socialboards-ticket:error`. */
+  onError?: (detail: ErrorDetail) => void;
+}
+
+/** The config the rest of the widget receives. */
+export interface WidgetConfig extends Omit<MountOptions, 'requireEmail'> {
+  relay: string;
+  requireEmail: boolean;
+}
+
+const isHttpUrl = (value: string) => {
+  try {
+    const base = typeof location === 'undefined' ? 'http://localhost/' : location.href;
+    return /^https?:$/.test(new URL(value, base).protocol);
+  } catch {
+    return false;
+  }
+};
+
+type Check = (value: unknown) => boolean;
+const isString: Check = (value) => typeof value === 'string';
+const isFunction: Check = (value) => typeof value === 'function';
+
+// One check per option, with what it expects in words, so a problem names exactly the option at
+// fault. Plain checks rather than a valibot schema: these never leave the browser, and every
+// byte of the script tag counts.
+const OPTIONS: Record<keyof MountOptions, [Check, string]> = {
+  relay: [(value) => isString(value) && isHttpUrl(value as string), 'an http(s) URL'],
+  locale: [(value) => isString(value) && /^[a-z]{2,3}([-_][a-z\d]{2,8})*$/i.test(value as string), 'a language tag such as "en" or "nb-NO"'],
+  requireEmail: [(value) => typeof value === 'boolean', 'true or false'],
+  messages: [
+    (value) => typeof value === 'object' && value !== null && Object.values(value).every(isString),
+    'an object of message texts (JSON in data-messages)',
+  ],
+  nonce: [isString, 'a string'],
+  timeoutMs: [(value) => Number.isInteger(value) && (value as number) >= 1000 && (value as number) <= 120_000, 'a whole number of milliseconds from 1000 to 120000'],
+  onSubmitted: [isFunction, 'a function'],
+  onError: [isFunction, 'a function'],
+};
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** How an option is spelled where the integrator wrote it. */
+const describe = (name: string, fromData: boolean) => (fromData ? `data-${kebab(name)}` : `option "${name}"`);
+
+export interface ParsedOptions {
+  /** The config, or undefined when a required option is missing or invalid. */
+  config?: WidgetConfig;
+  /** One sentence per problem, naming the option. */
+  problems: string[];
+}
+
+/** Validates raw options; unknown or bad optional ones are reported and ignored. */
+export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
+  const problems: string[] = [];
+  if (typeof raw !== 'object' || raw === null) {
+    return { problems: ['options must be an object with at least { relay: "https://…" }'] };
+  }
+  const config: Record<string, unknown> = { requireEmail: true };
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    if (!(name in OPTIONS)) {
+      problems.push(`unknown ${describe(name, fromData)} was ignored`);
+      continue;
+    }
+    const [check, expected] = OPTIONS[name as keyof MountOptions];
+    if (!check(value)) {
+      problems.push(`${describe(name, fromData)} must be ${expected}; got ${JSON.stringify(value) ?? typeof value}`);
+      continue;
+    }
+    config[name] = value;
+  }
+  const messages = config.messages as Record<string, string> | undefined;
+  for (const key of Object.keys(messages ?? {})) {
+    if (!MESSAGE_KEYS.has(key)) problems.push(`${describe('messages', fromData)} has an unknown key "${key}"`);
+  }
+  if (!('relay' in config)) {
+    if (!problems.some((p) => p.includes(describe('relay', fromData)))) {
+      problems.push(`${describe('relay', fromData)} is required: the URL of your Socialboards relay`);
+    }
+    return { problems };
+  }
+  return { config: config as unknown as WidgetConfig, problems };
+}
+
+const BOOLEAN_OPTIONS = new Set(['requireEmail']);
+const NUMBER_OPTIONS = new Set(['timeoutMs']);
+const JSON_OPTIONS = new Set(['messages']);
+
+/** Reads options from a script tag's dataset (camelCase keys), converting text to the option's type. */
+export function optionsFromDataset(dataset: Record<string, string | undefined>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [name, text] of Object.entries(dataset)) {
+    if (name === 'target' || text === undefined) continue;
+    let value: unknown = text;
+    if (BOOLEAN_OPTIONS.has(name)) value = text === 'true' || text === '' ? true : text === 'false' ? false : text;
+    else if (NUMBER_OPTIONS.has(name) && /^\d+$/.test(text)) value = Number(text);
+    else if (JSON_OPTIONS.has(name)) {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = text;
+      }
+    }
+    options[name] = value;
+  }
+  return options;
+}
