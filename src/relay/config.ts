@@ -1,0 +1,161 @@
+/** Relay configuration: the environment, parsed once at start-up into a typed object. */
+import * as v from 'valibot';
+import type { TicketPolicy } from '../shared/ticket-request';
+import type { LogLevel } from './log';
+import type { PinnedTicketFields } from './map-ticket';
+
+/** Thrown by `parseRelayConfig`; its message names every bad variable and why, never a value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly { variable: string; reason: string }[]) {
+    super(
+      `Invalid relay configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.reason}`).join('\n')}`,
+    );
+  }
+}
+
+// Every schema below carries its own message: valibot's defaults quote the received value,
+// and some of these values are secrets.
+const REQUIRED = 'is required';
+
+const required = () => v.pipe(v.string(REQUIRED), v.trim(), v.nonEmpty(REQUIRED));
+
+const integer = (min: number, max: number, fallback: number) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^\d+$/, `must be an integer from ${min} to ${max}`),
+      v.transform(Number),
+      v.minValue(min, `must be an integer from ${min} to ${max}`),
+      v.maxValue(max, `must be an integer from ${min} to ${max}`),
+    ),
+    String(fallback),
+  );
+
+const httpUrl = (message: string) =>
+  v.pipe(
+    v.string(message),
+    v.trim(),
+    v.check((value) => /^https?:$/.test(parseUrl(value)?.protocol ?? ''), message),
+    // `${API_URL}/tickets` must not become `…//tickets`.
+    v.transform((value) => value.replace(/\/+$/, '')),
+  );
+
+const ORIGIN_SHAPE = /^https?:\/\/[^/?#@\s]+$/;
+const ORIGINS_MESSAGE =
+  'must be a comma-separated list of exact origins like https://shop.example (scheme, host, optional port; no path, no *)';
+
+const commaList = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
+
+const GUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
+
+const RelayEnv = v.pipe(
+  v.object({
+    SOCIALBOARDS_CLIENT_ID: required(),
+    SOCIALBOARDS_REFRESH_TOKEN: required(),
+    // ASSUMED base URL (socialboards-api.md §1: the resource base is UNKNOWN; the token host is KNOWN).
+    SOCIALBOARDS_API_URL: v.optional(httpUrl('must be an http(s) URL'), 'https://api.socialboards.com'),
+    SOCIALBOARDS_TOKEN_URL: v.optional(httpUrl('must be an http(s) URL')),
+    RELAY_ALLOWED_ORIGINS: v.pipe(
+      v.string(),
+      v.transform(commaList),
+      v.minLength(1, ORIGINS_MESSAGE),
+      v.check((origins) => origins.every(isOrigin), ORIGINS_MESSAGE),
+      // Browsers send the serialised origin (lower-case host, no default port); compare with that.
+      v.transform((origins) => [...new Set(origins.map((origin) => new URL(origin).origin))]),
+    ),
+    RELAY_SOURCE_NAME: v.optional(v.pipe(v.string(), v.trim()), 'Website ticket widget'),
+    RELAY_CATEGORY_ID: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.regex(/^\d{1,15}$/, 'must be a positive integer'),
+        v.transform(Number),
+        v.minValue(1, 'must be a positive integer'),
+      ),
+    ),
+    RELAY_ASSIGNEE_ID: v.optional(
+      v.pipe(v.string(), v.trim(), v.regex(GUID, 'must be a GUID like 43b8adc7-755d-2be3-afb1-b6a462631977')),
+    ),
+    RELAY_TAGS: v.optional(v.pipe(v.string(), v.transform(commaList)), ''),
+    RELAY_REQUIRE_EMAIL: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.toLowerCase(),
+        v.picklist(['true', 'false'], 'must be true or false'),
+        v.transform((value) => value === 'true'),
+      ),
+      'true',
+    ),
+    RELAY_HOST: v.optional(v.pipe(v.string(), v.trim()), '127.0.0.1'),
+    RELAY_PORT: integer(0, 65_535, 8787),
+    RELAY_UPSTREAM_TIMEOUT_MS: integer(1, 600_000, 15_000),
+    RELAY_MAX_BODY_BYTES: integer(1, 100 * 1024 * 1024, 65_536),
+    RELAY_IDEMPOTENCY_TTL_SECONDS: integer(1, 30 * 24 * 3600, 86_400),
+    RELAY_LOG: v.optional(
+      v.pipe(v.string(), v.trim(), v.picklist(['info', 'silent', 'debug'], 'must be one of info, silent, debug')),
+      'info',
+    ),
+  }, REQUIRED),
+  v.transform((env) => ({
+    /** Everything the upstream client needs; the only place credentials live. */
+    socialboards: {
+      apiUrl: env.SOCIALBOARDS_API_URL,
+      tokenUrl: env.SOCIALBOARDS_TOKEN_URL ?? `${env.SOCIALBOARDS_API_URL}/token`,
+      clientId: env.SOCIALBOARDS_CLIENT_ID,
+      refreshToken: env.SOCIALBOARDS_REFRESH_TOKEN,
+      timeoutMs: env.RELAY_UPSTREAM_TIMEOUT_MS,
+    },
+    allowedOrigins: env.RELAY_ALLOWED_ORIGINS,
+    pinned: {
+      sourceName: env.RELAY_SOURCE_NAME,
+      categoryId: env.RELAY_CATEGORY_ID ?? null,
+      assigneeId: env.RELAY_ASSIGNEE_ID ?? null,
+      tags: env.RELAY_TAGS,
+    } satisfies PinnedTicketFields,
+    policy: { emailRequired: env.RELAY_REQUIRE_EMAIL } satisfies TicketPolicy,
+    host: env.RELAY_HOST,
+    port: env.RELAY_PORT,
+    maxBodyBytes: env.RELAY_MAX_BODY_BYTES,
+    idempotencyTtlSeconds: env.RELAY_IDEMPOTENCY_TTL_SECONDS,
+    logLevel: env.RELAY_LOG satisfies LogLevel,
+  })),
+);
+
+/** The relay's typed configuration. */
+export type RelayConfig = v.InferOutput<typeof RelayEnv>;
+/** Where and how to reach Socialboards, with the credentials. */
+export type SocialboardsConfig = RelayConfig['socialboards'];
+
+/**
+ * Parses the relay's environment variables (docs/relay.md lists them). Blank values count as
+ * unset. Throws a `ConfigError` naming every missing or invalid variable at once.
+ */
+export function parseRelayConfig(env: Record<string, string | undefined>): RelayConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => (entry[1] ?? '').trim() !== ''),
+  );
+  const result = v.safeParse(RelayEnv, present);
+  if (result.success) return result.output;
+  const problems = new Map<string, string>();
+  for (const issue of result.issues) {
+    const variable = String(issue.path?.[0]?.key ?? '(environment)');
+    if (!problems.has(variable)) problems.set(variable, issue.message);
+  }
+  throw new ConfigError([...problems].map(([variable, reason]) => ({ variable, reason })));
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function isOrigin(value: string): boolean {
+  const url = parseUrl(value);
+  return ORIGIN_SHAPE.test(value) && url !== undefined && url.username === '' && url.password === '';
+}

@@ -1,0 +1,53 @@
+/** The relay's error answers: one table from stable code to HTTP status and safe English message. */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { RelayError, RelayErrorCode, RelayFieldError } from '../shared/relay-contract';
+import type { RelayEnv } from './relay-env';
+
+/**
+ * Status and default message per code. Messages are ours, never Socialboards' `errorText`,
+ * so nothing upstream says (or leaks) reaches a browser.
+ */
+export const RELAY_ERRORS: Record<RelayErrorCode, { status: ContentfulStatusCode; message: string }> = {
+  validation: { status: 400, message: 'The request has invalid fields.' },
+  idempotency_key_missing: {
+    status: 400,
+    message: 'Send an Idempotency-Key header of 16 to 128 letters, digits, "-" or "_", the same on every retry.',
+  },
+  idempotency_conflict: {
+    status: 422,
+    message: 'This Idempotency-Key was already used for a different request; use a new key for a new ticket.',
+  },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Send the request body as JSON (Content-Type: application/json).' },
+  origin_not_allowed: { status: 403, message: 'This website is not allowed to use this relay.' },
+  rate_limited: { status: 429, message: 'The help desk is receiving too many requests; try again shortly.' },
+  upstream_unavailable: { status: 502, message: 'The help desk could not be reached; try again shortly.' },
+  upstream_timeout: {
+    status: 504,
+    message: 'The help desk did not answer in time; try again with the same Idempotency-Key.',
+  },
+  upstream_rejected: { status: 502, message: 'The help desk refused the ticket.' },
+  not_found: { status: 404, message: 'There is nothing at this address.' },
+  internal: { status: 500, message: 'The relay failed unexpectedly.' },
+};
+
+export interface ErrorOptions {
+  message?: string;
+  fields?: RelayFieldError[];
+  headers?: Record<string, string>;
+}
+
+/** Answers with the error body for `code`, and records the code for the request log. */
+export function errorResponse(c: Context<RelayEnv>, code: RelayErrorCode, options: ErrorOptions = {}): Response {
+  const { status, message } = RELAY_ERRORS[code];
+  const body: RelayError = {
+    error: {
+      code,
+      message: options.message ?? message,
+      ...(options.fields === undefined ? {} : { fields: options.fields }),
+    },
+  };
+  c.set('errorCode', code);
+  return c.json(body, status, options.headers);
+}

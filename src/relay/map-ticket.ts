@@ -1,0 +1,40 @@
+/** Maps a validated widget request to Socialboards' Create Ticket body, adding what the site owner pins. */
+import type { CreateTicketBody } from '../shared/create-ticket';
+import type { TicketRequest } from '../shared/ticket-request';
+
+/** Fields the site owner chooses in the relay's config; a visitor can never set them. */
+export interface PinnedTicketFields {
+  sourceName: string;
+  categoryId: number | null;
+  assigneeId: string | null;
+  tags: readonly string[];
+}
+
+/**
+ * Builds the Create Ticket body (socialboards-api.md §4). Custom fields and attachments stay
+ * empty until the relay supports them; requests carrying them are refused before this point.
+ */
+export function mapTicket(request: TicketRequest, pinned: PinnedTicketFields): CreateTicketBody {
+  return {
+    title: request.title,
+    message: request.message,
+    // Socialboards renders `message` as HTML unless told otherwise (§4: "Default is true"), so a
+    // visitor's `<img onerror=…>` would render in agents' inboxes. Plain text, always.
+    isHtml: false,
+    ...(request.sentiment === undefined ? {} : { sentiment: request.sentiment }),
+    sourceName: pinned.sourceName,
+    categoryId: pinned.categoryId,
+    assigneeId: pinned.assigneeId,
+    tags: [...pinned.tags],
+    cc: [],
+    creator: {
+      name: request.creator.name ?? null,
+      email: request.creator.email ?? null,
+      customIdentifier: null,
+      image: null,
+      phoneNumber: request.creator.phoneNumber ?? null,
+    },
+    customFields: [],
+    attachments: [],
+  };
+}

@@ -1,0 +1,80 @@
+/** Idempotency middleware: one ticket per Idempotency-Key, however often or concurrently it is retried. */
+import type { Context, MiddlewareHandler } from 'hono';
+import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN } from '../../shared/relay-contract';
+import { errorResponse, RELAY_ERRORS } from '../error-response';
+import type { RelayEnv } from '../relay-env';
+import type { IdempotencyStore, StoredResponse } from '../stores/idempotency-store';
+
+/** Response header on an answer that this request did not produce itself but received from the key's first use. */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  /** What makes two requests "the same"; runs after validation, so it sees the normalised request. */
+  fingerprint: (c: Context<RelayEnv>) => Promise<string>;
+}
+
+/**
+ * Requires an Idempotency-Key and reserves it in the store before the handler runs:
+ * - a new key runs the handler; a 2xx answer is stored for the TTL, any other answer releases the key
+ *   so a retry goes upstream again (validation failures never get here, so they are never stored);
+ * - the same key and body while the first is in flight waits for, and returns, the first answer;
+ * - the same key and body after success replays the stored answer without calling upstream;
+ * - the same key with a different body is a 422 `idempotency_conflict`.
+ *
+ * Residual risk: Socialboards' Create Ticket takes no idempotency key (socialboards-api.md §10).
+ * When it times out, the relay cannot know whether the ticket was created, so it releases the key;
+ * a retry then creates the ticket again if the first call did succeed after all. Duplicates are
+ * possible only in that case, and far better than a lost ticket.
+ */
+export const idempotency =
+  ({ store, fingerprint }: IdempotencyOptions): MiddlewareHandler<RelayEnv> =>
+  async (c, next) => {
+    const key = c.req.header(IDEMPOTENCY_HEADER);
+    if (key === undefined || !IDEMPOTENCY_KEY_PATTERN.test(key)) return errorResponse(c, 'idempotency_key_missing');
+
+    const reservation = await store.reserve(key, await fingerprint(c));
+    switch (reservation.status) {
+      case 'conflict':
+        return errorResponse(c, 'idempotency_conflict');
+      case 'replay':
+        return replay(c, reservation.response);
+      case 'in_flight':
+        return replay(c, await reservation.outcome);
+      case 'reserved':
+        break;
+    }
+
+    let answer: StoredResponse | undefined;
+    try {
+      await next();
+      answer = await snapshot(c.res);
+    } finally {
+      // Hono turns a thrown handler error into a 500 response before it gets here; the finally
+      // is for a failure in this middleware itself, so the key is never left reserved forever.
+      const settled = answer ?? INTERNAL;
+      await (settled.status >= 200 && settled.status < 300 ? store.complete(key, settled) : store.release(key, settled));
+    }
+  };
+
+const INTERNAL: StoredResponse = {
+  status: RELAY_ERRORS.internal.status,
+  body: JSON.stringify({ error: { code: 'internal', message: RELAY_ERRORS.internal.message } }),
+  headers: { 'content-type': 'application/json' },
+};
+
+async function snapshot(response: Response): Promise<StoredResponse> {
+  const headers: Record<string, string> = {};
+  for (const name of ['content-type', 'retry-after']) {
+    const value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return { status: response.status, body: await response.clone().text(), headers };
+}
+
+function replay(c: Context<RelayEnv>, stored: StoredResponse): Response {
+  c.set('idempotentReplay', true);
+  const response = new Response(stored.body, { status: stored.status, headers: stored.headers });
+  response.headers.set(REPLAYED_HEADER, 'true');
+  return response;
+}

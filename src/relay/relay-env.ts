@@ -1,0 +1,14 @@
+/** The Hono environment shared by the relay's middleware and routes: what they pass each other per request. */
+import type { TicketRequest } from '../shared/ticket-request';
+import type { RelayErrorCode } from '../shared/relay-contract';
+
+export interface RelayEnv {
+  Variables: {
+    /** The request body after validation (set by the tickets route). */
+    ticketRequest: TicketRequest;
+    /** What the request log reports besides method, path and status. */
+    errorCode: RelayErrorCode;
+    ticketId: number;
+    idempotentReplay: boolean;
+  };
+}

@@ -1,0 +1,456 @@
+import { describe, expect, it } from 'vitest';
+import { createRelayApp } from '../../src/relay/app';
+import type { RelayDeps } from '../../src/relay/app';
+import type { IdempotencyStore } from '../../src/relay/stores/idempotency-store';
+import {
+  CLIENT_ID,
+  ORIGIN,
+  REFRESH_TOKEN,
+  captureLogs,
+  envelope,
+  gate,
+  hang,
+  json,
+  scriptedSocialboards,
+  testConfig,
+} from './helpers';
+
+const SEED = {
+  title: 'New car price list.',
+  message: 'Hello I want to buy a new car, how can I get a price list?',
+  sentiment: 'question',
+  creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
+};
+
+let keyCounter = 0;
+const newKey = () => `test-key-${String(++keyCounter).padStart(8, '0')}`;
+
+function setup(
+  env: Record<string, string> = {},
+  upstreamOptions: Parameters<typeof scriptedSocialboards>[0] = {},
+  deps: Partial<RelayDeps> = {},
+) {
+  const upstream = scriptedSocialboards(upstreamOptions);
+  const logs = captureLogs();
+  const app = createRelayApp(
+    testConfig({ RELAY_CATEGORY_ID: '15597', RELAY_TAGS: 'web,widget', RELAY_SOURCE_NAME: 'Shop form', ...env }),
+    { fetch: upstream.fetch, log: logs.log, ...deps },
+  );
+  const responses: string[] = [];
+  const send = async (path: string, init: RequestInit = {}) => {
+    const response = await app.request(path, init);
+    responses.push(`${[...response.headers].join('\n')}\n${await response.clone().text()}`);
+    return response;
+  };
+  const post = (body: unknown, options: { key?: string | null; origin?: string | null; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...options.headers };
+    const key = options.key === undefined ? newKey() : options.key;
+    if (key !== null) headers['Idempotency-Key'] = key;
+    const origin = options.origin === undefined ? ORIGIN : options.origin;
+    if (origin !== null) headers.Origin = origin;
+    return send('/tickets', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  };
+  return { app, upstream, logs, send, post, responses };
+}
+
+const errorOf = async (response: Response) => ((await response.json()) as { error: Record<string, unknown> }).error;
+
+describe('POST /tickets', () => {
+  it('creates the ticket and answers 201 with its id', async () => {
+    const { post, upstream } = setup({}, { tickets: [() => envelope(4484636)] });
+    const response = await post(SEED);
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ ticketId: 4484636 });
+    expect(JSON.parse(upstream.ticketCalls()[0]?.body ?? '')).toMatchObject({
+      ...SEED,
+      isHtml: false,
+      sourceName: 'Shop form',
+      categoryId: 15597,
+      tags: ['web', 'widget'],
+      creator: { ...SEED.creator, customIdentifier: null, image: null, phoneNumber: null },
+    });
+  });
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['no content type', undefined],
+  ])('refuses %s with 415', async (_name, type) => {
+    const { send, upstream } = setup();
+    const headers: Record<string, string> = { 'Idempotency-Key': newKey() };
+    if (type) headers['Content-Type'] = type;
+    const response = await send('/tickets', { method: 'POST', headers, body: JSON.stringify(SEED) });
+    expect(response.status).toBe(415);
+    expect(await errorOf(response)).toMatchObject({ code: 'unsupported_media_type' });
+    expect(upstream.calls).toHaveLength(0);
+  });
+
+  it('accepts application/json with a charset', async () => {
+    const { post } = setup();
+    expect((await post(SEED, { headers: { 'Content-Type': 'application/json; charset=utf-8' } })).status).toBe(201);
+  });
+
+  it('refuses a body over the cap by its Content-Length with 413', async () => {
+    const { post, upstream } = setup({ RELAY_MAX_BODY_BYTES: '100' });
+    const response = await post({ ...SEED, message: 'x'.repeat(200) });
+    expect(response.status).toBe(413);
+    expect(await errorOf(response)).toMatchObject({ code: 'payload_too_large' });
+    expect(upstream.calls).toHaveLength(0);
+  });
+
+  it('refuses a streamed body without Content-Length once it passes the cap', async () => {
+    const { send } = setup({ RELAY_MAX_BODY_BYTES: '100' });
+    const chunk = new TextEncoder().encode('x'.repeat(60));
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const response = await send('/tickets', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': newKey() },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+  });
+
+  it('answers 400 validation when the body is not JSON', async () => {
+    const { post } = setup();
+    const response = await post('{"title":');
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toEqual({ code: 'validation', message: 'The request body is not valid JSON.' });
+  });
+
+  it('answers 400 validation when the body is not an object', async () => {
+    const { post } = setup();
+    const response = await post('[1,2]');
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 'validation', message: 'The request body must be a JSON object.' });
+  });
+
+  it('lists every invalid field with its path, code, limit and English message', async () => {
+    const { post, upstream } = setup();
+    const response = await post({ title: '  ', message: 'm'.repeat(10_001), creator: { email: 'bill' } });
+    expect(response.status).toBe(400);
+    const error = await errorOf(response);
+    expect(error.code).toBe('validation');
+    expect(error.message).toBe('Invalid fields: title, message, creator.email.');
+    expect(error.fields).toEqual([
+      { path: 'title', code: 'required', message: 'This field is required.' },
+      { path: 'message', code: 'too_long', limit: 10_000, message: 'Use at most 10000 characters.' },
+      { path: 'creator.email', code: 'invalid_email', message: 'Enter an email address like name@example.com.' },
+    ]);
+    expect(upstream.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['isHtml', { ...SEED, isHtml: true }],
+    ['sourceName', { ...SEED, sourceName: 'evil' }],
+    ['assigneeId', { ...SEED, assigneeId: '43b8adc7-755d-2be3-afb1-b6a462631977' }],
+    ['tags', { ...SEED, tags: ['vip'] }],
+    ['cc', { ...SEED, cc: ['spy@evil.example'] }],
+    ['creator.customIdentifier', { ...SEED, creator: { ...SEED.creator, customIdentifier: 'x' } }],
+    ['creator.image', { ...SEED, creator: { ...SEED.creator, image: 'https://evil.example/a.png' } }],
+  ])('refuses a visitor-set %s as unknown_field', async (path, body) => {
+    const { post, upstream } = setup();
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).fields).toEqual([{ path, code: 'unknown_field', message: 'This field is not accepted.' }]);
+    expect(upstream.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['customFields', { customFields: [{ id: 42623, value: 'Oslo' }] }, 'custom fields'],
+    ['attachments', { attachments: ['a'.repeat(20)] }, 'attachments'],
+    ['categoryId', { categoryId: 15597 }, 'categories'],
+  ])('refuses %s as not_enabled until the relay supports it', async (path, extra, words) => {
+    const { post, upstream } = setup();
+    const response = await post({ ...SEED, ...extra });
+    expect(response.status).toBe(400);
+    const error = await errorOf(response);
+    expect(error.message).toContain(`does not accept ${words} yet`);
+    expect(error.fields).toEqual([{ path, code: 'not_enabled', message: 'This relay does not accept this field yet.' }]);
+    expect(upstream.calls).toHaveLength(0);
+  });
+
+  it('accepts empty customFields and attachments lists', async () => {
+    const { post } = setup();
+    expect((await post({ ...SEED, customFields: [], attachments: [] })).status).toBe(201);
+  });
+
+  it('requires an email by default, and not when RELAY_REQUIRE_EMAIL=false', async () => {
+    const noEmail = { ...SEED, creator: { name: 'Bill Smith' } };
+    const strict = setup();
+    expect((await errorOf(await strict.post(noEmail))).fields).toEqual([
+      { path: 'creator.email', code: 'required', message: 'This field is required.' },
+    ]);
+    const relaxed = setup({ RELAY_REQUIRE_EMAIL: 'false' });
+    expect((await relaxed.post(noEmail)).status).toBe(201);
+  });
+});
+
+describe('POST /tickets upstream failures', () => {
+  it.each([
+    ['a 5xx', () => envelope(null, 500, 'NullReferenceException at Db.Save', 500), 502, 'upstream_unavailable'],
+    ['a refusal', () => envelope(null, 42, 'Category 15597 does not exist'), 502, 'upstream_rejected'],
+    ['a network error', () => Promise.reject(new TypeError('fetch failed')), 502, 'upstream_unavailable'],
+  ])('answers %s with our own message, never Socialboards errorText', async (_name, responder, status, code) => {
+    const { post, upstream } = setup({}, { tickets: [responder] });
+    const response = await post(SEED);
+    expect(response.status).toBe(status);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ error: { code } });
+    expect(text).not.toMatch(/NullReference|does not exist|fetch failed/);
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('answers a hung upstream with 504 upstream_timeout', async () => {
+    const { post } = setup({ RELAY_UPSTREAM_TIMEOUT_MS: '50' }, { tickets: [hang] });
+    const response = await post(SEED);
+    expect(response.status).toBe(504);
+    expect(await errorOf(response)).toMatchObject({ code: 'upstream_timeout' });
+  });
+
+  it('answers an upstream 429 with 429 rate_limited and its Retry-After', async () => {
+    const { post } = setup({}, { tickets: [() => json({}, 429, { 'Retry-After': '30' })] });
+    const response = await post(SEED);
+    expect(response.status).toBe(429);
+    expect(response.headers.get('Retry-After')).toBe('30');
+    expect(await errorOf(response)).toMatchObject({ code: 'rate_limited' });
+  });
+
+  it('answers 502 upstream_unavailable when the token endpoint fails', async () => {
+    const { post, upstream } = setup({}, { tokens: [() => json({ error: 'invalid_grant' }, 400)] });
+    const response = await post(SEED);
+    expect(response.status).toBe(502);
+    expect(await errorOf(response)).toMatchObject({ code: 'upstream_unavailable' });
+    expect(upstream.ticketCalls()).toHaveLength(0);
+  });
+
+  it('answers 500 internal with a generic message on an unexpected exception, and logs the stack', async () => {
+    const broken: IdempotencyStore = {
+      reserve: () => Promise.reject(new Error('disk on fire')),
+      complete: async () => {},
+      release: async () => {},
+    };
+    const { post, logs } = setup({}, {}, { idempotencyStore: broken });
+    const response = await post(SEED);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'The relay failed unexpectedly.' } });
+    expect(text).not.toContain('disk on fire');
+    expect(logs.records()).toContainEqual(expect.objectContaining({ level: 'error', stack: expect.stringContaining('disk on fire') }));
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it.each([
+    ['missing', null],
+    ['too short', 'abc'],
+    ['with illegal characters', 'key with spaces and more'],
+  ])('is required: %s gives 400 idempotency_key_missing', async (_name, key) => {
+    const { post, upstream } = setup();
+    const response = await post(SEED, { key });
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 'idempotency_key_missing' });
+    expect(upstream.calls).toHaveLength(0);
+  });
+
+  it('replays a success for the same key and body without calling upstream', async () => {
+    const { post, upstream } = setup();
+    const key = newKey();
+    const first = await post(SEED, { key });
+    // Same request after normalisation: other key order, untrimmed title.
+    const second = await post({ creator: SEED.creator, sentiment: 'question', message: SEED.message, title: ` ${SEED.title} ` }, { key });
+    expect(first.status).toBe(201);
+    expect(first.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(second.status).toBe(201);
+    expect(second.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(second.headers.get('Content-Type')).toMatch(/application\/json/);
+    expect(await second.json()).toEqual(await first.json());
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('makes a concurrent duplicate wait for the first and return the same ticket', async () => {
+    const slow = gate();
+    const { post, upstream } = setup({}, { tickets: [slow.responder] });
+    const key = newKey();
+    const first = post(SEED, { key });
+    await slow.reached;
+    const second = post(SEED, { key });
+    slow.open(envelope(777));
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(await a.json()).toEqual({ ticketId: 777 });
+    expect(await b.json()).toEqual({ ticketId: 777 });
+    expect(b.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('refuses the same key with a different body: 422 idempotency_conflict', async () => {
+    const { post, upstream } = setup();
+    const key = newKey();
+    await post(SEED, { key });
+    const response = await post({ ...SEED, title: 'Another ticket' }, { key });
+    expect(response.status).toBe(422);
+    expect(await errorOf(response)).toMatchObject({ code: 'idempotency_conflict' });
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('lets a retry go upstream again after an upstream failure', async () => {
+    const { post, upstream } = setup({}, { tickets: [() => envelope(null, 500, 'boom', 500)] });
+    const key = newKey();
+    expect((await post(SEED, { key })).status).toBe(502);
+    const retry = await post(SEED, { key });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(upstream.ticketCalls()).toHaveLength(2);
+  });
+
+  it('does not store validation failures: the key stays free for the corrected request', async () => {
+    const { post } = setup();
+    const key = newKey();
+    expect((await post({ ...SEED, title: '' }, { key })).status).toBe(400);
+    expect((await post(SEED, { key })).status).toBe(201);
+  });
+
+  it('goes upstream again once the TTL is over', async () => {
+    const clock = { now: 0 };
+    const { post, upstream } = setup({ RELAY_IDEMPOTENCY_TTL_SECONDS: '60' }, {}, { now: () => clock.now });
+    const key = newKey();
+    await post(SEED, { key });
+    clock.now = 60_000;
+    const again = await post(SEED, { key });
+    expect(again.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(upstream.ticketCalls()).toHaveLength(2);
+  });
+});
+
+describe('CORS and origin guard', () => {
+  it('answers a preflight from an allowed origin', async () => {
+    const { send } = setup();
+    const response = await send('/tickets', {
+      method: 'OPTIONS',
+      headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, idempotency-key' },
+    });
+    expect(response.status).toBe(204);
+    expect(Object.fromEntries(response.headers)).toMatchObject({
+      'access-control-allow-origin': ORIGIN,
+      vary: 'Origin',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers': 'Content-Type, Idempotency-Key',
+      'access-control-max-age': '600',
+    });
+  });
+
+  it('refuses a preflight from another origin with 403 and no CORS headers', async () => {
+    const { send } = setup();
+    const response = await send('/tickets', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBeNull();
+    expect(await errorOf(response)).toMatchObject({ code: 'origin_not_allowed' });
+  });
+
+  it.each(['https://evil.example', 'https://shop.example.evil.example', 'http://shop.example', 'null'])(
+    'refuses a POST from %s before it reaches upstream',
+    async (origin) => {
+      const { post, upstream } = setup();
+      const response = await post(SEED, { origin });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('Access-Control-Allow-Origin')).toBeNull();
+      expect(upstream.calls).toHaveLength(0);
+    },
+  );
+
+  it('adds CORS headers to every answer for an allowed origin, errors included', async () => {
+    const { post } = setup();
+    for (const response of [await post(SEED), await post({ title: '' })]) {
+      expect(response.headers.get('Access-Control-Allow-Origin')).toBe(ORIGIN);
+      expect(response.headers.get('Access-Control-Expose-Headers')).toBe('Retry-After, Idempotent-Replayed');
+      expect(response.headers.get('Vary')).toBe('Origin');
+    }
+  });
+
+  it('lets a request without Origin through, without CORS headers', async () => {
+    const { post } = setup();
+    const response = await post(SEED, { origin: null });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBeNull();
+  });
+});
+
+describe('other routes', () => {
+  it('GET /healthz answers ok without calling upstream or showing config', async () => {
+    const { send, upstream } = setup();
+    const response = await send('/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(upstream.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['GET', '/'],
+    ['GET', '/tickets'],
+    ['POST', '/token'],
+  ])('%s %s is 404 not_found in the error shape', async (method, path) => {
+    const { send } = setup();
+    const response = await send(path, { method, headers: { Origin: ORIGIN } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: { code: 'not_found', message: 'There is nothing at this address.' } });
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBe(ORIGIN);
+  });
+});
+
+describe('request log', () => {
+  it('logs each outcome with method, path, status, duration, ticket id, error code and replay', async () => {
+    const { post, logs } = setup({}, { tickets: [() => envelope(4484636)] });
+    const key = newKey();
+    await post(SEED, { key });
+    await post(SEED, { key });
+    await post({ ...SEED, title: '' });
+    const requests = logs.records().filter((record) => record.msg === 'request');
+    expect(requests).toEqual([
+      expect.objectContaining({ level: 'info', method: 'POST', path: '/tickets', status: 201, ticketId: 4484636, durationMs: expect.any(Number) }),
+      expect.objectContaining({ status: 201, idempotentReplay: true }),
+      expect.objectContaining({ status: 400, errorCode: 'validation' }),
+    ]);
+  });
+
+  it('never logs what the visitor typed', async () => {
+    const { post, logs } = setup({}, { tickets: [() => envelope(null, 42, 'rejected', 400)] });
+    const body = { ...SEED, creator: { ...SEED.creator, phoneNumber: '+47 22 33 44 55' } };
+    await post(body);
+    await post({ ...body, title: '' });
+    const text = logs.lines.join('\n');
+    for (const typed of [SEED.message, SEED.title, 'bill_smith@gmail.com', 'Bill Smith', '+47 22 33 44 55']) {
+      expect(text).not.toContain(typed);
+    }
+  });
+
+  it('never puts a credential in a log line or a response', async () => {
+    const { post, send, logs, responses } = setup(
+      { RELAY_UPSTREAM_TIMEOUT_MS: '50' },
+      {
+        tickets: [() => envelope(null, 401, 'bad token', 401), () => envelope(null, 500, 'x', 500), hang],
+        tokens: [() => json({ access_token: 'access-SECRET-a', token_type: 'bearer', expires_in: 3599, refresh_token: 'rotated-SECRET-b' })],
+      },
+    );
+    await post(SEED);
+    await post(SEED);
+    await post(SEED);
+    await post({ nope: true });
+    await send('/healthz');
+    await send('/missing');
+    const seen = [...logs.lines, ...responses].join('\n');
+    expect(logs.lines.length).toBeGreaterThan(0);
+    for (const secret of [REFRESH_TOKEN, 'rotated-SECRET-b', 'access-SECRET-a', 'access-1', CLIENT_ID]) {
+      expect(seen).not.toContain(secret);
+    }
+  });
+});

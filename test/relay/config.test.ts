@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseRelayConfig } from '../../src/relay/config';
+import { BASE_ENV, REFRESH_TOKEN } from './helpers';
+
+const REQUIRED_ONLY = {
+  SOCIALBOARDS_CLIENT_ID: 'client',
+  SOCIALBOARDS_REFRESH_TOKEN: 'refresh',
+  RELAY_ALLOWED_ORIGINS: 'https://shop.example',
+};
+
+function problemsOf(env: Record<string, string | undefined>): Record<string, string> {
+  try {
+    parseRelayConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return Object.fromEntries((error as ConfigError).problems.map((p) => [p.variable, p.reason]));
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseRelayConfig', () => {
+  it('fills every default from the three required variables', () => {
+    expect(parseRelayConfig(REQUIRED_ONLY)).toEqual({
+      socialboards: {
+        apiUrl: 'https://api.socialboards.com',
+        tokenUrl: 'https://api.socialboards.com/token',
+        clientId: 'client',
+        refreshToken: 'refresh',
+        timeoutMs: 15_000,
+      },
+      allowedOrigins: ['https://shop.example'],
+      pinned: { sourceName: 'Website ticket widget', categoryId: null, assigneeId: null, tags: [] },
+      policy: { emailRequired: true },
+      host: '127.0.0.1',
+      port: 8787,
+      maxBodyBytes: 65_536,
+      idempotencyTtlSeconds: 86_400,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every optional variable', () => {
+    const config = parseRelayConfig({
+      ...REQUIRED_ONLY,
+      SOCIALBOARDS_API_URL: 'http://127.0.0.1:9000/v2/',
+      SOCIALBOARDS_TOKEN_URL: 'https://auth.example/token',
+      RELAY_ALLOWED_ORIGINS: ' https://shop.example , http://localhost:5173 ',
+      RELAY_SOURCE_NAME: 'Shop contact form',
+      RELAY_CATEGORY_ID: '15597',
+      RELAY_ASSIGNEE_ID: '43b8adc7-755d-2be3-afb1-b6a462631977',
+      RELAY_TAGS: 'web, widget,,',
+      RELAY_REQUIRE_EMAIL: 'FALSE',
+      RELAY_HOST: '0.0.0.0',
+      RELAY_PORT: '0',
+      RELAY_UPSTREAM_TIMEOUT_MS: '500',
+      RELAY_MAX_BODY_BYTES: '1024',
+      RELAY_IDEMPOTENCY_TTL_SECONDS: '60',
+      RELAY_LOG: 'debug',
+    });
+    expect(config.socialboards).toMatchObject({ apiUrl: 'http://127.0.0.1:9000/v2', tokenUrl: 'https://auth.example/token' });
+    expect(config.socialboards.timeoutMs).toBe(500);
+    expect(config.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:5173']);
+    expect(config.pinned).toEqual({
+      sourceName: 'Shop contact form',
+      categoryId: 15597,
+      assigneeId: '43b8adc7-755d-2be3-afb1-b6a462631977',
+      tags: ['web', 'widget'],
+    });
+    expect(config.policy).toEqual({ emailRequired: false });
+    expect(config).toMatchObject({ host: '0.0.0.0', port: 0, maxBodyBytes: 1024, idempotencyTtlSeconds: 60, logLevel: 'debug' });
+  });
+
+  it('derives the token URL from the API URL', () => {
+    expect(parseRelayConfig({ ...REQUIRED_ONLY, SOCIALBOARDS_API_URL: 'http://127.0.0.1:9000' }).socialboards.tokenUrl).toBe(
+      'http://127.0.0.1:9000/token',
+    );
+  });
+
+  it('normalises origins the way browsers serialise them', () => {
+    const config = parseRelayConfig({ ...REQUIRED_ONLY, RELAY_ALLOWED_ORIGINS: 'https://Shop.Example:443,https://shop.example' });
+    expect(config.allowedOrigins).toEqual(['https://shop.example']);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(parseRelayConfig({ ...REQUIRED_ONLY, RELAY_PORT: '', RELAY_CATEGORY_ID: '  ' })).toMatchObject({
+      port: 8787,
+      pinned: { categoryId: null },
+    });
+  });
+
+  it('names every missing required variable at once', () => {
+    expect(problemsOf({})).toEqual({
+      SOCIALBOARDS_CLIENT_ID: 'is required',
+      SOCIALBOARDS_REFRESH_TOKEN: 'is required',
+      RELAY_ALLOWED_ORIGINS: 'is required',
+    });
+  });
+
+  it.each([
+    ['SOCIALBOARDS_API_URL', 'ftp://files.example', /http\(s\) URL/],
+    ['SOCIALBOARDS_API_URL', 'not a url', /http\(s\) URL/],
+    ['SOCIALBOARDS_TOKEN_URL', 'api.socialboards.com/token', /http\(s\) URL/],
+    ['RELAY_ALLOWED_ORIGINS', '*', /exact origins/],
+    ['RELAY_ALLOWED_ORIGINS', 'https://shop.example/', /no path/],
+    ['RELAY_ALLOWED_ORIGINS', 'https://shop.example/contact', /no path/],
+    ['RELAY_ALLOWED_ORIGINS', 'shop.example', /exact origins/],
+    ['RELAY_ALLOWED_ORIGINS', 'https://shop.example,null', /exact origins/],
+    ['RELAY_ALLOWED_ORIGINS', ' , ', /exact origins/],
+    ['RELAY_CATEGORY_ID', '0', /positive integer/],
+    ['RELAY_CATEGORY_ID', '12.5', /positive integer/],
+    ['RELAY_ASSIGNEE_ID', 'bill', /GUID/],
+    ['RELAY_REQUIRE_EMAIL', 'yes', /true or false/],
+    ['RELAY_PORT', '65536', /0 to 65535/],
+    ['RELAY_PORT', 'http', /0 to 65535/],
+    ['RELAY_UPSTREAM_TIMEOUT_MS', '0', /integer from 1/],
+    ['RELAY_MAX_BODY_BYTES', '-1', /integer from 1/],
+    ['RELAY_IDEMPOTENCY_TTL_SECONDS', '1d', /integer from 1/],
+    ['RELAY_LOG', 'verbose', /info, silent, debug/],
+  ])('refuses %s=%j with a reason', (variable, value, reason) => {
+    const problems = problemsOf({ ...BASE_ENV, [variable]: value });
+    expect(Object.keys(problems)).toEqual([variable]);
+    expect(problems[variable]).toMatch(reason);
+  });
+
+  it('lists every invalid variable in one message and never quotes a value', () => {
+    const env = { ...BASE_ENV, SOCIALBOARDS_CLIENT_ID: undefined, RELAY_PORT: 'eighty', RELAY_LOG: 'loud' };
+    let message = '';
+    try {
+      parseRelayConfig(env);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('SOCIALBOARDS_CLIENT_ID: is required');
+    expect(message).toContain('RELAY_PORT: must be an integer from 0 to 65535');
+    expect(message).toContain('RELAY_LOG: must be one of info, silent, debug');
+    expect(message).not.toContain('eighty');
+    expect(message).not.toContain('loud');
+    expect(message).not.toContain(REFRESH_TOKEN);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { CreateTicketBody } from '../../src/shared/create-ticket';
+import { createSocialboardsClient } from '../../src/relay/upstream/socialboards-client';
+import { captureLogs, envelope, hang, json, scriptedSocialboards, testConfig } from './helpers';
+
+const BODY: CreateTicketBody = {
+  title: 'New car price list.',
+  message: 'Hello',
+  isHtml: false,
+  sourceName: 'Website ticket widget',
+  categoryId: null,
+  assigneeId: null,
+  tags: [],
+  cc: [],
+  creator: { name: null, email: 'a@b.example', customIdentifier: null, image: null, phoneNumber: null },
+  customFields: [],
+  attachments: [],
+};
+
+function setup(options: Parameters<typeof scriptedSocialboards>[0] = {}, timeoutMs = '1000') {
+  const upstream = scriptedSocialboards(options);
+  const logs = captureLogs();
+  const config = testConfig({ RELAY_UPSTREAM_TIMEOUT_MS: timeoutMs });
+  const client = createSocialboardsClient(config.socialboards, { fetch: upstream.fetch, now: Date.now, log: logs.log });
+  return { upstream, logs, client };
+}
+
+describe('socialboards client', () => {
+  it('posts the body as JSON with the bearer token and returns the ticket id', async () => {
+    const { upstream, client } = setup({ tickets: [() => envelope(4484636)] });
+    expect(await client.createTicket(BODY)).toEqual({ ok: true, value: 4484636 });
+    const [call] = upstream.ticketCalls();
+    expect(call?.url).toBe('https://sb.test/tickets');
+    expect(call?.headers.get('authorization')).toBe('Bearer access-1');
+    expect(call?.headers.get('content-type')).toBe('application/json');
+    expect(JSON.parse(call?.body ?? '')).toEqual(BODY);
+  });
+
+  it('gets a token once for several tickets', async () => {
+    const { upstream, client } = setup();
+    await client.createTicket(BODY);
+    await client.createTicket(BODY);
+    await client.createTicket(BODY);
+    expect(upstream.tokenCalls()).toHaveLength(1);
+    expect(upstream.ticketCalls()).toHaveLength(3);
+  });
+
+  it('refreshes the token and retries once after a 401', async () => {
+    const { upstream, client } = setup({ tickets: [() => envelope(null, 401, 'Unauthorized', 401)] });
+    expect(await client.createTicket(BODY)).toEqual({ ok: true, value: 1000 });
+    expect(upstream.tokenCalls()).toHaveLength(2);
+    expect(upstream.ticketCalls().map((call) => call.headers.get('authorization'))).toEqual([
+      'Bearer access-1',
+      'Bearer access-2',
+    ]);
+  });
+
+  it('gives up after a second 401 instead of looping', async () => {
+    const refused = () => envelope(null, 401, 'Unauthorized', 401);
+    const { upstream, client } = setup({ tickets: [refused, refused, refused] });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'upstream_rejected' } });
+    expect(upstream.ticketCalls()).toHaveLength(2);
+  });
+
+  it('does not call /tickets when no token can be had', async () => {
+    const { upstream, client } = setup({ tokens: [() => json({}, 503)] });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'upstream_unavailable' } });
+    expect(upstream.ticketCalls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['a 500', () => envelope(null, 500, 'Server error', 500), 'upstream_unavailable'],
+    ['a 503 without a body', () => new Response('', { status: 503 }), 'upstream_unavailable'],
+    ['a network error', () => Promise.reject(new TypeError('fetch failed')), 'upstream_unavailable'],
+    ['a 2xx that is not an envelope', () => new Response('<html>ok</html>', { status: 200 }), 'upstream_unavailable'],
+    ['errorCode -1 without an integer id', () => envelope('4484636'), 'upstream_unavailable'],
+    ['a 400', () => envelope(null, 17, 'Title is required', 400), 'upstream_rejected'],
+    ['a 200 with errorCode other than -1', () => envelope(null, 42, 'Category does not exist'), 'upstream_rejected'],
+    ['a 403', () => json({}, 403), 'upstream_rejected'],
+  ])('maps %s to %s without retrying', async (_name, responder, code) => {
+    const { upstream, client } = setup({ tickets: [responder] });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code } });
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('maps a hung call to upstream_timeout after the configured time, without retrying', async () => {
+    const { upstream, client } = setup({ tickets: [hang] }, '50');
+    const started = Date.now();
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'upstream_timeout' } });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('passes a 429 Retry-After on', async () => {
+    const { client } = setup({ tickets: [() => json({}, 429, { 'Retry-After': '30' })] });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'rate_limited', retryAfter: '30' } });
+  });
+
+  it('drops a Retry-After that is neither seconds nor a date', async () => {
+    const { client } = setup({ tickets: [() => json({}, 429, { 'Retry-After': 'soon-ish' })] });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'rate_limited' } });
+  });
+
+  it('logs errorCode and errorText server-side only', async () => {
+    const { client, logs } = setup({ tickets: [() => envelope(null, 42, 'Category does not exist')] });
+    const result = await client.createTicket(BODY);
+    expect(JSON.stringify(result)).not.toContain('Category does not exist');
+    expect(logs.records()).toContainEqual(
+      expect.objectContaining({ level: 'warn', status: 200, errorCode: 42, errorText: 'Category does not exist', code: 'upstream_rejected' }),
+    );
+  });
+});
