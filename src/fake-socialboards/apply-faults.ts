@@ -1,0 +1,60 @@
+/** Middleware that makes the next matching request fail, hang or dawdle as the queued faults say. */
+import type { Context, MiddlewareHandler } from 'hono';
+import { FAKE_ERROR_CODES, failure } from './envelope';
+import { MAX_HOLD_MS, takeFault } from './faults';
+import { markUnanswered } from './request-log';
+import type { FakeEnv } from './request-log';
+import type { FakeState } from './state';
+
+/** Resolves after `ms`, or early (with `false`) when any signal aborts. */
+function pause(ms: number, signals: readonly AbortSignal[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (elapsed: boolean) => {
+      clearTimeout(timer);
+      for (const signal of signals) signal.removeEventListener('abort', stop);
+      resolve(elapsed);
+    };
+    const stop = () => finish(false);
+    const timer = setTimeout(() => finish(true), ms);
+    if (signals.some((signal) => signal.aborted)) return finish(false);
+    for (const signal of signals) signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+// /token answers OAuth-style errors (see token-route.ts); resource endpoints answer with the envelope.
+function faultAnswer(c: Context<FakeEnv>, status: 500 | 503 | 504, text: string) {
+  if (c.req.path === '/token') return c.json({ error: 'server_error', error_description: text }, status);
+  const code = status === 504 ? FAKE_ERROR_CODES.injectedTimeout : FAKE_ERROR_CODES.injectedFault;
+  return c.json(failure(code, text), status);
+}
+
+/**
+ * Applies the first queued fault that matches the request:
+ * - `error`: HTTP 500 at once; the request is not processed.
+ * - `timeout`: no answer until the client disconnects or the server closes (at most {@link MAX_HOLD_MS},
+ *   then 504); the request is not processed.
+ * - `slow`: waits `delayMs`, then processes and answers normally. The wait ends early only when the server
+ *   closes: a client that gives up does not stop it, as with a real server, so a timed-out ticket is
+ *   still created — the ambiguous case a relay's retry logic must survive.
+ */
+export function applyFaults(state: FakeState, random: () => number): MiddlewareHandler<FakeEnv> {
+  return async (c, next) => {
+    const fault = takeFault(state.faults, c.req.path, random);
+    if (!fault) return next();
+    switch (fault.kind) {
+      case 'error':
+        return faultAnswer(c, 500, 'Injected fault');
+      case 'timeout': {
+        if (await pause(MAX_HOLD_MS, [c.req.raw.signal, state.releaseSignal])) {
+          return faultAnswer(c, 504, 'Injected timeout');
+        }
+        // The client or the server has gone: nobody reads this answer, and the log says none was given.
+        markUnanswered(c);
+        return faultAnswer(c, 503, 'Released');
+      }
+      case 'slow':
+        await pause(fault.delayMs, [state.releaseSignal]);
+        return next();
+    }
+  };
+}

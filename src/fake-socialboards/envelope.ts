@@ -1,0 +1,35 @@
+/** Builds Socialboards' `{data, errorCode, errorText}` answer bodies, and the fake's error codes. */
+
+/** The success code in every documented example (socialboards-api.md §3). */
+export const ENVELOPE_OK = -1;
+
+/**
+ * The fake's error codes. Socialboards' list of codes is UNKNOWN (socialboards-api.md §3, the
+ * "API Request Result" page could not be read), so these are invented: 1 for a rejected body,
+ * and the HTTP status for transport-level refusals.
+ */
+export const FAKE_ERROR_CODES = {
+  validation: 1,
+  unauthorized: 401,
+  notFound: 404,
+  unsupportedMediaType: 415,
+  injectedFault: 500,
+  injectedTimeout: 504,
+} as const;
+
+/** A resource answer body, as documented in §3. */
+export interface EnvelopeBody<T> {
+  data: T | null;
+  errorCode: number;
+  errorText: string | null;
+}
+
+/** The body of a successful answer. */
+export function success<T>(data: T): EnvelopeBody<T> {
+  return { data, errorCode: ENVELOPE_OK, errorText: null };
+}
+
+/** The body of a refused or failed answer: no data, a code and a text naming what is wrong. */
+export function failure(errorCode: number, errorText: string): EnvelopeBody<never> {
+  return { data: null, errorCode, errorText };
+}

@@ -1,0 +1,65 @@
+/** Everything one fake Socialboards instance remembers: tickets, request log, faults, live tokens. */
+import type { QueuedFault } from './faults';
+
+/** Ids continue from the id in the Create Ticket doc example (seed page, socialboards-api.md §4). */
+export const FIRST_TICKET_ID = 4484636;
+
+/** A ticket as the fake stored it. */
+export interface StoredTicket {
+  id: number;
+  /** ISO time the fake received it. */
+  receivedAt: string;
+  /** The effective `isHtml`: the value sent, or Socialboards' documented default `true`. */
+  isHtml: boolean;
+  /** The JSON body exactly as parsed, before any defaulting. */
+  body: unknown;
+}
+
+/** One non-`/__fake` request. Never holds bodies or tokens. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  /** The status answered; `null` while held, or when the client left before the answer. */
+  status: number | null;
+  /** ISO time of arrival. */
+  at: string;
+}
+
+/** The mutable state of one fake. Tests may read it directly; the `/__fake/*` routes expose it over HTTP. */
+export class FakeState {
+  readonly tickets: StoredTicket[] = [];
+  readonly requests: LoggedRequest[] = [];
+  /** Queued faults, first match wins. */
+  readonly faults: QueuedFault[] = [];
+  /** Access tokens issued and not revoked (expiry is checked separately, against `now()`). */
+  readonly liveTokens = new Set<string>();
+  nextTicketId = FIRST_TICKET_ID;
+  #release = new AbortController();
+
+  /** Aborts when held and slowed requests must end now (the server is closing). */
+  get releaseSignal(): AbortSignal {
+    return this.#release.signal;
+  }
+
+  /** Ends every request currently held by a `timeout` or `slow` fault; later faults hold again. */
+  releaseHeldRequests(): void {
+    this.#release.abort();
+    this.#release = new AbortController();
+  }
+
+  /** Makes every access token issued so far invalid (the `expire-token` fault, and reset). */
+  revokeTokens(): void {
+    this.liveTokens.clear();
+  }
+
+  /**
+   * Forgets tickets, the request log and faults, and revokes tokens. Ticket ids keep counting up,
+   * as a real server never reuses one; a relay's idempotency store may outlive a reset.
+   */
+  reset(): void {
+    this.tickets.length = 0;
+    this.requests.length = 0;
+    this.faults.length = 0;
+    this.revokeTokens();
+  }
+}
