@@ -1,4 +1,5 @@
 /** Runs the relay on Node: the one file that knows about @hono/node-server, sockets and signals. */
+import { realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -62,7 +63,19 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** True when this file is the entry point (`tsx src/relay/server.ts`), not imported. */
+function isRunDirectly(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    // The module URL is resolved through symlinks; argv[1] is not.
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isRunDirectly()) {
   main().catch((error: unknown) => {
     console.error(`relay: could not start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

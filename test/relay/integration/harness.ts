@@ -1,0 +1,121 @@
+/** Starts the fake Socialboards and the relay on ephemeral 127.0.0.1 ports, and talks to both over real HTTP. */
+import { parseRelayConfig } from '../../../src/relay/config';
+import { startRelay } from '../../../src/relay/server';
+import type { RunningRelay } from '../../../src/relay/server';
+import { startFakeSocialboards } from '../../../src/fake-socialboards/server';
+import type { RunningFakeSocialboards } from '../../../src/fake-socialboards/server';
+import { captureLogs } from '../helpers';
+
+export const CLIENT_ID = 'integration-client';
+export const REFRESH_TOKEN = 'integration-refresh-SECRET-5e7f';
+export const ORIGIN = 'https://shop.example';
+
+export interface FakeTicket {
+  id: number;
+  receivedAt: string;
+  body: Record<string, unknown>;
+}
+export interface FakeRequest {
+  method: string;
+  path: string;
+  status: number | null;
+}
+
+export interface PostOptions {
+  key?: string | null;
+  origin?: string | null;
+  headers?: Record<string, string>;
+}
+
+let keyCounter = 0;
+export const newKey = () => `integration-${Date.now()}-${String(++keyCounter).padStart(6, '0')}`;
+
+export interface Harness {
+  fake: RunningFakeSocialboards;
+  relay: RunningRelay;
+  /** Every log line the relay wrote. */
+  logLines: string[];
+  /** Every response the harness received from the relay, as headers and body text. */
+  responseTexts: string[];
+  /** Every access token the fake has held live at any point we looked. */
+  seenAccessTokens: Set<string>;
+  post(body: unknown, options?: PostOptions): Promise<Response>;
+  send(path: string, init?: RequestInit): Promise<Response>;
+  fakeTickets(): Promise<FakeTicket[]>;
+  fakeRequests(): Promise<FakeRequest[]>;
+  fault(fault: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts both; `env` overrides relay variables (the API URL and credentials point at the fake). */
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const fake = await startFakeSocialboards({ clientId: CLIENT_ID, refreshToken: REFRESH_TOKEN, port: 0 });
+  const logs = captureLogs();
+  let relay: RunningRelay;
+  try {
+    relay = await startRelay(
+      parseRelayConfig({
+        SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
+        SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
+        SOCIALBOARDS_API_URL: fake.url,
+        RELAY_ALLOWED_ORIGINS: ORIGIN,
+        RELAY_PORT: '0',
+        ...env,
+      }),
+      { log: logs.log },
+    );
+  } catch (error) {
+    await fake.close();
+    throw error;
+  }
+
+  const responseTexts: string[] = [];
+  const seenAccessTokens = new Set<string>();
+  const remember = () => {
+    for (const token of fake.state.liveTokens) seenAccessTokens.add(token);
+  };
+
+  const send = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${relay.url}${path}`, init);
+    remember();
+    responseTexts.push(`${[...response.headers].join('\n')}\n${await response.clone().text()}`);
+    return response;
+  };
+
+  const post = (body: unknown, options: PostOptions = {}) => {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...options.headers };
+    const key = options.key === undefined ? newKey() : options.key;
+    if (key !== null) headers['Idempotency-Key'] = key;
+    const origin = options.origin === undefined ? ORIGIN : options.origin;
+    if (origin !== null) headers.Origin = origin;
+    return send('/tickets', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  };
+
+  const fakeJson = async <T>(path: string): Promise<T> => (await (await fetch(`${fake.url}${path}`)).json()) as T;
+
+  return {
+    fake,
+    relay,
+    logLines: logs.lines,
+    responseTexts,
+    seenAccessTokens,
+    post,
+    send,
+    fakeTickets: async () => (await fakeJson<{ tickets: FakeTicket[] }>('/__fake/tickets')).tickets,
+    fakeRequests: async () => (await fakeJson<{ requests: FakeRequest[] }>('/__fake/requests')).requests,
+    fault: async (fault) => {
+      remember();
+      const response = await fetch(`${fake.url}/__fake/faults`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(fault),
+      });
+      if (!response.ok) throw new Error(`fault refused: ${await response.text()}`);
+    },
+    close: async () => {
+      // The fake first: it ends requests it holds, so the relay has nothing in flight to wait for.
+      await fake.close();
+      await relay.close();
+    },
+  };
+}
