@@ -18,46 +18,56 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-export interface PageServerOptions {
-  root: string;
+/** Values filled into HTML pages; read on every request, so they may be set after the server starts. */
+export interface PageVars {
   relayUrl: string;
-  /** The fake Socialboards, whose received tickets the page lists; absent when relaying to the real API. */
-  socialboardsUrl?: string;
+  /** The fake Socialboards, whose received tickets the page lists; empty when relaying to the real API. */
+  socialboardsUrl: string;
+}
+
+export interface PageServerOptions {
+  /** The repo root: `index.html` is served from here at `/`. */
+  root: string;
+  /** Folders searched, in order, for every other path (default: dist/ and public/ under root). */
+  dirs?: string[];
+  vars: PageVars;
   port?: number;
   host?: string;
 }
 
-/** Starts the page server; `index.html` gets the relay and Socialboards URLs filled in. */
+/** Starts the page server; HTML pages get `%RELAY_URL%` and `%SOCIALBOARDS_URL%` filled in. */
 export async function startPageServer(options: PageServerOptions): Promise<{ url: string; close(): Promise<void> }> {
-  const { root, relayUrl, socialboardsUrl = '', port = 0, host = '127.0.0.1' } = options;
-  const csp = [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    `connect-src 'self' ${relayUrl} ${socialboardsUrl}`.trim(),
-    "img-src 'self' data:",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  const { root, vars, port = 0, host = '127.0.0.1' } = options;
+  const dirs = options.dirs ?? [join(root, 'dist'), join(root, 'public')];
+  const csp = () =>
+    [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      `connect-src 'self' ${vars.relayUrl} ${vars.socialboardsUrl}`.trim(),
+      "img-src 'self' data:",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join('; ');
 
   const server: Server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://page').pathname;
     const file = path === '/' ? 'index.html' : normalize(path).replace(/^([/\\])+/, '');
-    // index.html sits at the repo root; everything else comes from dist/ or public/ only.
-    const candidates = file === 'index.html' ? [join(root, 'index.html')] : [join(root, 'dist', file), join(root, 'public', file)];
+    // index.html sits at the repo root; everything else comes from the listed folders only.
+    const candidates = file === 'index.html' ? [join(root, 'index.html')] : dirs.map((dir) => join(dir, file));
     for (const candidate of candidates) {
       if (file.includes('..')) break;
       try {
         let body: Buffer | string = await readFile(candidate);
-        if (file === 'index.html') {
+        if (extname(candidate) === '.html') {
           body = body
             .toString('utf8')
-            .replaceAll('%RELAY_URL%', relayUrl)
-            .replaceAll('%SOCIALBOARDS_URL%', socialboardsUrl);
+            .replaceAll('%RELAY_URL%', vars.relayUrl)
+            .replaceAll('%SOCIALBOARDS_URL%', vars.socialboardsUrl);
         }
         response.writeHead(200, {
           'Content-Type': TYPES[extname(candidate)] ?? 'application/octet-stream',
-          'Content-Security-Policy': csp,
+          'Content-Security-Policy': csp(),
           'Cache-Control': 'no-store',
           'X-Content-Type-Options': 'nosniff',
         });

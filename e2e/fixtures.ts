@@ -1,0 +1,61 @@
+/** The e2e stack: page server, relay and fake Socialboards on ephemeral ports, one set per worker. */
+import { test as base, expect } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { startStack, type RunningStack } from '../src/dev/stack';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface FakeTicket {
+  id: number;
+  receivedAt: string;
+  body: Record<string, unknown>;
+}
+
+export interface Stack extends RunningStack {
+  socialboardsUrl: string;
+  /** What the fake Socialboards received, in order. */
+  tickets(): Promise<FakeTicket[]>;
+  /** Injects a fault into the fake (see docs/fake-socialboards.md). */
+  fault(fault: Record<string, unknown>): Promise<void>;
+}
+
+export const test = base.extend<{ freshFake: void }, { stack: Stack }>({
+  // Every test starts with an empty fake: no tickets, faults or tokens.
+  freshFake: [
+    async ({ stack }, use) => {
+      await fetch(`${stack.socialboardsUrl}/__fake/reset`, { method: 'POST' });
+      await use();
+    },
+    { auto: true },
+  ],
+  stack: [
+    async ({}, use) => {
+      const running = await startStack({
+        root,
+        env: { PAGE_PORT: '0', RELAY_PORT: '0', SOCIALBOARDS_PORT: '0', RELAY_LOG: 'silent', RELAY_UPSTREAM_TIMEOUT_MS: '3000' },
+        pageDirs: [`${root}/e2e/pages`],
+      });
+      const socialboardsUrl = running.socialboardsUrl as string;
+      await use({
+        ...running,
+        socialboardsUrl,
+        async tickets() {
+          const response = await fetch(`${socialboardsUrl}/__fake/tickets`);
+          return ((await response.json()) as { tickets: FakeTicket[] }).tickets;
+        },
+        async fault(fault) {
+          const response = await fetch(`${socialboardsUrl}/__fake/faults`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(fault),
+          });
+          if (!response.ok) throw new Error(`fault refused: ${response.status} ${await response.text()}`);
+        },
+      });
+      await running.close();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect };

@@ -1,0 +1,89 @@
+/**
+ * Starts the three demo services together: the fake Socialboards (unless real credentials are
+ * set), the relay pointed at it, and the page server, all on 127.0.0.1. Used by `npm start` and
+ * by the e2e tests (nothing in src/ imports this module).
+ */
+import { parseRelayConfig } from '../relay/config';
+import { startRelay } from '../relay/server';
+import { startFakeSocialboards } from '../fake-socialboards/server';
+import { startPageServer, type PageVars } from './page-server';
+
+/** The credentials the embedded fake accepts; they exist only on this machine. */
+export const DEMO_CREDENTIALS = { clientId: 'demo-client', refreshToken: 'demo-refresh-token' } as const;
+
+/** What the demo relay pins on every ticket, unless the environment says otherwise. */
+export const DEMO_RELAY_ENV = {
+  RELAY_SOURCE_NAME: 'Demo page',
+  RELAY_CATEGORY_ID: '15597',
+  RELAY_TAGS: 'website,widget-demo',
+} as const;
+
+export interface StackOptions {
+  /** The repo root (index.html, dist/, public/). */
+  root: string;
+  /** The environment: ports, SOCIALBOARDS_* for the real API, RELAY_* overrides. */
+  env: Record<string, string | undefined>;
+  /** Extra folders the page server searches after dist/ and public/ (e2e host pages). */
+  pageDirs?: string[];
+}
+
+export interface RunningStack {
+  pageUrl: string;
+  relayUrl: string;
+  /** The fake's URL, or undefined when relaying to the real Socialboards. */
+  socialboardsUrl?: string;
+  close(): Promise<void>;
+}
+
+const port = (value: string | undefined, fallback: number) => (value === undefined || value === '' ? fallback : Number(value));
+
+/** Starts page server, fake Socialboards and relay; `close()` stops all three. */
+export async function startStack({ root, env, pageDirs = [] }: StackOptions): Promise<RunningStack> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    await Promise.allSettled(closers.reverse().map((stop) => stop()));
+  };
+  try {
+    const vars: PageVars = { relayUrl: '', socialboardsUrl: '' };
+    const page = await startPageServer({
+      root,
+      vars,
+      dirs: [`${root}/dist`, `${root}/public`, ...pageDirs],
+      port: port(env.PAGE_PORT, 8080),
+    });
+    closers.push(page.close);
+
+    const real = Boolean(env.SOCIALBOARDS_CLIENT_ID || env.SOCIALBOARDS_REFRESH_TOKEN);
+    const relayEnv: Record<string, string | undefined> = {
+      ...DEMO_RELAY_ENV,
+      RELAY_PORT: '8787',
+      ...env,
+      // The page's own origin is always allowed, so the demo works whatever the port.
+      RELAY_ALLOWED_ORIGINS: [new URL(page.url).origin, env.RELAY_ALLOWED_ORIGINS].filter(Boolean).join(','),
+    };
+    if (!real) {
+      const fake = await startFakeSocialboards({ ...DEMO_CREDENTIALS, port: port(env.SOCIALBOARDS_PORT, 8788) });
+      closers.push(fake.close);
+      vars.socialboardsUrl = fake.url;
+      Object.assign(relayEnv, {
+        SOCIALBOARDS_API_URL: fake.url,
+        SOCIALBOARDS_TOKEN_URL: undefined,
+        SOCIALBOARDS_CLIENT_ID: DEMO_CREDENTIALS.clientId,
+        SOCIALBOARDS_REFRESH_TOKEN: DEMO_CREDENTIALS.refreshToken,
+      });
+    }
+    const relay = await startRelay(parseRelayConfig(relayEnv));
+    closers.push(relay.close);
+    vars.relayUrl = relay.url;
+
+    return {
+      pageUrl: page.url,
+      relayUrl: relay.url,
+      ...(vars.socialboardsUrl ? { socialboardsUrl: vars.socialboardsUrl } : {}),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * `npm run bench`: the bundle's per-part breakdown and the relay's overhead as ratios. Machines
+ * here are noisy, so only ratios measured in the same run are compared, never absolute times.
+ */
+import { spawnSync } from 'node:child_process';
+import { bundleBreakdown } from './bundle-breakdown';
+import { relayThroughput } from './relay-throughput';
+
+const BUNDLE = 'dist/socialboards-ticket.js';
+
+if (spawnSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) process.exit(1);
+const { parts, raw, gzip } = bundleBreakdown(BUNDLE);
+console.log(`\n${BUNDLE}: ${raw} B raw, ${gzip} B gzip (ceiling 20480, aim 16384)`);
+console.log('part (each gzipped alone)                         raw B   gzip B');
+for (const part of parts) console.log(`  ${part.source.padEnd(46)} ${String(part.raw).padStart(7)} ${String(part.gzip).padStart(8)}`);
+
+const result = await relayThroughput();
+const perTicket = (ms: number) => (ms / result.count).toFixed(2);
+console.log(`\nrelay overhead: ${result.count} tickets, ${result.concurrency} at a time, loopback`);
+console.log(`  straight to fake Socialboards  ${perTicket(result.directMs)} ms/ticket`);
+console.log(`  through the relay              ${perTicket(result.relayMs)} ms/ticket  (ratio ${(result.relayMs / result.directMs).toFixed(2)}× direct)`);
+console.log(`  idempotent replay              ${perTicket(result.replayMs)} ms/ticket  (ratio ${(result.replayMs / result.relayMs).toFixed(2)}× a creation)`);
+console.log(`  tickets the fake holds: ${result.ticketsStored} (expected ${2 * (40 + result.count)}: replays created none)`);
