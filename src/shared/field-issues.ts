@@ -44,9 +44,13 @@ export function formatIssue(template: string, issue: Pick<FieldIssue, 'limit'>):
 }
 
 function codeOf(issue: v.BaseIssue<unknown>): FieldIssueCode {
-  // A strict object reports both a missing key and an unknown key with its own message;
-  // `expected` tells them apart ('never' means the key must not be there).
-  if (issue.type === 'strict_object') return issue.expected === 'never' ? 'unknown_field' : 'required';
+  // A strict object reports a missing key, an unknown key and a value that is not an object
+  // with its own message; `expected` ('never': the key must not be there) and the input tell them
+  // apart. Null counts as missing, as it does for the text fields.
+  if (issue.type === 'strict_object') {
+    if (issue.expected === 'never') return 'unknown_field';
+    return issue.input === undefined || issue.input === null ? 'required' : 'invalid';
+  }
   return CODES.has(issue.message) ? (issue.message as FieldIssueCode) : 'invalid';
 }
 

@@ -1,0 +1,176 @@
+/** The request contract: what the widget and the relay accept, and how they name every problem. */
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { toFieldIssues, type FieldIssue } from '../../src/shared/field-issues';
+import { LIMITS } from '../../src/shared/limits';
+import { createTicketRequestSchema, TicketRequest } from '../../src/shared/ticket-request';
+
+/** The Create Ticket example from the Socialboards docs, trimmed to what a visitor may send. */
+const SEED = {
+  title: 'New car price list.',
+  message: 'Hello I want to buy a new car, how can I get a price list?',
+  sentiment: 'question',
+  creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
+};
+
+const MINIMAL = { title: 'Hi', message: 'Hello', creator: { email: 'ann@example.com' } };
+
+const ATTACHMENT_ID = 'a1b2c3d4e5f6a7b8c9d0';
+
+/** The field issues a parse reports, or the output when it succeeds. */
+function parse(input: unknown, schema: typeof TicketRequest = TicketRequest) {
+  const result = v.safeParse(schema, input);
+  return result.success ? { output: result.output } : { issues: toFieldIssues(result.issues) };
+}
+
+const withCreator = (creator: Record<string, unknown>) => ({ ...MINIMAL, creator: { ...MINIMAL.creator, ...creator } });
+
+describe('valid requests', () => {
+  it.each([
+    ['the Socialboards seed example', SEED],
+    ['the minimal request', MINIMAL],
+    ['every optional field', {
+      ...SEED,
+      creator: { ...SEED.creator, phoneNumber: '+47 22 33 44 55' },
+      customFields: [{ id: 42623, value: 'Oslo' }],
+      attachments: [ATTACHMENT_ID],
+      categoryId: 15597,
+    }],
+    ['each sentiment', { ...MINIMAL, sentiment: 'complaint' }],
+    ['a title of exactly the limit', { ...MINIMAL, title: 'x'.repeat(LIMITS.title) }],
+    ['a message of exactly the limit', { ...MINIMAL, message: 'x'.repeat(LIMITS.message) }],
+    ['a phone with separators', withCreator({ phoneNumber: '+47 (22) 33-44.55/6' })],
+    ['as many custom fields as allowed', {
+      ...MINIMAL,
+      customFields: Array.from({ length: LIMITS.customFields }, (_, i) => ({ id: i + 1, value: 'v' })),
+    }],
+    ['as many attachments as allowed', { ...MINIMAL, attachments: Array(LIMITS.attachments).fill(ATTACHMENT_ID) }],
+  ])('accepts %s', (_, input) => {
+    expect(parse(input)).toEqual({ output: input });
+  });
+
+  it('trims every text field', () => {
+    const input = {
+      title: '  New car price list. ',
+      message: '\n Hello \t',
+      creator: { name: ' Bill Smith ', email: ' bill_smith@gmail.com ', phoneNumber: ' +47 22 33 44 55 ' },
+    };
+    expect(parse(input)).toEqual({
+      output: {
+        title: 'New car price list.',
+        message: 'Hello',
+        creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com', phoneNumber: '+47 22 33 44 55' },
+      },
+    });
+  });
+
+  it.each(['name', 'phoneNumber'])('treats a blank optional %s as absent', (field) => {
+    expect(parse(withCreator({ [field]: '   ' }))).toEqual({ output: MINIMAL });
+  });
+
+  it('lets a trimmed value reach the limit even if the raw value is longer', () => {
+    const input = { ...MINIMAL, title: ` ${'x'.repeat(LIMITS.title)} ` };
+    expect(parse(input)).toEqual({ output: { ...MINIMAL, title: 'x'.repeat(LIMITS.title) } });
+  });
+});
+
+describe('invalid requests', () => {
+  const cases: [string, unknown, FieldIssue[]][] = [
+    ['a missing title', { message: 'Hello', creator: MINIMAL.creator }, [{ path: 'title', code: 'required' }]],
+    ['a blank title', { ...MINIMAL, title: '   ' }, [{ path: 'title', code: 'required' }]],
+    ['a null title', { ...MINIMAL, title: null }, [{ path: 'title', code: 'required' }]],
+    ['a blank message', { ...MINIMAL, message: '' }, [{ path: 'message', code: 'required' }]],
+    ['a missing email', withCreator({ email: undefined }), [{ path: 'creator.email', code: 'required' }]],
+    ['a blank email', withCreator({ email: '  ' }), [{ path: 'creator.email', code: 'required' }]],
+    ['a missing creator', { title: 'Hi', message: 'Hello' }, [{ path: 'creator', code: 'required' }]],
+    ['a title over the limit', { ...MINIMAL, title: 'x'.repeat(LIMITS.title + 1) },
+      [{ path: 'title', code: 'too_long', limit: LIMITS.title }]],
+    ['a message over the limit', { ...MINIMAL, message: 'x'.repeat(LIMITS.message + 1) },
+      [{ path: 'message', code: 'too_long', limit: LIMITS.message }]],
+    ['a name over the limit', withCreator({ name: 'x'.repeat(LIMITS.name + 1) }),
+      [{ path: 'creator.name', code: 'too_long', limit: LIMITS.name }]],
+    ['an email over the limit', withCreator({ email: `${'x'.repeat(LIMITS.email)}@b.co` }),
+      [{ path: 'creator.email', code: 'too_long', limit: LIMITS.email }]],
+    ['a phone over the limit', withCreator({ phoneNumber: '1'.repeat(LIMITS.phone + 1) }),
+      [{ path: 'creator.phoneNumber', code: 'too_long', limit: LIMITS.phone }]],
+    ['an email without @', withCreator({ email: 'bill_smith.gmail.com' }), [{ path: 'creator.email', code: 'invalid_email' }]],
+    ['an email without a domain', withCreator({ email: 'bill@' }), [{ path: 'creator.email', code: 'invalid_email' }]],
+    ['an email that is not a string', withCreator({ email: 42 }), [{ path: 'creator.email', code: 'invalid_email' }]],
+    ['a phone with letters', withCreator({ phoneNumber: 'call me' }), [{ path: 'creator.phoneNumber', code: 'invalid_phone' }]],
+    ['a phone with too few digits', withCreator({ phoneNumber: '1234' }), [{ path: 'creator.phoneNumber', code: 'invalid_phone' }]],
+    ['a phone with too many digits', withCreator({ phoneNumber: '1'.repeat(21) }), [{ path: 'creator.phoneNumber', code: 'invalid_phone' }]],
+    ['a phone with + in the middle', withCreator({ phoneNumber: '22+334455' }), [{ path: 'creator.phoneNumber', code: 'invalid_phone' }]],
+    ['an unknown sentiment', { ...MINIMAL, sentiment: 'anger' }, [{ path: 'sentiment', code: 'invalid_choice' }]],
+    ['an unknown top-level key', { ...MINIMAL, assigneeId: 'x' }, [{ path: 'assigneeId', code: 'unknown_field' }]],
+    ['an unknown creator key', withCreator({ image: 'https://evil.example/me.png' }),
+      [{ path: 'creator.image', code: 'unknown_field' }]],
+    ['too many custom fields', {
+      ...MINIMAL,
+      customFields: Array.from({ length: LIMITS.customFields + 1 }, (_, i) => ({ id: i + 1, value: 'v' })),
+    }, [{ path: 'customFields', code: 'too_many', limit: LIMITS.customFields }]],
+    ['a custom field value over the limit', { ...MINIMAL, customFields: [{ id: 1, value: 'x'.repeat(LIMITS.customFieldValue + 1) }] },
+      [{ path: 'customFields.0.value', code: 'too_long', limit: LIMITS.customFieldValue }]],
+    ['a custom field id that is not an integer', { ...MINIMAL, customFields: [{ id: 1.5, value: 'v' }] },
+      [{ path: 'customFields.0.id', code: 'invalid' }]],
+    ['too many attachments', { ...MINIMAL, attachments: Array(LIMITS.attachments + 1).fill(ATTACHMENT_ID) },
+      [{ path: 'attachments', code: 'too_many', limit: LIMITS.attachments }]],
+    ['an attachment that is a URL', { ...MINIMAL, attachments: ['https://your.attachment.url/filename.png'] },
+      [{ path: 'attachments.0', code: 'invalid' }]],
+    ['a fractional category id', { ...MINIMAL, categoryId: 1.5 }, [{ path: 'categoryId', code: 'invalid' }]],
+  ];
+
+  it.each(cases)('rejects %s', (_, input, issues) => {
+    expect(parse(input)).toEqual({ issues });
+  });
+
+  it('reports every problem at once', () => {
+    expect(parse({ title: '', message: 'x'.repeat(LIMITS.message + 1), sentiment: 'anger', creator: {} })).toEqual({
+      issues: [
+        { path: 'title', code: 'required' },
+        { path: 'message', code: 'too_long', limit: LIMITS.message },
+        { path: 'sentiment', code: 'invalid_choice' },
+        { path: 'creator.email', code: 'required' },
+      ],
+    });
+  });
+
+  it('reports one issue per field, the first that applies', () => {
+    // Too long and malformed at once: the visitor hears about the length first.
+    expect(parse(withCreator({ email: 'x'.repeat(LIMITS.email + 1) }))).toEqual({
+      issues: [{ path: 'creator.email', code: 'too_long', limit: LIMITS.email }],
+    });
+  });
+
+  it.each([['a string'], [42]])('rejects a body that is not an object (%j) as invalid, not missing', (input) => {
+    expect(parse(input)).toEqual({ issues: [{ path: '', code: 'invalid' }] });
+  });
+
+  it.each([
+    ['a creator that is text', 'Bill Smith', 'invalid'],
+    ['a null creator', null, 'required'],
+  ])('rejects %s as %s', (_, creator, code) => {
+    expect(parse({ ...MINIMAL, creator })).toEqual({ issues: [{ path: 'creator', code }] });
+  });
+});
+
+describe('when email is optional', () => {
+  const optionalEmail = createTicketRequestSchema({ emailRequired: false });
+
+  it('accepts a request without an email', () => {
+    expect(parse({ title: 'Hi', message: 'Hello', creator: {} }, optionalEmail)).toEqual({
+      output: { title: 'Hi', message: 'Hello', creator: {} },
+    });
+  });
+
+  it('treats a blank email as absent', () => {
+    expect(parse({ title: 'Hi', message: 'Hello', creator: { email: ' ' } }, optionalEmail)).toEqual({
+      output: { title: 'Hi', message: 'Hello', creator: {} },
+    });
+  });
+
+  it('still rejects a malformed email', () => {
+    expect(parse({ title: 'Hi', message: 'Hello', creator: { email: 'bill@' } }, optionalEmail)).toEqual({
+      issues: [{ path: 'creator.email', code: 'invalid_email' }],
+    });
+  });
+});
