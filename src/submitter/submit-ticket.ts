@@ -152,6 +152,8 @@ export function createSubmitter(options: SubmitterOptions): Submit {
 
   /** One attempt, bounded by its own timeout and by the caller's signal. */
   async function attempt(body: string, key: string, signal?: AbortSignal): Promise<{ status?: number; result: SubmitResult }> {
+    // An abort event never fires for a signal that is already aborted, so check before sending.
+    if (signal?.aborted) return { result: { ok: false, code: 'aborted' } };
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
