@@ -1,0 +1,244 @@
+/** Mounting as an integrator does it: where the widget goes, what the console says, events, and taking it away again. */
+import { fireEvent, waitFor, within } from '@testing-library/preact';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { mount, type WidgetHandle } from '../../src/widget/mount';
+
+const RELAY = 'https://relay.example';
+const HOST = '[data-socialboards-ticket]';
+
+let errors: MockInstance<typeof console.error>;
+let warnings: MockInstance<typeof console.warn>;
+const handles: WidgetHandle[] = [];
+
+beforeEach(() => {
+  errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+  warnings = vi.spyOn(console, 'warn').mockImplementation(() => {});
+});
+
+afterEach(() => {
+  for (const handle of handles.splice(0)) handle.unmount();
+  document.body.replaceChildren();
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
+
+/** mount(), remembering the handle so every test leaves an empty page. */
+function mountTracked(...args: Parameters<typeof mount>): WidgetHandle {
+  const handle = mount(...args);
+  handles.push(handle);
+  return handle;
+}
+
+function addTarget(id = 'help'): HTMLElement {
+  const target = document.createElement('div');
+  target.id = id;
+  return document.body.appendChild(target);
+}
+
+/** Queries inside the widget's shadow root, as a visitor sees it. */
+function view(handle: WidgetHandle) {
+  return within(handle.element!.shadowRoot! as unknown as HTMLElement);
+}
+
+function fillValidForm(handle: WidgetHandle) {
+  const form = view(handle);
+  fireEvent.input(form.getByLabelText('Subject'), { target: { value: 'New car price list.' } });
+  fireEvent.input(form.getByLabelText('Message'), { target: { value: 'Hello I want to buy a new car, how can I get a price list?' } });
+  fireEvent.input(form.getByLabelText('Email'), { target: { value: 'bill_smith@gmail.com' } });
+}
+
+describe('where the widget goes', () => {
+  it.each([
+    ['a selector', '#help'],
+    ['an element', () => document.getElementById('help')!],
+  ])('renders into an open shadow root under a host inside the target given %s', (_, target) => {
+    const element = addTarget();
+    const handle = mountTracked(typeof target === 'string' ? target : target(), { relay: RELAY });
+    expect(element.querySelectorAll(HOST)).toHaveLength(1);
+    expect(handle.element).toBe(element.querySelector(HOST));
+    expect(handle.element!.shadowRoot!.mode).toBe('open');
+    expect(view(handle).getByRole('heading', { name: 'Contact us' })).toBeTruthy();
+    expect(errors).not.toHaveBeenCalled();
+  });
+
+  it('keeps its markup out of the page’s light DOM', () => {
+    const element = addTarget();
+    mountTracked(element, { relay: RELAY });
+    expect(element.querySelector('form')).toBeNull();
+    expect(document.getElementById('title')).toBeNull();
+  });
+
+  it('styles the shadow root with a constructed stylesheet', () => {
+    const handle = mountTracked(addTarget(), { relay: RELAY });
+    const shadow = handle.element!.shadowRoot!;
+    expect(shadow.adoptedStyleSheets).toHaveLength(1);
+    expect(shadow.querySelector('style')).toBeNull();
+  });
+
+  it('falls back to a <style> carrying the nonce where constructed stylesheets are missing', () => {
+    vi.stubGlobal('CSSStyleSheet', undefined);
+    const handle = mountTracked(addTarget(), { relay: RELAY, nonce: 'r4nd0m' });
+    const style = handle.element!.shadowRoot!.querySelector('style');
+    expect(style?.nonce).toBe('r4nd0m');
+    expect(style?.textContent).toContain(':host');
+  });
+});
+
+describe('mistakes are reported, never thrown', () => {
+  it.each([
+    ['a selector that matches nothing', '#nowhere', { relay: RELAY }, '[SocialboardsTicket] could not mount: target "#nowhere" matches no element'],
+    ['a target that is not an element', 42 as unknown as string, { relay: RELAY }, '[SocialboardsTicket] could not mount: target must be an element or a CSS selector'],
+    ['a missing relay', '#help', {}, '[SocialboardsTicket] option "relay" is required: the URL of your Socialboards relay'],
+    ['a relay that is not a URL', '#help', { relay: 'ftp://relay.example' }, '[SocialboardsTicket] option "relay" must be an http(s) URL; got "ftp://relay.example"'],
+  ])('logs one error for %s and mounts nothing', (_, target, options, message) => {
+    const element = addTarget();
+    let handle: WidgetHandle | undefined;
+    expect(() => {
+      handle = mountTracked(target, options);
+    }).not.toThrow();
+    expect(errors.mock.calls).toEqual([[message]]);
+    expect(handle!.element).toBeNull();
+    expect(element.childNodes).toHaveLength(0);
+    expect(() => handle!.unmount()).not.toThrow();
+  });
+
+  it('logs one error for a selector that is not valid CSS', () => {
+    addTarget();
+    expect(() => mountTracked('#help[', { relay: RELAY })).not.toThrow();
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(errors.mock.calls[0]![0]).toMatch(/^\[SocialboardsTicket\] could not mount: /);
+  });
+
+  it('mounts anyway when only an optional option is wrong, naming it as a data attribute', () => {
+    const element = addTarget();
+    mountTracked(element, { relay: RELAY, requireEmail: 'maybe' }, true);
+    expect(errors.mock.calls).toEqual([['[SocialboardsTicket] data-require-email must be true or false; got "maybe"']]);
+    expect(element.querySelectorAll(HOST)).toHaveLength(1);
+  });
+});
+
+describe('mounting more than once', () => {
+  it('returns the same handle for the same target, leaves one widget and warns', () => {
+    const element = addTarget();
+    const first = mountTracked(element, { relay: RELAY });
+    const second = mountTracked('#help', { relay: RELAY, locale: 'nb' });
+    expect(second).toBe(first);
+    expect(element.querySelectorAll(HOST)).toHaveLength(1);
+    expect(warnings).toHaveBeenCalledTimes(1);
+    expect(warnings.mock.calls[0]![0]).toContain('already mounted');
+    expect(view(first).getByRole('heading', { name: 'Contact us' })).toBeTruthy();
+  });
+
+  it('gives two targets two independent widgets', async () => {
+    const one = mountTracked(addTarget('one'), { relay: RELAY });
+    const two = mountTracked(addTarget('two'), { relay: RELAY, locale: 'nb' });
+    expect(one.element).not.toBe(two.element);
+    fireEvent.input(view(one).getByLabelText('Subject'), { target: { value: 'Only in the first' } });
+    fireEvent.click(view(two).getByRole('button', { name: 'Send' }));
+    await view(two).findByRole('alert');
+    expect(view(one).queryByRole('alert')).toBeNull();
+    expect((view(two).getByLabelText('Emne') as HTMLInputElement).value).toBe('');
+    expect((view(one).getByLabelText('Subject') as HTMLInputElement).value).toBe('Only in the first');
+  });
+});
+
+describe('unmount()', () => {
+  it('removes the host', () => {
+    const element = addTarget();
+    mount(element, { relay: RELAY }).unmount();
+    expect(element.querySelector(HOST)).toBeNull();
+  });
+
+  it('is safe to call twice', () => {
+    const handle = mount(addTarget(), { relay: RELAY });
+    handle.unmount();
+    expect(() => handle.unmount()).not.toThrow();
+  });
+
+  it('lets the same target be mounted again, with new options', () => {
+    const element = addTarget();
+    const first = mount(element, { relay: RELAY });
+    first.unmount();
+    const second = mountTracked(element, { relay: RELAY, locale: 'nb' });
+    expect(second).not.toBe(first);
+    expect(element.querySelectorAll(HOST)).toHaveLength(1);
+    expect(view(second).getByRole('heading', { name: 'Kontakt oss' })).toBeTruthy();
+    expect(warnings).not.toHaveBeenCalled();
+  });
+
+  it('aborts a submission in flight and reports nothing afterwards', async () => {
+    // The relay lies outside the widget: a fetch that never answers stands in for a slow one.
+    let seen: AbortSignal | undefined;
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      seen = init.signal ?? undefined;
+      return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    });
+    const element = addTarget();
+    const events: Event[] = [];
+    element.addEventListener('socialboards-ticket:error', (event) => events.push(event));
+    const onError = vi.fn();
+    const handle = mount(element, { relay: RELAY, onError });
+    fillValidForm(handle);
+    fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(seen).toBeDefined());
+    handle.unmount();
+    expect(seen!.aborted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(events).toEqual([]);
+    expect(onError).not.toHaveBeenCalled();
+    expect(errors).not.toHaveBeenCalled();
+  });
+});
+
+describe('events for the host page', () => {
+  /** A relay that answers every request with one response; stubbed for these tests only. */
+  function stubRelay(status: number, body: unknown) {
+    const fetch = vi.fn(async (_url: string, _init: RequestInit) =>
+      new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }),
+    );
+    vi.stubGlobal('fetch', fetch);
+    return fetch;
+  }
+
+  it('dispatches socialboards-ticket:submitted and calls onSubmitted when a ticket is created', async () => {
+    const fetch = stubRelay(201, { ticketId: 4711 });
+    const element = addTarget();
+    const details: unknown[] = [];
+    document.addEventListener('socialboards-ticket:submitted', (event) => details.push((event as CustomEvent).detail), { once: true });
+    const onSubmitted = vi.fn();
+    const handle = mountTracked(element, { relay: RELAY, onSubmitted });
+    fillValidForm(handle);
+    fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(onSubmitted).toHaveBeenCalledWith({ ticketId: 4711 }));
+    expect(details).toEqual([{ ticketId: 4711 }]);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(fetch.mock.calls[0]![0]).toBe('https://relay.example/tickets');
+    expect(await view(handle).findByRole('heading', { name: 'Thank you!' })).toBeTruthy();
+  });
+
+  it('dispatches socialboards-ticket:error, calls onError and logs the code when the relay refuses', async () => {
+    stubRelay(403, { error: { code: 'origin_not_allowed', message: 'This website is not allowed to use this relay.' } });
+    const element = addTarget();
+    const details: unknown[] = [];
+    element.addEventListener('socialboards-ticket:error', (event) => details.push((event as CustomEvent).detail));
+    const onError = vi.fn();
+    const handle = mountTracked(element, { relay: RELAY, onError });
+    fillValidForm(handle);
+    fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(onError).toHaveBeenCalledWith({ code: 'origin_not_allowed' }));
+    expect(details).toEqual([{ code: 'origin_not_allowed' }]);
+    expect(errors.mock.calls).toEqual([['[SocialboardsTicket] submission failed: origin_not_allowed']]);
+    expect((await view(handle).findByRole('alert')).textContent).toBe(
+      'This form is not set up to send messages from this website.',
+    );
+  });
+
+  it('reports an incomplete form as a validation error without logging it', async () => {
+    const element = addTarget();
+    const onError = vi.fn();
+    const handle = mountTracked(element, { relay: RELAY, onError });
+    fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(onError).toHaveBeenCalledWith({ code: 'validation' }));
+    expect(errors).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,219 @@
+/** Integrator configuration and words: what `mount()` options and `data-*` attributes turn into, and the messages for mistakes. */
+import { describe, expect, it } from 'vitest';
+import { createTranslator, pickLocale, submitErrorKey } from '../../src/widget/i18n';
+import { optionsFromDataset, parseOptions } from '../../src/widget/options';
+import type { SubmitErrorCode } from '../../src/submitter/submit-ticket';
+
+const RELAY = 'https://relay.example';
+
+describe('parseOptions', () => {
+  it('accepts a relay alone, requiring email by default', () => {
+    expect(parseOptions({ relay: RELAY })).toEqual({ config: { relay: RELAY, requireEmail: true }, problems: [] });
+  });
+
+  it('accepts every documented option', () => {
+    const onSubmitted = () => {};
+    const onError = () => {};
+    const options = {
+      relay: RELAY,
+      locale: 'nb-NO',
+      requireEmail: false,
+      messages: { submit: 'Go' },
+      nonce: 'r4nd0m',
+      timeoutMs: 20_000,
+      onSubmitted,
+      onError,
+    };
+    expect(parseOptions(options)).toEqual({ config: options, problems: [] });
+  });
+
+  it('accepts a relay relative to the page', () => {
+    expect(parseOptions({ relay: '/support/relay' }).config?.relay).toBe('/support/relay');
+  });
+
+  it.each([
+    ['mount()', false, 'option "relay" is required: the URL of your Socialboards relay'],
+    ['a script tag', true, 'data-relay is required: the URL of your Socialboards relay'],
+  ])('names the missing relay as %s spells it', (_, fromData, problem) => {
+    expect(parseOptions({}, fromData)).toEqual({ problems: [problem] });
+  });
+
+  it('reports a relay that is not an http(s) URL once, and mounts nothing', () => {
+    expect(parseOptions({ relay: 'javascript:alert(1)' })).toEqual({
+      problems: ['option "relay" must be an http(s) URL; got "javascript:alert(1)"'],
+    });
+  });
+
+  it('reports options that are not an object', () => {
+    expect(parseOptions('https://relay.example')).toEqual({
+      problems: ['options must be an object with at least { relay: "https://…" }'],
+    });
+  });
+
+  it('reports an unknown option by name and ignores it', () => {
+    expect(parseOptions({ relay: RELAY, colour: 'red' })).toEqual({
+      config: { relay: RELAY, requireEmail: true },
+      problems: ['unknown option "colour" was ignored'],
+    });
+  });
+
+  it.each([
+    ['requireEmail', 'yes', 'option "requireEmail" must be true or false; got "yes"'],
+    ['timeoutMs', 500, 'option "timeoutMs" must be a whole number of milliseconds from 1000 to 120000; got 500'],
+    ['timeoutMs', 1500.5, 'option "timeoutMs" must be a whole number of milliseconds from 1000 to 120000; got 1500.5'],
+    ['locale', 'Norwegian!', 'option "locale" must be a language tag such as "en" or "nb-NO"; got "Norwegian!"'],
+    ['messages', 'Send', 'option "messages" must be an object of message texts (JSON in data-messages); got "Send"'],
+    ['messages', { submit: 42 }, 'option "messages" must be an object of message texts (JSON in data-messages); got {"submit":42}'],
+    ['nonce', 123, 'option "nonce" must be a string; got 123'],
+    ['onSubmitted', 'done()', 'option "onSubmitted" must be a function; got "done()"'],
+  ])('names a wrong %s with what was expected, and keeps the default', (name, value, problem) => {
+    expect(parseOptions({ relay: RELAY, [name]: value })).toEqual({
+      config: { relay: RELAY, requireEmail: true },
+      problems: [problem],
+    });
+  });
+
+  it('says "function" when a function is given where a URL is expected', () => {
+    expect(parseOptions({ relay: () => RELAY }).problems).toEqual(['option "relay" must be an http(s) URL; got function']);
+  });
+
+  it.each([
+    [{ requireEmail: 'maybe' }, 'data-require-email must be true or false; got "maybe"'],
+    [{ timeoutMs: '20s' }, 'data-timeout-ms must be a whole number of milliseconds from 1000 to 120000; got "20s"'],
+    [{ colour: 'red' }, 'unknown data-colour was ignored'],
+    [{ messages: { sumbit: 'Go' } }, 'data-messages has an unknown key "sumbit"'],
+  ])('spells options as data attributes when they came from a script tag (%j)', (options, problem) => {
+    expect(parseOptions({ relay: RELAY, ...options }, true).problems).toEqual([problem]);
+  });
+
+  it('reports an unknown message key and keeps the known ones', () => {
+    const { config, problems } = parseOptions({ relay: RELAY, messages: { submit: 'Go', sumbit: 'Go' } });
+    expect(problems).toEqual(['option "messages" has an unknown key "sumbit"']);
+    expect(config?.messages).toMatchObject({ submit: 'Go' });
+  });
+
+  it('reports every problem at once', () => {
+    expect(parseOptions({ requireEmail: 'no', colour: 'red' }).problems).toEqual([
+      'option "requireEmail" must be true or false; got "no"',
+      'unknown option "colour" was ignored',
+      'option "relay" is required: the URL of your Socialboards relay',
+    ]);
+  });
+
+  it('skips options given as undefined', () => {
+    expect(parseOptions({ relay: RELAY, locale: undefined })).toEqual({ config: { relay: RELAY, requireEmail: true }, problems: [] });
+  });
+});
+
+describe('optionsFromDataset', () => {
+  it.each([
+    ['false', false],
+    ['true', true],
+    ['', true],
+    ['nope', 'nope'],
+  ])('reads data-require-email="%s" as %j', (text, value) => {
+    expect(optionsFromDataset({ relay: RELAY, requireEmail: text })).toEqual({ relay: RELAY, requireEmail: value });
+  });
+
+  it.each([
+    ['20000', 20_000],
+    ['20s', '20s'],
+    ['-1', '-1'],
+  ])('reads data-timeout-ms="%s" as %j', (text, value) => {
+    expect(optionsFromDataset({ timeoutMs: text })).toEqual({ timeoutMs: value });
+  });
+
+  it('reads data-messages as JSON', () => {
+    expect(optionsFromDataset({ messages: '{"submit":"Go","heading":"Write to us"}' })).toEqual({
+      messages: { submit: 'Go', heading: 'Write to us' },
+    });
+  });
+
+  it('keeps data-messages that are not JSON as text, for parseOptions to report', () => {
+    expect(optionsFromDataset({ messages: '{submit: Go}' })).toEqual({ messages: '{submit: Go}' });
+  });
+
+  it('leaves out data-target, which says where to mount rather than how', () => {
+    expect(optionsFromDataset({ relay: RELAY, target: '#help' })).toEqual({ relay: RELAY });
+  });
+
+  it('turns a real script tag into a config', () => {
+    const script = document.createElement('script');
+    script.setAttribute('data-relay', RELAY);
+    script.setAttribute('data-require-email', 'false');
+    script.setAttribute('data-timeout-ms', '30000');
+    script.setAttribute('data-locale', 'nb');
+    script.setAttribute('data-messages', '{"submit":"Send inn"}');
+    expect(parseOptions(optionsFromDataset({ ...script.dataset }), true)).toEqual({
+      config: { relay: RELAY, requireEmail: false, timeoutMs: 30_000, locale: 'nb', messages: { submit: 'Send inn' } },
+      problems: [],
+    });
+  });
+});
+
+describe('pickLocale', () => {
+  it.each([
+    [['nb-NO'], 'nb'],
+    [['NB_no'], 'nb'],
+    [['nn'], 'nn'],
+    [['no'], 'no'],
+    [['en-GB'], 'en'],
+    [['fr-FR', 'nb'], 'nb'],
+    [[undefined, null, '', 'nb'], 'nb'],
+    [['fr', 'de'], 'en'],
+    [[], 'en'],
+  ])('picks from %j: %s', (candidates, locale) => {
+    expect(pickLocale(candidates)).toBe(locale);
+  });
+});
+
+describe('createTranslator', () => {
+  it('speaks English by default', () => {
+    expect(createTranslator('en')('title')).toBe('Subject');
+  });
+
+  it('speaks the locale when it has a catalogue', () => {
+    expect(createTranslator('nb')('title')).toBe('Emne');
+  });
+
+  it('falls back to English for a locale without a catalogue', () => {
+    expect(createTranslator('de')('title')).toBe('Subject');
+  });
+
+  it('lets an override win over the locale catalogue', () => {
+    expect(createTranslator('nb', { title: 'Tittel' })('title')).toBe('Tittel');
+  });
+
+  it('uses the catalogue for keys the overrides leave out', () => {
+    expect(createTranslator('nb', { title: 'Tittel' })('message')).toBe('Melding');
+  });
+
+  it('fills {id} and {limit}', () => {
+    const t = createTranslator('en');
+    expect(t('sentBody', { id: 4711 })).toBe('We have received your message. Your ticket number is 4711.');
+    expect(t('field.too_long', { limit: 200 })).toBe('Use at most 200 characters.');
+  });
+
+  it('fills parameters in overrides too', () => {
+    expect(createTranslator('en', { sentBody: 'Ticket #{id} is on its way.' })('sentBody', { id: 7 })).toBe(
+      'Ticket #7 is on its way.',
+    );
+  });
+
+  it('leaves a placeholder it has no value for', () => {
+    expect(createTranslator('en')('sentBody')).toBe('We have received your message. Your ticket number is {id}.');
+  });
+});
+
+describe('submitErrorKey', () => {
+  it.each<[SubmitErrorCode, string]>([
+    ['network', 'We could not reach the support service. Check your connection and try again.'],
+    ['rate_limited', 'Too many messages were sent just now. Please wait a minute and try again.'],
+    ['upstream_unavailable', 'The support service is not available right now. Please try again in a few minutes.'],
+    ['bad_response', 'Something went wrong while sending. Please try again.'],
+    ['internal', 'Something went wrong while sending. Please try again.'],
+    ['idempotency_conflict', 'Something went wrong while sending. Please try again.'],
+  ])('tells the visitor about %s in words', (code, text) => {
+    expect(createTranslator('en')(submitErrorKey(code))).toBe(text);
+  });
+});
