@@ -270,6 +270,7 @@ describe('Idempotency-Key', () => {
     expect(second.status).toBe(201);
     expect(second.headers.get('Idempotent-Replayed')).toBe('true');
     expect(second.headers.get('Content-Type')).toMatch(/application\/json/);
+    expect(second.headers.get('Access-Control-Allow-Origin')).toBe(ORIGIN);
     expect(await second.json()).toEqual(await first.json());
     expect(upstream.ticketCalls()).toHaveLength(1);
   });
