@@ -68,7 +68,8 @@ export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[]): FieldIss
     const path = pathOf(issue);
     if (byPath.has(path)) continue;
     const code = codeOf(issue);
-    const limit = typeof issue.requirement === 'number' ? issue.requirement : undefined;
+    // Only size caps carry their limit: it fills "{limit}" in their message.
+    const limit = (code === 'too_long' || code === 'too_many') && typeof issue.requirement === 'number' ? issue.requirement : undefined;
     byPath.set(path, limit === undefined ? { path, code } : { path, code, limit });
   }
   return [...byPath.values()];

@@ -68,7 +68,8 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
-  const date = Date.parse(value);
+  // An HTTP date always has a month name; this keeps Date.parse's leniency ('-5') out.
+  const date = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 

@@ -104,7 +104,8 @@ export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
     if (!MESSAGE_KEYS.has(key)) problems.push(`${describe('messages', fromData)} has an unknown key "${key}"`);
   }
   if (!('relay' in config)) {
-    if (!problems.some((p) => p.includes(describe('relay', fromData)))) {
+    // A relay that was given but invalid has been reported above; only a missing one is reported here.
+    if ((raw as { relay?: unknown }).relay === undefined) {
       problems.push(`${describe('relay', fromData)} is required: the URL of your Socialboards relay`);
     }
     return { problems };

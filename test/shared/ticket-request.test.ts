@@ -117,6 +117,9 @@ describe('invalid requests', () => {
     ['an attachment that is a URL', { ...MINIMAL, attachments: ['https://your.attachment.url/filename.png'] },
       [{ path: 'attachments.0', code: 'invalid' }]],
     ['a fractional category id', { ...MINIMAL, categoryId: 1.5 }, [{ path: 'categoryId', code: 'invalid' }]],
+    // A failed minimum is not a size cap: no limit rides along.
+    ['a custom field id below 1', { ...MINIMAL, customFields: [{ id: 0, value: 'v' }] },
+      [{ path: 'customFields.0.id', code: 'invalid' }]],
   ];
 
   it.each(cases)('rejects %s', (_, input, issues) => {

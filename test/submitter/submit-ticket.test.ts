@@ -340,6 +340,7 @@ describe('parseRetryAfter', () => {
     ['nothing', null, undefined],
     ['an empty value', '', undefined],
     ['garbage', 'soon', undefined],
+    ['a negative number, which Date.parse would take for a year', '-5', undefined],
   ])('reads %s', (_, value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });

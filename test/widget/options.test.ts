@@ -100,6 +100,13 @@ describe('parseOptions', () => {
     ]);
   });
 
+  it('still says data-relay is required when a look-alike attribute was given instead', () => {
+    expect(parseOptions({ relayUrl: RELAY }, true).problems).toEqual([
+      'unknown data-relay-url was ignored',
+      'data-relay is required: the URL of your Socialboards relay',
+    ]);
+  });
+
   it('skips options given as undefined', () => {
     expect(parseOptions({ relay: RELAY, locale: undefined })).toEqual({ config: { relay: RELAY, requireEmail: true }, problems: [] });
   });
