@@ -29,6 +29,8 @@ export const test = base.extend<{ freshFake: void }, { stack: Stack }>({
     { auto: true },
   ],
   stack: [
+    // Playwright reads a fixture's dependencies from its destructuring pattern; this one has none.
+    // oxlint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const running = await startStack({
         root,

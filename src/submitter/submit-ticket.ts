@@ -41,7 +41,9 @@ export interface SubmitterOptions {
 export type Submit = (request: TicketRequest, key: string, signal?: AbortSignal) => Promise<SubmitResult>;
 
 export const SUBMIT_DEFAULTS = {
-  timeoutMs: 15_000,
+  // Above the relay's own upstream limit (RELAY_UPSTREAM_TIMEOUT_MS, 15 s), so the relay's answer
+  // (a ticket id, or a 504 we may retry) normally arrives before the browser gives up.
+  timeoutMs: 30_000,
   retries: 3,
   baseDelayMs: 500,
   maxDelayMs: 8_000,

@@ -23,7 +23,7 @@ export interface MountOptions {
   messages?: Partial<Record<MessageKey, string>>;
   /** Nonce for the fallback `<style>` element where constructable stylesheets are missing. */
   nonce?: string;
-  /** Time limit per send attempt, in milliseconds (default 15000). */
+  /** Time limit per send attempt, in milliseconds (default 30000). */
   timeoutMs?: number;
   /** Called once a ticket exists. The same detail is dispatched as a `socialboards-ticket:submitted` event. */
   onSubmitted?: (detail: SubmittedDetail) => void;
