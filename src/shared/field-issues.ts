@@ -8,15 +8,13 @@ export type FieldIssueCode =
   | 'too_many'
   | 'invalid_email'
   | 'invalid_phone'
+  | 'invalid_number'
+  | 'invalid_date'
+  | 'invalid_url'
   | 'invalid_choice'
   | 'invalid'
   | 'unknown_field'
   | 'not_enabled';
-
-const CODES: ReadonlySet<string> = new Set<FieldIssueCode>([
-  'required', 'too_long', 'too_many', 'invalid_email', 'invalid_phone',
-  'invalid_choice', 'invalid', 'unknown_field', 'not_enabled',
-]);
 
 /** One bad field: its dot path in the request (`creator.email`), a code and, for size caps, the limit. */
 export interface FieldIssue {
@@ -32,6 +30,9 @@ export const FIELD_ISSUE_TEXT_EN: Record<FieldIssueCode, string> = {
   too_many: 'Choose at most {limit}.',
   invalid_email: 'Enter an email address like name@example.com.',
   invalid_phone: 'Enter a phone number using digits, spaces and an optional leading +.',
+  invalid_number: 'Enter a number, like 42 or 3.5.',
+  invalid_date: 'Enter a real date.',
+  invalid_url: 'Enter a web address starting with https://.',
   invalid_choice: 'Choose one of the offered options.',
   invalid: 'This value is not valid.',
   unknown_field: 'This field is not accepted.',
@@ -51,7 +52,7 @@ function codeOf(issue: v.BaseIssue<unknown>): FieldIssueCode {
     if (issue.expected === 'never') return 'unknown_field';
     return issue.input === undefined || issue.input === null ? 'required' : 'invalid';
   }
-  return CODES.has(issue.message) ? (issue.message as FieldIssueCode) : 'invalid';
+  return issue.message in FIELD_ISSUE_TEXT_EN ? (issue.message as FieldIssueCode) : 'invalid';
 }
 
 function pathOf(issue: v.BaseIssue<unknown>): string {

@@ -6,6 +6,7 @@
  * `sentiment`, `creator.*`, `customFields[].id/value`, `attachments`), so the API docs read across.
  */
 import * as v from 'valibot';
+import { isEmail, isPhone } from './formats';
 import { LIMITS } from './limits';
 
 export const SENTIMENTS = ['question', 'praise', 'suggestion', 'complaint'] as const;
@@ -26,21 +27,12 @@ const optionalText = (max: number) =>
     ),
   );
 
-// Digits with the usual separators, an optional leading +, and 5 to 20 digits in all: E.164
-// allows 15 digits, extensions need a few more. Socialboards documents no phone format
-// (socialboards-api.md §5.1, UNKNOWN), so it is sent as typed.
-const PHONE_CHARS = /^\+?[\d ().\-/]+$/;
-const isPhone = (value: string) => {
-  const digits = value.replace(/\D/g, '').length;
-  return PHONE_CHARS.test(value) && digits >= 5 && digits <= 20;
-};
-
 const Email = v.optional(
   v.pipe(
     v.string('invalid_email'),
     v.trim(),
     v.maxLength(LIMITS.email, 'too_long'),
-    v.check((value) => value === '' || v.EMAIL_REGEX.test(value), 'invalid_email'),
+    v.check((value) => value === '' || isEmail(value), 'invalid_email'),
     v.transform((value) => value || undefined),
   ),
 );
@@ -120,7 +112,7 @@ export function createTicketRequestSchema(policy: TicketPolicy = DEFAULT_POLICY)
 }
 
 /** The request schema under the default policy. */
-export const TicketRequest = createTicketRequestSchema();
+export const TicketRequest = /* @__PURE__ */ createTicketRequestSchema();
 /** A validated request, as the relay maps it upstream. */
 export type TicketRequest = v.InferOutput<typeof TicketRequest>;
 /** A request as the widget builds it, before trimming. */

@@ -1,207 +1,31 @@
 /**
- * Sends a ticket to the relay and turns every outcome into a typed result. The only browser
- * code that does network I/O: the widget receives `submit` and never sees HTTP statuses.
+ * Sends a ticket to the relay: `POST {relay}/tickets` with the submission's Idempotency-Key on
+ * every attempt. The widget receives `submit` and never sees HTTP statuses.
  */
-import type { FieldIssue } from '../shared/field-issues';
-import { IDEMPOTENCY_HEADER, RELAY_ERROR_CODES, type RelayErrorCode, type RelayFieldError } from '../shared/relay-contract';
+import { IDEMPOTENCY_HEADER } from '../shared/relay-contract';
 import type { TicketRequest } from '../shared/ticket-request';
+import { isRecord, type RelayCall, type RelayCallErrorCode, type RelayCallResult } from './relay-call';
 
-/** Why a submission failed: a relay code, or what went wrong before the relay could answer. */
-export type SubmitErrorCode = RelayErrorCode | 'network' | 'timeout' | 'bad_response' | 'aborted';
-
-export type SubmitResult =
-  | { ok: true; ticketId: number; replayed: boolean }
-  | {
-      ok: false;
-      code: SubmitErrorCode;
-      /** For `validation`: the fields the relay refused. */
-      fields?: FieldIssue[];
-      /** For `rate_limited`: how long the relay asked us to wait. */
-      retryAfterMs?: number;
-    };
-
-export interface SubmitterOptions {
-  /** Base URL of the relay; tickets go to `{relay}/tickets`. */
-  relay: string;
-  /** Per-attempt time limit. */
-  timeoutMs?: number;
-  /** Retries after the first attempt, for transient failures only. */
-  retries?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** A `Retry-After` longer than this is not waited for: the visitor is told to try later. */
-  maxRetryAfterMs?: number;
-  fetch?: typeof fetch;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
-  /** Called before each retry, with the retry's number (1-based). */
-  onRetry?: (retry: number) => void;
-}
-
+export type SubmitErrorCode = RelayCallErrorCode;
+export type SubmitResult = RelayCallResult<{ ticketId: number; replayed: boolean }>;
 export type Submit = (request: TicketRequest, key: string, signal?: AbortSignal) => Promise<SubmitResult>;
 
-export const SUBMIT_DEFAULTS = {
-  // Above the relay's own upstream limit (RELAY_UPSTREAM_TIMEOUT_MS, 15 s), so the relay's answer
-  // (a ticket id, or a 504 we may retry) normally arrives before the browser gives up.
-  timeoutMs: 30_000,
-  retries: 3,
-  baseDelayMs: 500,
-  maxDelayMs: 8_000,
-  maxRetryAfterMs: 30_000,
-} as const;
-
-/** Waits `ms`, or rejects as soon as `signal` aborts. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** `Retry-After` is either seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
-  // An HTTP date always has a month name; this keeps Date.parse's leniency ('-5') out.
-  const date = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Error code for an answer whose body is not ours (a proxy's HTML page, say). */
-function codeForStatus(status: number): SubmitErrorCode {
-  if (status === 429) return 'rate_limited';
-  if (status === 413) return 'payload_too_large';
-  if (status === 504) return 'upstream_timeout';
-  if (status >= 500) return 'upstream_unavailable';
-  return 'bad_response';
-}
-
-const isRelayCode = (code: string): code is RelayErrorCode => (RELAY_ERROR_CODES as readonly string[]).includes(code);
-
-async function readJson(response: Response): Promise<unknown> {
-  try {
-    return await response.json();
-  } catch {
-    return undefined;
-  }
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-
-/** The field issues of a relay validation error, keeping only well-formed entries. */
-function readFields(fields: unknown): FieldIssue[] | undefined {
-  if (!Array.isArray(fields)) return undefined;
-  return fields
-    .filter((field): field is RelayFieldError => isRecord(field) && typeof field.path === 'string' && typeof field.code === 'string')
-    .map(({ path, code, limit }) => (typeof limit === 'number' ? { path, code, limit } : { path, code }));
-}
-
-/**
- * Reads a relay answer into a result, trusting nothing about its body. (Hand-written checks of
- * the two small shapes in relay-contract.ts rather than a schema: they cost the bundle less.)
- */
-async function toResult(response: Response): Promise<SubmitResult> {
-  const body = await readJson(response);
-  if (response.ok) {
-    const ticketId = isRecord(body) ? body.ticketId : undefined;
-    return Number.isInteger(ticketId)
-      ? { ok: true, ticketId: ticketId as number, replayed: response.headers.get('Idempotent-Replayed') === 'true' }
-      : { ok: false, code: 'bad_response' };
-  }
-  const error = isRecord(body) && isRecord(body.error) ? body.error : {};
-  const code = typeof error.code === 'string' && isRelayCode(error.code) ? error.code : codeForStatus(response.status);
-  const result: SubmitResult = { ok: false, code };
-  const fields = readFields(error.fields);
-  if (fields) result.fields = fields;
-  const retryAfterMs = parseRetryAfter(response.headers.get('Retry-After'));
-  if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
-  return result;
-}
-
-/**
- * Transient failures are worth another try with the same key: the network, a timeout, 408,
- * 429 and 5xx. Never other 4xx (a retry cannot fix a bad request), and not `upstream_rejected`,
- * which is Socialboards saying no to this exact body.
- */
-function isTransient(status: number | undefined, code: SubmitErrorCode): boolean {
-  if (code === 'upstream_rejected' || code === 'aborted') return false;
-  if (status === undefined) return code === 'network' || code === 'timeout';
-  return status === 408 || status === 429 || status >= 500;
-}
-
 /** Creates the submit function the widget is given. */
-export function createSubmitter(options: SubmitterOptions): Submit {
-  const {
-    relay,
-    timeoutMs = SUBMIT_DEFAULTS.timeoutMs,
-    retries = SUBMIT_DEFAULTS.retries,
-    baseDelayMs = SUBMIT_DEFAULTS.baseDelayMs,
-    maxDelayMs = SUBMIT_DEFAULTS.maxDelayMs,
-    maxRetryAfterMs = SUBMIT_DEFAULTS.maxRetryAfterMs,
-    fetch: fetchImpl = (...args) => globalThis.fetch(...args),
-    sleep = abortableSleep,
-    random = Math.random,
-    onRetry,
-  } = options;
-  const url = `${relay.replace(/\/+$/, '')}/tickets`;
-
-  /** One attempt, bounded by its own timeout and by the caller's signal. */
-  async function attempt(body: string, key: string, signal?: AbortSignal): Promise<{ status?: number; result: SubmitResult }> {
-    // An abort event never fires for a signal that is already aborted, so check before sending.
-    if (signal?.aborted) return { result: { ok: false, code: 'aborted' } };
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const response = await fetchImpl(url, {
+export function createSubmitter(call: RelayCall): Submit {
+  return (request, key, signal) =>
+    call(
+      {
+        path: '/tickets',
         method: 'POST',
         headers: { 'Content-Type': 'application/json', [IDEMPOTENCY_HEADER]: key },
-        body,
-        credentials: 'omit',
-        signal: controller.signal,
-      });
-      return { status: response.status, result: await toResult(response) };
-    } catch {
-      if (signal?.aborted) return { result: { ok: false, code: 'aborted' } };
-      return { result: { ok: false, code: timedOut ? 'timeout' : 'network' } };
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  return async function submit(request, key, signal) {
-    const body = JSON.stringify(request);
-    for (let retry = 0; ; retry++) {
-      const { status, result } = await attempt(body, key, signal);
-      if (result.ok || retry >= retries || !isTransient(status, result.code)) return result;
-      // Exponential backoff with "equal jitter": half fixed, half random, so many widgets
-      // that failed together do not come back together.
-      const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** retry);
-      let delay = backoff / 2 + random() * (backoff / 2);
-      if (result.retryAfterMs !== undefined) {
-        if (result.retryAfterMs > maxRetryAfterMs) return result;
-        delay = result.retryAfterMs;
-      }
-      try {
-        await sleep(delay, signal);
-      } catch {
-        return { ok: false, code: 'aborted' };
-      }
-      onRetry?.(retry + 1);
-    }
-  };
+        body: JSON.stringify(request),
+        read: (body, response) => {
+          const ticketId = isRecord(body) ? body.ticketId : undefined;
+          return Number.isInteger(ticketId)
+            ? { ticketId: ticketId as number, replayed: response.headers.get('Idempotent-Replayed') === 'true' }
+            : undefined;
+        },
+      },
+      signal,
+    );
 }

@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { formatIssue, type FieldIssue } from '../shared/field-issues';
 import type { Translate } from './i18n';
 
-interface FieldProps {
+export interface FieldProps {
   id: string;
   label: string;
   optional?: boolean;
@@ -11,94 +11,175 @@ interface FieldProps {
   t: Translate;
 }
 
-/** The message under a field, in the visitor's language. */
-function ErrorText({ id, issue, t }: { id: string; issue?: FieldIssue | undefined; t: Translate }) {
-  if (!issue) return null;
-  return (
+/** The attributes that tie a control to its message. */
+const described = (id: string, issue?: FieldIssue) => ({
+  'aria-invalid': issue ? ('true' as const) : undefined,
+  'aria-describedby': issue ? `${id}-error` : undefined,
+});
+
+/** Label (or legend, for a group), message and control, in that order. */
+function Field({ id, label, optional, issue, t, group, children }: FieldProps & { group?: boolean; children: ComponentChildren }) {
+  const text = (
+    <>
+      {label}
+      {optional && <span class="sb-optional"> ({t('optional')})</span>}
+    </>
+  );
+  const error = issue && (
     <p id={`${id}-error`} class="sb-error">
       {formatIssue(t(`field.${issue.code}`), issue)}
     </p>
   );
-}
-
-function Label({ id, label, optional, t }: FieldProps) {
-  return (
-    <label for={id}>
-      {label}
-      {optional && <span class="sb-optional"> ({t('optional')})</span>}
-    </label>
+  return group ? (
+    <fieldset class="sb-field" {...described(id, issue)}>
+      <legend>{text}</legend>
+      {error}
+      {children}
+    </fieldset>
+  ) : (
+    <div class="sb-field">
+      <label for={id}>{text}</label>
+      {error}
+      {children}
+    </div>
   );
 }
 
-interface TextProps extends FieldProps {
+export interface TextProps extends FieldProps {
   value: string;
   onInput: (value: string) => void;
   onBlur: () => void;
   multiline?: boolean;
-  type?: 'text' | 'email' | 'tel';
+  type?: 'text' | 'email' | 'tel' | 'url' | 'date';
   autocomplete?: string;
-  inputMode?: 'email' | 'tel' | 'text';
+  inputMode?: 'email' | 'tel' | 'text' | 'decimal' | 'url';
+  placeholder?: string | undefined;
+  readOnly?: boolean;
 }
 
-/** A text input or textarea with label and error. */
+/** A text input or textarea. */
 export function TextControl(props: TextProps) {
-  const { id, issue, value, onInput, onBlur, multiline, type = 'text', autocomplete, inputMode, optional, t } = props;
+  const { id, issue, value, onInput, onBlur, multiline, type = 'text', autocomplete, inputMode, optional, placeholder, readOnly } = props;
   const shared = {
     id,
     name: id,
     value,
-    'aria-invalid': issue ? ('true' as const) : undefined,
-    'aria-describedby': issue ? `${id}-error` : undefined,
+    placeholder,
+    readOnly,
+    ...described(id, issue),
     'aria-required': optional ? undefined : ('true' as const),
     onInput: (event: Event) => onInput((event.currentTarget as HTMLInputElement).value),
     onBlur,
   };
   return (
-    <div class="sb-field">
-      <Label {...props} />
-      <ErrorText id={id} issue={issue} t={t} />
+    <Field {...props}>
       {multiline ? (
         <textarea {...shared} rows={6} />
       ) : (
-        <input {...shared} type={type as "text"} autoComplete={autocomplete} inputMode={inputMode} />
+        <input {...shared} type={type as 'text'} autoComplete={autocomplete} inputMode={inputMode} />
       )}
-    </div>
+    </Field>
+  );
+}
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+interface SelectProps extends FieldProps {
+  value: string;
+  choices: readonly Choice[];
+  onChange: (value: string) => void;
+}
+
+/** A native select with an empty first option, so nothing is chosen until the visitor chooses. */
+export function SelectControl(props: SelectProps) {
+  const { id, issue, value, choices, onChange, optional, t } = props;
+  return (
+    <Field {...props}>
+      <select
+        id={id}
+        name={id}
+        {...described(id, issue)}
+        aria-required={optional ? undefined : 'true'}
+        onChange={(event) => onChange(event.currentTarget.value)}
+      >
+        <option value="">{t('choose')}</option>
+        {choices.map((choice) => (
+          <option key={choice.value} value={choice.value} selected={choice.value === value}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
 
 interface ChoiceProps extends FieldProps {
-  value: string;
-  choices: readonly { value: string; label: string }[];
-  onChange: (value: string) => void;
+  /** The chosen value, or values when `multiple`. */
+  value: string | readonly string[];
+  choices: readonly Choice[];
+  multiple?: boolean;
+  onChange: (value: string | string[]) => void;
 }
 
-/** A group of radio buttons, shown as pills, in a fieldset whose legend is the label. */
-export function ChoiceControl({ id, label, optional, issue, value, choices, onChange, t }: ChoiceProps): ComponentChildren {
+/** Radio buttons (or checkboxes when `multiple`), shown as pills, in a fieldset whose legend is the label. */
+export function ChoiceControl(props: ChoiceProps) {
+  const { id, value, choices, multiple, onChange } = props;
+  const chosen = new Set(typeof value === 'string' ? [value] : value);
   return (
-    <fieldset
-      class="sb-field sb-choices"
-      aria-invalid={issue ? 'true' : undefined}
-      aria-describedby={issue ? `${id}-error` : undefined}
-    >
-      <legend>
-        {label}
-        {optional && <span class="sb-optional"> ({t('optional')})</span>}
-      </legend>
-      <ErrorText id={id} issue={issue} t={t} />
+    <Field {...props} group>
       <div class="sb-pills">
         {choices.map((choice) => (
           <label class="sb-pill" key={choice.value}>
             <input
-              type="radio"
+              type={multiple ? 'checkbox' : 'radio'}
               name={id}
               value={choice.value}
-              checked={value === choice.value}
-              onChange={() => onChange(choice.value)}
+              checked={chosen.has(choice.value)}
+              onChange={() => {
+                if (!multiple) return onChange(choice.value);
+                const next = new Set(chosen);
+                if (!next.delete(choice.value)) next.add(choice.value);
+                onChange(choices.map((option) => option.value).filter((option) => next.has(option)));
+              }}
             />
             <span>{choice.label}</span>
           </label>
         ))}
       </div>
-    </fieldset>
+    </Field>
+  );
+}
+
+interface CheckProps extends FieldProps {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}
+
+/** One checkbox with its label beside it ("Subscribe to the newsletter"). */
+export function CheckControl({ id, label, optional, issue, checked, onChange, t }: CheckProps) {
+  return (
+    <div class="sb-field sb-check">
+      {issue && (
+        <p id={`${id}-error`} class="sb-error">
+          {formatIssue(t(`field.${issue.code}`), issue)}
+        </p>
+      )}
+      <input
+        type="checkbox"
+        id={id}
+        name={id}
+        checked={checked}
+        {...described(id, issue)}
+        aria-required={optional ? undefined : 'true'}
+        onChange={(event) => onChange(event.currentTarget.checked)}
+      />
+      <label for={id}>
+        {label}
+        {optional || <span class="sb-optional"> ({t('required')})</span>}
+      </label>
+    </div>
   );
 }

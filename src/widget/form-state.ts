@@ -1,12 +1,16 @@
 /**
- * The form's state as signals: what the visitor typed, the messages under each field and the
- * sending status, with validation by the shared request schema.
+ * The form's state as signals: what the visitor typed (built-in fields, custom fields, category),
+ * the form definition, the messages under each field and the sending status, with validation by
+ * the shared schemas.
  */
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals-core';
 import * as v from 'valibot';
+import { checkAgainstForm, listCustomFields, type CustomValue, type CustomValues } from '../shared/custom-fields';
 import { toFieldIssues, type FieldIssue } from '../shared/field-issues';
+import type { FormDefinition } from '../shared/form-definition';
 import { createTicketRequestSchema, type Sentiment, type TicketPolicy, type TicketRequest } from '../shared/ticket-request';
 import { newIdempotencyKey } from '../submitter/idempotency-key';
+import type { LoadForm } from '../submitter/load-form';
 import type { Submit, SubmitErrorCode } from '../submitter/submit-ticket';
 
 export interface FormValues {
@@ -19,7 +23,7 @@ export interface FormValues {
 }
 export type FieldName = keyof FormValues;
 
-/** Where each form field lives in the request (and so in the relay's error paths). */
+/** Where each built-in field lives in the request (and so in the relay's error paths). */
 export const FIELD_PATHS: Record<FieldName, string> = {
   title: 'title',
   message: 'message',
@@ -29,6 +33,16 @@ export const FIELD_PATHS: Record<FieldName, string> = {
   phoneNumber: 'creator.phoneNumber',
 };
 
+/** Path of a custom field's value, as the relay reports it. */
+export const customPath = (id: number | string) => `customFields.${id}`;
+export const CATEGORY_PATH = 'categoryId';
+
+/** Values an integrator sets from the page: built-in fields by name, custom fields by id. */
+export interface Prefill extends Partial<Record<FieldName, string>> {
+  categoryId?: number | string;
+  fields?: Record<string, CustomValue>;
+}
+
 const EMPTY: FormValues = { title: '', message: '', sentiment: '', name: '', email: '', phoneNumber: '' };
 
 export type Status =
@@ -37,57 +51,160 @@ export type Status =
   | { kind: 'sent'; ticketId: number }
   | { kind: 'failed'; code: SubmitErrorCode };
 
-/** The request as the schema reads it, before trimming. */
-function toInput(values: FormValues) {
-  return {
-    title: values.title,
-    message: values.message,
-    sentiment: values.sentiment || undefined,
-    creator: { name: values.name, email: values.email, phoneNumber: values.phoneNumber },
-  };
-}
+export type FormLoad = { kind: 'loading' } | { kind: 'ready'; form: FormDefinition } | { kind: 'failed' };
 
-/** Issues keyed by form field; paths the form has no field for are returned apart. */
-function byField(issues: readonly FieldIssue[]) {
-  const fields: Partial<Record<FieldName, FieldIssue>> = {};
-  const other: FieldIssue[] = [];
-  for (const issue of issues) {
-    const name = (Object.keys(FIELD_PATHS) as FieldName[]).find((field) => FIELD_PATHS[field] === issue.path);
-    if (name) fields[name] ??= issue;
-    else other.push(issue);
-  }
-  return { fields, other };
+export interface FormStateOptions {
+  policy: TicketPolicy;
+  submit: Submit;
+  loadForm: LoadForm;
+  /** Lock prefilled fields: all of them (`true`) or those named (`email`, a field id). */
+  lockFields?: boolean | readonly string[];
+  /** Reports an integration problem (a prefill the form cannot take) to the console. */
+  report: (problem: string) => void;
 }
 
 export type FormState = ReturnType<typeof createFormState>;
 
-/** Creates one form's state. `submit` is the submitter's function; the form never sees HTTP. */
-export function createFormState(policy: TicketPolicy, submit: Submit) {
+/** Creates one form's state. The form never sees HTTP: it is given `submit` and `loadForm`. */
+export function createFormState({ policy, submit, loadForm, lockFields, report }: FormStateOptions) {
   const schema = createTicketRequestSchema(policy);
   const values = signal<FormValues>(EMPTY);
-  const errors = signal<Partial<Record<FieldName, FieldIssue>>>({});
+  const custom = signal<CustomValues>({});
+  const category = signal('');
+  const errors = signal<Record<string, FieldIssue>>({});
   const status = signal<Status>({ kind: 'idle' });
+  const form = signal<FormLoad>({ kind: 'loading' });
+  /** Paths shown read-only because the integrator filled them. */
+  const locked = signal<ReadonlySet<string>>(new Set());
   /** Bumped whenever focus should go to the first invalid field. */
   const focusRequest = signal(0);
+  let prefilled: Prefill = {};
   let last: { body: string; key: string } | undefined;
+  let loading: Promise<unknown> = Promise.resolve();
 
-  function check(): { request?: TicketRequest; fields: Partial<Record<FieldName, FieldIssue>> } {
-    const result = v.safeParse(schema, toInput(values.value));
-    return result.success ? { request: result.output, fields: {} } : { fields: byField(toFieldIssues(result.issues)).fields };
+  const definition = () => (form.value.kind === 'ready' ? form.value.form : undefined);
+
+  /** The request as the schemas read it, before trimming. */
+  function input() {
+    const { title, message, sentiment, name, email, phoneNumber } = values.value;
+    const customFields = listCustomFields(custom.value);
+    return {
+      title,
+      message,
+      sentiment: sentiment || undefined,
+      creator: { name, email, phoneNumber },
+      customFields: customFields.length ? customFields : undefined,
+      categoryId: category.value ? Number(category.value) : undefined,
+    };
+  }
+
+  /** Every problem by path, and the request when there are none. */
+  function check(): { request?: TicketRequest; issues: Record<string, FieldIssue> } {
+    const request = input();
+    const result = v.safeParse(schema, request);
+    // Custom values are checked against their own definitions below, by id rather than by index.
+    const issues = result.success ? [] : toFieldIssues(result.issues).filter((issue) => !issue.path.startsWith('customFields'));
+    const loaded = definition();
+    if (loaded) issues.push(...checkAgainstForm(loaded, custom.value, request.categoryId));
+    const byPath: Record<string, FieldIssue> = {};
+    for (const issue of issues) byPath[issue.path] ??= issue;
+    return result.success && !issues.length ? { request: result.output, issues: byPath } : { issues: byPath };
   }
 
   /** Shows (or clears) the message under one field: used when the visitor leaves it, and while it is wrong. */
-  function validateField(name: FieldName) {
-    const issue = check().fields[name];
+  function validateField(path: string) {
+    const issue = check().issues[path];
     const next = { ...errors.value };
-    if (issue) next[name] = issue;
-    else delete next[name];
+    if (issue) next[path] = issue;
+    else delete next[path];
     errors.value = next;
   }
 
-  function set(name: FieldName, value: string) {
-    values.value = { ...values.value, [name]: value };
-    if (errors.value[name]) validateField(name);
+  /** Sets one value by its path: a built-in field, `customFields.<id>` or `categoryId`. */
+  function set(path: string, value: CustomValue) {
+    if (locked.value.has(path)) return;
+    const field = (Object.keys(FIELD_PATHS) as FieldName[]).find((name) => FIELD_PATHS[name] === path);
+    if (field) values.value = { ...values.value, [field]: value };
+    else if (path === CATEGORY_PATH) category.value = String(value);
+    else custom.value = { ...custom.value, [path.slice(13)]: value };
+    if (errors.value[path]) validateField(path);
+  }
+
+  /** The value shown for a path. */
+  function get(path: string): CustomValue {
+    const field = (Object.keys(FIELD_PATHS) as FieldName[]).find((name) => FIELD_PATHS[name] === path);
+    if (field) return values.value[field];
+    if (path === CATEGORY_PATH) return category.value;
+    return custom.value[path.slice(13)] ?? '';
+  }
+
+  /**
+   * Puts defaults, what the visitor typed (unless `fresh`) and the integrator's values into the
+   * form, in that order of strength, and locks what `lockFields` names.
+   */
+  function applyPrefill(fresh = false) {
+    const loaded = definition();
+    const known = (id: string) => !loaded || loaded.fields.some((field) => String(field.id) === id);
+    const next: CustomValues = {};
+    for (const field of loaded?.fields ?? []) {
+      if (field.defaultValue !== undefined) next[field.id] = field.control === 'multichoice' ? [field.defaultValue] : field.defaultValue;
+    }
+    if (!fresh) for (const [id, value] of Object.entries(custom.value)) if (known(id)) next[id] = value;
+    const lock = new Set<string>();
+    const lockable = (path: string, name: string) => {
+      if (lockFields === true || (Array.isArray(lockFields) && lockFields.includes(name))) lock.add(path);
+    };
+    const { fields = {}, categoryId, ...builtIn } = prefilled;
+    for (const [id, value] of Object.entries(fields)) {
+      if (!known(id)) {
+        report(`prefill names custom field ${id}, which this form does not have; it was ignored`);
+        continue;
+      }
+      next[id] = value;
+      lockable(customPath(id), id);
+    }
+    custom.value = next;
+    values.value = { ...values.value, ...builtIn } as FormValues;
+    for (const name of Object.keys(builtIn) as FieldName[]) lockable(FIELD_PATHS[name], name);
+    if (categoryId !== undefined) {
+      category.value = String(categoryId);
+      lockable(CATEGORY_PATH, CATEGORY_PATH);
+    }
+    locked.value = lock;
+    if (!loaded) return;
+    // Prefilled values are validated like typed ones: shown under visible fields, reported for hidden ones.
+    const { issues } = check();
+    const shown: Record<string, FieldIssue> = {};
+    for (const [id] of Object.entries(fields)) {
+      const issue = issues[customPath(id)];
+      if (!issue) continue;
+      if (loaded.fields.find((field) => String(field.id) === id)?.prefillOnly) {
+        report(`prefill for hidden field ${id} is not valid (${issue.code})`);
+      } else shown[customPath(id)] = issue;
+    }
+    for (const name of Object.keys(builtIn) as FieldName[]) {
+      const issue = issues[FIELD_PATHS[name]];
+      if (issue) shown[FIELD_PATHS[name]] = issue;
+    }
+    if (categoryId !== undefined && issues[CATEGORY_PATH]) shown[CATEGORY_PATH] = issues[CATEGORY_PATH];
+    errors.value = { ...errors.value, ...shown };
+  }
+
+  /** Sets values from the page; may be called before or after the form definition arrives. */
+  function prefill(values: Prefill) {
+    prefilled = { ...prefilled, ...values, fields: { ...prefilled.fields, ...values.fields } };
+    applyPrefill();
+  }
+
+  /** Loads (or reloads) the form definition. */
+  function load(signal?: AbortSignal) {
+    form.value = { kind: 'loading' };
+    loading = loadForm(signal).then((result) => {
+      if (signal?.aborted) return;
+      form.value = result.ok ? { kind: 'ready', form: result.form } : { kind: 'failed' };
+      if (result.ok) applyPrefill();
+    });
+    return loading;
   }
 
   /**
@@ -102,14 +219,16 @@ export function createFormState(policy: TicketPolicy, submit: Submit) {
   /** Validates everything and sends. Resolves with the ticket id, or undefined when it did not go through. */
   async function send(signal?: AbortSignal): Promise<number | undefined> {
     if (status.value.kind === 'sending') return undefined;
-    const { request, fields } = check();
-    errors.value = fields;
+    status.value = { kind: 'sending', retry: 0 };
+    // The definition says which custom fields are required: wait for it if it is on its way.
+    await loading;
+    const { request, issues } = check();
+    errors.value = issues;
     if (!request) {
       status.value = { kind: 'failed', code: 'validation' };
       focusRequest.value++;
       return undefined;
     }
-    status.value = { kind: 'sending', retry: 0 };
     const result = await submit(request, keyFor(JSON.stringify(request)), signal);
     if (result.ok) {
       status.value = { kind: 'sent', ticketId: result.ticketId };
@@ -117,7 +236,7 @@ export function createFormState(policy: TicketPolicy, submit: Submit) {
     }
     status.value = { kind: 'failed', code: result.code };
     if (result.fields) {
-      errors.value = byField(result.fields).fields;
+      errors.value = Object.fromEntries(result.fields.map((issue) => [issue.path, issue]));
       focusRequest.value++;
     }
     return undefined;
@@ -128,13 +247,24 @@ export function createFormState(policy: TicketPolicy, submit: Submit) {
     if (status.value.kind === 'sending') status.value = { kind: 'sending', retry };
   }
 
-  /** Back to an empty form, after a ticket was sent. */
+  /** Back to a fresh form after a ticket was sent: empty, but with defaults and prefilled values again. */
   function reset() {
     values.value = EMPTY;
+    category.value = '';
     errors.value = {};
     status.value = { kind: 'idle' };
     last = undefined;
+    applyPrefill(true);
   }
 
-  return { values, errors, status, focusRequest, set, validateField, send, retrying, reset };
+  /** Calls `listener` now and after every change of this state; returns the unsubscribe function. */
+  function subscribe(listener: () => void): () => void {
+    const all = [values, custom, category, errors, status, form, locked, focusRequest];
+    return effect(() => {
+      for (const one of all) void one.value;
+      listener();
+    });
+  }
+
+  return { values, custom, category, errors, status, form, locked, focusRequest, set, get, validateField, prefill, load, send, retrying, reset, subscribe };
 }

@@ -3,8 +3,10 @@
  * without leaving a node, style, listener or request behind.
  */
 import { render } from 'preact';
+import { createFormLoader } from '../submitter/load-form';
+import { createRelayCall } from '../submitter/relay-call';
 import { createSubmitter } from '../submitter/submit-ticket';
-import { createFormState } from './form-state';
+import { createFormState, type Prefill } from './form-state';
 import { createTranslator, pickLocale } from './i18n';
 import { parseOptions, type MountOptions } from './options';
 import { Widget } from './widget';
@@ -18,6 +20,8 @@ export interface WidgetHandle {
   readonly element: HTMLElement | null;
   /** Removes the widget, its styles and listeners, and aborts a submission in flight. Safe to call twice. */
   unmount(): void;
+  /** Sets values from the page (see the `prefill` option); later calls add to earlier ones. */
+  prefill(values: Prefill): void;
 }
 
 /** Handles by target, so mounting twice on one target returns the first widget. */
@@ -52,7 +56,7 @@ function resolveTarget(target: Element | string): Element {
   return element;
 }
 
-const inert: WidgetHandle = { element: null, unmount() {} };
+const inert: WidgetHandle = { element: null, unmount() {}, prefill() {} };
 
 /**
  * Renders a ticket form into `target` (an element or a selector). Problems are reported once on
@@ -84,12 +88,18 @@ export function mount(target: Element | string, options: MountOptions | Record<s
     const controller = new AbortController();
     const emit = (name: string, detail: object) =>
       host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true }));
-    const submit = createSubmitter({
-      relay: config.relay,
-      ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
-      onRetry: (retry) => state.retrying(retry),
+    const timeout = config.timeoutMs ? { timeoutMs: config.timeoutMs } : {};
+    const state = createFormState({
+      policy: { emailRequired: config.requireEmail },
+      submit: createSubmitter(createRelayCall({ relay: config.relay, ...timeout, onRetry: (retry) => state.retrying(retry) })),
+      // One retry only: a visitor pressing Send waits for a load in flight, so it must fail fast.
+      loadForm: createFormLoader(createRelayCall({ relay: config.relay, ...timeout, retries: 1 })),
+      ...(config.lockFields === undefined ? {} : { lockFields: config.lockFields }),
+      report: (problem) => console.error(`${PREFIX} ${problem}`),
     });
-    const state = createFormState({ emailRequired: config.requireEmail }, submit);
+    const load = () => void state.load(controller.signal);
+    if (config.prefill) state.prefill(config.prefill);
+    load();
 
     const onSend = async () => {
       const ticketId = await state.send(controller.signal);
@@ -105,7 +115,7 @@ export function mount(target: Element | string, options: MountOptions | Record<s
       }
     };
 
-    render(<Widget state={state} t={t} requireEmail={config.requireEmail} onSend={onSend} />, shadow);
+    render(<Widget state={state} t={t} requireEmail={config.requireEmail} onSend={onSend} onReload={load} />, shadow);
 
     let alive = true;
     const handle: WidgetHandle = {
@@ -118,6 +128,7 @@ export function mount(target: Element | string, options: MountOptions | Record<s
         host.remove();
         mounted.delete(element);
       },
+      prefill: (values) => state.prefill(values),
     };
     mounted.set(element, handle);
     return handle;

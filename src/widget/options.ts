@@ -2,6 +2,7 @@
  * Widget options, parsed once at the edge: from `mount()` objects and from the script tag's
  * `data-*` attributes (same names, kebab-case), into one typed config with defaults.
  */
+import type { Prefill } from './form-state';
 import { MESSAGE_KEYS, type MessageKey } from './i18n';
 
 export interface SubmittedDetail {
@@ -25,6 +26,13 @@ export interface MountOptions {
   nonce?: string;
   /** Time limit per send attempt, in milliseconds (default 30000). */
   timeoutMs?: number;
+  /**
+   * Values from the page: built-in fields by name (`name`, `email`, …), `categoryId`, and custom
+   * fields by id under `fields` (`{ fields: { 42623: 'Oslo' } }`). Validated like typed values.
+   */
+  prefill?: Prefill;
+  /** Show prefilled fields read-only: all (`true`) or those named (`['email', '42623']`). */
+  lockFields?: boolean | string[];
   /** Called once a ticket exists. The same detail is dispatched as a `socialboards-ticket:submitted` event. */
   onSubmitted?: (detail: SubmittedDetail) => void;
   /** Called when a submission fails. Also dispatched as `socialboards-ticket:error`. */
@@ -63,9 +71,16 @@ const OPTIONS: Record<keyof MountOptions, [Check, string]> = {
   ],
   nonce: [isString, 'a string'],
   timeoutMs: [(value) => Number.isInteger(value) && (value as number) >= 1000 && (value as number) <= 120_000, 'a whole number of milliseconds from 1000 to 120000'],
+  prefill: [(value) => typeof value === 'object' && value !== null, 'an object like { "email": "…", "fields": { "42623": "Oslo" } }'],
+  lockFields: [
+    (value) => typeof value === 'boolean' || (Array.isArray(value) && value.every((one) => isString(one) || Number.isInteger(one))),
+    'true, false or a list of field names and ids',
+  ],
   onSubmitted: [isFunction, 'a function'],
   onError: [isFunction, 'a function'],
 };
+
+const PREFILL_KEYS = ['title', 'message', 'sentiment', 'name', 'email', 'phoneNumber', 'categoryId', 'fields'];
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -103,6 +118,14 @@ export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
   for (const key of Object.keys(messages ?? {})) {
     if (!MESSAGE_KEYS.has(key)) problems.push(`${describe('messages', fromData)} has an unknown key "${key}"`);
   }
+  if (config.prefill) {
+    const prefill: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config.prefill)) {
+      if (PREFILL_KEYS.includes(key)) prefill[key] = value;
+      else problems.push(`${describe('prefill', fromData)} has an unknown key "${key}" (ignored)`);
+    }
+    config.prefill = prefill;
+  }
   if (!('relay' in config)) {
     // A relay that was given but invalid has been reported above; only a missing one is reported here.
     if ((raw as { relay?: unknown }).relay === undefined) {
@@ -113,15 +136,26 @@ export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
   return { config: config as unknown as WidgetConfig, problems };
 }
 
-const BOOLEAN_OPTIONS = new Set(['requireEmail']);
+const BOOLEAN_OPTIONS = new Set(['requireEmail', 'lockFields']);
 const NUMBER_OPTIONS = new Set(['timeoutMs']);
-const JSON_OPTIONS = new Set(['messages']);
+const JSON_OPTIONS = new Set(['messages', 'prefill']);
 
-/** Reads options from a script tag's dataset (camelCase keys), converting text to the option's type. */
+/**
+ * Reads options from a script tag's dataset (camelCase keys), converting text to the option's
+ * type. `data-field-<id>` attributes become `prefill.fields`; `data-lock-fields` takes `true`
+ * or a comma-separated list.
+ */
 export function optionsFromDataset(dataset: Record<string, string | undefined>): Record<string, unknown> {
   const options: Record<string, unknown> = {};
+  const fields: Record<string, string> = {};
   for (const [name, text] of Object.entries(dataset)) {
     if (name === 'target' || text === undefined) continue;
+    // dataset keeps `data-field-42623` as `field-42623`: a hyphen before a digit is not camel-cased.
+    const field = /^field-?(\d+)$/.exec(name)?.[1];
+    if (field) {
+      fields[field] = text;
+      continue;
+    }
     let value: unknown = text;
     if (BOOLEAN_OPTIONS.has(name)) value = text === 'true' || text === '' ? true : text === 'false' ? false : text;
     else if (NUMBER_OPTIONS.has(name) && /^\d+$/.test(text)) value = Number(text);
@@ -132,7 +166,12 @@ export function optionsFromDataset(dataset: Record<string, string | undefined>):
         value = text;
       }
     }
+    if (name === 'lockFields' && typeof value === 'string') value = value.split(',').map((one) => one.trim());
     options[name] = value;
+  }
+  if (Object.keys(fields).length) {
+    const prefill = (options.prefill ?? {}) as Prefill;
+    options.prefill = typeof prefill === 'object' ? { ...prefill, fields: { ...prefill.fields, ...fields } } : prefill;
   }
   return options;
 }

@@ -1,8 +1,8 @@
 /** The ticket form: fields, sending state, errors and the confirmation, driven by form-state signals. */
-import { useLayoutEffect, useRef } from 'preact/hooks';
 import { SENTIMENTS } from '../shared/ticket-request';
+import { CategoryPicker, CustomField } from './custom-fields';
 import { ChoiceControl, TextControl } from './field-controls';
-import type { FieldName, FormState } from './form-state';
+import { FIELD_PATHS, type FieldName, type FormState } from './form-state';
 import { submitErrorKey, type Translate } from './i18n';
 
 export interface TicketFormProps {
@@ -10,41 +10,36 @@ export interface TicketFormProps {
   t: Translate;
   requireEmail: boolean;
   onSend: () => void;
+  /** Loads the form definition again after a failure. */
+  onReload: () => void;
 }
 
-/** Text fields in display order, with what the browser should autofill into them. */
-const TEXT_FIELDS: readonly {
+interface TextField {
   name: Exclude<FieldName, 'sentiment'>;
   optional?: boolean;
   multiline?: boolean;
-  type?: 'text' | 'email' | 'tel';
+  type?: 'email' | 'tel';
   autocomplete?: string;
   inputMode?: 'email' | 'tel';
-}[] = [
+}
+
+/** The built-in text fields in display order, with what the browser should autofill into them. */
+const TEXT_FIELDS: readonly TextField[] = [
+  { name: 'title' },
+  { name: 'message', multiline: true },
   { name: 'name', optional: true, autocomplete: 'name' },
   { name: 'email', type: 'email', autocomplete: 'email', inputMode: 'email' },
   { name: 'phoneNumber', optional: true, type: 'tel', autocomplete: 'tel', inputMode: 'tel' },
 ];
 
-export function TicketForm({ state, t, requireEmail, onSend }: TicketFormProps) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const doneRef = useRef<HTMLHeadingElement>(null);
-  const { values, errors, status } = state;
+export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketFormProps) {
+  const { values, errors, status, locked } = state;
   const current = status.value;
-  const focusRequest = state.focusRequest.value;
-
-  // After a failed validation, move focus to the first invalid field, in the order shown.
-  useLayoutEffect(() => {
-    if (focusRequest) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]:not(fieldset), fieldset[aria-invalid="true"] input')?.focus();
-  }, [focusRequest]);
-  useLayoutEffect(() => {
-    if (current.kind === 'sent') doneRef.current?.focus();
-  }, [current.kind]);
 
   if (current.kind === 'sent') {
     return (
       <div class="sb-done">
-        <h2 ref={doneRef} tabIndex={-1}>
+        <h2 class="sb-focus" tabIndex={-1}>
           {t('sentHeading')}
         </h2>
         <p>{t('sentBody', { id: current.ticketId })}</p>
@@ -56,24 +51,27 @@ export function TicketForm({ state, t, requireEmail, onSend }: TicketFormProps) 
   }
 
   const sending = current.kind === 'sending';
-  const text = (field: (typeof TEXT_FIELDS)[number] | { name: 'title' | 'message'; multiline?: boolean }) => (
+  const load = state.form.value;
+  const form = load.kind === 'ready' ? load.form : undefined;
+  const text = ({ name, ...field }: TextField) => (
     <TextControl
-      key={field.name}
-      id={field.name}
-      label={t(field.name)}
+      key={name}
+      id={name}
+      label={t(name)}
       t={t}
       {...field}
-      optional={'optional' in field ? field.optional : field.name === 'email' ? !requireEmail : false}
-      value={values.value[field.name]}
-      issue={errors.value[field.name]}
-      onInput={(value) => state.set(field.name, value)}
-      onBlur={() => state.validateField(field.name)}
+      optional={name === 'email' ? !requireEmail : field.optional}
+      readOnly={locked.value.has(FIELD_PATHS[name])}
+      value={values.value[name]}
+      issue={errors.value[FIELD_PATHS[name]]}
+      onInput={(value) => state.set(FIELD_PATHS[name], value)}
+      onBlur={() => state.validateField(FIELD_PATHS[name])}
     />
   );
+  const sentiments = SENTIMENTS.map((value) => ({ value, label: t(`sentiment.${value}`) }));
 
   return (
     <form
-      ref={formRef}
       class="sb-form"
       noValidate
       aria-labelledby="sb-heading"
@@ -89,20 +87,33 @@ export function TicketForm({ state, t, requireEmail, onSend }: TicketFormProps) 
           {t(submitErrorKey(current.code))}
         </p>
       )}
-      {text({ name: 'title' })}
-      {text({ name: 'message', multiline: true })}
-      <ChoiceControl
-        id="sentiment"
-        label={t('sentiment')}
-        optional
-        t={t}
-        value={values.value.sentiment}
-        issue={errors.value.sentiment}
-        choices={SENTIMENTS.map((value) => ({ value, label: t(`sentiment.${value}`) }))}
-        onChange={(value) => state.set('sentiment', value)}
-      />
-      <div class="sb-row">{TEXT_FIELDS.slice(0, 2).map(text)}</div>
-      {TEXT_FIELDS.slice(2).map(text)}
+      {TEXT_FIELDS.slice(0, 2).map(text)}
+      {locked.value.has('sentiment') ? (
+        <TextControl id="sentiment" label={t('sentiment')} t={t} optional readOnly value={sentiments.find((s) => s.value === values.value.sentiment)?.label ?? ''} onInput={() => {}} onBlur={() => {}} />
+      ) : (
+        <ChoiceControl
+          id="sentiment"
+          label={t('sentiment')}
+          optional
+          t={t}
+          value={values.value.sentiment}
+          issue={errors.value.sentiment}
+          choices={sentiments}
+          onChange={(value) => state.set('sentiment', value)}
+        />
+      )}
+      {form?.categories && <CategoryPicker categories={form.categories} state={state} t={t} />}
+      {form?.fields.map((field) => !field.prefillOnly && <CustomField key={field.id} field={field} state={state} t={t} />)}
+      {load.kind === 'failed' && (
+        <p class="sb-alert">
+          {t('formFailed')}{' '}
+          <button type="button" class="sb-link" onClick={onReload}>
+            {t('reload')}
+          </button>
+        </p>
+      )}
+      <div class="sb-row">{TEXT_FIELDS.slice(2, 4).map(text)}</div>
+      {text(TEXT_FIELDS[4] as TextField)}
       <div class="sb-actions">
         <button type="submit" class="sb-primary" aria-disabled={sending ? 'true' : undefined}>
           {sending && <span class="sb-spinner" aria-hidden="true" />}

@@ -11,7 +11,13 @@ h2:focus{outline:none}
 .sb-field{margin:0 0 16px;padding:0;border:0;min-width:0}
 label,legend{display:block;font-weight:600;font-size:15px;margin:0 0 4px;padding:0}
 .sb-optional{font-weight:400;color:var(--sb-muted,#59636e)}
-input,textarea{display:block;width:100%;font:inherit;font-size:16px;color:inherit;background:var(--sb-input-background,#fff);border:1px solid var(--b);border-radius:calc(var(--r) - 2px);padding:8px 10px;margin:0}
+input,textarea,select{display:block;width:100%;font:inherit;font-size:16px;color:inherit;background:var(--sb-input-background,#fff);border:1px solid var(--b);border-radius:calc(var(--r) - 2px);padding:8px 10px;margin:0}
+[readonly]{background:var(--sb-readonly-background,#f1f3f5)}
+.sb-check{display:flex;flex-wrap:wrap;align-items:center;gap:0 10px}
+.sb-check input{width:20px;height:20px;margin:0;accent-color:var(--a)}
+.sb-check label{margin:0;font-weight:400}
+.sb-check .sb-error{flex-basis:100%}
+.sb-link{all:unset;color:var(--a);text-decoration:underline;cursor:pointer}
 textarea{resize:vertical;min-height:120px}
 input:focus-visible,textarea:focus-visible,button:focus-visible,.sb-pill input:focus-visible+span{outline:3px solid var(--sb-focus,#2557d680);outline-offset:1px}
 [aria-invalid=true]{border-color:var(--e);border-width:2px}
@@ -19,7 +25,7 @@ input:focus-visible,textarea:focus-visible,button:focus-visible,.sb-pill input:f
 .sb-row{display:grid;gap:0 16px;grid-template-columns:repeat(auto-fit,minmax(200px,1fr))}
 .sb-pills{display:flex;flex-wrap:wrap;gap:8px}
 .sb-pill{margin:0;font-weight:400;cursor:pointer}
-.sb-pill input{position:absolute;opacity:0;width:1px;height:1px}
+.sb-pill input{position:absolute;opacity:0;width:1px;height:1px;padding:0}
 .sb-pill span{display:inline-block;border:1px solid var(--b);border-radius:999px;padding:4px 14px;font-size:15px}
 .sb-pill input:checked+span{background:var(--a);border-color:var(--a);color:var(--sb-accent-text,#fff)}
 button{font:inherit;font-weight:600;border-radius:calc(var(--r) - 2px);padding:10px 20px;cursor:pointer;display:inline-flex;align-items:center;gap:8px;min-height:44px}

@@ -1,4 +1,5 @@
-/** The widget's root: the form plus a live region that outlives it. */
+/** The widget's root: the form plus a live region that outlives it, re-rendered as its state changes. */
+import { Component, createRef } from 'preact';
 import type { FormState } from './form-state';
 import type { Translate } from './i18n';
 import { TicketForm, statusText } from './ticket-form';
@@ -8,15 +9,49 @@ export interface WidgetProps {
   t: Translate;
   requireEmail: boolean;
   onSend: () => void;
+  onReload: () => void;
 }
 
-export function Widget(props: WidgetProps) {
-  return (
-    <div class="sb-root">
-      <TicketForm {...props} />
-      <p class="sb-visually-hidden" role="status" aria-live="polite">
-        {statusText(props.state, props.t)}
-      </p>
-    </div>
-  );
+/**
+ * Re-renders as a whole after any change of its state: a form this size diffs in well under a
+ * millisecond, so this coarse binding of signals replaces @preact/signals' per-component one, and
+ * a class (rather than hooks) keeps preact/hooks out of the bundle too.
+ */
+export class Widget extends Component<WidgetProps> {
+  private unsubscribe?: () => void;
+  private focusRequest = 0;
+  private sent = false;
+  private root = createRef<HTMLDivElement>();
+
+  override componentDidMount() {
+    this.unsubscribe = this.props.state.subscribe(() => this.forceUpdate());
+  }
+
+  override componentWillUnmount() {
+    this.unsubscribe?.();
+  }
+
+  /** Moves focus where the visitor needs it: the first invalid field after a failed send, the thank-you heading after success. */
+  override componentDidUpdate() {
+    const { focusRequest, status } = this.props.state;
+    const root = this.root.current;
+    if (focusRequest.value !== this.focusRequest) {
+      this.focusRequest = focusRequest.value;
+      root?.querySelector<HTMLElement>('[aria-invalid="true"]:not(fieldset), fieldset[aria-invalid="true"] input')?.focus();
+    }
+    const sent = status.value.kind === 'sent';
+    if (sent && !this.sent) root?.querySelector<HTMLElement>('.sb-focus')?.focus();
+    this.sent = sent;
+  }
+
+  override render(props: WidgetProps) {
+    return (
+      <div class="sb-root" ref={this.root}>
+        <TicketForm {...props} />
+        <p class="sb-visually-hidden" role="status" aria-live="polite">
+          {statusText(props.state, props.t)}
+        </p>
+      </div>
+    );
+  }
 }

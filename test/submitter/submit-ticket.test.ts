@@ -1,7 +1,8 @@
 /** The submitter: what reaches the relay, which failures are retried and how, and what the widget is told. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newIdempotencyKey } from '../../src/submitter/idempotency-key';
-import { createSubmitter, parseRetryAfter, type SubmitterOptions } from '../../src/submitter/submit-ticket';
+import { createRelayCall, parseRetryAfter, type RelayCallOptions } from '../../src/submitter/relay-call';
+import { createSubmitter } from '../../src/submitter/submit-ticket';
 import type { TicketRequest } from '../../src/shared/ticket-request';
 
 const RELAY = 'https://relay.example';
@@ -38,7 +39,7 @@ const hang: Answer = (init) =>
  * A submitter wired to a scripted relay. Answers are used in order; the last one repeats.
  * Sleeps are recorded and resolve at once; `random` defaults to the middle of its range.
  */
-function harness(answers: Answer[], options: Partial<SubmitterOptions> = {}) {
+function harness(answers: Answer[], options: Partial<RelayCallOptions> = {}) {
   const calls: { url: string; init: RequestInit }[] = [];
   const delays: number[] = [];
   const retries: number[] = [];
@@ -47,16 +48,18 @@ function harness(answers: Answer[], options: Partial<SubmitterOptions> = {}) {
     const answer = answers[Math.min(calls.length, answers.length) - 1]!;
     return answer(init);
   }) as typeof globalThis.fetch;
-  const submit = createSubmitter({
-    relay: RELAY,
-    fetch,
-    sleep: async (ms) => {
-      delays.push(ms);
-    },
-    random: () => 0.5,
-    onRetry: (retry) => retries.push(retry),
-    ...options,
-  });
+  const submit = createSubmitter(
+    createRelayCall({
+      relay: RELAY,
+      fetch,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+      random: () => 0.5,
+      onRetry: (retry) => retries.push(retry),
+      ...options,
+    }),
+  );
   const keysSent = () => calls.map(({ init }) => new Headers(init.headers).get('Idempotency-Key'));
   return { submit, calls, delays, retries, keysSent };
 }

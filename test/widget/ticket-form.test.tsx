@@ -1,6 +1,7 @@
 /** The ticket form as a visitor meets it: labels, messages under fields, sending, success, failure and language. */
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definition';
 import { LIMITS } from '../../src/shared/limits';
 import type { TicketRequest } from '../../src/shared/ticket-request';
 import type { Submit, SubmitResult } from '../../src/submitter/submit-ticket';
@@ -18,18 +19,26 @@ interface Setup {
   locale?: string;
   messages?: Partial<Record<string, string>>;
   requireEmail?: boolean;
+  /** The form definition the fake relay serves. */
+  form?: FormDefinition;
 }
 
 /** Renders the real widget with a fake submit that records what it was given. */
-function setup({ submit = async () => SENT, locale = 'en', messages = {}, requireEmail = true }: Setup = {}) {
+function setup({ submit = async () => SENT, locale = 'en', messages = {}, requireEmail = true, form = EMPTY_FORM }: Setup = {}) {
   const sent: { request: TicketRequest; key: string }[] = [];
   const fake: Submit = (request, key) => {
     sent.push({ request, key });
     return submit(request, key, state);
   };
-  const state = createFormState({ emailRequired: requireEmail }, fake);
+  const state = createFormState({
+    policy: { emailRequired: requireEmail },
+    submit: fake,
+    loadForm: async () => ({ ok: true, form }),
+    report: () => {},
+  });
+  void state.load();
   const t = createTranslator(locale, messages);
-  render(<Widget state={state} t={t} requireEmail={requireEmail} onSend={() => void state.send()} />);
+  render(<Widget state={state} t={t} requireEmail={requireEmail} onSend={() => void state.send()} onReload={() => void state.load()} />);
   return { state, sent };
 }
 

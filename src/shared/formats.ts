@@ -1,0 +1,34 @@
+/** Value formats that widget and relay check alike: email, phone, web address, number, date. */
+import { EMAIL_REGEX } from 'valibot';
+
+/** valibot's pragmatic email pattern (local@domain.tld), re-exported so every check uses one. */
+export const isEmail = (value: string) => EMAIL_REGEX.test(value);
+
+// Digits with the usual separators, an optional leading +, and 5 to 20 digits in all: E.164
+// allows 15 digits, extensions need a few more. Socialboards documents no phone format
+// (socialboards-api.md §5.1, UNKNOWN), so it is sent as typed.
+const PHONE_CHARS = /^\+?[\d ().\-/]+$/;
+export const isPhone = (value: string) => {
+  const digits = value.replace(/\D/g, '').length;
+  return PHONE_CHARS.test(value) && digits >= 5 && digits <= 20;
+};
+
+/** An absolute http(s) address. */
+export const isWebUrl = (value: string) => {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+
+/** A decimal number with a dot: `42`, `-3.5`. The canonical form the widget sends. */
+export const isDecimal = (value: string) => /^-?\d{1,15}(\.\d{1,10})?$/.test(value);
+
+/** A real calendar date as YYYY-MM-DD (what `<input type="date">` gives); 2025-02-30 is not one. */
+export const isIsoDate = (value: string) => {
+  const [, year, month, day] = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)?.map(Number) ?? [];
+  if (year === undefined || month === undefined || day === undefined) return false;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+};

@@ -1,0 +1,28 @@
+/** Fetches the form definition (`GET {relay}/form`): the custom fields and categories to render. */
+import { CONTROLS, type FormDefinition, type FormField } from '../shared/form-definition';
+import { isRecord, type RelayCall, type RelayCallResult } from './relay-call';
+
+export type LoadFormResult = RelayCallResult<{ form: FormDefinition }>;
+export type LoadForm = (signal?: AbortSignal) => Promise<LoadFormResult>;
+
+const isField = (field: unknown): field is FormField =>
+  isRecord(field) &&
+  Number.isInteger(field.id) &&
+  typeof field.label === 'string' &&
+  (CONTROLS as readonly unknown[]).includes(field.control) &&
+  (!String(field.control).includes('choice') || Array.isArray(field.choices));
+
+/**
+ * Reads the definition, dropping any field whose shape the widget could not render (the relay
+ * checks every value anyway, so a dropped field only means a question not asked).
+ */
+function readForm(body: unknown): { form: FormDefinition } | undefined {
+  if (!isRecord(body) || !Array.isArray(body.fields)) return undefined;
+  const categories = isRecord(body.categories) && Array.isArray(body.categories.options) ? body.categories : null;
+  return { form: { fields: body.fields.filter(isField), categories: categories as FormDefinition['categories'] } };
+}
+
+/** Creates the loader; the browser's HTTP cache honours the relay's ETag and Cache-Control. */
+export function createFormLoader(call: RelayCall): LoadForm {
+  return (signal) => call({ path: '/form', read: readForm }, signal);
+}

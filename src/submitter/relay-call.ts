@@ -1,0 +1,209 @@
+/**
+ * One call to the relay with everything around it: a per-attempt timeout, the caller's abort
+ * signal, retries of transient failures with backoff, and the relay's answer read into a typed
+ * result. Tickets and the form definition both go through here.
+ */
+import type { FieldIssue } from '../shared/field-issues';
+import { RELAY_ERROR_CODES, type RelayErrorCode, type RelayFieldError } from '../shared/relay-contract';
+
+/** Why a call failed: a relay code, or what went wrong before the relay could answer. */
+export type RelayCallErrorCode = RelayErrorCode | 'network' | 'timeout' | 'bad_response' | 'aborted';
+
+export interface RelayCallFailure {
+  ok: false;
+  code: RelayCallErrorCode;
+  /** For `validation`: the fields the relay refused. */
+  fields?: FieldIssue[];
+  /** For `rate_limited`: how long the relay asked us to wait. */
+  retryAfterMs?: number;
+}
+
+/** Success carries what `read` made of the body. */
+export type RelayCallResult<T> = ({ ok: true } & T) | RelayCallFailure;
+
+export interface RelayCallOptions {
+  /** Base URL of the relay. */
+  relay: string;
+  /** Per-attempt time limit. */
+  timeoutMs?: number;
+  /** Retries after the first attempt, for transient failures only. */
+  retries?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** A `Retry-After` longer than this is not waited for: the visitor is told to try later. */
+  maxRetryAfterMs?: number;
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /** Called before each retry, with the retry's number (1-based). */
+  onRetry?: (retry: number) => void;
+}
+
+export const CALL_DEFAULTS = {
+  // Above the relay's own upstream limit (RELAY_UPSTREAM_TIMEOUT_MS, 15 s), so the relay's answer
+  // (a ticket id, or a 504 we may retry) normally arrives before the browser gives up.
+  timeoutMs: 30_000,
+  retries: 3,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 30_000,
+} as const;
+
+/** Waits `ms`, or rejects as soon as `signal` aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** `Retry-After` is either seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  // An HTTP date always has a month name; this keeps Date.parse's leniency ('-5') out.
+  const date = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Error code for an answer whose body is not ours (a proxy's HTML page, say). */
+function codeForStatus(status: number): RelayCallErrorCode {
+  if (status === 429) return 'rate_limited';
+  if (status === 413) return 'payload_too_large';
+  if (status === 504) return 'upstream_timeout';
+  if (status >= 500) return 'upstream_unavailable';
+  return 'bad_response';
+}
+
+const isRelayCode = (code: string): code is RelayErrorCode => (RELAY_ERROR_CODES as readonly string[]).includes(code);
+
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** The field issues of a relay validation error, keeping only well-formed entries. */
+function readFields(fields: unknown): FieldIssue[] | undefined {
+  if (!Array.isArray(fields)) return undefined;
+  return fields
+    .filter((field): field is RelayFieldError => isRecord(field) && typeof field.path === 'string' && typeof field.code === 'string')
+    .map(({ path, code, limit }) => (typeof limit === 'number' ? { path, code, limit } : { path, code }));
+}
+
+/**
+ * Reads a relay error into a failure, trusting nothing about its body. (Hand-written checks of
+ * the small shapes in relay-contract.ts rather than a schema: they cost the bundle less.)
+ */
+function readFailure(response: Response, body: unknown): RelayCallFailure {
+  const error = isRecord(body) && isRecord(body.error) ? body.error : {};
+  const code = typeof error.code === 'string' && isRelayCode(error.code) ? error.code : codeForStatus(response.status);
+  const result: RelayCallFailure = { ok: false, code };
+  const fields = readFields(error.fields);
+  if (fields) result.fields = fields;
+  const retryAfterMs = parseRetryAfter(response.headers.get('Retry-After'));
+  if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
+  return result;
+}
+
+/**
+ * Transient failures are worth another try: the network, a timeout, 408, 429 and 5xx. Never
+ * other 4xx (a retry cannot fix a bad request), and not `upstream_rejected`, which is
+ * Socialboards saying no to this exact body.
+ */
+function isTransient(status: number | undefined, code: RelayCallErrorCode): boolean {
+  if (code === 'upstream_rejected' || code === 'aborted') return false;
+  if (status === undefined) return code === 'network' || code === 'timeout';
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** What one call sends, and how a successful answer's body becomes a result (undefined: malformed). */
+export interface RelayRequest<T> {
+  path: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  read: (body: unknown, response: Response) => T | undefined;
+}
+
+export type RelayCall = <T>(request: RelayRequest<T>, signal?: AbortSignal) => Promise<RelayCallResult<T>>;
+
+/** Creates the function every relay request goes through. */
+export function createRelayCall(options: RelayCallOptions): RelayCall {
+  const {
+    relay,
+    timeoutMs = CALL_DEFAULTS.timeoutMs,
+    retries = CALL_DEFAULTS.retries,
+    baseDelayMs = CALL_DEFAULTS.baseDelayMs,
+    maxDelayMs = CALL_DEFAULTS.maxDelayMs,
+    maxRetryAfterMs = CALL_DEFAULTS.maxRetryAfterMs,
+    fetch: fetchImpl = (...args) => globalThis.fetch(...args),
+    sleep = abortableSleep,
+    random = Math.random,
+    onRetry,
+  } = options;
+  const base = relay.replace(/\/+$/, '');
+
+  /** One attempt, bounded by its own timeout and by the caller's signal. */
+  async function attempt<T>(request: RelayRequest<T>, signal?: AbortSignal): Promise<{ status?: number; result: RelayCallResult<T> }> {
+    // An abort event never fires for a signal that is already aborted, so check before sending.
+    if (signal?.aborted) return { result: { ok: false, code: 'aborted' } };
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const response = await fetchImpl(`${base}${request.path}`, {
+        method: request.method ?? 'GET',
+        headers: request.headers ?? {},
+        body: request.body ?? null,
+        credentials: 'omit',
+        signal: controller.signal,
+      });
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch {
+        // not JSON: judged by status below
+      }
+      if (!response.ok) return { status: response.status, result: readFailure(response, body) };
+      const value = request.read(body, response);
+      return { status: response.status, result: value === undefined ? { ok: false, code: 'bad_response' } : { ok: true, ...value } };
+    } catch {
+      if (signal?.aborted) return { result: { ok: false, code: 'aborted' } };
+      return { result: { ok: false, code: timedOut ? 'timeout' : 'network' } };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return async function call(request, signal) {
+    for (let retry = 0; ; retry++) {
+      const { status, result } = await attempt(request, signal);
+      if (result.ok || retry >= retries || !isTransient(status, result.code)) return result;
+      // Exponential backoff with "equal jitter": half fixed, half random, so many widgets
+      // that failed together do not come back together.
+      const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** retry);
+      let delay = backoff / 2 + random() * (backoff / 2);
+      if (result.retryAfterMs !== undefined) {
+        if (result.retryAfterMs > maxRetryAfterMs) return result;
+        delay = result.retryAfterMs;
+      }
+      try {
+        await sleep(delay, signal);
+      } catch {
+        return { ok: false, code: 'aborted' };
+      }
+      onRetry?.(retry + 1);
+    }
+  };
+}
