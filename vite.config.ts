@@ -1,34 +1,58 @@
 /**
- * Builds the widget: by default the one-file IIFE for the script tag (dist/socialboards-ticket.js);
- * with `--mode esm` the ES module for SPA users (dist/esm/). Also configures Vitest.
+ * Builds the widget. Modes (package.json "build" runs them all):
+ * - default: the one-file IIFE for the script tag, dist/socialboards-ticket.js;
+ * - `esm`: the ES module for SPA users, dist/esm/ (index.js and locales/<tag>.js);
+ * - `locale-<tag>`: a language pack for the script tag, dist/locales/<tag>.js.
+ * Also configures Vitest.
  */
 import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type UserConfig } from 'vitest/config';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
+type Lib = NonNullable<NonNullable<UserConfig['build']>['lib']>;
+
+/** What each mode builds, and where. */
+function target(mode: string): { outDir: string; emptyOutDir: boolean; lib: Lib; external?: RegExp[] } {
+  if (mode === 'esm') {
+    return {
+      outDir: 'dist/esm',
+      emptyOutDir: true,
+      lib: { entry: { index: 'src/widget/index.ts', 'locales/nb': 'src/widget/locales/nb.ts' }, formats: ['es'] },
+      external: [/^preact/, /^@preact\//, /^valibot/],
+    };
+  }
+  const locale = /^locale-(\w+)$/.exec(mode)?.[1];
+  if (locale) {
+    return {
+      outDir: 'dist/locales',
+      emptyOutDir: false,
+      lib: { entry: `src/widget/locales/${locale}.script.ts`, formats: ['iife'], name: 'SocialboardsTicketLocale', fileName: () => `${locale}.js` },
+    };
+  }
+  return {
+    // Emptied by the first build of `npm run build`; the others write beside it.
+    outDir: 'dist',
+    emptyOutDir: true,
+    lib: { entry: 'src/widget/script.ts', formats: ['iife'], name: 'SocialboardsTicketBundle', fileName: () => 'socialboards-ticket.js' },
+  };
+}
+
 export default defineConfig(({ mode }) => {
-  const esm = mode === 'esm';
+  const { outDir, emptyOutDir, lib, external } = target(mode);
   return {
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
     define: { 'process.env.NODE_ENV': JSON.stringify('production'), __VERSION__: JSON.stringify(version) },
     publicDir: false,
     build: {
       target: 'es2020',
-      outDir: esm ? 'dist/esm' : 'dist',
-      emptyOutDir: true,
-      minify: process.env.NOMIN ? false : true,
+      outDir,
+      emptyOutDir,
+      minify: true,
       sourcemap: true,
       reportCompressedSize: false,
-      lib: esm
-        ? { entry: 'src/widget/index.ts', formats: ['es'], fileName: () => 'index.js' }
-        : {
-            entry: 'src/widget/script.ts',
-            formats: ['iife'],
-            name: 'SocialboardsTicketBundle',
-            fileName: () => 'socialboards-ticket.js',
-          },
-      rollupOptions: esm ? { external: [/^preact/, /^@preact\//, 'valibot'] } : {},
+      lib,
+      rollupOptions: external ? { external } : {},
     },
     test: {
       projects: [

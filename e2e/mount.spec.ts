@@ -65,7 +65,9 @@ test('a bad option gives one clear console error and leaves the page working', a
   });
   await page.goto(`${stack.pageUrl}/two-widgets.html`);
   const handle = await page.evaluate(() => {
-    const result = window.SocialboardsTicket?.mount('#first', { relay: 'ftp://nope', colour: 'red' });
+    // Options as a careless integrator might write them, hence the cast.
+    const options = { relay: 'ftp://nope', colour: 'red' } as unknown as Parameters<NonNullable<typeof window.SocialboardsTicket>['mount']>[1];
+    const result = window.SocialboardsTicket?.mount('#first', options);
     return { element: result?.element ?? null };
   });
   expect(handle.element).toBeNull();

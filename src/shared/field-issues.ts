@@ -1,21 +1,6 @@
 /** Field issue codes: the stable vocabulary in which widget and relay report a bad field. */
 import type * as v from 'valibot';
 
-/** Every way a single field can be wrong. The widget renders them in the visitor's language. */
-export type FieldIssueCode =
-  | 'required'
-  | 'too_long'
-  | 'too_many'
-  | 'invalid_email'
-  | 'invalid_phone'
-  | 'invalid_number'
-  | 'invalid_date'
-  | 'invalid_url'
-  | 'invalid_choice'
-  | 'invalid'
-  | 'unknown_field'
-  | 'not_enabled';
-
 /** One bad field: its dot path in the request (`creator.email`), a code and, for size caps, the limit. */
 export interface FieldIssue {
   path: string;
@@ -23,8 +8,11 @@ export interface FieldIssue {
   limit?: number;
 }
 
-/** English text for each code; the relay sends it to integrators and the widget's `en` catalogue reuses it. */
-export const FIELD_ISSUE_TEXT_EN: Record<FieldIssueCode, string> = {
+/**
+ * Every way a single field can be wrong, with its English text: the relay sends the text to
+ * integrators, and the widget's `en` catalogue reuses it.
+ */
+export const FIELD_ISSUE_TEXT_EN = {
   required: 'This field is required.',
   too_long: 'Use at most {limit} characters.',
   too_many: 'Choose at most {limit}.',
@@ -38,6 +26,9 @@ export const FIELD_ISSUE_TEXT_EN: Record<FieldIssueCode, string> = {
   unknown_field: 'This field is not accepted.',
   not_enabled: 'This relay does not accept this field yet.',
 };
+
+/** A field issue's stable code. The widget renders each in the visitor's language. */
+export type FieldIssueCode = keyof typeof FIELD_ISSUE_TEXT_EN;
 
 /** Fills `{limit}` in a message template. */
 export function formatIssue(template: string, issue: Pick<FieldIssue, 'limit'>): string {

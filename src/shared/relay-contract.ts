@@ -14,6 +14,7 @@ export const RELAY_ERROR_CODES = [
   'upstream_unavailable',
   'upstream_timeout',
   'upstream_rejected',
+  'upstream_unconfirmed',
   'not_found',
   'internal',
 ] as const;
@@ -37,6 +38,9 @@ export type RelayError = v.InferOutput<typeof RelayError>;
 
 /** A field issue as the relay sends it: with its English message. */
 export type RelayFieldError = FieldIssue & { message: string };
+
+/** Set on an answer the relay replayed from its idempotency store. */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /** The header that makes a submission idempotent. */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';

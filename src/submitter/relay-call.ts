@@ -3,7 +3,7 @@
  * signal, retries of transient failures with backoff, and the relay's answer read into a typed
  * result. Tickets and the form definition both go through here.
  */
-import type { FieldIssue } from '../shared/field-issues';
+import { FIELD_ISSUE_TEXT_EN, type FieldIssue, type FieldIssueCode } from '../shared/field-issues';
 import { RELAY_ERROR_CODES, type RelayErrorCode, type RelayFieldError } from '../shared/relay-contract';
 
 /** Why a call failed: a relay code, or what went wrong before the relay could answer. */
@@ -92,7 +92,11 @@ function readFields(fields: unknown): FieldIssue[] | undefined {
   if (!Array.isArray(fields)) return undefined;
   return fields
     .filter((field): field is RelayFieldError => isRecord(field) && typeof field.path === 'string' && typeof field.code === 'string')
-    .map(({ path, code, limit }) => (typeof limit === 'number' ? { path, code, limit } : { path, code }));
+    .map(({ path, code: raw, limit }) => {
+      // A code from a newer relay that this widget has no words for reads as plain "invalid".
+      const code: FieldIssueCode = raw in FIELD_ISSUE_TEXT_EN ? raw : 'invalid';
+      return typeof limit === 'number' ? { path, code, limit } : { path, code };
+    });
 }
 
 /**
@@ -112,11 +116,11 @@ function readFailure(response: Response, body: unknown): RelayCallFailure {
 
 /**
  * Transient failures are worth another try: the network, a timeout, 408, 429 and 5xx. Never
- * other 4xx (a retry cannot fix a bad request), and not `upstream_rejected`, which is
- * Socialboards saying no to this exact body.
+ * other 4xx (a retry cannot fix a bad request), nor `upstream_rejected` (Socialboards said no to
+ * this exact body) or `upstream_unconfirmed` (it may have created the ticket already).
  */
 function isTransient(status: number | undefined, code: RelayCallErrorCode): boolean {
-  if (code === 'upstream_rejected' || code === 'aborted') return false;
+  if (code === 'upstream_rejected' || code === 'upstream_unconfirmed' || code === 'aborted') return false;
   if (status === undefined) return code === 'network' || code === 'timeout';
   return status === 408 || status === 429 || status >= 500;
 }

@@ -7,7 +7,7 @@ import type { TicketRequest } from '../shared/ticket-request';
 import { isRecord, type RelayCall, type RelayCallErrorCode, type RelayCallResult } from './relay-call';
 
 export type SubmitErrorCode = RelayCallErrorCode;
-export type SubmitResult = RelayCallResult<{ ticketId: number; replayed: boolean }>;
+export type SubmitResult = RelayCallResult<{ ticketId: number }>;
 export type Submit = (request: TicketRequest, key: string, signal?: AbortSignal) => Promise<SubmitResult>;
 
 /** Creates the submit function the widget is given. */
@@ -19,11 +19,9 @@ export function createSubmitter(call: RelayCall): Submit {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', [IDEMPOTENCY_HEADER]: key },
         body: JSON.stringify(request),
-        read: (body, response) => {
+        read: (body) => {
           const ticketId = isRecord(body) ? body.ticketId : undefined;
-          return Number.isInteger(ticketId)
-            ? { ticketId: ticketId as number, replayed: response.headers.get('Idempotent-Replayed') === 'true' }
-            : undefined;
+          return Number.isInteger(ticketId) ? { ticketId: ticketId as number } : undefined;
         },
       },
       signal,

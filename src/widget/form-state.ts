@@ -84,6 +84,12 @@ export function createFormState({ policy, submit, loadForm, lockFields, report }
 
   const definition = () => (form.value.kind === 'ready' ? form.value.form : undefined);
 
+  /** Whether a path has a control on screen to show its message under. */
+  const shown = (path: string) =>
+    Object.values(FIELD_PATHS).includes(path) ||
+    (path === CATEGORY_PATH && Boolean(definition()?.categories)) ||
+    Boolean(definition()?.fields.some((field) => !field.prefillOnly && customPath(field.id) === path));
+
   /** The request as the schemas read it, before trimming. */
   function input() {
     const { title, message, sentiment, name, email, phoneNumber } = values.value;
@@ -238,6 +244,11 @@ export function createFormState({ policy, submit, loadForm, lockFields, report }
     if (result.fields) {
       errors.value = Object.fromEntries(result.fields.map((issue) => [issue.path, issue]));
       focusRequest.value++;
+      // A refused field the visitor cannot see (prefill-only, or unknown to this form) is the
+      // integrator's to fix: name it on the console, and do not ask the visitor to correct it.
+      const hidden = result.fields.filter(({ path }) => !shown(path));
+      for (const { path, code } of hidden) report(`the relay refused ${path} (${code})`);
+      if (hidden.length === result.fields.length) status.value = { kind: 'failed', code: 'bad_response' };
     }
     return undefined;
   }

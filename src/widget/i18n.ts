@@ -36,7 +36,7 @@ const EN = {
   'error.upstream_timeout': 'The support service took too long to answer. Please try again.',
   'error.upstream_rejected': 'The support service could not accept this message. Please check it and try again.',
   'error.payload_too_large': 'Your message is too large to send. Please shorten it.',
-  'error.origin_not_allowed': 'This form is not set up to send messages from this website.',
+  'error.upstream_unconfirmed': 'Your message may have arrived, but we could not confirm it. Please do not send it again; we will reply if it reached us.',
   'error.validation': 'Please correct the highlighted fields.',
   'error.generic': 'Something went wrong while sending. Please try again.',
   ...(Object.fromEntries(
@@ -47,65 +47,34 @@ const EN = {
 export type MessageKey = keyof typeof EN;
 export type Catalogue = Record<MessageKey, string>;
 
-const NB: Partial<Catalogue> = {
-  heading: 'Kontakt oss',
-  title: 'Emne',
-  message: 'Melding',
-  sentiment: 'Hva slags henvendelse er dette?',
-  'sentiment.question': 'Spørsmål',
-  'sentiment.praise': 'Ros',
-  'sentiment.suggestion': 'Forslag',
-  'sentiment.complaint': 'Klage',
-  name: 'Navnet ditt',
-  email: 'E-post',
-  phoneNumber: 'Telefon',
-  optional: 'valgfritt',
-  required: 'påkrevd',
-  choose: 'Velg…',
-  category: 'Kategori',
-  yes: 'Ja',
-  no: 'Nei',
-  formFailed: 'Noen av spørsmålene kunne ikke lastes.',
-  reload: 'Prøv igjen',
-  submit: 'Send',
-  sending: 'Sender…',
-  retrying: 'Prøver fortsatt å sende…',
-  summary: 'Rett opp feltene som er merket.',
-  sentHeading: 'Takk!',
-  sentBody: 'Vi har mottatt meldingen din. Saksnummeret ditt er {id}.',
-  sendAnother: 'Send en ny melding',
-  'error.network': 'Vi fikk ikke kontakt med kundeservice. Sjekk nettforbindelsen og prøv igjen.',
-  'error.timeout': 'Kundeservice brukte for lang tid på å svare. Prøv igjen.',
-  'error.rate_limited': 'Det er sendt for mange meldinger akkurat nå. Vent et minutt og prøv igjen.',
-  'error.upstream_unavailable': 'Kundeservice er ikke tilgjengelig akkurat nå. Prøv igjen om noen minutter.',
-  'error.upstream_timeout': 'Kundeservice brukte for lang tid på å svare. Prøv igjen.',
-  'error.upstream_rejected': 'Kundeservice kunne ikke ta imot denne meldingen. Sjekk den og prøv igjen.',
-  'error.payload_too_large': 'Meldingen er for stor til å sendes. Gjør den kortere.',
-  'error.origin_not_allowed': 'Dette skjemaet er ikke satt opp for å sende meldinger fra dette nettstedet.',
-  'error.validation': 'Rett opp feltene som er merket.',
-  'error.generic': 'Noe gikk galt under sendingen. Prøv igjen.',
-  'field.required': 'Dette feltet må fylles ut.',
-  'field.too_long': 'Bruk høyst {limit} tegn.',
-  'field.too_many': 'Velg høyst {limit}.',
-  'field.invalid_email': 'Skriv inn en e-postadresse som navn@eksempel.no.',
-  'field.invalid_phone': 'Skriv inn et telefonnummer med sifre, mellomrom og eventuelt + først.',
-  'field.invalid_number': 'Skriv inn et tall, som 42 eller 3.5.',
-  'field.invalid_date': 'Skriv inn en gyldig dato.',
-  'field.invalid_url': 'Skriv inn en nettadresse som begynner med https://.',
-  'field.invalid_choice': 'Velg et av alternativene.',
-  'field.invalid': 'Denne verdien er ikke gyldig.',
-  'field.unknown_field': 'Dette feltet godtas ikke.',
-  'field.not_enabled': 'Dette feltet godtas ikke ennå.',
-};
 
-/** Built-in languages, by primary subtag. Norwegian Nynorsk and generic `no` read Bokmål. */
-const CATALOGUES: Record<string, Partial<Catalogue>> = { en: {}, nb: NB, nn: NB, no: NB };
+
+/**
+ * Languages beyond English, by primary subtag. Each comes as a small pack (src/widget/locales/),
+ * so the one script stays within its budget whatever the number of languages: a script-tag pack
+ * registers itself on `window.SocialboardsTicketLocales`; SPA users call `registerLocale`.
+ */
+const registered: Record<string, Partial<Catalogue>> = {};
+
+declare global {
+  interface Window {
+    SocialboardsTicketLocales?: Record<string, Partial<Catalogue>>;
+  }
+}
+
+/** Makes a language available to widgets mounted from now on. */
+export function registerLocale(tag: string, catalogue: Partial<Catalogue>): void {
+  registered[tag.toLowerCase()] = catalogue;
+}
+
+const catalogueFor = (tag: string): Partial<Catalogue> | undefined =>
+  tag === 'en' ? EN : (registered[tag] ?? (typeof window === 'undefined' ? undefined : window.SocialboardsTicketLocales?.[tag]));
 
 /** The first of the candidate language tags that we have a catalogue for, else `en`. */
 export function pickLocale(candidates: readonly (string | undefined | null)[]): string {
   for (const tag of candidates) {
     const primary = tag?.toLowerCase().split(/[-_]/)[0];
-    if (primary && primary in CATALOGUES) return primary;
+    if (primary && catalogueFor(primary)) return primary;
   }
   return 'en';
 }
@@ -114,9 +83,10 @@ export type Translate = (key: MessageKey, params?: Record<string, string | numbe
 
 /** Looks words up in the integrator's overrides, then the language's catalogue, then English. */
 export function createTranslator(locale: string, overrides: Partial<Record<string, string>> = {}): Translate {
-  const catalogue = CATALOGUES[locale] ?? {};
+  const catalogue = catalogueFor(locale) ?? {};
   return (key, params = {}) => {
-    const text = overrides[key] ?? catalogue[key] ?? EN[key];
+    // The key itself as a last resort: a missing word must never break the host page.
+    const text = overrides[key] ?? catalogue[key] ?? EN[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (match, name: string) => String(params[name] ?? match));
   };
 }

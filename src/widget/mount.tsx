@@ -24,8 +24,13 @@ export interface WidgetHandle {
   prefill(values: Prefill): void;
 }
 
-/** Handles by target, so mounting twice on one target returns the first widget. */
-const mounted = new WeakMap<Element, WidgetHandle>();
+/**
+ * Where a host element keeps its widget's handle. A global symbol and a lookup in the DOM (not a
+ * module-level map) so that two copies of this script, or a host node removed by the page, do
+ * not fool the "one widget per target" rule.
+ */
+const HANDLE = Symbol.for('socialboards-ticket.handle');
+type Host = HTMLElement & { [HANDLE]?: WidgetHandle };
 
 let sharedSheet: CSSStyleSheet | undefined;
 
@@ -65,19 +70,24 @@ const inert: WidgetHandle = { element: null, unmount() {}, prefill() {} };
  * Mounting again on a target that already has a widget returns that widget's handle unchanged
  * (with a console warning); to change options, `unmount()` first.
  */
-export function mount(target: Element | string, options: MountOptions | Record<string, unknown>, fromData = false): WidgetHandle {
+export function mount(target: Element | string, options: MountOptions): WidgetHandle {
+  return mountWith(target, options, false);
+}
+
+/** `mount()`, saying whether the options came from data attributes (so problems name them so). */
+export function mountWith(target: Element | string, options: MountOptions | Record<string, unknown>, fromData: boolean): WidgetHandle {
   try {
     const element = resolveTarget(target);
-    const existing = mounted.get(element);
+    const existing = [...element.children].find((child) => child.hasAttribute('data-socialboards-ticket')) as Host | undefined;
     if (existing) {
       console.warn(`${PREFIX} a widget is already mounted on this target; returning it. Call unmount() first to change its options.`);
-      return existing;
+      return existing[HANDLE] ?? inert;
     }
     const { config, problems } = parseOptions(options, fromData);
     for (const problem of problems) console.error(`${PREFIX} ${problem}`);
     if (!config) return inert;
 
-    const host = document.createElement('div');
+    const host: Host = document.createElement('div');
     host.setAttribute('data-socialboards-ticket', '');
     const shadow = host.attachShadow({ mode: 'open' });
     applyStyles(shadow, config.nonce);
@@ -126,11 +136,10 @@ export function mount(target: Element | string, options: MountOptions | Record<s
         controller.abort();
         render(null, shadow);
         host.remove();
-        mounted.delete(element);
       },
       prefill: (values) => state.prefill(values),
     };
-    mounted.set(element, handle);
+    host[HANDLE] = handle;
     return handle;
   } catch (error) {
     console.error(`${PREFIX} could not mount: ${(error as Error).message}`);

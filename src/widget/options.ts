@@ -82,6 +82,15 @@ const OPTIONS: Record<keyof MountOptions, [Check, string]> = {
 
 const PREFILL_KEYS = ['title', 'message', 'sentiment', 'name', 'email', 'phoneNumber', 'categoryId', 'fields'];
 
+/** A value as an integrator would recognise it; never throws (BigInt, cycles). */
+const show = (value: unknown) => {
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+};
+
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** How an option is spelled where the integrator wrote it. */
@@ -109,7 +118,7 @@ export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
     }
     const [check, expected] = OPTIONS[name as keyof MountOptions];
     if (!check(value)) {
-      problems.push(`${describe(name, fromData)} must be ${expected}; got ${JSON.stringify(value) ?? typeof value}`);
+      problems.push(`${describe(name, fromData)} must be ${expected}; got ${show(value)}`);
       continue;
     }
     config[name] = value;

@@ -2,7 +2,7 @@
  * The script-tag entry: defines `window.SocialboardsTicket` and, when the tag carries
  * `data-relay`, mounts a widget from its data attributes.
  */
-import { mount } from './mount';
+import { mount, mountWith } from './mount';
 import { optionsFromDataset } from './options';
 
 declare global {
@@ -20,11 +20,13 @@ if (script instanceof HTMLScriptElement && (script.dataset.relay !== undefined |
   const start = () => {
     let element: Element | string | undefined = target;
     if (!element) {
-      // No target: the widget goes where the tag is, as integrators of one-line embeds expect.
+      // No target: the widget goes where the tag is, as integrators of one-line embeds expect;
+      // a tag in <head> puts it at the end of <body>, where it can be seen.
       element = document.createElement('div');
-      script.after(element);
+      if (script.closest('head')) document.body.append(element);
+      else script.after(element);
     }
-    mount(element, optionsFromDataset({ ...script.dataset }), true);
+    mountWith(element, optionsFromDataset({ ...script.dataset }), true);
   };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
   else start();

@@ -40,7 +40,8 @@ export class Widget extends Component<WidgetProps> {
       root?.querySelector<HTMLElement>('[aria-invalid="true"]:not(fieldset), fieldset[aria-invalid="true"] input')?.focus();
     }
     const sent = status.value.kind === 'sent';
-    if (sent && !this.sent) root?.querySelector<HTMLElement>('.sb-focus')?.focus();
+    // Into the thank-you heading after sending; back to the first field for another message.
+    if (sent !== this.sent) root?.querySelector<HTMLElement>(sent ? '.sb-focus' : 'input,textarea')?.focus();
     this.sent = sent;
   }
 

@@ -1,7 +1,12 @@
 /** Mounting as an integrator does it: where the widget goes, what the console says, events, and taking it away again. */
 import { fireEvent, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { mount, type WidgetHandle } from '../../src/widget/mount';
+import { mount, mountWith, type WidgetHandle } from '../../src/widget/mount';
+import { registerLocale } from '../../src/widget/i18n';
+import { nb } from '../../src/widget/locales/nb';
+
+// Norwegian ships as a language pack; these tests use it as a page with the pack would.
+registerLocale('nb', nb);
 
 const RELAY = 'https://relay.example';
 const HOST = '[data-socialboards-ticket]';
@@ -13,6 +18,8 @@ const handles: WidgetHandle[] = [];
 beforeEach(() => {
   errors = vi.spyOn(console, 'error').mockImplementation(() => {});
   warnings = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  // Every mount asks the relay for its form; no test may reach the network.
+  stubRelay();
 });
 
 afterEach(() => {
@@ -22,9 +29,10 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** mount(), remembering the handle so every test leaves an empty page. */
-function mountTracked(...args: Parameters<typeof mount>): WidgetHandle {
-  const handle = mount(...args);
+
+/** Mounts as `mount()` does (or, with `fromData`, as the script tag does) and remembers the handle for clean-up. */
+function mountTracked(target: Element | string, options: Record<string, unknown>, fromData = false): WidgetHandle {
+  const handle = mountWith(target, options, fromData);
   handles.push(handle);
   return handle;
 }
@@ -167,12 +175,8 @@ describe('unmount()', () => {
   });
 
   it('aborts a submission in flight and reports nothing afterwards', async () => {
-    // The relay lies outside the widget: a fetch that never answers stands in for a slow one.
-    let seen: AbortSignal | undefined;
-    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
-      seen = init.signal ?? undefined;
-      return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
-    });
+    // A relay that never answers the ticket stands in for a slow one.
+    const { fetch } = stubRelay({ '/tickets': hang });
     const element = addTarget();
     const events: Event[] = [];
     element.addEventListener('socialboards-ticket:error', (event) => events.push(event));
@@ -180,9 +184,10 @@ describe('unmount()', () => {
     const handle = mount(element, { relay: RELAY, onError });
     fillValidForm(handle);
     fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
-    await waitFor(() => expect(seen).toBeDefined());
+    const ticketSignal = () => fetch.mock.calls.find(([url]) => url.endsWith('/tickets'))?.[1].signal;
+    await waitFor(() => expect(ticketSignal()).toBeDefined());
     handle.unmount();
-    expect(seen!.aborted).toBe(true);
+    expect(ticketSignal()!.aborted).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(events).toEqual([]);
     expect(onError).not.toHaveBeenCalled();
@@ -191,17 +196,8 @@ describe('unmount()', () => {
 });
 
 describe('events for the host page', () => {
-  /** A relay that answers every request with one response; stubbed for these tests only. */
-  function stubRelay(status: number, body: unknown) {
-    const fetch = vi.fn(async (_url: string, _init: RequestInit) =>
-      new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }),
-    );
-    vi.stubGlobal('fetch', fetch);
-    return fetch;
-  }
-
   it('dispatches socialboards-ticket:submitted and calls onSubmitted when a ticket is created', async () => {
-    const fetch = stubRelay(201, { ticketId: 4711 });
+    const { urls } = stubRelay({ '/tickets': json(201, { ticketId: 4711 }) });
     const element = addTarget();
     const details: unknown[] = [];
     document.addEventListener('socialboards-ticket:submitted', (event) => details.push((event as CustomEvent).detail), { once: true });
@@ -211,13 +207,12 @@ describe('events for the host page', () => {
     fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
     await waitFor(() => expect(onSubmitted).toHaveBeenCalledWith({ ticketId: 4711 }));
     expect(details).toEqual([{ ticketId: 4711 }]);
-    expect(fetch).toHaveBeenCalledTimes(1);
-    expect(fetch.mock.calls[0]![0]).toBe('https://relay.example/tickets');
+    expect(urls()).toEqual(['https://relay.example/form', 'https://relay.example/tickets']);
     expect(await view(handle).findByRole('heading', { name: 'Thank you!' })).toBeTruthy();
   });
 
   it('dispatches socialboards-ticket:error, calls onError and logs the code when the relay refuses', async () => {
-    stubRelay(403, { error: { code: 'origin_not_allowed', message: 'This website is not allowed to use this relay.' } });
+    stubRelay({ '/tickets': json(403, { error: { code: 'origin_not_allowed', message: 'This website is not allowed to use this relay.' } }) });
     const element = addTarget();
     const details: unknown[] = [];
     element.addEventListener('socialboards-ticket:error', (event) => details.push((event as CustomEvent).detail));

@@ -3,6 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { createTranslator, pickLocale, submitErrorKey } from '../../src/widget/i18n';
 import { optionsFromDataset, parseOptions } from '../../src/widget/options';
 import type { SubmitErrorCode } from '../../src/submitter/submit-ticket';
+import { registerLocale } from '../../src/widget/i18n';
+import { nb } from '../../src/widget/locales/nb';
+
+// Norwegian ships as a language pack; these tests use it as a page with the pack would.
+registerLocale('nb', nb);
 
 const RELAY = 'https://relay.example';
 
@@ -162,8 +167,10 @@ describe('pickLocale', () => {
   it.each([
     [['nb-NO'], 'nb'],
     [['NB_no'], 'nb'],
-    [['nn'], 'nn'],
-    [['no'], 'no'],
+    // Only registered languages count: nn and no read English until a pack registers them.
+    [['nn'], 'en'],
+    [['no', 'nb'], 'nb'],
+    [['sv'], 'en'],
     [['en-GB'], 'en'],
     [['fr-FR', 'nb'], 'nb'],
     [[undefined, null, '', 'nb'], 'nb'],
