@@ -110,10 +110,17 @@ test('when Socialboards fails, the form stays filled and a retry creates one tic
 });
 
 test('a transient failure is retried with the same key and creates one ticket', async ({ page, stack }) => {
+  const keys: (string | null)[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/tickets')) keys.push(request.headers()['idempotency-key'] ?? null);
+  });
   await page.goto(stack.pageUrl);
   await stack.fault({ kind: 'error', count: 1, path: '/tickets' });
   await fillSeed(page);
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('heading', { name: 'Thank you!' })).toBeVisible({ timeout: 15_000 });
   expect(await stack.tickets()).toHaveLength(1);
+  expect(keys).toHaveLength(2);
+  expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+  expect(keys[1]).toBe(keys[0]);
 });
