@@ -12,9 +12,15 @@ import { LIMITS } from './limits';
 export const SENTIMENTS = ['question', 'praise', 'suggestion', 'complaint'] as const;
 export type Sentiment = (typeof SENTIMENTS)[number];
 
+// Plain `check`s stand in for valibot's nonEmpty, integer, minValue and regex: the same rules,
+// and four fewer validators in the widget's bundle.
+
 /** A required string: trimmed, not blank, capped. */
 const requiredText = (max: number) =>
-  v.pipe(v.string('required'), v.trim(), v.nonEmpty('required'), v.maxLength(max, 'too_long'));
+  v.pipe(v.string('required'), v.trim(), v.check(Boolean, 'required'), v.maxLength(max, 'too_long'));
+
+/** A positive whole number: an id. */
+const Id = v.pipe(v.number('invalid'), v.check((id) => Number.isInteger(id) && id > 0, 'invalid'));
 
 /** An optional string: trimmed and capped; blank counts as absent. */
 const optionalText = (max: number) =>
@@ -60,7 +66,7 @@ export const Creator = v.strictObject(
 /** A custom field value as Socialboards takes it: the field's id and a string. */
 export const CustomFieldValue = v.strictObject(
   {
-    id: v.pipe(v.number('invalid'), v.integer('invalid'), v.minValue(1, 'invalid')),
+    id: Id,
     value: v.pipe(v.string('invalid'), v.maxLength(LIMITS.customFieldValue, 'too_long')),
   },
   'unknown_field',
@@ -70,7 +76,7 @@ export const CustomFieldValue = v.strictObject(
  * An attachment reference: the opaque id the relay returned for an upload. Never a URL,
  * so a visitor cannot make the relay send Socialboards an address of their choosing.
  */
-export const AttachmentRef = v.pipe(v.string('invalid'), v.regex(/^[\w-]{16,64}$/, 'invalid'));
+export const AttachmentRef = v.pipe(v.string('invalid'), v.check((ref) => /^[\w-]{16,64}$/.test(ref), 'invalid'));
 
 /** What a relay asks of every request beyond the schema's own rules. */
 export interface TicketPolicy {
@@ -95,7 +101,7 @@ export function createTicketRequestSchema(policy: TicketPolicy = DEFAULT_POLICY)
         attachments: v.optional(
           v.pipe(v.array(AttachmentRef, 'invalid'), v.maxLength(LIMITS.attachments, 'too_many')),
         ),
-        categoryId: v.optional(v.pipe(v.number('invalid'), v.integer('invalid'), v.minValue(1, 'invalid'))),
+        categoryId: v.optional(Id),
       },
       'unknown_field',
     ),
