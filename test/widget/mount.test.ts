@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { mount, mountWith, type WidgetHandle } from '../../src/widget/mount';
 import { registerLocale } from '../../src/widget/i18n';
 import { nb } from '../../src/widget/locales/nb';
+import { hang, json, stubRelay } from './fake-relay';
 
 // Norwegian ships as a language pack; these tests use it as a page with the pack would.
 registerLocale('nb', nb);
@@ -28,7 +29,6 @@ afterEach(() => {
   vi.restoreAllMocks();
   vi.unstubAllGlobals();
 });
-
 
 /** Mounts as `mount()` does (or, with `fromData`, as the script tag does) and remembers the handle for clean-up. */
 function mountTracked(target: Element | string, options: Record<string, unknown>, fromData = false): WidgetHandle {
@@ -212,6 +212,7 @@ describe('events for the host page', () => {
   });
 
   it('dispatches socialboards-ticket:error, calls onError and logs the code when the relay refuses', async () => {
+    // The visitor cannot fix a relay that refuses this website: they get the generic words, the integrator the code.
     stubRelay({ '/tickets': json(403, { error: { code: 'origin_not_allowed', message: 'This website is not allowed to use this relay.' } }) });
     const element = addTarget();
     const details: unknown[] = [];
@@ -224,7 +225,7 @@ describe('events for the host page', () => {
     expect(details).toEqual([{ code: 'origin_not_allowed' }]);
     expect(errors.mock.calls).toEqual([['[SocialboardsTicket] submission failed: origin_not_allowed']]);
     expect((await view(handle).findByRole('alert')).textContent).toBe(
-      'This form is not set up to send messages from this website.',
+      'Something went wrong while sending. Please try again.',
     );
   });
 
