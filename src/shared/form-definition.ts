@@ -2,6 +2,7 @@
  * The form definition the relay serves at `GET /form` and the widget renders: the custom fields
  * and categories the operator chose, already translated from Socialboards' types into controls.
  */
+import type { AttachmentPolicy } from './attachments';
 
 /** The controls a custom field can have. The relay maps Socialboards types onto these. */
 export const CONTROLS = [
@@ -66,6 +67,8 @@ export interface FormCategories {
 export interface FormDefinition {
   fields: FormField[];
   categories: FormCategories | null;
+  /** What the relay accepts as attachments; absent or null when it takes none. */
+  attachments?: AttachmentPolicy | null;
 }
 
 /** A form with nothing beyond the built-in fields: what a relay without a form config serves. */

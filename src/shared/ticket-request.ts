@@ -17,7 +17,7 @@ export type Sentiment = (typeof SENTIMENTS)[number];
 
 /** A required string: trimmed, not blank, capped. */
 const requiredText = (max: number) =>
-  v.pipe(v.string('required'), v.trim(), v.check(Boolean, 'required'), v.maxLength(max, 'too_long'));
+  v.pipe(v.string('required'), v.trim(), v.check((value) => value !== '', 'required'), v.maxLength(max, 'too_long'));
 
 /** A positive whole number: an id. */
 const Id = v.pipe(v.number('invalid'), v.check((id) => Number.isInteger(id) && id > 0, 'invalid'));
