@@ -184,7 +184,7 @@ describe('unmount()', () => {
     const handle = mount(element, { relay: RELAY, onError });
     fillValidForm(handle);
     fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
-    const ticketSignal = () => fetch.mock.calls.find(([url]) => url.endsWith('/tickets'))?.[1].signal;
+    const ticketSignal = () => fetch.mock.calls.find(([url]) => url.endsWith('/tickets'))?.[1]?.signal;
     await waitFor(() => expect(ticketSignal()).toBeDefined());
     handle.unmount();
     expect(ticketSignal()!.aborted).toBe(true);
