@@ -103,13 +103,13 @@ function readFields(fields: unknown): FieldIssue[] | undefined {
  * Reads a relay error into a failure, trusting nothing about its body. (Hand-written checks of
  * the small shapes in relay-contract.ts rather than a schema: they cost the bundle less.)
  */
-function readFailure(response: Response, body: unknown): RelayCallFailure {
+export function readFailure(status: number, body: unknown, retryAfter: string | null): RelayCallFailure {
   const error = isRecord(body) && isRecord(body.error) ? body.error : {};
-  const code = typeof error.code === 'string' && isRelayCode(error.code) ? error.code : codeForStatus(response.status);
+  const code = typeof error.code === 'string' && isRelayCode(error.code) ? error.code : codeForStatus(status);
   const result: RelayCallFailure = { ok: false, code };
   const fields = readFields(error.fields);
   if (fields) result.fields = fields;
-  const retryAfterMs = parseRetryAfter(response.headers.get('Retry-After'));
+  const retryAfterMs = parseRetryAfter(retryAfter);
   if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
   return result;
 }
@@ -178,7 +178,7 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
       } catch {
         // not JSON: judged by status below
       }
-      if (!response.ok) return { status: response.status, result: readFailure(response, body) };
+      if (!response.ok) return { status: response.status, result: readFailure(response.status, body, response.headers.get('Retry-After')) };
       const value = request.read(body, response);
       return { status: response.status, result: value === undefined ? { ok: false, code: 'bad_response' } : { ok: true, ...value } };
     } catch {

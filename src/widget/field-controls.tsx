@@ -22,22 +22,22 @@ function Field({ id, label, optional, issue, t, group, children }: FieldProps & 
   const text = (
     <>
       {label}
-      {optional && <span class="sb-optional"> ({t('optional')})</span>}
+      {optional && <span class="optional"> ({t('optional')})</span>}
     </>
   );
   const error = issue && (
-    <p id={`${id}-error`} class="sb-error">
+    <p id={`${id}-error`} class="error">
       {formatIssue(t(`field.${issue.code}`), issue)}
     </p>
   );
   return group ? (
-    <fieldset class="sb-field" {...described(id, issue)}>
+    <fieldset class="field" {...described(id, issue)}>
       <legend>{text}</legend>
       {error}
       {children}
     </fieldset>
   ) : (
-    <div class="sb-field">
+    <div class="field">
       <label for={id}>{text}</label>
       {error}
       {children}
@@ -130,9 +130,9 @@ export function ChoiceControl(props: ChoiceProps) {
   const chosen = new Set(typeof value === 'string' ? [value] : value);
   return (
     <Field {...props} group>
-      <div class="sb-pills">
+      <div class="pills">
         {choices.map((choice) => (
-          <label class="sb-pill" key={choice.value}>
+          <label class="pill" key={choice.value}>
             <input
               type={multiple ? 'checkbox' : 'radio'}
               name={id}
@@ -161,9 +161,9 @@ interface CheckProps extends FieldProps {
 /** One checkbox with its label beside it ("Subscribe to the newsletter"). */
 export function CheckControl({ id, label, optional, issue, checked, onChange, t }: CheckProps) {
   return (
-    <div class="sb-field sb-check">
+    <div class="field check">
       {issue && (
-        <p id={`${id}-error`} class="sb-error">
+        <p id={`${id}-error`} class="error">
           {formatIssue(t(`field.${issue.code}`), issue)}
         </p>
       )}
@@ -178,7 +178,7 @@ export function CheckControl({ id, label, optional, issue, checked, onChange, t 
       />
       <label for={id}>
         {label}
-        {optional || <span class="sb-optional"> ({t('required')})</span>}
+        {optional || <span class="optional"> ({t('required')})</span>}
       </label>
     </div>
   );

@@ -1,9 +1,8 @@
 /**
- * The form's state as signals: what the visitor typed (built-in fields, custom fields, category),
+ * The form's state as observable cells: what the visitor typed (built-in fields, custom fields, category),
  * the form definition, the messages under each field and the sending status, with validation by
  * the shared schemas.
  */
-import { effect, signal } from '@preact/signals-core';
 import * as v from 'valibot';
 import { checkAgainstForm, listCustomFields, type CustomValue, type CustomValues } from '../shared/custom-fields';
 import { toFieldIssues, type FieldIssue } from '../shared/field-issues';
@@ -11,6 +10,9 @@ import type { FormDefinition } from '../shared/form-definition';
 import { createTicketRequestSchema, type Sentiment, type TicketPolicy, type TicketRequest } from '../shared/ticket-request';
 import { newIdempotencyKey } from '../submitter/idempotency-key';
 import type { LoadForm } from '../submitter/load-form';
+import type { Upload } from '../submitter/upload-attachment';
+import { createAttachments } from './attachments-state';
+import { createCells } from './observable';
 import type { Submit, SubmitErrorCode } from '../submitter/submit-ticket';
 
 export interface FormValues {
@@ -36,6 +38,8 @@ export const FIELD_PATHS: Record<FieldName, string> = {
 /** Path of a custom field's value, as the relay reports it. */
 export const customPath = (id: number | string) => `customFields.${id}`;
 export const CATEGORY_PATH = 'categoryId';
+/** Where a problem with the attachments is shown (the relay reports `attachments.<index>`). */
+export const ATTACHMENTS_PATH = 'attachments';
 
 /** Values an integrator sets from the page: built-in fields by name, custom fields by id. */
 export interface Prefill extends Partial<Record<FieldName, string>> {
@@ -57,6 +61,7 @@ export interface FormStateOptions {
   policy: TicketPolicy;
   submit: Submit;
   loadForm: LoadForm;
+  upload: Upload;
   /** Lock prefilled fields: all of them (`true`) or those named (`email`, a field id). */
   lockFields?: boolean | readonly string[];
   /** Reports an integration problem (a prefill the form cannot take) to the console. */
@@ -66,35 +71,39 @@ export interface FormStateOptions {
 export type FormState = ReturnType<typeof createFormState>;
 
 /** Creates one form's state. The form never sees HTTP: it is given `submit` and `loadForm`. */
-export function createFormState({ policy, submit, loadForm, lockFields, report }: FormStateOptions) {
+export function createFormState({ policy, submit, loadForm, upload, lockFields, report }: FormStateOptions) {
   const schema = createTicketRequestSchema(policy);
-  const values = signal<FormValues>(EMPTY);
-  const custom = signal<CustomValues>({});
-  const category = signal('');
-  const errors = signal<Record<string, FieldIssue>>({});
-  const status = signal<Status>({ kind: 'idle' });
-  const form = signal<FormLoad>({ kind: 'loading' });
+  const { cell, subscribe } = createCells();
+  const values = cell<FormValues>(EMPTY);
+  const custom = cell<CustomValues>({});
+  const category = cell('');
+  const errors = cell<Record<string, FieldIssue>>({});
+  const status = cell<Status>({ kind: 'idle' });
+  const form = cell<FormLoad>({ kind: 'loading' });
   /** Paths shown read-only because the integrator filled them. */
-  const locked = signal<ReadonlySet<string>>(new Set());
+  const locked = cell<ReadonlySet<string>>(new Set());
   /** Bumped whenever focus should go to the first invalid field. */
-  const focusRequest = signal(0);
+  const focusRequest = cell(0);
   let prefilled: Prefill = {};
   let last: { body: string; key: string } | undefined;
   let loading: Promise<unknown> = Promise.resolve();
 
   const definition = () => (form.value.kind === 'ready' ? form.value.form : undefined);
+  const attachments = createAttachments(cell, upload, () => definition()?.attachments);
 
   /** Whether a path has a control on screen to show its message under. */
   const shown = (path: string) =>
     Object.values(FIELD_PATHS).includes(path) ||
+    (path === ATTACHMENTS_PATH && Boolean(definition()?.attachments)) ||
     (path === CATEGORY_PATH && Boolean(definition()?.categories)) ||
     Boolean(definition()?.fields.some((field) => !field.prefillOnly && customPath(field.id) === path));
 
   /** The request as the schemas read it, before trimming. */
-  function input() {
+  function input(files?: string[]) {
     const { title, message, sentiment, name, email, phoneNumber } = values.value;
     const customFields = listCustomFields(custom.value);
     return {
+      attachments: files?.length ? files : undefined,
       title,
       message,
       sentiment: sentiment || undefined,
@@ -105,8 +114,8 @@ export function createFormState({ policy, submit, loadForm, lockFields, report }
   }
 
   /** Every problem by path, and the request when there are none. */
-  function check(): { request?: TicketRequest; issues: Record<string, FieldIssue> } {
-    const request = input();
+  function check(files?: string[]): { request?: TicketRequest; issues: Record<string, FieldIssue> } {
+    const request = input(files);
     const result = v.safeParse(schema, request);
     // Custom values are checked against their own definitions below, by id rather than by index.
     const issues = result.success ? [] : toFieldIssues(result.issues).filter((issue) => !issue.path.startsWith('customFields'));
@@ -226,11 +235,14 @@ export function createFormState({ policy, submit, loadForm, lockFields, report }
   async function send(signal?: AbortSignal): Promise<number | undefined> {
     if (status.value.kind === 'sending') return undefined;
     status.value = { kind: 'sending', retry: 0 };
-    // The definition says which custom fields are required: wait for it if it is on its way.
+    // The definition says which custom fields are required: wait for it if it is on its way,
+    // and for attachments still uploading.
     await loading;
-    const { request, issues } = check();
+    const files = await attachments.settled();
+    const { request, issues } = check(files);
+    if (!files) issues[ATTACHMENTS_PATH] = { path: ATTACHMENTS_PATH, code: 'invalid' };
     errors.value = issues;
-    if (!request) {
+    if (!request || !files) {
       status.value = { kind: 'failed', code: 'validation' };
       focusRequest.value++;
       return undefined;
@@ -242,11 +254,13 @@ export function createFormState({ policy, submit, loadForm, lockFields, report }
     }
     status.value = { kind: 'failed', code: result.code };
     if (result.fields) {
-      errors.value = Object.fromEntries(result.fields.map((issue) => [issue.path, issue]));
+      // `attachments.2` is shown with the attachments as a whole.
+      const at = (path: string) => (path.startsWith(ATTACHMENTS_PATH) ? ATTACHMENTS_PATH : path);
+      errors.value = Object.fromEntries(result.fields.map((issue) => [at(issue.path), { ...issue, path: at(issue.path) }]));
       focusRequest.value++;
       // A refused field the visitor cannot see (prefill-only, or unknown to this form) is the
       // integrator's to fix: name it on the console, and do not ask the visitor to correct it.
-      const hidden = result.fields.filter(({ path }) => !shown(path));
+      const hidden = result.fields.filter(({ path }) => !shown(at(path)));
       for (const { path, code } of hidden) report(`the relay refused ${path} (${code})`);
       if (hidden.length === result.fields.length) status.value = { kind: 'failed', code: 'bad_response' };
     }
@@ -265,17 +279,9 @@ export function createFormState({ policy, submit, loadForm, lockFields, report }
     errors.value = {};
     status.value = { kind: 'idle' };
     last = undefined;
+    attachments.clear();
     applyPrefill(true);
   }
 
-  /** Calls `listener` now and after every change of this state; returns the unsubscribe function. */
-  function subscribe(listener: () => void): () => void {
-    const all = [values, custom, category, errors, status, form, locked, focusRequest];
-    return effect(() => {
-      for (const one of all) void one.value;
-      listener();
-    });
-  }
-
-  return { values, custom, category, errors, status, form, locked, focusRequest, set, get, validateField, prefill, load, send, retrying, reset, subscribe };
+  return { values, custom, category, errors, status, form, locked, focusRequest, attachments, set, get, validateField, prefill, load, send, retrying, reset, subscribe };
 }

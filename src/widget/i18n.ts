@@ -22,6 +22,21 @@ const EN = {
   no: 'No',
   formFailed: 'Some questions could not be loaded.',
   reload: 'Try again',
+  attachments: 'Attachments',
+  addFiles: 'Add files',
+  dropHint: 'or drop them here, or paste a screenshot. Up to {count} files, {size} each.',
+  uploading: 'Uploading…',
+  uploaded: 'Uploaded',
+  remove: 'Remove',
+  filesFailed: 'An attachment did not upload. Try again or remove it.',
+  'upload.too_many_files': 'You can attach at most {count} files.',
+  'upload.file_too_large': '{name} is larger than {size}.',
+  'upload.total_too_large': 'Attachments can be at most {total} in all.',
+  'upload.file_type': '{name} is not a kind of file we accept.',
+  'upload.unsupported_media_type': 'Not a kind of file we accept.',
+  'upload.payload_too_large': 'Too large.',
+  'upload.network': 'Upload failed: no connection.',
+  'upload.failed': 'Upload failed.',
   submit: 'Send',
   sending: 'Sending…',
   retrying: 'Still trying to send…',
@@ -79,23 +94,25 @@ export function pickLocale(candidates: readonly (string | undefined | null)[]): 
   return 'en';
 }
 
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+/** Looks a word up; `locale` is the language it speaks, for number formats. */
+export type Translate = ((key: MessageKey, params?: Record<string, string | number>) => string) & { locale: string };
+
+/** `key` when the catalogue has it, else `fallback`: for words chosen by a code from the network. */
+export const known = (key: string, fallback: MessageKey): MessageKey => (key in EN ? (key as MessageKey) : fallback);
 
 /** Looks words up in the integrator's overrides, then the language's catalogue, then English. */
 export function createTranslator(locale: string, overrides: Partial<Record<string, string>> = {}): Translate {
   const catalogue = catalogueFor(locale) ?? {};
-  return (key, params = {}) => {
+  const translate = (key: MessageKey, params: Record<string, string | number> = {}) => {
     // The key itself as a last resort: a missing word must never break the host page.
     const text = overrides[key] ?? catalogue[key] ?? EN[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (match, name: string) => String(params[name] ?? match));
   };
+  return Object.assign(translate, { locale });
 }
 
 /** Text for a failed submission. */
-export function submitErrorKey(code: SubmitErrorCode): MessageKey {
-  const key = `error.${code}`;
-  return key in EN ? (key as MessageKey) : 'error.generic';
-}
+export const submitErrorKey = (code: SubmitErrorCode) => known(`error.${code}`, 'error.generic');
 
 /** Every message key, so option parsing can name a misspelled override. */
 export const MESSAGE_KEYS: ReadonlySet<string> = new Set(Object.keys(EN));

@@ -6,6 +6,7 @@ import { render } from 'preact';
 import { createFormLoader } from '../submitter/load-form';
 import { createRelayCall } from '../submitter/relay-call';
 import { createSubmitter } from '../submitter/submit-ticket';
+import { createUploader } from '../submitter/upload-attachment';
 import { createFormState, type Prefill } from './form-state';
 import { createTranslator, pickLocale } from './i18n';
 import { parseOptions, type MountOptions } from './options';
@@ -104,6 +105,10 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
       submit: createSubmitter(createRelayCall({ relay: config.relay, ...timeout, onRetry: (retry) => state.retrying(retry) })),
       // One retry only: a visitor pressing Send waits for a load in flight, so it must fail fast.
       loadForm: createFormLoader(createRelayCall({ relay: config.relay, ...timeout, retries: 1 })),
+      upload: createUploader(config.relay, createRelayCall({ relay: config.relay, ...timeout }), () => {
+        const load = state.form.value;
+        return load.kind === 'ready' && Boolean(load.form.attachments?.direct);
+      }),
       ...(config.lockFields === undefined ? {} : { lockFields: config.lockFields }),
       report: (problem) => console.error(`${PREFIX} ${problem}`),
     });
@@ -134,6 +139,7 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
         if (!alive) return;
         alive = false;
         controller.abort();
+        state.attachments.clear();
         render(null, shadow);
         host.remove();
       },

@@ -1,5 +1,7 @@
-/** The ticket form: fields, sending state, errors and the confirmation, driven by form-state signals. */
+/** The ticket form: fields, sending state, errors and the confirmation, driven by the form state. */
 import { SENTIMENTS } from '../shared/ticket-request';
+import { Attachments, filesOf } from './attachments';
+import { nameScreenshot } from './attachments-state';
 import { CategoryPicker, CustomField } from './custom-fields';
 import { ChoiceControl, TextControl } from './field-controls';
 import { FIELD_PATHS, type FieldName, type FormState } from './form-state';
@@ -38,12 +40,12 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
 
   if (current.kind === 'sent') {
     return (
-      <div class="sb-done">
-        <h2 class="sb-focus" tabIndex={-1}>
+      <div class="done">
+        <h2 class="focus" tabIndex={-1}>
           {t('sentHeading')}
         </h2>
         <p>{t('sentBody', { id: current.ticketId })}</p>
-        <button type="button" class="sb-secondary" onClick={state.reset}>
+        <button type="button" class="secondary" onClick={state.reset}>
           {t('sendAnother')}
         </button>
       </div>
@@ -72,7 +74,7 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
 
   return (
     <form
-      class="sb-form"
+      class="form"
       noValidate
       aria-labelledby="sb-heading"
       aria-busy={sending ? 'true' : undefined}
@@ -80,10 +82,17 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
         event.preventDefault();
         onSend();
       }}
+      onPaste={(event) => {
+        // A pasted screenshot becomes an attachment; pasted text stays text.
+        const files = filesOf(event.clipboardData);
+        if (!files.length || !form?.attachments) return;
+        event.preventDefault();
+        state.attachments.add(files.map((file) => nameScreenshot(file)));
+      }}
     >
       <h2 id="sb-heading">{t('heading')}</h2>
       {current.kind === 'failed' && (
-        <p class="sb-alert" role="alert">
+        <p class="alert" role="alert">
           {t(submitErrorKey(current.code))}
         </p>
       )}
@@ -104,19 +113,20 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
       )}
       {form?.categories && <CategoryPicker categories={form.categories} state={state} t={t} />}
       {form?.fields.map((field) => !field.prefillOnly && <CustomField key={field.id} field={field} state={state} t={t} />)}
+      {form?.attachments && <Attachments state={state} policy={form.attachments} t={t} />}
       {load.kind === 'failed' && (
-        <p class="sb-alert">
+        <p class="alert">
           {t('formFailed')}{' '}
-          <button type="button" class="sb-link" onClick={onReload}>
+          <button type="button" class="link" onClick={onReload}>
             {t('reload')}
           </button>
         </p>
       )}
-      <div class="sb-row">{TEXT_FIELDS.slice(2, 4).map(text)}</div>
+      <div class="row">{TEXT_FIELDS.slice(2, 4).map(text)}</div>
       {text(TEXT_FIELDS[4] as TextField)}
-      <div class="sb-actions">
-        <button type="submit" class="sb-primary" aria-disabled={sending ? 'true' : undefined}>
-          {sending && <span class="sb-spinner" aria-hidden="true" />}
+      <div class="actions">
+        <button type="submit" class="primary" aria-disabled={sending ? 'true' : undefined}>
+          {sending && <span class="spinner" aria-hidden="true" />}
           {sending ? t(current.retry ? 'retrying' : 'sending') : t('submit')}
         </button>
       </div>

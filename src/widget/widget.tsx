@@ -14,8 +14,8 @@ export interface WidgetProps {
 
 /**
  * Re-renders as a whole after any change of its state: a form this size diffs in well under a
- * millisecond, so this coarse binding of signals replaces @preact/signals' per-component one, and
- * a class (rather than hooks) keeps preact/hooks out of the bundle too.
+ * millisecond, so no finer-grained binding is worth its bytes. A class (rather than hooks) keeps
+ * preact/hooks out of the bundle too.
  */
 export class Widget extends Component<WidgetProps> {
   private unsubscribe?: () => void;
@@ -41,15 +41,15 @@ export class Widget extends Component<WidgetProps> {
     }
     const sent = status.value.kind === 'sent';
     // Into the thank-you heading after sending; back to the first field for another message.
-    if (sent !== this.sent) root?.querySelector<HTMLElement>(sent ? '.sb-focus' : 'input,textarea')?.focus();
+    if (sent !== this.sent) root?.querySelector<HTMLElement>(sent ? '.focus' : 'input,textarea')?.focus();
     this.sent = sent;
   }
 
   override render(props: WidgetProps) {
     return (
-      <div class="sb-root" ref={this.root}>
+      <div class="root" ref={this.root}>
         <TicketForm {...props} />
-        <p class="sb-visually-hidden" role="status" aria-live="polite">
+        <p class="hidden" role="status" aria-live="polite">
           {statusText(props.state, props.t)}
         </p>
       </div>

@@ -1,0 +1,97 @@
+/**
+ * Uploads one attached file to the relay, with progress: `POST {relay}/attachments` (multipart,
+ * field `file`), or, when the relay lets browsers upload straight to object storage, a signed PUT
+ * there followed by the relay's check. XMLHttpRequest rather than fetch: only it reports upload
+ * progress.
+ */
+import type { DirectUpload, UploadedAttachment } from '../shared/attachments';
+import { isRecord, readFailure, type RelayCall, type RelayCallResult } from './relay-call';
+
+export type UploadResult = RelayCallResult<{ attachment: UploadedAttachment }>;
+/** Uploads `file`, calling `onProgress` with the share sent so far (0–1). */
+export type Upload = (file: File, onProgress: (share: number) => void, signal: AbortSignal) => Promise<UploadResult>;
+
+/** An upload that sends nothing for this long is given up as timed out. */
+const STALL_MS = 30_000;
+
+const readAttachment = (body: unknown) =>
+  isRecord(body) && typeof body.id === 'string' ? { attachment: body as unknown as UploadedAttachment } : undefined;
+
+/** One XMLHttpRequest, read like a relay answer; aborts on `signal` and when progress stalls. */
+function send<T>(
+  method: string,
+  url: string,
+  body: XMLHttpRequestBodyInit,
+  headers: Record<string, string>,
+  read: (body: unknown) => T | undefined,
+  onProgress: (share: number) => void,
+  signal: AbortSignal,
+): Promise<RelayCallResult<T>> {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    let stalled: ReturnType<typeof setTimeout>;
+    let timedOut = false;
+    const watch = () => {
+      clearTimeout(stalled);
+      stalled = setTimeout(() => {
+        timedOut = true;
+        xhr.abort();
+      }, STALL_MS);
+    };
+    const done = (result: RelayCallResult<T>) => {
+      clearTimeout(stalled);
+      signal.removeEventListener('abort', abort);
+      resolve(result);
+    };
+    const abort = () => xhr.abort();
+    xhr.open(method, url);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => {
+      watch();
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      let parsed: unknown;
+      try {
+        parsed = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        // not JSON: judged by status
+      }
+      if (xhr.status < 200 || xhr.status > 299) return done(readFailure(xhr.status, parsed, xhr.getResponseHeader('Retry-After')));
+      const value = read(parsed);
+      done(value === undefined ? { ok: false, code: 'bad_response' } : { ok: true, ...value });
+    };
+    xhr.onerror = xhr.onabort = () =>
+      done({ ok: false, code: signal.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' });
+    signal.addEventListener('abort', abort, { once: true });
+    watch();
+    xhr.send(body);
+  });
+}
+
+/** Creates the upload function; `direct()` says whether the relay's policy has browsers upload to storage. */
+export function createUploader(relay: string, call: RelayCall, direct: () => boolean): Upload {
+  const base = relay.replace(/\/+$/, '');
+  return async (file, onProgress, signal) => {
+    if (!direct()) {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      return send('POST', `${base}/attachments`, form, {}, readAttachment, onProgress, signal);
+    }
+    const ticket = await call<{ upload: DirectUpload }>(
+      {
+        path: '/attachments/uploads',
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: file.name, size: file.size, type: file.type }),
+        read: (body) => (isRecord(body) && typeof body.url === 'string' ? { upload: body as unknown as DirectUpload } : undefined),
+      },
+      signal,
+    );
+    if (!ticket.ok) return ticket;
+    const { id, url, headers } = ticket.upload;
+    const put = await send('PUT', url, file, headers, () => ({}), onProgress, signal);
+    if (!put.ok) return put;
+    return call({ path: `/attachments/${id}/complete`, method: 'POST', read: readAttachment }, signal);
+  };
+}

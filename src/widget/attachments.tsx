@@ -1,0 +1,106 @@
+/** The attachments section: add by picker, drop or paste; a list with progress, remove and retry. */
+import { createRef } from 'preact';
+import type { AttachmentPolicy } from '../shared/attachments';
+import type { Attached } from './attachments-state';
+import { ATTACHMENTS_PATH, type FormState } from './form-state';
+import { known, type Translate } from './i18n';
+
+/** "2.4 MB", in the visitor's number format. */
+export function formatBytes(bytes: number, locale: string): string {
+  const [value, unit] = bytes < 1e6 ? [bytes / 1e3, 'kilobyte'] : [bytes / 1e6, 'megabyte'];
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
+}
+
+/** Files from a drop or a paste, if it carries any. */
+export const filesOf = (transfer: DataTransfer | null) => [...(transfer?.files ?? [])];
+
+interface Props {
+  state: FormState;
+  policy: AttachmentPolicy;
+  t: Translate;
+}
+
+function Row({ one, state, t }: Omit<Props, 'policy'> & { one: Attached }) {
+  const { name, size } = one.file;
+  const words = t(one.status === 'failed' ? known(`upload.${one.code}`, 'upload.failed') : one.status === 'done' ? 'uploaded' : 'uploading');
+  return (
+    <li class={`file file-${one.status}`}>
+      <span class="file-name">{name}</span>
+      <span class="muted">{formatBytes(size, t.locale)}</span>
+      <progress value={one.progress} max={1} aria-label={`${name}: ${words}`} />
+      <span class="muted">{words}</span>
+      {one.status === 'failed' && (
+        <button type="button" class="link" onClick={() => state.attachments.retry(one.key)}>
+          {t('reload')}
+        </button>
+      )}
+      <button type="button" class="link" aria-label={`${t('remove')}: ${name}`} onClick={() => state.attachments.remove(one.key)}>
+        {t('remove')}
+      </button>
+    </li>
+  );
+}
+
+export function Attachments({ state, policy, t }: Props) {
+  const input = createRef<HTMLInputElement>();
+  const { files, refused } = state.attachments;
+  const issue = state.errors.value[ATTACHMENTS_PATH];
+  const limits = { count: policy.maxFiles, size: formatBytes(policy.maxFileBytes, t.locale), total: formatBytes(policy.maxTotalBytes, t.locale) };
+  const add = (chosen: File[]) => {
+    if (chosen.length) state.attachments.add(chosen);
+  };
+  return (
+    <fieldset class="field" aria-invalid={issue ? 'true' : undefined} aria-describedby={issue ? 'files-error' : undefined}>
+      <legend>
+        {t('attachments')}
+        <span class="optional"> ({t('optional')})</span>
+      </legend>
+      {issue && (
+        <p id="files-error" class="error">
+          {files.value.some((one) => one.status === 'failed') ? t('filesFailed') : t(`field.${issue.code}`)}
+        </p>
+      )}
+      {refused.value.map(({ name, problem }) => (
+        <p key={name} class="error" role="alert">
+          {t(`upload.${problem}`, { name, ...limits })}
+        </p>
+      ))}
+      <div
+        class="drop"
+        onDragOver={(event) => {
+          event.preventDefault();
+          event.currentTarget.classList.add('over');
+        }}
+        onDragLeave={(event) => event.currentTarget.classList.remove('over')}
+        onDrop={(event) => {
+          event.preventDefault();
+          event.currentTarget.classList.remove('over');
+          add(filesOf(event.dataTransfer));
+        }}
+      >
+        <button type="button" class="secondary" onClick={() => input.current?.click()}>
+          {t('addFiles')}
+        </button>
+        <span class="muted">{t('dropHint', limits)}</span>
+        <input
+          ref={input}
+          type="file"
+          multiple
+          hidden
+          accept={policy.types.join(',')}
+          onChange={(event) => {
+            add([...(event.currentTarget.files ?? [])]);
+            event.currentTarget.value = '';
+          }}
+        />
+      </div>
+      {files.value.length > 0 && (
+        <ul class="files">
+          {files.value.map((one) => (
+            <Row key={one.key} one={one} state={state} t={t} />
+          ))}
+        </ul>
+      )}
+    </fieldset>
+  );
+}
