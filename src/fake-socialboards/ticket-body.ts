@@ -66,11 +66,16 @@ export function createTicketBodySchema(fields: readonly CustomFieldDefinition[],
       ['id'],
     ),
     // ASSUMED: Socialboards refuses a value that is not one of a choice field's options (the doc
-    // example sends "Oslo", one of the options). Several options at once for a multiselect field: format UNKNOWN.
+    // example sends "Oslo", one of the options). A multiselect takes several options joined by ","
+    // (the relay's default format; the real format is UNKNOWN, socialboards-api.md §6.2).
     v.forward(
       v.check((item) => {
-        const choices = fieldsById.get(item.id)?.possibleValues ?? [];
-        return choices.length === 0 || choices.some((choice) => choice.value === item.value);
+        const definition = fieldsById.get(item.id);
+        const choices = new Set(definition?.possibleValues.map((choice) => choice.value));
+        if (choices.size === 0 || choices.has(item.value)) return true;
+        if (definition?.type !== 'multiselect') return false;
+        const parts = item.value.split(',');
+        return parts.every((part) => choices.has(part)) && new Set(parts).size === parts.length;
       }, (issue) => `"${issue.input.value}" is not one of the possibleValues of custom field ${issue.input.id}`),
       ['value'],
     ),

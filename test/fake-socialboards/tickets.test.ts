@@ -48,6 +48,8 @@ describe('POST /tickets', () => {
     { name: 'a subcategory', body: { ...MINIMAL_BODY, categoryId: 15602 } },
     { name: 'any text in a field without possibleValues', body: { ...MINIMAL_BODY, customFields: [{ id: 42624, value: 'A-1' }] } },
     { name: 'a hidden field', body: { ...MINIMAL_BODY, customFields: [{ id: 42626, value: 'campaign' }] } },
+    { name: 'one option of a multiselect', body: { ...MINIMAL_BODY, customFields: [{ id: 42635, value: 'Insurance' }] } },
+    { name: 'several options of a multiselect joined by ","', body: { ...MINIMAL_BODY, customFields: [{ id: 42635, value: 'Financing,Trade-in,Insurance' }] } },
   ])('accepts a body with $name', async ({ body }) => {
     expect((await makeFake().postTicket(body)).status).toBe(200);
   });
@@ -97,6 +99,26 @@ describe('POST /tickets', () => {
     expect(await answer.json()).toMatchObject({
       errorText: 'customFields[0].value: "Bergen" is not one of the possibleValues of custom field 42623',
     });
+  });
+
+  it.each([
+    ['an option it does not have', 'Financing,Leasing'],
+    ['the same option twice', 'Insurance,Insurance'],
+    ['options joined by ", "', 'Financing, Trade-in'],
+    ['an empty part', 'Financing,'],
+  ])('rejects a multiselect value with %s', async (_name, value) => {
+    const answer = await makeFake().postTicket({ ...MINIMAL_BODY, customFields: [{ id: 42635, value }] });
+
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({
+      errorText: `customFields[0].value: "${value}" is not one of the possibleValues of custom field 42635`,
+    });
+  });
+
+  it('takes a comma as part of the value, not a separator, for a single-choice field', async () => {
+    const answer = await makeFake().postTicket({ ...MINIMAL_BODY, customFields: [{ id: 42623, value: 'Oslo,Agder' }] });
+
+    expect(answer.status).toBe(400);
   });
 
   it('names every bad field at once', async () => {
