@@ -28,6 +28,12 @@ export const RELAY_ERRORS: Record<RelayErrorCode, { status: ContentfulStatusCode
     message: 'The help desk did not answer in time; try again with the same Idempotency-Key.',
   },
   upstream_rejected: { status: 502, message: 'The help desk refused the ticket.' },
+  // In the shared contract for the widget's sake; this relay does not answer it yet (it answers
+  // upstream_timeout, and the widget retries with the same Idempotency-Key).
+  upstream_unconfirmed: {
+    status: 502,
+    message: 'The help desk may have received the ticket but did not confirm it; do not send it again.',
+  },
   not_found: { status: 404, message: 'There is nothing at this address.' },
   internal: { status: 500, message: 'The relay failed unexpectedly.' },
 };
