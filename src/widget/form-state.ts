@@ -154,10 +154,11 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
   }
 
   /**
-   * Puts defaults, what the visitor typed (unless `fresh`) and the integrator's values into the
-   * form, in that order of strength, and locks what `lockFields` names.
+   * Puts defaults, what the visitor typed (unless `fresh`) and the integrator's values `given`
+   * into the form, in that order of strength, and locks what `lockFields` names. Values given
+   * earlier are in the form already, and stay as the visitor may have edited them.
    */
-  function applyPrefill(fresh = false) {
+  function applyPrefill(fresh = false, given: Prefill = prefilled) {
     const loaded = definition();
     const known = (id: string) => !loaded || loaded.fields.some((field) => String(field.id) === id);
     const next: CustomValues = {};
@@ -167,24 +168,26 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
     if (!fresh) for (const [id, value] of Object.entries(custom.value)) if (known(id)) next[id] = value;
     const lock = new Set<string>();
     const lockable = (path: string, name: string) => {
-      if (lockFields === true || (Array.isArray(lockFields) && lockFields.includes(name))) lock.add(path);
+      // An untyped page may name ids as numbers (parseOptions accepts them).
+      if (lockFields === true || (Array.isArray(lockFields) && lockFields.map(String).includes(name))) lock.add(path);
     };
     const { fields = {}, categoryId, ...builtIn } = prefilled;
     for (const [id, value] of Object.entries(fields)) {
       if (!known(id)) {
         report(`prefill names custom field ${id}, which this form does not have; it was ignored`);
+        // Forgotten, so it is reported once and never sent.
+        delete fields[id];
         continue;
       }
-      next[id] = value;
+      if (given.fields?.[id] !== undefined) next[id] = value;
       lockable(customPath(id), id);
     }
     custom.value = next;
-    values.value = { ...values.value, ...builtIn } as FormValues;
+    const { fields: _, categoryId: givenCategory, ...givenBuiltIn } = given;
+    values.value = { ...values.value, ...givenBuiltIn } as FormValues;
     for (const name of Object.keys(builtIn) as FieldName[]) lockable(FIELD_PATHS[name], name);
-    if (categoryId !== undefined) {
-      category.value = String(categoryId);
-      lockable(CATEGORY_PATH, CATEGORY_PATH);
-    }
+    if (givenCategory !== undefined) category.value = String(givenCategory);
+    if (categoryId !== undefined) lockable(CATEGORY_PATH, CATEGORY_PATH);
     locked.value = lock;
     if (!loaded) return;
     // Prefilled values are validated like typed ones: shown under visible fields, reported for hidden ones.
@@ -194,7 +197,11 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
       const issue = issues[customPath(id)];
       if (!issue) continue;
       if (loaded.fields.find((field) => String(field.id) === id)?.prefillOnly) {
-        report(`prefill for hidden field ${id} is not valid (${issue.code})`);
+        report(`prefill for hidden field ${id} is not valid (${issue.code}); it was ignored`);
+        // The visitor cannot correct a field they do not see: send without it rather than never.
+        // (`next` is custom.value; nothing on screen shows this field, so nothing re-renders.)
+        delete fields[id];
+        delete next[id];
       } else shown[customPath(id)] = issue;
     }
     for (const name of Object.keys(builtIn) as FieldName[]) {
@@ -208,7 +215,7 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
   /** Sets values from the page; may be called before or after the form definition arrives. */
   function prefill(values: Prefill) {
     prefilled = { ...prefilled, ...values, fields: { ...prefilled.fields, ...values.fields } };
-    applyPrefill();
+    applyPrefill(false, values);
   }
 
   /** Loads (or reloads) the form definition. */
@@ -217,7 +224,7 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
     loading = loadForm(signal).then((result) => {
       if (signal?.aborted) return;
       form.value = result.ok ? { kind: 'ready', form: result.form } : { kind: 'failed' };
-      if (result.ok) applyPrefill();
+      if (result.ok) applyPrefill(false, {});
     });
     return loading;
   }

@@ -40,6 +40,8 @@ function setup({ submit = async () => SENT, locale = 'en', messages = {}, requir
     policy: { emailRequired: requireEmail },
     submit: fake,
     loadForm: async () => ({ ok: true, form }),
+    // No test here attaches a file.
+    upload: async () => ({ ok: false, code: 'network' }),
     report: () => {},
   });
   void state.load();

@@ -1,0 +1,77 @@
+/** Renders the real widget around a real form state, with fakes only for what lies outside it: the relay's answers. */
+import { fireEvent, render, screen } from '@testing-library/preact';
+import { vi } from 'vitest';
+import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definition';
+import type { TicketRequest } from '../../src/shared/ticket-request';
+import type { LoadForm } from '../../src/submitter/load-form';
+import type { SubmitResult } from '../../src/submitter/submit-ticket';
+import { createFormState, type Prefill } from '../../src/widget/form-state';
+import { createTranslator } from '../../src/widget/i18n';
+import { Widget } from '../../src/widget/widget';
+
+export const SENT: SubmitResult = { ok: true, ticketId: 4711 };
+
+export interface RenderOptions {
+  /** The form definition the fake relay serves. */
+  form?: FormDefinition;
+  /** Stands in for the form loader; default: serves `form` at once. */
+  loadForm?: LoadForm;
+  /** Stands in for the submitter; default: a ticket is created. */
+  submit?: (request: TicketRequest) => Promise<SubmitResult>;
+  locale?: string;
+  prefill?: Prefill;
+  lockFields?: boolean | string[];
+}
+
+/** Renders the widget as mount() wires it (prefill, then load), recording what is sent, loaded and reported. */
+export function renderWidget({ form = EMPTY_FORM, loadForm, submit = async () => SENT, locale = 'en', prefill, lockFields }: RenderOptions = {}) {
+  const sent: TicketRequest[] = [];
+  const report = vi.fn<(problem: string) => void>();
+  const loads = vi.fn<LoadForm>(loadForm ?? (async () => ({ ok: true, form })));
+  const state = createFormState({
+    policy: { emailRequired: true },
+    submit: (request) => {
+      sent.push(request);
+      return submit(request);
+    },
+    loadForm: loads,
+    // No test here attaches a file.
+    upload: async () => ({ ok: false, code: 'network' }),
+    lockFields,
+    report,
+  });
+  if (prefill) state.prefill(prefill);
+  void state.load();
+  const t = createTranslator(locale);
+  render(<Widget state={state} t={t} requireEmail onSend={() => void state.send()} onReload={() => void state.load()} />);
+  return { state, sent, report, loads };
+}
+
+/** A promise the test settles by hand, to hold a request in flight. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/** The control a label names (a string matches the label's whole text, as a visitor reads it). */
+export const control = <T extends HTMLElement = HTMLInputElement>(label: string | RegExp) => screen.getByLabelText<T>(label);
+export const sendButton = () => screen.getByRole('button', { name: /^(Send|Sending…|Still trying to send…)$/ });
+export const type = (input: HTMLElement, value: string) => fireEvent.input(input, { target: { value } });
+export const leave = (input: HTMLElement) => fireEvent.blur(input);
+export const choose = (select: HTMLElement, value: string) => fireEvent.change(select, { target: { value } });
+
+/** The message a screen reader reads with a control: the text of what aria-describedby points to. */
+export function description(element: HTMLElement): string | null {
+  const id = element.getAttribute('aria-describedby');
+  return id ? (element.ownerDocument.getElementById(id)?.textContent ?? null) : null;
+}
+
+/** Fills the built-in fields a ticket needs. */
+export function fillBuiltIns() {
+  type(control('Subject'), 'New car price list.');
+  type(control('Message'), 'Hello I want to buy a new car, how can I get a price list?');
+  type(control('Email'), 'bill_smith@gmail.com');
+}
