@@ -208,7 +208,15 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
       const issue = issues[FIELD_PATHS[name]];
       if (issue) shown[FIELD_PATHS[name]] = issue;
     }
-    if (categoryId !== undefined && issues[CATEGORY_PATH]) shown[CATEGORY_PATH] = issues[CATEGORY_PATH];
+    if (categoryId !== undefined && issues[CATEGORY_PATH]) {
+      if (loaded.categories) shown[CATEGORY_PATH] = issues[CATEGORY_PATH];
+      else {
+        // No picker to show it under: like a hidden field, reported and sent without.
+        report(`prefill sets categoryId, but this form offers no categories; it was ignored`);
+        delete prefilled.categoryId;
+        category.value = '';
+      }
+    }
     errors.value = { ...errors.value, ...shown };
   }
 

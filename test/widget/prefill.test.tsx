@@ -168,6 +168,16 @@ describe('prefill', () => {
     ]);
     expect(report).toHaveBeenCalledTimes(1);
   });
+  it('reports a prefilled category when the form offers none, and still sends', async () => {
+    const { sent, report } = setup({ form: { ...FORM, categories: null }, prefill: { categoryId: 13 } });
+    await ready();
+    fillBuiltIns();
+    type(control('City'), 'Oslo');
+    fireEvent.click(sendButton());
+    await screen.findByText('Thank you!');
+    expect(JSON.stringify(sent[0])).not.toContain('categoryId');
+    expect(report.mock.calls).toEqual([['prefill sets categoryId, but this form offers no categories; it was ignored']]);
+  });
 });
 
 describe('lockFields', () => {
