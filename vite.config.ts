@@ -6,14 +6,13 @@
  * Also configures Vitest.
  */
 import { readFileSync } from 'node:fs';
-import { defineConfig, type UserConfig } from 'vitest/config';
+import type { LibraryOptions } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
-type Lib = NonNullable<NonNullable<UserConfig['build']>['lib']>;
-
 /** What each mode builds, and where. */
-function target(mode: string): { outDir: string; emptyOutDir: boolean; lib: Lib; external?: RegExp[] } {
+function target(mode: string): { outDir: string; emptyOutDir: boolean; lib: LibraryOptions; external?: RegExp[] } {
   if (mode === 'esm') {
     return {
       outDir: 'dist/esm',

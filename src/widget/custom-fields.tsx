@@ -78,7 +78,7 @@ export function CategoryPicker({ categories, state, t }: Props & { categories: F
   };
   const choices = categories.options.map((category) => ({
     value: String(category.id),
-    label: '\u2003'.repeat(category.depth) + category.name,
+    label: '\u2003'.repeat(Math.max(0, category.depth) || 0) + category.name,
   }));
   const value = state.category.value;
   if (state.locked.value.has(CATEGORY_PATH)) {

@@ -179,7 +179,9 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
         delete fields[id];
         continue;
       }
-      if (given.fields?.[id] !== undefined) next[id] = value;
+      // A multichoice field prefilled with one string (as data-field-<id> gives) takes it as one choice.
+      const multiple = loaded?.fields.some((field) => String(field.id) === id && field.control === 'multichoice');
+      if (given.fields?.[id] !== undefined) next[id] = multiple && typeof value === 'string' ? [value] : value;
       lockable(customPath(id), id);
     }
     custom.value = next;
