@@ -1,0 +1,213 @@
+/**
+ * Builds the form the widget renders from Socialboards' definitions and the operator's config:
+ * only what the operator allowed, translated into controls, with the rules the relay sends
+ * values by. Pure: problems come back as warnings for the caller to log.
+ */
+import { checkAgainstForm } from '../../shared/custom-fields';
+import type { Control, FormCategories, FormCategory, FormChoice, FormDefinition, FormField } from '../../shared/form-definition';
+import type { CategoryDefinition, CustomFieldDefinition } from '../upstream/definitions';
+import { resolveFieldType } from './field-types';
+import type { FieldConfig, FormConfig } from './form-config';
+import { fitsControl, formatsOf } from './value-formats';
+import type { ValueFormat } from './value-formats';
+
+/** The community's definitions, as the two list endpoints return them. */
+export interface Definitions {
+  fields: readonly CustomFieldDefinition[];
+  categories: readonly CategoryDefinition[];
+}
+
+/** How the relay sends one field's value upstream. */
+export interface FieldRule {
+  control: Control;
+  format: ValueFormat | undefined;
+  /** `isSensitiveData` in Socialboards: its values are cut out of every log line, however short. */
+  sensitive: boolean;
+}
+
+/** What the relay serves and checks against: the form, the rules per field id, and what went wrong. */
+export interface BuiltForm {
+  form: FormDefinition;
+  rules: ReadonlyMap<number, FieldRule>;
+  /** For the log: fields or categories left out, defaults ignored. Never a visitor's value. */
+  warnings: string[];
+}
+
+/** Separators of the multichoice formats that join with one, for the ambiguity warning. */
+const SEPARATORS: Partial<Record<ValueFormat, string>> = { comma: ',', semicolon: ';', newline: '\n' };
+
+/**
+ * Builds the form. Fields not in the config are never exposed. A field Socialboards marks
+ * `isHidden` is exposed only as `prefillOnly` (ASSUMED meaning of isHidden: not shown to the
+ * person writing the ticket, socialboards-api.md §5.4).
+ */
+export function buildForm(definitions: Definitions, config: FormConfig): BuiltForm {
+  const warnings: string[] = [];
+  const byId = new Map(definitions.fields.map((definition) => [definition.id, definition]));
+  const built: { field: FormField; rule: FieldRule; order: number; listed: number }[] = [];
+
+  config.fields.forEach((wanted, listed) => {
+    const definition = byId.get(wanted.id);
+    if (definition === undefined) {
+      warnings.push(`custom field ${wanted.id} is not in the community's custom field list; left out`);
+      return;
+    }
+    const one = buildField(definition, wanted, warnings);
+    if (one !== undefined) built.push({ ...one, order: definition.order ?? Number.POSITIVE_INFINITY, listed });
+  });
+
+  if (config.order === 'community') built.sort((a, b) => a.order - b.order || a.listed - b.listed);
+  return {
+    form: { fields: built.map(({ field }) => field), categories: buildCategories(definitions.categories, config, warnings) },
+    rules: new Map(built.map(({ field, rule }) => [field.id, rule])),
+    warnings,
+  };
+}
+
+function buildField(
+  definition: CustomFieldDefinition,
+  wanted: FieldConfig,
+  warnings: string[],
+): { field: FormField; rule: FieldRule } | undefined {
+  const name = `custom field ${definition.id} (${definition.name}, type ${definition.type})`;
+  const prefillOnly = wanted.prefillOnly === true;
+  if (definition.isHidden && !prefillOnly) {
+    warnings.push(`${name} is hidden in Socialboards; left out (set "prefillOnly": true to fill it from the page)`);
+    return undefined;
+  }
+  const { control, format } = resolveFieldType({ ...definition, control: wanted.control, format: wanted.format });
+  if (wanted.format !== undefined && !fitsControl(control, wanted.format)) {
+    const fitting = formatsOf(control);
+    warnings.push(
+      `${name} is a ${control} field, which ${fitting.length === 0 ? 'is sent as typed' : `takes the formats ${fitting.join(', ')}`}, not ${wanted.format}; left out (set "control" too)`,
+    );
+    return undefined;
+  }
+
+  const choices = control === 'choice' || control === 'multichoice' ? choicesOf(definition) : undefined;
+  if (choices?.length === 0) {
+    warnings.push(`${name} is a ${control} field without possibleValues; left out (set another "control")`);
+    return undefined;
+  }
+  const separator = format === undefined ? undefined : SEPARATORS[format];
+  if (control === 'multichoice' && separator !== undefined && choices?.some((choice) => choice.value.includes(separator))) {
+    warnings.push(`${name} has an option containing "${JSON.stringify(separator).slice(1, -1)}", the separator of its format ${format}; such options cannot be told apart upstream`);
+  }
+
+  const field: FormField = {
+    id: definition.id,
+    label: wanted.label ?? definition.name,
+    control,
+    // A visitor cannot fill in a field they do not see, so a prefill-only field is required only
+    // when the operator says so (the page must then always fill it).
+    required: wanted.required ?? (prefillOnly ? false : definition.isRequired),
+  };
+  const placeholder = wanted.placeholder ?? definition.placeholder?.trim();
+  if (placeholder) field.placeholder = placeholder;
+  const defaultValue = validDefault(field, choices, wanted.defaultValue ?? definition.defaultValue, wanted.defaultValue !== undefined, name, warnings);
+  if (defaultValue !== undefined) field.defaultValue = defaultValue;
+  if (choices !== undefined) field.choices = choices;
+  if (wanted.maxLength !== undefined) field.maxLength = wanted.maxLength;
+  if (prefillOnly) field.prefillOnly = true;
+  return { field, rule: { control, format, sensitive: definition.isSensitiveData } };
+}
+
+/** Options sorted by their `order` (ties and missing orders keep list order), each value once. */
+function choicesOf(definition: CustomFieldDefinition): FormChoice[] {
+  const sorted = definition.possibleValues
+    .map((option, index) => ({ option, index }))
+    .sort((a, b) => (a.option.order ?? Number.POSITIVE_INFINITY) - (b.option.order ?? Number.POSITIVE_INFINITY) || a.index - b.index);
+  const values = [...new Set(sorted.map(({ option }) => option.value))];
+  return values.map((value) => ({ value, label: value }));
+}
+
+/**
+ * The default, when it is a valid canonical value for the control (checked with the shared rules
+ * the widget uses). Multichoice takes none: its canonical value is a list, a default is one string.
+ */
+function validDefault(
+  field: FormField,
+  choices: FormChoice[] | undefined,
+  candidate: string | null | undefined,
+  fromConfig: boolean,
+  name: string,
+  warnings: string[],
+): string | undefined {
+  const value = candidate?.trim();
+  if (!value) return undefined;
+  const probe: FormField = { ...field, required: false, ...(choices === undefined ? {} : { choices }) };
+  const valid =
+    field.control !== 'multichoice' &&
+    checkAgainstForm({ fields: [probe], categories: null }, { [field.id]: value }, undefined).length === 0;
+  if (valid) return value;
+  const origin = fromConfig ? 'defaultValue in the form config' : "Socialboards' defaultValue";
+  warnings.push(`${name}: ${origin} is not a valid ${field.control} value in canonical form; ignored`);
+  return undefined;
+}
+
+/**
+ * The category picker: the offered categories in tree order (parent before children, siblings in
+ * list order). The parent is the last of `parents` (ASSUMED root-first, socialboards-api.md §5.6);
+ * a category whose parent is not offered is a root of the picker.
+ */
+function buildCategories(
+  categories: readonly CategoryDefinition[],
+  config: FormConfig,
+  warnings: string[],
+): FormCategories | null {
+  const picker = config.categories;
+  if (picker?.picker !== true) return null;
+  const byId = new Map(categories.map((category) => [category.id, category]));
+  const parentOf = (category: CategoryDefinition) => category.parents.at(-1) ?? null;
+
+  const wanted = picker.ids === undefined ? undefined : new Set(picker.ids);
+  for (const id of wanted ?? []) {
+    if (!byId.has(id)) warnings.push(`category ${id} is not in the community's category list; left out`);
+  }
+  // Walking up parent by parent also works if `parents` holds only the direct parent.
+  const isOffered = (category: CategoryDefinition) => {
+    if (wanted === undefined) return true;
+    const seen = new Set<number>();
+    for (let id: number | null = category.id; id !== null && !seen.has(id); ) {
+      if (wanted.has(id)) return true;
+      seen.add(id);
+      const current = byId.get(id);
+      id = current === undefined ? null : parentOf(current);
+    }
+    return false;
+  };
+  const offered = categories.filter(isOffered);
+  const offeredIds = new Set(offered.map((category) => category.id));
+  const parentIn = (category: CategoryDefinition) => {
+    const parent = parentOf(category);
+    return parent !== null && offeredIds.has(parent) && parent !== category.id ? parent : null;
+  };
+
+  const children = new Map<number | null, CategoryDefinition[]>();
+  for (const category of offered) {
+    const parent = parentIn(category);
+    children.set(parent, [...(children.get(parent) ?? []), category]);
+  }
+  const options: FormCategory[] = [];
+  const placed = new Set<number>();
+  const visit = (category: CategoryDefinition, depth: number) => {
+    if (placed.has(category.id)) return;
+    placed.add(category.id);
+    options.push({ id: category.id, name: category.name, parentId: parentIn(category), depth });
+    for (const child of children.get(category.id) ?? []) visit(child, depth + 1);
+  };
+  for (const root of children.get(null) ?? []) visit(root, 0);
+  for (const category of offered) {
+    if (!placed.has(category.id)) warnings.push(`category ${category.id} (${category.name}) has a parent loop; left out`);
+  }
+
+  if (options.length === 0) {
+    warnings.push('the category picker has no categories to offer; no picker is shown');
+    return null;
+  }
+  return {
+    required: picker.required,
+    ...(picker.label === undefined ? {} : { label: picker.label }),
+    options,
+  };
+}

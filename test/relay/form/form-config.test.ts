@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { needsDefinitions, parseFormConfig } from '../../../src/relay/form/form-config';
+
+const problemsOf = (config: unknown) => {
+  const result = parseFormConfig(typeof config === 'string' ? config : JSON.stringify(config));
+  if (result.ok) throw new Error('expected problems');
+  return result.problems;
+};
+
+describe('form config', () => {
+  it('reads the full example with defaults filled in', () => {
+    const result = parseFormConfig(
+      JSON.stringify({
+        order: 'listed',
+        fields: [
+          { id: 42623 },
+          { id: 42628, control: 'multiline', label: 'What happened?', required: true, placeholder: 'Tell us', maxLength: 2000 },
+          { id: 42626, prefillOnly: true },
+          { id: 42630, format: 'dd.mm.yyyy', defaultValue: '2025-01-31' },
+        ],
+        categories: { picker: true, ids: [15597, 15600], label: 'Topic' },
+      }),
+    );
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        order: 'listed',
+        fields: [
+          { id: 42623 },
+          { id: 42628, control: 'multiline', label: 'What happened?', required: true, placeholder: 'Tell us', maxLength: 2000 },
+          { id: 42626, prefillOnly: true },
+          { id: 42630, format: 'dd.mm.yyyy', defaultValue: '2025-01-31' },
+        ],
+        categories: { picker: true, ids: [15597, 15600], required: false, label: 'Topic' },
+      },
+    });
+  });
+
+  it('reads an empty object as no fields, community order and no picker', () => {
+    expect(parseFormConfig('{}')).toEqual({ ok: true, config: { order: 'community', fields: [] } });
+  });
+
+  it.each([
+    ['not JSON', '{"fields": [', /^is not valid JSON/],
+    ['a list', [], /^must be a JSON object/],
+    ['an unknown top-level key', { field: [] }, /^field is not a known key \(known: order, fields, categories\)$/],
+    ['a bad order', { order: 'alphabetical' }, /^order must be community or listed$/],
+    ['fields not a list', { fields: { id: 1 } }, /^fields must be a list of fields$/],
+    ['a field without an id', { fields: [{ label: 'x' }] }, /^fields\[0\]\.id is required$/],
+    ['a field id that is a string', { fields: [{ id: '42623' }] }, /^fields\[0\]\.id must be a positive integer/],
+    ['a field id of 0', { fields: [{ id: 0 }] }, /^fields\[0\]\.id must be a positive integer/],
+    ['a misspelt override', { fields: [{ id: 1 }, { id: 2, lable: 'x' }] }, /^fields\[1\]\.lable is not a known key \(known: id, label,/],
+    ['an unknown control', { fields: [{ id: 1 }, { id: 2 }, { id: 3, control: 'slider' }] }, /^fields\[2\]\.control must be one of text, multiline, number, date, email, phone, url, checkbox, choice, multichoice$/],
+    ['an unknown format', { fields: [{ id: 1, format: 'dd/mm/yy' }] }, /^fields\[0\]\.format must be one of iso-date, dd\.mm\.yyyy,/],
+    ['a format that does not fit the control', { fields: [{ id: 1, control: 'number', format: 'dd.mm.yyyy' }] }, /^fields\[0\]\.format must be one of decimal, decimal-comma for control number$/],
+    ['a format on a control sent as typed', { fields: [{ id: 1, control: 'email', format: 'comma' }] }, /^fields\[0\]\.format does not apply: control email is sent as typed$/],
+    ['a blank label', { fields: [{ id: 1, label: '  ' }] }, /^fields\[0\]\.label must not be blank$/],
+    ['required as a string', { fields: [{ id: 1, required: 'yes' }] }, /^fields\[0\]\.required must be true or false$/],
+    ['prefillOnly as a number', { fields: [{ id: 1, prefillOnly: 1 }] }, /^fields\[0\]\.prefillOnly must be true or false$/],
+    ['a maxLength over the cap', { fields: [{ id: 1, maxLength: 5000 }] }, /^fields\[0\]\.maxLength must be an integer from 1 to 2000$/],
+    ['a defaultValue that is a number', { fields: [{ id: 1, defaultValue: 3 }] }, /^fields\[0\]\.defaultValue must be a string$/],
+    ['an id listed twice', { fields: [{ id: 7 }, { id: 8 }, { id: 7 }] }, /^fields must list each id once \(7 repeated\)$/],
+    ['categories without picker', { categories: { ids: [1] } }, /^categories\.picker must be true or false$/],
+    ['picker false with options', { categories: { picker: false, ids: [1] } }, /^categories\.ids is not a known key \(known: picker\)$/],
+    ['category ids that are names', { categories: { picker: true, ids: ['Sales'] } }, /^categories\.ids\[0\] must be a positive integer/],
+    ['an empty category id list', { categories: { picker: true, ids: [] } }, /^categories\.ids must not be empty/],
+    ['an unknown category key', { categories: { picker: true, fixed: 15597 } }, /^categories\.fixed is not a known key \(known: picker, ids, required, label\)$/],
+  ])('refuses %s, naming the key path', (_name, config, message) => {
+    const problems = problemsOf(config);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problemsOf({ order: 'x', fields: [{ id: 1, control: 'slider' }, { id: -2 }] })).toEqual([
+      'order must be community or listed',
+      expect.stringMatching(/^fields\[0\]\.control /),
+      expect.stringMatching(/^fields\[1\]\.id /),
+    ]);
+  });
+
+  it.each([
+    [{}, false],
+    [{ categories: { picker: false } }, false],
+    [{ categories: { picker: true } }, true],
+    [{ fields: [{ id: 1 }] }, true],
+  ])('knows whether %j needs Socialboards definitions', (config, needed) => {
+    const result = parseFormConfig(JSON.stringify(config));
+    expect(result.ok && needsDefinitions(result.config)).toBe(needed);
+  });
+});
