@@ -2,11 +2,13 @@
 import { Hono } from 'hono';
 import type { RelayConfig } from './config';
 import { errorResponse } from './error-response';
+import { createFormSource } from './form/form-source';
 import { createLogger } from './log';
 import type { Logger } from './log';
 import { cors } from './middleware/cors';
 import { requestLog } from './middleware/request-log';
 import type { RelayEnv } from './relay-env';
+import { formRoute } from './routes/form';
 import { healthzRoute } from './routes/healthz';
 import { ticketsRoute } from './routes/tickets';
 import type { IdempotencyStore } from './stores/idempotency-store';
@@ -17,7 +19,7 @@ import { createSocialboardsClient } from './upstream/socialboards-client';
 export interface RelayDeps {
   /** Used for every Socialboards call. */
   fetch?: typeof fetch;
-  /** Clock in milliseconds, for token expiry, idempotency TTL and durations. */
+  /** Clock in milliseconds, for token expiry, idempotency and form cache TTLs, and durations. */
   now?: () => number;
   log?: Logger;
   /** Defaults to an in-memory store with the configured TTL. */
@@ -34,14 +36,17 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const client = createSocialboardsClient(config.socialboards, { fetch: deps.fetch ?? globalThis.fetch, now, log });
   const store =
     deps.idempotencyStore ?? createMemoryIdempotencyStore({ ttlMs: config.idempotencyTtlSeconds * 1000, now });
+  const ttlSeconds = config.form.cacheTtlSeconds;
+  const form = createFormSource({ config: config.form.config, ttlSeconds, client, now, log });
 
   const app = new Hono<RelayEnv>();
   app.use(requestLog({ log, now }));
   app.use(cors({ allowedOrigins: config.allowedOrigins }));
   app.route('/', healthzRoute());
+  app.route('/', formRoute({ form, ttlSeconds }));
   app.route(
     '/',
-    ticketsRoute({ policy: config.policy, pinned: config.pinned, maxBodyBytes: config.maxBodyBytes, client, store }),
+    ticketsRoute({ policy: config.policy, pinned: config.pinned, maxBodyBytes: config.maxBodyBytes, client, store, form }),
   );
   app.notFound((c) => errorResponse(c, 'not_found'));
   app.onError((error, c) => {

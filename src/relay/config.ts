@@ -1,6 +1,9 @@
-/** Relay configuration: the environment, parsed once at start-up into a typed object. */
+/** Relay configuration: the environment and the form config file, parsed once at start-up into a typed object. */
+import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import type { TicketPolicy } from '../shared/ticket-request';
+import { NO_FORM_CONFIG, parseFormConfig } from './form/form-config';
+import type { FormConfig } from './form/form-config';
 import type { LogLevel } from './log';
 import type { PinnedTicketFields } from './map-ticket';
 
@@ -42,6 +45,10 @@ const httpUrl = (message: string) =>
     v.transform((value) => value.replace(/\/+$/, '')),
   );
 
+// A path below SOCIALBOARDS_API_URL, query allowed: `/customfields`, `/customfields/list?take=100`.
+const apiPath = (fallback: string) =>
+  v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\/\S*$/, 'must be a path starting with / (no spaces)')), fallback);
+
 const ORIGIN_SHAPE = /^https?:\/\/[^/?#@\s]+$/;
 const ORIGINS_MESSAGE =
   'must be a comma-separated list of exact origins like https://shop.example (scheme, host, optional port; no path, no *)';
@@ -57,6 +64,10 @@ const RelayEnv = v.pipe(
     // ASSUMED base URL (socialboards-api.md §1: the resource base is UNKNOWN; the token host is KNOWN).
     SOCIALBOARDS_API_URL: v.optional(httpUrl('must be an http(s) URL'), 'https://api.socialboards.com'),
     SOCIALBOARDS_TOKEN_URL: v.optional(httpUrl('must be an http(s) URL')),
+    // OUR GUESSES: the pages of "Get Full Community Custom Field List" and "... Category List"
+    // could not be read (socialboards-api.md §7), hence variables rather than constants.
+    SOCIALBOARDS_CUSTOM_FIELDS_PATH: apiPath('/customfields'),
+    SOCIALBOARDS_CATEGORIES_PATH: apiPath('/categories'),
     RELAY_ALLOWED_ORIGINS: v.pipe(
       v.string(),
       v.transform(commaList),
@@ -94,6 +105,8 @@ const RelayEnv = v.pipe(
     RELAY_UPSTREAM_TIMEOUT_MS: integer(1, 600_000, 15_000),
     RELAY_MAX_BODY_BYTES: integer(1, 100 * 1024 * 1024, 65_536),
     RELAY_IDEMPOTENCY_TTL_SECONDS: integer(1, 30 * 24 * 3600, 86_400),
+    RELAY_FORM_CONFIG: v.optional(v.pipe(v.string(), v.trim())),
+    RELAY_FORM_CACHE_TTL_SECONDS: integer(1, 24 * 3600, 300),
     RELAY_LOG: v.optional(
       v.pipe(v.string(), v.trim(), v.picklist(['info', 'silent', 'debug'], 'must be one of info, silent, debug')),
       'info',
@@ -107,6 +120,8 @@ const RelayEnv = v.pipe(
       clientId: env.SOCIALBOARDS_CLIENT_ID,
       refreshToken: env.SOCIALBOARDS_REFRESH_TOKEN,
       timeoutMs: env.RELAY_UPSTREAM_TIMEOUT_MS,
+      customFieldsPath: env.SOCIALBOARDS_CUSTOM_FIELDS_PATH,
+      categoriesPath: env.SOCIALBOARDS_CATEGORIES_PATH,
     },
     allowedOrigins: env.RELAY_ALLOWED_ORIGINS,
     pinned: {
@@ -121,30 +136,69 @@ const RelayEnv = v.pipe(
     maxBodyBytes: env.RELAY_MAX_BODY_BYTES,
     idempotencyTtlSeconds: env.RELAY_IDEMPOTENCY_TTL_SECONDS,
     logLevel: env.RELAY_LOG satisfies LogLevel,
+    form: { file: env.RELAY_FORM_CONFIG ?? null, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS },
   })),
 );
 
+type EnvConfig = v.InferOutput<typeof RelayEnv>;
+
 /** The relay's typed configuration. */
-export type RelayConfig = v.InferOutput<typeof RelayEnv>;
+export type RelayConfig = Omit<EnvConfig, 'form'> & {
+  form: EnvConfig['form'] & {
+    /** The operator's form config (docs/form-config.md); none without RELAY_FORM_CONFIG. */
+    config: FormConfig;
+  };
+};
 /** Where and how to reach Socialboards, with the credentials. */
 export type SocialboardsConfig = RelayConfig['socialboards'];
 
+export interface ParseOptions {
+  /** Reads the form config file; tests pass the text directly. */
+  readFile?: (path: string) => string;
+}
+
 /**
- * Parses the relay's environment variables (docs/relay.md lists them). Blank values count as
- * unset. Throws a `ConfigError` naming every missing or invalid variable at once.
+ * Parses the relay's environment variables (docs/relay.md lists them) and the form config file
+ * RELAY_FORM_CONFIG names. Blank values count as unset. Throws a `ConfigError` naming every
+ * missing or invalid variable, and every problem in the file with its key path, at once.
  */
-export function parseRelayConfig(env: Record<string, string | undefined>): RelayConfig {
+export function parseRelayConfig(env: Record<string, string | undefined>, options: ParseOptions = {}): RelayConfig {
   const present = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => (entry[1] ?? '').trim() !== ''),
   );
   const result = v.safeParse(RelayEnv, present);
-  if (result.success) return result.output;
-  const problems = new Map<string, string>();
-  for (const issue of result.issues) {
-    const variable = String(issue.path?.[0]?.key ?? '(environment)');
-    if (!problems.has(variable)) problems.set(variable, issue.message);
+  const problems: { variable: string; reason: string }[] = [];
+  if (!result.success) {
+    const seen = new Set<string>();
+    for (const issue of result.issues) {
+      const variable = String(issue.path?.[0]?.key ?? '(environment)');
+      if (!seen.has(variable)) problems.push({ variable, reason: issue.message });
+      seen.add(variable);
+    }
   }
-  throw new ConfigError([...problems].map(([variable, reason]) => ({ variable, reason })));
+  const file = present.RELAY_FORM_CONFIG?.trim();
+  const form = file === undefined ? { ok: true as const, config: NO_FORM_CONFIG } : readFormConfig(file, options.readFile ?? readText);
+  if (!form.ok) problems.push(...form.problems.map((reason) => ({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: ${reason}` })));
+  if (!result.success || !form.ok) throw new ConfigError(problems);
+  return { ...result.output, form: { ...result.output.form, config: form.config } };
+}
+
+function readFormConfig(
+  file: string,
+  readFile: (path: string) => string,
+): ReturnType<typeof parseFormConfig> {
+  let text: string;
+  try {
+    text = readFile(file);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return { ok: false, problems: [`cannot be read (${typeof code === 'string' ? code : String(error)})`] };
+  }
+  return parseFormConfig(text);
+}
+
+function readText(path: string): string {
+  return readFileSync(path, 'utf8');
 }
 
 function parseUrl(value: string): URL | undefined {

@@ -1,6 +1,7 @@
 /** Maps a validated widget request to Socialboards' Create Ticket body, adding what the site owner pins. */
 import type { CreateTicketBody } from '../shared/create-ticket';
 import type { TicketRequest } from '../shared/ticket-request';
+import type { FormAnswers } from './form/form-answers';
 
 /** Fields the site owner chooses in the relay's config; a visitor can never set them. */
 export interface PinnedTicketFields {
@@ -10,11 +11,20 @@ export interface PinnedTicketFields {
   tags: readonly string[];
 }
 
+/** No custom fields and no category choice: what a request without them maps with. */
+const NO_ANSWERS: Pick<FormAnswers, 'customFields' | 'categoryId'> = { customFields: [], categoryId: undefined };
+
 /**
- * Builds the Create Ticket body (socialboards-api.md §4). Custom fields and attachments stay
- * empty until the relay supports them; requests carrying them are refused before this point.
+ * Builds the Create Ticket body (socialboards-api.md §4). `answers` were checked against the
+ * form: custom fields already in their upstream format, and a category the operator offered,
+ * which wins over the pinned one. Attachments stay empty until the relay supports them; requests
+ * carrying them are refused before this point.
  */
-export function mapTicket(request: TicketRequest, pinned: PinnedTicketFields): CreateTicketBody {
+export function mapTicket(
+  request: TicketRequest,
+  pinned: PinnedTicketFields,
+  answers: Pick<FormAnswers, 'customFields' | 'categoryId'> = NO_ANSWERS,
+): CreateTicketBody {
   return {
     title: request.title,
     message: request.message,
@@ -23,7 +33,7 @@ export function mapTicket(request: TicketRequest, pinned: PinnedTicketFields): C
     isHtml: false,
     ...(request.sentiment === undefined ? {} : { sentiment: request.sentiment }),
     sourceName: pinned.sourceName,
-    categoryId: pinned.categoryId,
+    categoryId: answers.categoryId ?? pinned.categoryId,
     assigneeId: pinned.assigneeId,
     tags: [...pinned.tags],
     cc: [],
@@ -34,7 +44,7 @@ export function mapTicket(request: TicketRequest, pinned: PinnedTicketFields): C
       image: null,
       phoneNumber: request.creator.phoneNumber ?? null,
     },
-    customFields: [],
+    customFields: answers.customFields.map(({ id, value }) => ({ id, value })),
     attachments: [],
   };
 }

@@ -1,11 +1,14 @@
 /** The Hono environment shared by the relay's middleware and routes: what they pass each other per request. */
 import type { TicketRequest } from '../shared/ticket-request';
 import type { RelayErrorCode } from '../shared/relay-contract';
+import type { FormAnswers } from './form/form-answers';
 
 export interface RelayEnv {
   Variables: {
     /** The request body after validation (set by the tickets route). */
     ticketRequest: TicketRequest;
+    /** Its custom fields and category, checked against the form (set by the tickets route). */
+    formAnswers: FormAnswers;
     /** What the request log reports besides method, path and status. */
     errorCode: RelayErrorCode;
     ticketId: number;

@@ -10,13 +10,10 @@ export type TicketValidation =
   | { ok: true; request: TicketRequest }
   | { ok: false; message: string; fields: RelayFieldError[] };
 
-// The contract already carries these fields, but the relay cannot forward them yet: custom fields
-// need the site's field list, attachments need upload storage, and a visitor-chosen category
-// must be checked against an allowlist. Until then they are refused rather than silently dropped.
+// The contract already carries attachments, but the relay cannot forward them until it has
+// upload storage (README roadmap). Until then they are refused rather than silently dropped.
 const NOT_ENABLED: Record<string, string> = {
-  customFields: 'custom fields',
   attachments: 'attachments',
-  categoryId: 'categories',
 };
 
 /** Builds a validator for one policy (the schema is built once, not per request). */
@@ -36,8 +33,13 @@ export function createTicketValidator(policy: TicketPolicy): (input: unknown) =>
         (issue) => !refused.some((r) => issue.path === r.path || issue.path.startsWith(`${r.path}.`)),
       ),
     ];
-    return { ok: false, message: summary(issues), fields: issues.map(withMessage) };
+    return invalidFields(issues);
   };
+}
+
+/** A validation failure for these issues: the summary message and each field with its English text. */
+export function invalidFields(issues: readonly FieldIssue[]): { ok: false; message: string; fields: RelayFieldError[] } {
+  return { ok: false, message: summary(issues), fields: issues.map(withMessage) };
 }
 
 function notEnabledIssues(record: Record<string, unknown>): FieldIssue[] {

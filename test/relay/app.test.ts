@@ -162,17 +162,24 @@ describe('POST /tickets', () => {
     expect(upstream.calls).toHaveLength(0);
   });
 
+  it('refuses attachments as not_enabled until the relay supports them', async () => {
+    const { post, upstream } = setup();
+    const response = await post({ ...SEED, attachments: ['a'.repeat(20)] });
+    expect(response.status).toBe(400);
+    const error = await errorOf(response);
+    expect(error.message).toContain('does not accept attachments yet');
+    expect(error.fields).toEqual([{ path: 'attachments', code: 'not_enabled', message: 'This relay does not accept this field yet.' }]);
+    expect(upstream.calls).toHaveLength(0);
+  });
+
   it.each([
-    ['customFields', { customFields: [{ id: 42623, value: 'Oslo' }] }, 'custom fields'],
-    ['attachments', { attachments: ['a'.repeat(20)] }, 'attachments'],
-    ['categoryId', { categoryId: 15597 }, 'categories'],
-  ])('refuses %s as not_enabled until the relay supports it', async (path, extra, words) => {
+    ['a custom field', { customFields: [{ id: 42623, value: 'Oslo' }] }, 'customFields.42623', 'unknown_field'],
+    ['a category', { categoryId: 15597 }, 'categoryId', 'invalid_choice'],
+  ])('refuses %s when the relay has no form config', async (_name, extra, path, code) => {
     const { post, upstream } = setup();
     const response = await post({ ...SEED, ...extra });
     expect(response.status).toBe(400);
-    const error = await errorOf(response);
-    expect(error.message).toContain(`does not accept ${words} yet`);
-    expect(error.fields).toEqual([{ path, code: 'not_enabled', message: 'This relay does not accept this field yet.' }]);
+    expect((await errorOf(response)).fields).toEqual([expect.objectContaining({ path, code })]);
     expect(upstream.calls).toHaveLength(0);
   });
 
@@ -342,7 +349,7 @@ describe('CORS and origin guard', () => {
       'access-control-allow-origin': ORIGIN,
       vary: 'Origin',
       'access-control-allow-methods': 'GET, POST, OPTIONS',
-      'access-control-allow-headers': 'Content-Type, Idempotency-Key',
+      'access-control-allow-headers': 'Content-Type, Idempotency-Key, If-None-Match',
       'access-control-max-age': '600',
     });
   });
@@ -373,7 +380,7 @@ describe('CORS and origin guard', () => {
     const { post } = setup();
     for (const response of [await post(SEED), await post({ title: '' })]) {
       expect(response.headers.get('Access-Control-Allow-Origin')).toBe(ORIGIN);
-      expect(response.headers.get('Access-Control-Expose-Headers')).toBe('Retry-After, Idempotent-Replayed');
+      expect(response.headers.get('Access-Control-Expose-Headers')).toBe('Retry-After, Idempotent-Replayed, ETag');
       expect(response.headers.get('Vary')).toBe('Origin');
     }
   });

@@ -27,6 +27,8 @@ describe('parseRelayConfig', () => {
         clientId: 'client',
         refreshToken: 'refresh',
         timeoutMs: 15_000,
+        customFieldsPath: '/customfields',
+        categoriesPath: '/categories',
       },
       allowedOrigins: ['https://shop.example'],
       pinned: { sourceName: 'Website ticket widget', categoryId: null, assigneeId: null, tags: [] },
@@ -36,6 +38,7 @@ describe('parseRelayConfig', () => {
       maxBodyBytes: 65_536,
       idempotencyTtlSeconds: 86_400,
       logLevel: 'info',
+      form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [] } },
     });
   });
 
@@ -56,9 +59,14 @@ describe('parseRelayConfig', () => {
       RELAY_MAX_BODY_BYTES: '1024',
       RELAY_IDEMPOTENCY_TTL_SECONDS: '60',
       RELAY_LOG: 'debug',
+      SOCIALBOARDS_CUSTOM_FIELDS_PATH: '/v2/customfields/list?take=100',
+      SOCIALBOARDS_CATEGORIES_PATH: '/v2/categories',
+      RELAY_FORM_CACHE_TTL_SECONDS: '60',
     });
     expect(config.socialboards).toMatchObject({ apiUrl: 'http://127.0.0.1:9000/v2', tokenUrl: 'https://auth.example/token' });
     expect(config.socialboards.timeoutMs).toBe(500);
+    expect(config.socialboards).toMatchObject({ customFieldsPath: '/v2/customfields/list?take=100', categoriesPath: '/v2/categories' });
+    expect(config.form.cacheTtlSeconds).toBe(60);
     expect(config.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:5173']);
     expect(config.pinned).toEqual({
       sourceName: 'Shop contact form',
@@ -116,6 +124,9 @@ describe('parseRelayConfig', () => {
     ['RELAY_MAX_BODY_BYTES', '-1', /integer from 1/],
     ['RELAY_IDEMPOTENCY_TTL_SECONDS', '1d', /integer from 1/],
     ['RELAY_LOG', 'verbose', /info, silent, debug/],
+    ['SOCIALBOARDS_CUSTOM_FIELDS_PATH', 'customfields', /starting with \//],
+    ['SOCIALBOARDS_CATEGORIES_PATH', '/cate gories', /no spaces/],
+    ['RELAY_FORM_CACHE_TTL_SECONDS', '0', /integer from 1 to 86400/],
   ])('refuses %s=%j with a reason', (variable, value, reason) => {
     const problems = problemsOf({ ...BASE_ENV, [variable]: value });
     expect(Object.keys(problems)).toEqual([variable]);
@@ -136,5 +147,47 @@ describe('parseRelayConfig', () => {
     expect(message).not.toContain('eighty');
     expect(message).not.toContain('loud');
     expect(message).not.toContain(REFRESH_TOKEN);
+  });
+});
+
+describe('RELAY_FORM_CONFIG', () => {
+  const withFile = (text: string, path = '/etc/relay/form.json') =>
+    parseRelayConfig({ ...BASE_ENV, RELAY_FORM_CONFIG: path }, { readFile: (file) => (file === path ? text : '') });
+
+  const messageOf = (parse: () => unknown): string => {
+    try {
+      parse();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('reads the file it names', () => {
+    const config = withFile('{"fields": [{"id": 42623}], "categories": {"picker": true}}');
+    expect(config.form).toEqual({
+      file: '/etc/relay/form.json',
+      cacheTtlSeconds: 300,
+      config: { order: 'community', fields: [{ id: 42623 }], categories: { picker: true, required: false } },
+    });
+  });
+
+  it('names the file and the key path of each problem, beside the bad variables', () => {
+    const message = messageOf(() =>
+      parseRelayConfig(
+        { ...BASE_ENV, RELAY_PORT: 'eighty', RELAY_FORM_CONFIG: '/etc/relay/form.json' },
+        { readFile: () => '{"fields": [{"id": 1}, {"id": 2, "control": "slider"}], "colour": "red"}' },
+      ),
+    );
+    expect(message).toContain('RELAY_PORT: must be an integer');
+    expect(message).toContain('RELAY_FORM_CONFIG: /etc/relay/form.json: fields[1].control must be one of text, multiline,');
+    expect(message).toContain('RELAY_FORM_CONFIG: /etc/relay/form.json: colour is not a known key');
+  });
+
+  it('says when the file cannot be read or is not JSON', () => {
+    const missing = messageOf(() => parseRelayConfig({ ...BASE_ENV, RELAY_FORM_CONFIG: '/nowhere/form.json' }));
+    expect(missing).toContain('RELAY_FORM_CONFIG: /nowhere/form.json: cannot be read (ENOENT)');
+    expect(messageOf(() => withFile('{"fields": ['))).toMatch(/form\.json: is not valid JSON/);
   });
 });

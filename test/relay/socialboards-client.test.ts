@@ -110,3 +110,70 @@ describe('socialboards client', () => {
     );
   });
 });
+
+describe('socialboards client: definition lists', () => {
+  it('gets both lists with the bearer token from the configured paths', async () => {
+    const { upstream, client } = setup();
+    const fields = await client.listCustomFields();
+    const categories = await client.listCategories();
+    expect(fields.ok && fields.value.map((field) => field.id)).toContain(42623);
+    expect(categories.ok && categories.value.map((category) => category.id)).toContain(15597);
+    expect(upstream.listCalls().map((call) => [call.method, call.url, call.headers.get('authorization')])).toEqual([
+      ['GET', 'https://sb.test/customfields', 'Bearer access-1'],
+      ['GET', 'https://sb.test/categories', 'Bearer access-1'],
+    ]);
+    expect(upstream.tokenCalls()).toHaveLength(1);
+  });
+
+  it('uses SOCIALBOARDS_CUSTOM_FIELDS_PATH and SOCIALBOARDS_CATEGORIES_PATH', async () => {
+    const upstream = scriptedSocialboards();
+    const config = testConfig({ SOCIALBOARDS_CUSTOM_FIELDS_PATH: '/v2/fields?take=100', SOCIALBOARDS_CATEGORIES_PATH: '/v2/categories' });
+    const client = createSocialboardsClient(config.socialboards, { fetch: upstream.fetch, now: Date.now, log: captureLogs().log });
+    await client.listCustomFields();
+    await client.listCategories();
+    expect(upstream.calls.slice(1).map((call) => call.url)).toEqual(['https://sb.test/v2/fields?take=100', 'https://sb.test/v2/categories']);
+  });
+
+  it('refreshes the token and retries once after a 401, as for tickets', async () => {
+    const { upstream, client } = setup({ customFields: [() => envelope(null, 401, 'Unauthorized', 401)] });
+    expect((await client.listCustomFields()).ok).toBe(true);
+    expect(upstream.listCalls().map((call) => call.headers.get('authorization'))).toEqual(['Bearer access-1', 'Bearer access-2']);
+  });
+
+  it.each([
+    ['a 404 (a wrong path)', () => envelope(null, 404, 'Not found', 404), 'upstream_rejected'],
+    ['a 500', () => envelope(null, 500, 'Server error', 500), 'upstream_unavailable'],
+    ['data that is not a list', () => envelope({ fields: [] }), 'upstream_unavailable'],
+    ['a network error', () => Promise.reject(new TypeError('fetch failed')), 'upstream_unavailable'],
+  ])('maps %s to %s and names the variable that sets the path', async (_name, responder, code) => {
+    const { client, logs } = setup({ customFields: [responder] });
+    expect(await client.listCustomFields()).toEqual({ ok: false, failure: { code } });
+    expect(logs.records().find((record) => record.level === 'warn')).toMatchObject({
+      path: '/customfields',
+      setting: 'SOCIALBOARDS_CUSTOM_FIELDS_PATH',
+    });
+  });
+
+  it('skips an item it cannot read, with a warning naming its index and keys', async () => {
+    const { client, logs } = setup({
+      categories: [() => envelope([{ id: 1, name: 'Sales', parents: [] }, { id: 'two', name: 'Secret' }])],
+    });
+    expect(await client.listCategories()).toEqual({ ok: true, value: [{ id: 1, name: 'Sales', parents: [] }] });
+    expect(logs.records()).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'socialboards category list has an item the relay cannot read; skipped', index: 1, keys: ['id'] }),
+    );
+    expect(logs.lines.join('\n')).not.toContain('Secret');
+  });
+});
+
+describe('socialboards client: redaction', () => {
+  it('cuts the values it is told to out of the logged errorText', async () => {
+    const { client, logs } = setup({
+      tickets: [() => envelope(null, 1, 'customFields[0].value: "CN-775-SECRET" is not valid; also "Oslo"', 400)],
+    });
+    await client.createTicket(BODY, { redact: ['CN-775-SECRET', 'Oslo'] });
+    expect(logs.records()).toContainEqual(
+      expect.objectContaining({ errorText: 'customFields[0].value: "[redacted]" is not valid; also "[redacted]"' }),
+    );
+  });
+});

@@ -12,7 +12,8 @@ export interface CorsOptions {
 
 const PREFLIGHT_HEADERS = {
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': `Content-Type, ${IDEMPOTENCY_HEADER}`,
+  // If-None-Match lets a widget revalidate GET /form itself; browsers' own HTTP cache needs no preflight.
+  'Access-Control-Allow-Headers': `Content-Type, ${IDEMPOTENCY_HEADER}, If-None-Match`,
   'Access-Control-Max-Age': '600',
 };
 
@@ -42,6 +43,6 @@ export const cors = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<RelayEn
     await next();
     c.res.headers.set('Access-Control-Allow-Origin', origin);
     c.res.headers.append('Vary', 'Origin');
-    c.res.headers.set('Access-Control-Expose-Headers', `Retry-After, ${REPLAYED_HEADER}`);
+    c.res.headers.set('Access-Control-Expose-Headers', `Retry-After, ${REPLAYED_HEADER}, ETag`);
   };
 };

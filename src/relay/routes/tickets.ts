@@ -5,6 +5,8 @@ import type { TicketCreated } from '../../shared/relay-contract';
 import type { TicketPolicy } from '../../shared/ticket-request';
 import { errorResponse } from '../error-response';
 import { fingerprint } from '../fingerprint';
+import { checkFormAnswers } from '../form/form-answers';
+import type { FormSource } from '../form/form-source';
 import { mapTicket } from '../map-ticket';
 import type { PinnedTicketFields } from '../map-ticket';
 import { bodyLimit } from '../middleware/body-limit';
@@ -13,7 +15,7 @@ import { requireJson } from '../middleware/require-json';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
-import { createTicketValidator } from '../validate-ticket';
+import { createTicketValidator, invalidFields } from '../validate-ticket';
 
 export interface TicketsRouteOptions {
   policy: TicketPolicy;
@@ -21,22 +23,26 @@ export interface TicketsRouteOptions {
   maxBodyBytes: number;
   client: SocialboardsClient;
   store: IdempotencyStore;
+  form: FormSource;
 }
 
 /**
  * The order matters: cheap header checks, then the size cap before reading, then validation
- * (so invalid requests never touch the idempotency store), then the key reservation, and only
- * then the upstream call.
+ * against the schema and the form (so invalid requests never touch the idempotency store), then
+ * the key reservation, and only then the upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form }: TicketsRouteOptions): Hono<RelayEnv> {
   return new Hono<RelayEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
     validateTicket(policy),
+    checkAgainstFormDefinition(form),
     idempotency({ store, fingerprint: (c) => fingerprint(c.get('ticketRequest')) }),
     async (c) => {
-      const result = await client.createTicket(mapTicket(c.get('ticketRequest'), pinned));
+      const answers = c.get('formAnswers');
+      const body = mapTicket(c.get('ticketRequest'), pinned, answers);
+      const result = await client.createTicket(body, { redact: answers.redact });
       if (!result.ok) {
         const { code, retryAfter } = result.failure;
         return errorResponse(c, code, retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } });
@@ -62,4 +68,21 @@ const validateTicket = (policy: TicketPolicy): MiddlewareHandler<RelayEnv> => {
     c.set('ticketRequest', result.request);
     await next();
   };
+};
+
+/**
+ * Custom fields and the category, checked against the form the widget was given. Without a form
+ * (Socialboards down and no copy yet) nothing is forwarded: values could not be checked or
+ * formatted, and required fields could not be enforced.
+ */
+const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<RelayEnv> => async (c, next) => {
+  const served = await form.get();
+  if (!served.ok) return errorResponse(c, 'upstream_unavailable');
+  const checked = checkFormAnswers(c.get('ticketRequest'), served.value);
+  if (!checked.ok) {
+    const { message, fields } = invalidFields(checked.issues);
+    return errorResponse(c, 'validation', { message, fields });
+  }
+  c.set('formAnswers', checked.answers);
+  await next();
 };

@@ -1,17 +1,30 @@
-/** The Socialboards Create Ticket call: authorised, time-limited, its answer turned into a typed result. */
+/** Calls to Socialboards: authorised, time-limited, each answer turned into a typed result. */
 import * as v from 'valibot';
 import { ENVELOPE_OK, Envelope } from '../../shared/create-ticket';
 import type { CreateTicketBody } from '../../shared/create-ticket';
 import type { SocialboardsConfig } from '../config';
 import type { Logger } from '../log';
-import { createTokenCache } from './token-cache';
+import { CategoryDefinition, CustomFieldDefinition, readList } from './definitions';
 import { parseJson } from './parse-json';
+import { createTokenCache } from './token-cache';
 import { describeError, failure, isTimeout } from './upstream-result';
 import type { UpstreamFailure, UpstreamResult } from './upstream-result';
 
+export interface CreateTicketOptions {
+  /**
+   * Strings to cut out of Socialboards' `errorText` before it is logged: the custom field values
+   * sent, which an error message may quote.
+   */
+  redact?: readonly string[];
+}
+
 export interface SocialboardsClient {
   /** Creates a ticket and returns its id. Never retried here after a 5xx or timeout (see below). */
-  createTicket(body: CreateTicketBody): Promise<UpstreamResult<number>>;
+  createTicket(body: CreateTicketBody, options?: CreateTicketOptions): Promise<UpstreamResult<number>>;
+  /** The community's custom field definitions (`GET {apiUrl}{customFieldsPath}`). */
+  listCustomFields(): Promise<UpstreamResult<CustomFieldDefinition[]>>;
+  /** The community's categories (`GET {apiUrl}{categoriesPath}`). */
+  listCategories(): Promise<UpstreamResult<CategoryDefinition[]>>;
 }
 
 export interface SocialboardsClientDeps {
@@ -26,23 +39,37 @@ interface RawAnswer {
   json: unknown;
 }
 
+interface Call {
+  /** For log lines: `create ticket`, `custom field list`, … */
+  what: string;
+  method: 'GET' | 'POST';
+  url: string;
+  body?: unknown;
+  /** Added to the call's log lines. */
+  context?: Record<string, unknown>;
+}
+
 /**
- * Creates the client (`POST {apiUrl}/tickets`, socialboards-api.md §4). The only retry is after a
- * 401: a refused token means the call was not processed, so a fresh token and one more try are
- * safe. A 5xx or a timeout may have created the ticket, so those go back to the widget, which
- * retries with the same Idempotency-Key.
+ * Creates the client (`POST {apiUrl}/tickets`, socialboards-api.md §4; the two list paths are
+ * configurable because the docs do not give them, §7). Every call goes through `authorized`: the
+ * only retry is after a 401, because a refused token means the call was not processed, so a fresh
+ * token and one more try are safe. A 5xx or a timeout of Create Ticket may have created the
+ * ticket, so those go back to the widget, which retries with the same Idempotency-Key.
  */
 export function createSocialboardsClient(config: SocialboardsConfig, deps: SocialboardsClientDeps): SocialboardsClient {
   const { fetch, log } = deps;
   const tokens = createTokenCache({ ...config, ...deps });
-  const url = `${config.apiUrl}/tickets`;
 
-  const post = async (token: string, body: CreateTicketBody): Promise<UpstreamResult<RawAnswer>> => {
+  const send = async (token: string, call: Call): Promise<UpstreamResult<RawAnswer>> => {
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify(body),
+      const response = await fetch(call.url, {
+        method: call.method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: 'application/json',
+          ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         redirect: 'manual',
         // Covers reading the body too: the signal stays attached to the response stream.
         signal: AbortSignal.timeout(config.timeoutMs),
@@ -51,41 +78,78 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
       return { ok: true, value: { status: response.status, retryAfter: response.headers.get('Retry-After'), json: parseJson(text) } };
     } catch (error) {
       if (isTimeout(error)) {
-        log.warn('socialboards create ticket timed out', { timeoutMs: config.timeoutMs });
+        log.warn(`socialboards ${call.what} timed out`, { ...call.context, timeoutMs: config.timeoutMs });
         return failure('upstream_timeout');
       }
-      log.warn('socialboards create ticket failed', { reason: describeError(error) });
+      log.warn(`socialboards ${call.what} failed`, { ...call.context, reason: describeError(error) });
       return failure('upstream_unavailable');
     }
   };
 
+  const authorized = async (call: Call): Promise<UpstreamResult<RawAnswer>> => {
+    const first = await tokens.get();
+    if (!first.ok) return first;
+    const answer = await send(first.value, call);
+    if (!answer.ok || answer.value.status !== 401) return answer;
+    tokens.invalidate(first.value);
+    const second = await tokens.get();
+    return second.ok ? send(second.value, call) : second;
+  };
+
+  // The list paths are guesses (socialboards-api.md §7), so their log lines name the variable that sets them.
+  const list = async <T>(
+    what: string,
+    path: string,
+    setting: string,
+    schema: v.GenericSchema<unknown, T>,
+  ): Promise<UpstreamResult<T[]>> => {
+    const where = { path, setting };
+    const answer = await authorized({ what, method: 'GET', url: `${config.apiUrl}${path}`, context: where });
+    if (!answer.ok) return answer;
+    const data = interpret(answer.value, { refused: `socialboards refused the ${what} request`, ...where }, log, []);
+    if (!data.ok) return data;
+    const read = readList(schema, data.value);
+    if (read === undefined) return reject('upstream_unavailable', `socialboards ${what} is not a list`, where, log);
+    for (const { index, keys } of read.skipped) {
+      log.warn(`socialboards ${what} has an item the relay cannot read; skipped`, { path, index, keys });
+    }
+    return { ok: true, value: read.items };
+  };
+
   return {
-    async createTicket(body) {
-      const first = await tokens.get();
-      if (!first.ok) return first;
-      let answer = await post(first.value, body);
-      if (answer.ok && answer.value.status === 401) {
-        tokens.invalidate(first.value);
-        const second = await tokens.get();
-        if (!second.ok) return second;
-        answer = await post(second.value, body);
-      }
-      return answer.ok ? interpret(answer.value, log) : answer;
+    async createTicket(body, options = {}) {
+      const what = 'create ticket';
+      const answer = await authorized({ what, method: 'POST', url: `${config.apiUrl}/tickets`, body });
+      if (!answer.ok) return answer;
+      const data = interpret(answer.value, { refused: 'socialboards refused the ticket' }, log, options.redact ?? []);
+      if (!data.ok) return data;
+      if (Number.isSafeInteger(data.value)) return { ok: true, value: data.value as number };
+      return reject('upstream_unavailable', 'socialboards answer has no ticket id', { status: answer.value.status }, log);
     },
+    listCustomFields: () =>
+      list('custom field list', config.customFieldsPath, 'SOCIALBOARDS_CUSTOM_FIELDS_PATH', CustomFieldDefinition),
+    listCategories: () => list('category list', config.categoriesPath, 'SOCIALBOARDS_CATEGORIES_PATH', CategoryDefinition),
   };
 }
 
-/** Success ⇔ 2xx, `errorCode === -1` and an integer `data` (ASSUMED, socialboards-api.md §3). */
-function interpret({ status, retryAfter, json }: RawAnswer, log: Logger): UpstreamResult<number> {
+/**
+ * Success ⇔ 2xx and an envelope with `errorCode === -1` (ASSUMED, socialboards-api.md §3); then
+ * its `data`, for the caller to check.
+ */
+function interpret(
+  { status, retryAfter, json }: RawAnswer,
+  context: Record<string, unknown> & { refused: string },
+  log: Logger,
+  redact: readonly string[],
+): UpstreamResult<unknown> {
+  const { refused, ...where } = context;
   const envelope = v.safeParse(Envelope, json);
   const detail = envelope.success
-    ? { status, errorCode: envelope.output.errorCode, errorText: envelope.output.errorText ?? null }
-    : { status };
+    ? { ...where, status, errorCode: envelope.output.errorCode, errorText: redactText(envelope.output.errorText ?? null, redact) }
+    : { ...where, status };
   if (status >= 200 && status < 300 && envelope.success) {
-    const { data, errorCode } = envelope.output;
-    if (errorCode === ENVELOPE_OK && Number.isSafeInteger(data)) return { ok: true, value: data as number };
-    if (errorCode === ENVELOPE_OK) return reject('upstream_unavailable', 'socialboards answer has no ticket id', detail, log);
-    return reject('upstream_rejected', 'socialboards refused the ticket', detail, log);
+    if (envelope.output.errorCode === ENVELOPE_OK) return { ok: true, value: envelope.output.data };
+    return reject('upstream_rejected', refused, detail, log);
   }
   if (status >= 200 && status < 300) return reject('upstream_unavailable', 'socialboards answer is not an envelope', detail, log);
   if (status === 429) {
@@ -93,7 +157,7 @@ function interpret({ status, retryAfter, json }: RawAnswer, log: Logger): Upstre
     return retryAfter !== null && isRetryAfter(retryAfter) ? failure('rate_limited', retryAfter) : result;
   }
   if (status >= 500) return reject('upstream_unavailable', 'socialboards failed', detail, log);
-  return reject('upstream_rejected', 'socialboards refused the ticket', detail, log);
+  return reject('upstream_rejected', refused, detail, log);
 }
 
 // Socialboards' errorText is logged here, server-side only; the widget gets our own message.
@@ -105,6 +169,15 @@ function reject(
 ): { ok: false; failure: UpstreamFailure } {
   log.warn(msg, { ...detail, code });
   return failure(code);
+}
+
+/** Cuts each of `secrets` out of `text`, longest first so a value inside another goes too. */
+function redactText(text: string | null, secrets: readonly string[]): string | null {
+  if (text === null) return null;
+  return [...secrets]
+    .filter(Boolean)
+    .sort((a, b) => b.length - a.length)
+    .reduce((redacted, secret) => redacted.split(secret).join('[redacted]'), text);
 }
 
 /** Delay-seconds or an HTTP date (RFC 9110 §10.2.3); anything else is dropped rather than passed on. */

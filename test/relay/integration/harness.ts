@@ -1,4 +1,7 @@
 /** Starts the fake Socialboards and the relay on ephemeral 127.0.0.1 ports, and talks to both over real HTTP. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseRelayConfig } from '../../../src/relay/config';
 import { startRelay } from '../../../src/relay/server';
 import type { RunningRelay } from '../../../src/relay/server';
@@ -47,12 +50,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** A form config, written to a temporary file that RELAY_FORM_CONFIG names. */
+  form?: unknown;
+  /** The relay's clock (the fake keeps the real one). */
+  now?: () => number;
+}
+
 /** Starts both; `env` overrides relay variables (the API URL and credentials point at the fake). */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeSocialboards({ clientId: CLIENT_ID, refreshToken: REFRESH_TOKEN, port: 0 });
   const logs = captureLogs();
+  const formDir = options.form === undefined ? undefined : await mkdtemp(join(tmpdir(), 'relay-form-'));
   let relay: RunningRelay;
   try {
+    const formEnv: Record<string, string> = {};
+    if (formDir !== undefined) {
+      formEnv.RELAY_FORM_CONFIG = join(formDir, 'form.json');
+      await writeFile(formEnv.RELAY_FORM_CONFIG, JSON.stringify(options.form));
+    }
     relay = await startRelay(
       parseRelayConfig({
         SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
@@ -60,12 +76,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
         SOCIALBOARDS_API_URL: fake.url,
         RELAY_ALLOWED_ORIGINS: ORIGIN,
         RELAY_PORT: '0',
+        ...formEnv,
         ...env,
       }),
-      { log: logs.log },
+      { log: logs.log, ...(options.now === undefined ? {} : { now: options.now }) },
     );
   } catch (error) {
     await fake.close();
+    if (formDir !== undefined) await rm(formDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -116,6 +134,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       // The fake first: it ends requests it holds, so the relay has nothing in flight to wait for.
       await fake.close();
       await relay.close();
+      if (formDir !== undefined) await rm(formDir, { recursive: true, force: true });
     },
   };
 }

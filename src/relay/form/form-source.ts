@@ -1,0 +1,63 @@
+/** Where the relay gets its form: Socialboards' definitions, cached and built by the operator's config. */
+import type { Logger } from '../log';
+import type { SocialboardsClient } from '../upstream/socialboards-client';
+import type { UpstreamResult } from '../upstream/upstream-result';
+import { buildForm } from './build-form';
+import type { BuiltForm } from './build-form';
+import { createDefinitionCache } from './definition-cache';
+import { needsDefinitions } from './form-config';
+import type { FormConfig } from './form-config';
+
+/** A built form with its `GET /form` body and that body's strong ETag, computed once per copy. */
+export interface ServedForm extends BuiltForm {
+  body: string;
+  etag: string;
+}
+
+export interface FormSource {
+  get(): Promise<UpstreamResult<ServedForm>>;
+}
+
+export interface FormSourceOptions {
+  config: FormConfig;
+  ttlSeconds: number;
+  client: Pick<SocialboardsClient, 'listCustomFields' | 'listCategories'>;
+  now: () => number;
+  log: Logger;
+}
+
+/**
+ * Creates the source. A config without fields and without a picker needs nothing from
+ * Socialboards: its (empty) form is built once and nothing is ever fetched.
+ */
+export function createFormSource({ config, ttlSeconds, client, now, log }: FormSourceOptions): FormSource {
+  if (!needsDefinitions(config)) {
+    const served = serve(buildForm({ fields: [], categories: [] }, config));
+    return { get: async () => ({ ok: true, value: await served }) };
+  }
+
+  let logged = '';
+  const load = async (): Promise<UpstreamResult<ServedForm>> => {
+    const none = { ok: true as const, value: [] };
+    const [fields, categories] = await Promise.all([
+      config.fields.length > 0 ? client.listCustomFields() : none,
+      config.categories?.picker === true ? client.listCategories() : none,
+    ]);
+    if (!fields.ok) return fields;
+    if (!categories.ok) return categories;
+    const built = buildForm({ fields: fields.value, categories: categories.value }, config);
+    // The same problems come back with every refresh; say them again only when they change.
+    const warnings = built.warnings.join('\n');
+    if (warnings !== logged) for (const problem of built.warnings) log.warn('form config problem', { problem });
+    logged = warnings;
+    return { ok: true, value: await serve(built) };
+  };
+  return createDefinitionCache({ load, ttlMs: ttlSeconds * 1000, now, log });
+}
+
+async function serve(built: BuiltForm): Promise<ServedForm> {
+  const body = JSON.stringify(built.form);
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
+  const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return { ...built, body, etag: `"${hex.slice(0, 32)}"` };
+}
