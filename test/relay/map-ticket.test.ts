@@ -67,6 +67,17 @@ describe('mapTicket', () => {
     expect(body).toMatchObject({ sourceName: 'Shop contact form', assigneeId: PINNED.assigneeId, tags: ['web'], isHtml: false, cc: [] });
   });
 
+  it("sends the checked answers: custom fields as given, and the visitor's category over the pinned one", () => {
+    const customFields = [{ id: 42623, value: 'Oslo' }, { id: 42635, value: 'Financing,Insurance' }];
+    expect(mapTicket(seed, PINNED, { customFields, categoryId: 15601 })).toMatchObject({ customFields, categoryId: 15601 });
+    expect(mapTicket(seed, PINNED, { customFields: [], categoryId: undefined }).categoryId).toBe(15597);
+  });
+
+  it('never reads a category from the request itself: only a checked answer replaces the pinned one', () => {
+    const forged = { ...seed, categoryId: 15721 } as TicketRequest;
+    expect(mapTicket(forged, PINNED).categoryId).toBe(15597);
+  });
+
   it('copies the pinned tags, so a later change to the body cannot alter the config', () => {
     const body = mapTicket(seed, PINNED);
     body.tags.push('changed');
