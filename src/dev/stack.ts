@@ -3,6 +3,7 @@
  * set), the relay pointed at it, and the page server, all on 127.0.0.1. Used by `npm start` and
  * by the e2e tests (nothing in src/ imports this module).
  */
+import { fileURLToPath } from 'node:url';
 import { parseRelayConfig } from '../relay/config';
 import { startRelay } from '../relay/server';
 import { startFakeSocialboards } from '../fake-socialboards/server';
@@ -10,6 +11,12 @@ import { startPageServer, type PageVars } from './page-server';
 
 /** The credentials the embedded fake accepts; they exist only on this machine. */
 export const DEMO_CREDENTIALS = { clientId: 'demo-client', refreshToken: 'demo-refresh-token' } as const;
+
+/**
+ * The demo's form config (fields and categories of the fake community), used with the fake unless
+ * RELAY_FORM_CONFIG is set; set it empty for a demo without custom fields.
+ */
+export const DEMO_FORM_CONFIG = fileURLToPath(new URL('./demo-form.json', import.meta.url));
 
 /** What the demo relay pins on every ticket, unless the environment says otherwise. */
 export const DEMO_RELAY_ENV = {
@@ -70,6 +77,7 @@ export async function startStack({ root, env, pageDirs = [] }: StackOptions): Pr
         SOCIALBOARDS_TOKEN_URL: undefined,
         SOCIALBOARDS_CLIENT_ID: DEMO_CREDENTIALS.clientId,
         SOCIALBOARDS_REFRESH_TOKEN: DEMO_CREDENTIALS.refreshToken,
+        RELAY_FORM_CONFIG: env.RELAY_FORM_CONFIG ?? DEMO_FORM_CONFIG,
       });
     }
     const relay = await startRelay(parseRelayConfig(relayEnv));
