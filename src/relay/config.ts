@@ -41,6 +41,8 @@ const httpUrl = (message: string) =>
     v.string(message),
     v.trim(),
     v.check((value) => /^https?:$/.test(parseUrl(value)?.protocol ?? ''), message),
+    // Node's fetch quotes the whole URL in its errors, and the relay logs those.
+    v.check((value) => !hasCredentials(parseUrl(value)), 'must not contain credentials'),
     // `${API_URL}/tickets` must not become `…//tickets`.
     v.transform((value) => value.replace(/\/+$/, '')),
   );
@@ -209,7 +211,11 @@ function parseUrl(value: string): URL | undefined {
   }
 }
 
+function hasCredentials(url: URL | undefined): boolean {
+  return url !== undefined && (url.username !== '' || url.password !== '');
+}
+
 function isOrigin(value: string): boolean {
   const url = parseUrl(value);
-  return ORIGIN_SHAPE.test(value) && url !== undefined && url.username === '' && url.password === '';
+  return ORIGIN_SHAPE.test(value) && url !== undefined && !hasCredentials(url);
 }

@@ -108,6 +108,8 @@ describe('parseRelayConfig', () => {
     ['SOCIALBOARDS_API_URL', 'ftp://files.example', /http\(s\) URL/],
     ['SOCIALBOARDS_API_URL', 'not a url', /http\(s\) URL/],
     ['SOCIALBOARDS_TOKEN_URL', 'api.socialboards.com/token', /http\(s\) URL/],
+    ['SOCIALBOARDS_API_URL', 'https://user:pass@api.example', /^must not contain credentials$/],
+    ['SOCIALBOARDS_TOKEN_URL', 'https://client@auth.example/token', /^must not contain credentials$/],
     ['RELAY_ALLOWED_ORIGINS', '*', /exact origins/],
     ['RELAY_ALLOWED_ORIGINS', 'https://shop.example/', /no path/],
     ['RELAY_ALLOWED_ORIGINS', 'https://shop.example/contact', /no path/],
