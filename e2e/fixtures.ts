@@ -19,7 +19,13 @@ export interface Stack extends RunningStack {
   fault(fault: Record<string, unknown>): Promise<void>;
 }
 
-export const test = base.extend<{ freshFake: void }, { stack: Stack }>({
+export interface StackOptions {
+  /** The relay's form config: a file under e2e/forms, or '' for none; default the demo's. */
+  formConfig: string | undefined;
+}
+
+export const test = base.extend<{ freshFake: void }, { stack: Stack } & StackOptions>({
+  formConfig: [undefined, { scope: 'worker', option: true }],
   // Every test starts with an empty fake: no tickets, faults or tokens.
   freshFake: [
     async ({ stack }, use) => {
@@ -29,12 +35,17 @@ export const test = base.extend<{ freshFake: void }, { stack: Stack }>({
     { auto: true },
   ],
   stack: [
-    // Playwright reads a fixture's dependencies from its destructuring pattern; this one has none.
-    // oxlint-disable-next-line no-empty-pattern
-    async ({}, use) => {
+    async ({ formConfig }, use) => {
       const running = await startStack({
         root,
-        env: { PAGE_PORT: '0', RELAY_PORT: '0', SOCIALBOARDS_PORT: '0', RELAY_LOG: 'silent', RELAY_UPSTREAM_TIMEOUT_MS: '3000' },
+        env: {
+          PAGE_PORT: '0',
+          RELAY_PORT: '0',
+          SOCIALBOARDS_PORT: '0',
+          RELAY_LOG: 'silent',
+          RELAY_UPSTREAM_TIMEOUT_MS: '3000',
+          ...(formConfig === undefined ? {} : { RELAY_FORM_CONFIG: formConfig && `${root}/e2e/forms/${formConfig}` }),
+        },
         pageDirs: [`${root}/e2e/pages`],
       });
       const socialboardsUrl = running.socialboardsUrl as string;

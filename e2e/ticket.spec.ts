@@ -2,6 +2,9 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 
+// The seed's form: its one custom field, the region 42623, and no category picker.
+test.use({ formConfig: 'seed-form.json' });
+
 /** The seed's Create Ticket example (../shared/seeds/000_336e6ef1d73647bf.txt), as a visitor would type it. */
 const SEED = {
   title: 'New car price list.',
@@ -9,6 +12,7 @@ const SEED = {
   sentiment: 'question',
   name: 'Bill Smith',
   email: 'bill_smith@gmail.com',
+  region: 'Oslo',
 };
 
 /** Collects CSP violations and console errors from the moment the page starts. */
@@ -35,6 +39,7 @@ async function fillSeed(page: Page) {
   await typeInto(page, 'Subject', SEED.title);
   await typeInto(page, 'Message', SEED.message);
   await page.getByRole('radio', { name: 'Question' }).check();
+  await page.getByLabel('Shop region (optional)').selectOption(SEED.region);
   await typeInto(page, 'Your name (optional)', SEED.name);
   await typeInto(page, 'Email', SEED.email);
 }
@@ -63,7 +68,7 @@ test('a visitor sends the seed ticket and Socialboards receives exactly it, once
     tags: ['website', 'widget-demo'],
     cc: [],
     creator: { name: SEED.name, email: SEED.email, customIdentifier: null, image: null, phoneNumber: null },
-    customFields: [],
+    customFields: [{ id: 42623, value: 'Oslo' }],
     attachments: [],
   });
   await page.screenshot({ path: 'test-results/screens/sent.png' });
