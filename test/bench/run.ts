@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { bundleBreakdown } from './bundle-breakdown';
+import { formCache } from './form-cache';
 import { relayThroughput } from './relay-throughput';
 
 const BUNDLE = 'dist/socialboards-ticket.js';
@@ -21,3 +22,11 @@ console.log(`  straight to fake Socialboards  ${perTicket(result.directMs)} ms/t
 console.log(`  through the relay              ${perTicket(result.relayMs)} ms/ticket  (ratio ${(result.relayMs / result.directMs).toFixed(2)}× direct)`);
 console.log(`  idempotent replay              ${perTicket(result.replayMs)} ms/ticket  (ratio ${(result.replayMs / result.relayMs).toFixed(2)}× a creation)`);
 console.log(`  tickets the fake holds: ${result.ticketsStored} (expected ${2 * (40 + result.count)}: replays created none)`);
+
+const form = await formCache();
+const perCall = (ms: number) => (ms / form.count).toFixed(2);
+console.log(`\nform definition: ${form.count} requests one after another, loopback`);
+console.log(`  both lists straight from the fake  ${perCall(form.uncachedMs)} ms/request`);
+console.log(`  GET /form from the relay's cache   ${perCall(form.cachedMs)} ms/request  (ratio ${(form.cachedMs / form.uncachedMs).toFixed(2)}× uncached)`);
+console.log(`  revalidated with If-None-Match     ${perCall(form.revalidatedMs)} ms/request  (ratio ${(form.revalidatedMs / form.uncachedMs).toFixed(2)}× uncached, 304)`);
+console.log(`  custom field list calls the relay made upstream: ${form.upstreamCalls - form.count} (the bench made ${form.count} itself)`);
