@@ -1,4 +1,4 @@
-/** Fetches the form definition (`GET {relay}/form`): the custom fields and categories to render. */
+/** Fetches the form definition (`GET {relay}/form`): the custom fields, categories and attachment policy to render. */
 import { CONTROLS, type FormDefinition, type FormField } from '../shared/form-definition';
 import { isRecord, type RelayCall, type RelayCallResult } from './relay-call';
 
@@ -14,12 +14,20 @@ const isField = (field: unknown): field is FormField =>
 
 /**
  * Reads the definition, dropping any field whose shape the widget could not render (the relay
- * checks every value anyway, so a dropped field only means a question not asked).
+ * checks every value anyway, so a dropped field only means a question not asked), and an
+ * attachment policy without its list of types.
  */
 function readForm(body: unknown): { form: FormDefinition } | undefined {
   if (!isRecord(body) || !Array.isArray(body.fields)) return undefined;
   const categories = isRecord(body.categories) && Array.isArray(body.categories.options) ? body.categories : null;
-  return { form: { fields: body.fields.filter(isField), categories: categories as FormDefinition['categories'] } };
+  const attachments = isRecord(body.attachments) && Array.isArray(body.attachments.types) ? body.attachments : undefined;
+  return {
+    form: {
+      fields: body.fields.filter(isField),
+      categories: categories as FormDefinition['categories'],
+      attachments: attachments as FormDefinition['attachments'],
+    },
+  };
 }
 
 /** Creates the loader; the browser's HTTP cache honours the relay's ETag and Cache-Control. */

@@ -57,6 +57,23 @@ describe('GET {relay}/form', () => {
     expect(await loadForm()).toEqual({ ok: true, form });
   });
 
+  it('gives the widget the attachment policy as served', async () => {
+    const attachments = { maxFiles: 3, maxFileBytes: 1000, maxTotalBytes: 1500, types: ['image/*', 'application/pdf'], direct: true };
+    const { loadForm } = harness([json(200, { fields: [CITY], categories: null, attachments })]);
+    expect(await loadForm()).toEqual({ ok: true, form: { fields: [CITY], categories: null, attachments } });
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['null (the relay takes none)', null],
+    ['without a list of types', { maxFiles: 3, maxFileBytes: 1000, maxTotalBytes: 1500 }],
+  ])('reads an attachment policy %s as no attachments', async (_, attachments) => {
+    const { loadForm } = harness([json(200, { fields: [CITY], categories: null, attachments })]);
+    const result = await loadForm();
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.form.attachments).toBeFalsy();
+  });
+
   it('reads a form without categories as having no picker', async () => {
     const { loadForm } = harness([json(200, { fields: [CITY] })]);
     expect(await loadForm()).toEqual({ ok: true, form: { fields: [CITY], categories: null } });
