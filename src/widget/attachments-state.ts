@@ -92,9 +92,12 @@ export function createAttachments(cell: Cells['cell'], upload: Upload, policy: (
     if (one) start(key, one.file);
   }
 
-  /** Waits for uploads in flight; resolves with the references, or undefined while one has failed. */
+  /**
+   * Waits for uploads in flight, including any added or retried meanwhile; resolves with the
+   * references, or undefined when one has failed.
+   */
   async function settled(): Promise<string[] | undefined> {
-    await Promise.all(running.values());
+    while (running.size) await Promise.all(running.values());
     return files.value.some((one) => one.status !== 'done') ? undefined : files.value.map((one) => one.id as string);
   }
 

@@ -37,7 +37,8 @@ export class Widget extends Component<WidgetProps> {
     const root = this.root.current;
     if (focusRequest.value !== this.focusRequest) {
       this.focusRequest = focusRequest.value;
-      root?.querySelector<HTMLElement>('[aria-invalid="true"]:not(fieldset), fieldset[aria-invalid="true"] input')?.focus();
+      // In a group, its first control; never the attachments' hidden file input, which cannot take focus.
+      root?.querySelector<HTMLElement>('[aria-invalid="true"]:not(fieldset),fieldset[aria-invalid="true"] input:not([hidden]),fieldset[aria-invalid="true"] button')?.focus();
     }
     const sent = status.value.kind === 'sent';
     // Into the thank-you heading after sending; back to the first field for another message.

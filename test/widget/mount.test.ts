@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { mount, mountWith, type WidgetHandle } from '../../src/widget/mount';
 import { registerLocale } from '../../src/widget/i18n';
 import { nb } from '../../src/widget/locales/nb';
+import { EMPTY_FORM } from '../../src/shared/form-definition';
+import { stubXhr } from '../submitter/fake-xhr';
 import { hang, json, stubRelay } from './fake-relay';
 
 // Norwegian ships as a language pack; these tests use it as a page with the pack would.
@@ -46,6 +48,15 @@ function addTarget(id = 'help'): HTMLElement {
 /** Queries inside the widget's shadow root, as a visitor sees it. */
 function view(handle: WidgetHandle) {
   return within(handle.element!.shadowRoot! as unknown as HTMLElement);
+}
+
+const ATTACHMENTS = { maxFiles: 3, maxFileBytes: 1000, maxTotalBytes: 1500, types: ['image/*', 'application/pdf'] };
+
+/** Chooses a file in the widget's picker, once the form has loaded with attachments. */
+async function pickFile(handle: WidgetHandle, file: File) {
+  await waitFor(() => view(handle).getByRole('button', { name: 'Add files' }));
+  const input = handle.element!.shadowRoot!.querySelector('input[type="file"]')!;
+  fireEvent.change(input, { target: { files: [file] } });
 }
 
 function fillValidForm(handle: WidgetHandle) {
@@ -192,6 +203,33 @@ describe('unmount()', () => {
     expect(events).toEqual([]);
     expect(onError).not.toHaveBeenCalled();
     expect(errors).not.toHaveBeenCalled();
+  });
+
+  it('aborts an upload in flight', async () => {
+    stubRelay({ '/form': json(200, { ...EMPTY_FORM, attachments: ATTACHMENTS }) });
+    const uploads = stubXhr();
+    const handle = mount(addTarget(), { relay: RELAY });
+    await pickFile(handle, new File(['%PDF-1.'], 'receipt.pdf', { type: 'application/pdf' }));
+    expect(uploads.map(({ method, url, sent }) => ({ method, url, sent }))).toEqual([{ method: 'POST', url: `${RELAY}/attachments`, sent: true }]);
+    uploads[0]!.progress(3, 7);
+    handle.unmount();
+    expect(uploads[0]!.aborted).toBe(true);
+  });
+});
+
+describe('attachments', () => {
+  it('uploads straight to storage when the relay’s form says so', async () => {
+    const storage = 'https://storage.example/bucket/att_0123456789abcdef?X-Amz-Signature=abc';
+    const { urls } = stubRelay({
+      '/form': json(200, { ...EMPTY_FORM, attachments: { ...ATTACHMENTS, direct: true } }),
+      '/attachments/uploads': json(201, { id: 'att_0123456789abcdef', url: storage, headers: { 'Content-Type': 'application/pdf' } }),
+    });
+    const uploads = stubXhr();
+    const handle = mountTracked(addTarget(), { relay: RELAY });
+    await pickFile(handle, new File(['%PDF-1.'], 'receipt.pdf', { type: 'application/pdf' }));
+    await waitFor(() => expect(uploads).toHaveLength(1));
+    expect(urls()).toEqual([`${RELAY}/form`, `${RELAY}/attachments/uploads`]);
+    expect(uploads[0]).toMatchObject({ method: 'PUT', url: storage, headers: { 'Content-Type': 'application/pdf' } });
   });
 });
 

@@ -5,6 +5,7 @@ import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definitio
 import type { TicketRequest } from '../../src/shared/ticket-request';
 import type { LoadForm } from '../../src/submitter/load-form';
 import type { SubmitResult } from '../../src/submitter/submit-ticket';
+import type { Upload } from '../../src/submitter/upload-attachment';
 import { createFormState, type Prefill } from '../../src/widget/form-state';
 import { createTranslator } from '../../src/widget/i18n';
 import { Widget } from '../../src/widget/widget';
@@ -18,13 +19,23 @@ export interface RenderOptions {
   loadForm?: LoadForm;
   /** Stands in for the submitter; default: a ticket is created. */
   submit?: (request: TicketRequest) => Promise<SubmitResult>;
+  /** Stands in for the uploader; default: every upload fails as if offline. */
+  upload?: Upload;
   locale?: string;
   prefill?: Prefill;
   lockFields?: boolean | string[];
 }
 
 /** Renders the widget as mount() wires it (prefill, then load), recording what is sent, loaded and reported. */
-export function renderWidget({ form = EMPTY_FORM, loadForm, submit = async () => SENT, locale = 'en', prefill, lockFields }: RenderOptions = {}) {
+export function renderWidget({
+  form = EMPTY_FORM,
+  loadForm,
+  submit = async () => SENT,
+  upload = async () => ({ ok: false, code: 'network' }),
+  locale = 'en',
+  prefill,
+  lockFields,
+}: RenderOptions = {}) {
   const sent: TicketRequest[] = [];
   const report = vi.fn<(problem: string) => void>();
   const loads = vi.fn<LoadForm>(loadForm ?? (async () => ({ ok: true, form })));
@@ -35,8 +46,7 @@ export function renderWidget({ form = EMPTY_FORM, loadForm, submit = async () =>
       return submit(request);
     },
     loadForm: loads,
-    // No test here attaches a file.
-    upload: async () => ({ ok: false, code: 'network' }),
+    upload,
     lockFields,
     report,
   });
