@@ -1,6 +1,8 @@
 /** Middleware that makes the next matching request fail, hang or dawdle as the queued faults say. */
 import type { Context, MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { FAKE_ERROR_CODES, failure } from './envelope';
+import type { EnvelopeBody } from './envelope';
 import { MAX_HOLD_MS, takeFault } from './faults';
 import { markUnanswered } from './request-log';
 import type { FakeEnv } from './request-log';
@@ -36,6 +38,8 @@ function faultAnswer(c: Context<FakeEnv>, status: 500 | 503 | 504, text: string)
  * - `slow`: waits `delayMs`, then processes and answers normally. The wait ends early only when the server
  *   closes: a client that gives up does not stop it, as with a real server, so a timed-out ticket is
  *   still created — the ambiguous case a relay's retry logic must survive.
+ * - `malformed`: processes the request, then answers a success with `data` turned into a string
+ *   (`"4484636"`): accepted, but without a usable id. An error answer is left as it is.
  */
 export function applyFaults(state: FakeState, random: () => number): MiddlewareHandler<FakeEnv> {
   return async (c, next) => {
@@ -55,6 +59,13 @@ export function applyFaults(state: FakeState, random: () => number): MiddlewareH
       case 'slow':
         await pause(fault.delayMs, [state.releaseSignal]);
         return next();
+      case 'malformed': {
+        await next();
+        if (!c.res.ok) return;
+        const body = (await c.res.json()) as EnvelopeBody<unknown>;
+        c.res = c.json({ ...body, data: JSON.stringify(body.data) }, c.res.status as ContentfulStatusCode);
+        return;
+      }
     }
   };
 }

@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 
 /** Faults that wait in the queue; `expire-token` acts at once and is never queued. */
-export type QueuedFaultKind = 'error' | 'timeout' | 'slow';
+export type QueuedFaultKind = 'error' | 'timeout' | 'slow' | 'malformed';
 
 /** The endpoints a fault may target. Without a `path`, a fault targets the resource endpoints. */
 export const FAULT_PATHS = ['/token', '/tickets', '/customfields', '/categories'] as const;
@@ -36,7 +36,10 @@ export const FaultRequest = v.pipe(
   ),
   v.strictObject(
     {
-      kind: v.picklist(['error', 'timeout', 'slow', 'expire-token'], 'must be error, timeout, slow or expire-token'),
+      kind: v.picklist(
+        ['error', 'timeout', 'slow', 'malformed', 'expire-token'],
+        'must be error, timeout, slow, malformed or expire-token',
+      ),
       count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
       rate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
       delayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_HOLD_MS))),

@@ -174,6 +174,30 @@ describe('fault injection', () => {
     expect(await within(pending, 200)).not.toBe('pending');
   });
 
+  it('creates the ticket under a malformed fault but answers its id as a string', async () => {
+    const fake = makeFake();
+    const token = await fake.token();
+    await fake.addFault({ kind: 'malformed', path: '/tickets' });
+
+    const answer = await fake.postTicket(MINIMAL_BODY, token);
+
+    expect(answer.status).toBe(200);
+    const id = fake.state.tickets[0]?.id;
+    expect(await answer.json()).toEqual({ data: String(id), errorCode: -1, errorText: null });
+    expect(fake.state.tickets).toHaveLength(1);
+    expect(await (await fake.postTicket(MINIMAL_BODY, token)).json()).toMatchObject({ data: expect.any(Number) });
+  });
+
+  it('leaves an error answer alone under a malformed fault', async () => {
+    const fake = makeFake();
+    await fake.addFault({ kind: 'malformed' });
+
+    const answer = await fake.postTicket(MINIMAL_BODY, 'not-a-token');
+
+    expect(answer.status).toBe(401);
+    expect(await answer.json()).toMatchObject({ data: null, errorCode: 401 });
+  });
+
   it('expire-token revokes tokens at once and queues nothing', async () => {
     const fake = makeFake();
     const token = await fake.token();
@@ -188,7 +212,7 @@ describe('fault injection', () => {
     { name: 'a body that is not JSON', body: '{kind:', error: 'body: is not valid JSON' },
     { name: 'a JSON array', body: '[]', error: 'body: must be a JSON object' },
     { name: 'no kind', body: '{}', error: 'kind: is required' },
-    { name: 'an unknown kind', body: '{"kind":"explode"}', error: 'kind: must be error, timeout, slow or expire-token' },
+    { name: 'an unknown kind', body: '{"kind":"explode"}', error: 'kind: must be error, timeout, slow, malformed or expire-token' },
     { name: 'a count of 0', body: '{"kind":"error","count":0}', error: 'count: must be an integer of at least 1' },
     { name: 'a fractional count', body: '{"kind":"error","count":1.5}', error: 'count: must be an integer of at least 1' },
     { name: 'a rate above 1', body: '{"kind":"error","rate":2}', error: 'rate: must be a number from 0 to 1' },
