@@ -1,6 +1,7 @@
 /** The attachments section: add by picker, drop or paste; a list with progress, remove and retry. */
 import { createRef } from 'preact';
 import type { AttachmentPolicy } from '../shared/attachments';
+import { formatIssue } from '../shared/field-issues';
 import type { Attached } from './attachments-state';
 import { ATTACHMENTS_PATH, type FormState } from './form-state';
 import { known, type Translate } from './i18n';
@@ -30,7 +31,7 @@ function Row({ one, state, t }: Omit<Props, 'policy'> & { one: Attached }) {
       <progress value={one.progress} max={1} aria-label={`${name}: ${words}`} />
       <span class="muted">{words}</span>
       {one.status === 'failed' && (
-        <button type="button" class="link" onClick={() => state.attachments.retry(one.key)}>
+        <button type="button" class="link" aria-label={`${t('reload')}: ${name}`} onClick={() => state.attachments.retry(one.key)}>
           {t('reload')}
         </button>
       )}
@@ -57,11 +58,11 @@ export function Attachments({ state, policy, t }: Props) {
       </legend>
       {issue && (
         <p id="files-error" class="error">
-          {files.value.some((one) => one.status === 'failed') ? t('filesFailed') : t(`field.${issue.code}`)}
+          {files.value.some((one) => one.status === 'failed') ? t('filesFailed') : formatIssue(t(`field.${issue.code}`), issue)}
         </p>
       )}
-      {refused.value.map(({ name, problem }) => (
-        <p key={name} class="error" role="alert">
+      {refused.value.map(({ name, problem }, index) => (
+        <p key={index} class="error" role="alert">
           {t(`upload.${problem}`, { name, ...limits })}
         </p>
       ))}

@@ -84,8 +84,9 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
       }}
       onPaste={(event) => {
         // A pasted screenshot becomes an attachment; pasted text stays text.
+        // Office apps put text and a picture of it on the clipboard together: that is text.
         const files = filesOf(event.clipboardData);
-        if (!files.length || !form?.attachments) return;
+        if (!files.length || !form?.attachments || event.clipboardData?.types.includes('text/plain')) return;
         event.preventDefault();
         state.attachments.add(files.map((file) => nameScreenshot(file)));
       }}
