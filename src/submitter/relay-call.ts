@@ -5,6 +5,7 @@
  */
 import { FIELD_ISSUE_TEXT_EN, type FieldIssue, type FieldIssueCode } from '../shared/field-issues';
 import { RELAY_ERROR_CODES, type RelayErrorCode, type RelayFieldError } from '../shared/relay-contract';
+import { parseRetryAfter } from '../shared/retry-after';
 
 /** Why a call failed: a relay code, or what went wrong before the relay could answer. */
 export type RelayCallErrorCode = RelayErrorCode | 'network' | 'timeout' | 'bad_response' | 'aborted';
@@ -63,15 +64,6 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** `Retry-After` is either seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
-  // An HTTP date always has a month name; this keeps Date.parse's leniency ('-5') out.
-  const date = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Error code for an answer whose body is not ours (a proxy's HTML page, say). */

@@ -96,8 +96,15 @@ describe('socialboards client', () => {
     expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'rate_limited', retryAfter: '30' } });
   });
 
-  it('drops a Retry-After that is neither seconds nor a date', async () => {
-    const { client } = setup({ tickets: [() => json({}, 429, { 'Retry-After': 'soon-ish' })] });
+  it('passes a Retry-After date on', async () => {
+    const date = 'Sat, 01 Mar 2025 12:00:30 GMT';
+    const { client } = setup({ tickets: [() => json({}, 429, { 'Retry-After': date })] });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'rate_limited', retryAfter: date } });
+  });
+
+  // '-5' is what Date.parse alone would take for a year; the widget could not read it.
+  it.each(['soon-ish', '-5'])('drops a Retry-After the widget cannot read: %j', async (value) => {
+    const { client } = setup({ tickets: [() => json({}, 429, { 'Retry-After': value })] });
     expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'rate_limited' } });
   });
 

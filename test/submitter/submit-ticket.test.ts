@@ -1,7 +1,8 @@
 /** The submitter: what reaches the relay, which failures are retried and how, and what the widget is told. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newIdempotencyKey } from '../../src/submitter/idempotency-key';
-import { createRelayCall, parseRetryAfter, type RelayCallOptions } from '../../src/submitter/relay-call';
+import { parseRetryAfter } from '../../src/shared/retry-after';
+import { createRelayCall, type RelayCallOptions } from '../../src/submitter/relay-call';
 import { createSubmitter } from '../../src/submitter/submit-ticket';
 import type { TicketRequest } from '../../src/shared/ticket-request';
 

@@ -1,12 +1,12 @@
 /** Idempotency middleware: one ticket per Idempotency-Key, however often or concurrently it is retried. */
 import type { Context, MiddlewareHandler } from 'hono';
-import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN } from '../../shared/relay-contract';
-import { errorResponse, RELAY_ERRORS } from '../error-response';
+import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '../../shared/relay-contract';
+import { errorResponse } from '../error-response';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore, StoredResponse } from '../stores/idempotency-store';
 
-/** Response header on an answer that this request did not produce itself but received from the key's first use. */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
+// cors.ts exposes the header and imports the name from here.
+export { REPLAYED_HEADER };
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;
@@ -52,16 +52,10 @@ export const idempotency =
     } finally {
       // Hono turns a thrown handler error into a 500 response before it gets here; the finally
       // is for a failure in this middleware itself, so the key is never left reserved forever.
-      const settled = answer ?? INTERNAL;
+      const settled = answer ?? (await snapshot(errorResponse(c, 'internal')));
       await (settled.status >= 200 && settled.status < 300 ? store.complete(key, settled) : store.release(key, settled));
     }
   };
-
-const INTERNAL: StoredResponse = {
-  status: RELAY_ERRORS.internal.status,
-  body: JSON.stringify({ error: { code: 'internal', message: RELAY_ERRORS.internal.message } }),
-  headers: { 'content-type': 'application/json' },
-};
 
 async function snapshot(response: Response): Promise<StoredResponse> {
   const headers: Record<string, string> = {};

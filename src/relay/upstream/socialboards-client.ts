@@ -2,12 +2,14 @@
 import * as v from 'valibot';
 import { ENVELOPE_OK, Envelope } from '../../shared/create-ticket';
 import type { CreateTicketBody } from '../../shared/create-ticket';
+import { parseRetryAfter } from '../../shared/retry-after';
 import type { SocialboardsConfig } from '../config';
 import type { Logger } from '../log';
 import { CategoryDefinition, CustomFieldDefinition, readList } from './definitions';
+import { describeError, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
 import { createTokenCache } from './token-cache';
-import { describeError, failure, isTimeout } from './upstream-result';
+import { failure } from './upstream-result';
 import type { UpstreamFailure, UpstreamResult } from './upstream-result';
 
 export interface CreateTicketOptions {
@@ -154,7 +156,8 @@ function interpret(
   if (status >= 200 && status < 300) return reject('upstream_unavailable', 'socialboards answer is not an envelope', detail, log);
   if (status === 429) {
     const result = reject('rate_limited', 'socialboards rate limited the relay', detail, log);
-    return retryAfter !== null && isRetryAfter(retryAfter) ? failure('rate_limited', retryAfter) : result;
+    // Passed on only when the widget can read it: both use the same parser.
+    return retryAfter !== null && parseRetryAfter(retryAfter) !== undefined ? failure('rate_limited', retryAfter) : result;
   }
   if (status >= 500) return reject('upstream_unavailable', 'socialboards failed', detail, log);
   return reject('upstream_rejected', refused, detail, log);
@@ -178,9 +181,4 @@ function redactText(text: string | null, secrets: readonly string[]): string | n
     .filter(Boolean)
     .sort((a, b) => b.length - a.length)
     .reduce((redacted, secret) => redacted.split(secret).join('[redacted]'), text);
-}
-
-/** Delay-seconds or an HTTP date (RFC 9110 §10.2.3); anything else is dropped rather than passed on. */
-function isRetryAfter(value: string): boolean {
-  return /^\d{1,9}$/.test(value) || (value.length < 64 && !Number.isNaN(Date.parse(value)));
 }

@@ -2,8 +2,9 @@
 import * as v from 'valibot';
 import { TokenResponse } from '../../shared/create-ticket';
 import type { Logger } from '../log';
+import { describeError, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
-import { describeError, failure, isTimeout } from './upstream-result';
+import { failure } from './upstream-result';
 import type { UpstreamResult } from './upstream-result';
 
 export interface TokenCacheOptions {
