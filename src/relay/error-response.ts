@@ -28,11 +28,11 @@ export const RELAY_ERRORS: Record<RelayErrorCode, { status: ContentfulStatusCode
     message: 'The help desk did not answer in time; try again with the same Idempotency-Key.',
   },
   upstream_rejected: { status: 502, message: 'The help desk refused the ticket.' },
-  // In the shared contract for the widget's sake; this relay does not answer it yet (it answers
-  // upstream_timeout, and the widget retries with the same Idempotency-Key).
+  // Socialboards accepted the ticket (a 2xx) but its answer has no ticket id. Stored under the
+  // Idempotency-Key like a success, and never retried by the widget.
   upstream_unconfirmed: {
     status: 502,
-    message: 'The help desk may have received the ticket but did not confirm it; do not send it again.',
+    message: 'The help desk probably created the ticket, but its answer could not be read; do not send it again.',
   },
   not_found: { status: 404, message: 'There is nothing at this address.' },
   internal: { status: 500, message: 'The relay failed unexpectedly.' },

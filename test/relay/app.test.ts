@@ -318,6 +318,56 @@ describe('Idempotency-Key', () => {
     expect(upstream.ticketCalls()).toHaveLength(2);
   });
 
+  it('stores upstream_unconfirmed: a retry with the same key replays it and sends nothing more', async () => {
+    const { post, upstream } = setup({}, { tickets: [() => envelope('4484636')] });
+    const key = newKey();
+    const first = await post(SEED, { key });
+    const retry = await post(SEED, { key });
+    expect([first.status, retry.status]).toEqual([502, 502]);
+    expect(await errorOf(first)).toEqual({
+      code: 'upstream_unconfirmed',
+      message: 'The help desk probably created the ticket, but its answer could not be read; do not send it again.',
+    });
+    expect(first.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(retry.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await errorOf(retry)).toMatchObject({ code: 'upstream_unconfirmed' });
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('hands a concurrent duplicate the upstream_unconfirmed answer too', async () => {
+    const slow = gate();
+    const { post, upstream } = setup({}, { tickets: [slow.responder] });
+    const key = newKey();
+    const first = post(SEED, { key });
+    await slow.reached;
+    const second = post(SEED, { key });
+    slow.open(new Response('<html>Created</html>', { status: 201 }));
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.status, b.status]).toEqual([502, 502]);
+    expect(await errorOf(b)).toMatchObject({ code: 'upstream_unconfirmed' });
+    expect(b.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('releases the key after a 5xx but logs it as a ticket that may exist', async () => {
+    const { post, upstream, logs } = setup({}, { tickets: [() => envelope(null, 500, 'boom', 500)] });
+    const key = newKey();
+    expect((await post(SEED, { key })).status).toBe(502);
+    expect(logs.records()).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^socialboards may have created the ticket/), idempotencyKey: key }),
+    );
+    expect((await post(SEED, { key })).status).toBe(201);
+    expect(upstream.ticketCalls()).toHaveLength(2);
+  });
+
+  it('releases the key without that warning when the ticket was certainly not created', async () => {
+    const { post, logs } = setup({}, { tokens: [() => json({}, 503)] });
+    const key = newKey();
+    expect((await post(SEED, { key })).status).toBe(502);
+    expect(logs.lines.join('\n')).not.toContain('may have created');
+    expect((await post(SEED, { key })).status).toBe(201);
+  });
+
   it('does not store validation failures: the key stays free for the corrected request', async () => {
     const { post } = setup();
     const key = newKey();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateTicketBody } from '../../src/shared/create-ticket';
 import { createSocialboardsClient } from '../../src/relay/upstream/socialboards-client';
+import { withSubmissionKey } from '../../src/relay/upstream/submission-key';
 import { captureLogs, envelope, hang, json, scriptedSocialboards, testConfig } from './helpers';
 
 const BODY: CreateTicketBody = {
@@ -68,27 +69,85 @@ describe('socialboards client', () => {
     expect(upstream.ticketCalls()).toHaveLength(0);
   });
 
+  const refused = (code: string) => Promise.reject(new TypeError('fetch failed', { cause: { code } }));
+  const brokenBody = (status: number) =>
+    new Response(new ReadableStream({ start: (controller) => controller.error(new Error('socket hang up')) }), { status });
+
+  // Whether Socialboards may have created the ticket decides what a retry with the same key risks.
   it.each([
-    ['a 500', () => envelope(null, 500, 'Server error', 500), 'upstream_unavailable'],
-    ['a 503 without a body', () => new Response('', { status: 503 }), 'upstream_unavailable'],
-    ['a network error', () => Promise.reject(new TypeError('fetch failed')), 'upstream_unavailable'],
-    ['a 2xx that is not an envelope', () => new Response('<html>ok</html>', { status: 200 }), 'upstream_unavailable'],
-    ['errorCode -1 without an integer id', () => envelope('4484636'), 'upstream_unavailable'],
-    ['a 400', () => envelope(null, 17, 'Title is required', 400), 'upstream_rejected'],
-    ['a 200 with errorCode other than -1', () => envelope(null, 42, 'Category does not exist'), 'upstream_rejected'],
-    ['a 403', () => json({}, 403), 'upstream_rejected'],
-  ])('maps %s to %s without retrying', async (_name, responder, code) => {
+    ['a 500', () => envelope(null, 500, 'Server error', 500), { code: 'upstream_unavailable', outcomeUnknown: true }],
+    ['a 503 without a body', () => new Response('', { status: 503 }), { code: 'upstream_unavailable', outcomeUnknown: true }],
+    ['a 5xx whose body broke off', () => brokenBody(502), { code: 'upstream_unavailable', outcomeUnknown: true }],
+    ['a connection lost after sending', () => Promise.reject(new TypeError('fetch failed')), { code: 'upstream_unavailable', outcomeUnknown: true }],
+    ['a refused connection', () => refused('ECONNREFUSED'), { code: 'upstream_unavailable' }],
+    ['an unknown host', () => refused('ENOTFOUND'), { code: 'upstream_unavailable' }],
+    ['a 2xx that is not an envelope', () => new Response('<html>ok</html>', { status: 200 }), { code: 'upstream_unconfirmed' }],
+    ['a 2xx whose body broke off', () => brokenBody(201), { code: 'upstream_unconfirmed' }],
+    ['errorCode -1 with the id as a string', () => envelope('4484636'), { code: 'upstream_unconfirmed' }],
+    ['errorCode -1 without data', () => envelope(null), { code: 'upstream_unconfirmed' }],
+    ['a 400', () => envelope(null, 17, 'Title is required', 400), { code: 'upstream_rejected' }],
+    ['a 200 with errorCode other than -1', () => envelope(null, 42, 'Category does not exist'), { code: 'upstream_rejected' }],
+    ['a 403', () => json({}, 403), { code: 'upstream_rejected' }],
+  ])('maps %s to %o without retrying', async (_name, responder, failure) => {
     const { upstream, client } = setup({ tickets: [responder] });
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code } });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure });
     expect(upstream.ticketCalls()).toHaveLength(1);
   });
 
   it('maps a hung call to upstream_timeout after the configured time, without retrying', async () => {
     const { upstream, client } = setup({ tickets: [hang] }, '50');
     const started = Date.now();
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'upstream_timeout' } });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'upstream_timeout', outcomeUnknown: true } });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('logs an accepted ticket without an id with its key, errorCode, errorText and the shape of data, never its value', async () => {
+    const { client, logs } = setup({ tickets: [() => envelope({ ticket: 'T-4484636' }, -1, 'Created')] });
+    const result = await withSubmissionKey('key-0123456789abcdef', () => client.createTicket(BODY));
+    expect(result).toEqual({ ok: false, failure: { code: 'upstream_unconfirmed' } });
+    expect(logs.records()).toContainEqual({
+      level: 'warn',
+      msg: 'socialboards accepted the ticket but its answer has no ticket id',
+      time: expect.any(String),
+      idempotencyKey: 'key-0123456789abcdef',
+      status: 200,
+      errorCode: -1,
+      errorText: 'Created',
+      dataShape: 'object {ticket}',
+      code: 'upstream_unconfirmed',
+    });
+    expect(logs.lines.join('\n')).not.toContain('T-4484636');
+  });
+
+  it.each([
+    ['a 500', () => envelope(null, 500, 'Server error', 500), 'upstream_unavailable'],
+    ['a connection lost after sending', () => Promise.reject(new TypeError('fetch failed')), 'upstream_unavailable'],
+    ['a timeout', hang, 'upstream_timeout'],
+  ])('warns with the key that the ticket may exist after %s', async (_name, responder, code) => {
+    const { client, logs } = setup({ tickets: [responder] }, '50');
+    await withSubmissionKey('key-0123456789abcdef', () => client.createTicket(BODY));
+    expect(logs.records()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'socialboards may have created the ticket; a retry creates it again if it did',
+        idempotencyKey: 'key-0123456789abcdef',
+        code,
+      }),
+    );
+  });
+
+  it.each([
+    ['no token', { tokens: [() => json({}, 503)] }],
+    ['a refused connection', { tickets: [() => refused('ECONNREFUSED')] }],
+    ['a 401 after a fresh token', { tickets: [() => envelope(null, 401, 'Unauthorized', 401), () => envelope(null, 401, 'Unauthorized', 401)] }],
+    ['a 400', { tickets: [() => envelope(null, 17, 'Title is required', 400)] }],
+    ['a 200 with errorCode other than -1', { tickets: [() => envelope(null, 42, 'Category does not exist')] }],
+  ])('does not say the ticket may exist after %s', async (_name, options) => {
+    const { client, logs } = setup(options);
+    const result = await client.createTicket(BODY);
+    expect(result.ok || result.failure.outcomeUnknown).toBeFalsy();
+    expect(logs.lines.join('\n')).not.toContain('may have created');
   });
 
   it('passes a 429 Retry-After on', async () => {
@@ -150,11 +209,12 @@ describe('socialboards client: definition lists', () => {
   it.each([
     ['a 404 (a wrong path)', () => envelope(null, 404, 'Not found', 404), 'upstream_rejected'],
     ['a 500', () => envelope(null, 500, 'Server error', 500), 'upstream_unavailable'],
+    ['a 2xx that is not an envelope', () => new Response('<html>ok</html>', { status: 200 }), 'upstream_unavailable'],
     ['data that is not a list', () => envelope({ fields: [] }), 'upstream_unavailable'],
     ['a network error', () => Promise.reject(new TypeError('fetch failed')), 'upstream_unavailable'],
   ])('maps %s to %s and names the variable that sets the path', async (_name, responder, code) => {
     const { client, logs } = setup({ customFields: [responder] });
-    expect(await client.listCustomFields()).toEqual({ ok: false, failure: { code } });
+    expect(await client.listCustomFields()).toMatchObject({ ok: false, failure: { code } });
     expect(logs.records().find((record) => record.level === 'warn')).toMatchObject({
       path: '/customfields',
       setting: 'SOCIALBOARDS_CUSTOM_FIELDS_PATH',

@@ -4,6 +4,7 @@ import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '..
 import { errorResponse } from '../error-response';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore, StoredResponse } from '../stores/idempotency-store';
+import { withSubmissionKey } from '../upstream/submission-key';
 
 // cors.ts exposes the header and imports the name from here.
 export { REPLAYED_HEADER };
@@ -16,16 +17,21 @@ export interface IdempotencyOptions {
 
 /**
  * Requires an Idempotency-Key and reserves it in the store before the handler runs:
- * - a new key runs the handler; a 2xx answer is stored for the TTL, any other answer releases the key
- *   so a retry goes upstream again (validation failures never get here, so they are never stored);
+ * - a new key runs the handler. A final answer is stored for the TTL: a 2xx, or `upstream_unconfirmed`
+ *   (Socialboards accepted the ticket but its answer could not be read, so sending it again would
+ *   duplicate it). Any other answer releases the key, so a retry goes upstream again (validation
+ *   failures never get here, so they are never stored);
  * - the same key and body while the first is in flight waits for, and returns, the first answer;
- * - the same key and body after success replays the stored answer without calling upstream;
+ * - the same key and body after a final answer replays it without calling upstream;
  * - the same key with a different body is a 422 `idempotency_conflict`.
  *
  * Residual risk: Socialboards' Create Ticket takes no idempotency key (socialboards-api.md §10).
- * When it times out, the relay cannot know whether the ticket was created, so it releases the key;
- * a retry then creates the ticket again if the first call did succeed after all. Duplicates are
- * possible only in that case, and far better than a lost ticket.
+ * A released failure is one of two kinds. Either the ticket was certainly not created (the call
+ * never left: no token, connection refused; or Socialboards refused it: a 4xx, an error
+ * envelope, a 429), and a retry is safe. Or the call was sent and the outcome is unknown (a
+ * timeout, a connection lost after sending, a 5xx): the key is released all the same, so the
+ * visitor is not stuck, and a retry creates the ticket a second time if the first call did
+ * create it. The client logs that case at warn level with the key, for an operator to reconcile.
  */
 export const idempotency =
   ({ store, fingerprint }: IdempotencyOptions): MiddlewareHandler<RelayEnv> =>
@@ -47,15 +53,20 @@ export const idempotency =
 
     let answer: StoredResponse | undefined;
     try {
-      await next();
+      await withSubmissionKey(key, next);
       answer = await snapshot(c.res);
     } finally {
       // Hono turns a thrown handler error into a 500 response before it gets here; the finally
       // is for a failure in this middleware itself, so the key is never left reserved forever.
       const settled = answer ?? (await snapshot(errorResponse(c, 'internal')));
-      await (settled.status >= 200 && settled.status < 300 ? store.complete(key, settled) : store.release(key, settled));
+      await (isFinal(c, settled) ? store.complete(key, settled) : store.release(key, settled));
     }
   };
+
+/** An answer a retry must get again rather than a second upstream call. */
+function isFinal(c: Context<RelayEnv>, answer: StoredResponse): boolean {
+  return (answer.status >= 200 && answer.status < 300) || c.get('errorCode') === 'upstream_unconfirmed';
+}
 
 async function snapshot(response: Response): Promise<StoredResponse> {
   const headers: Record<string, string> = {};

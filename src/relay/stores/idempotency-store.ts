@@ -11,7 +11,7 @@ export interface StoredResponse {
 export type Reservation =
   /** The caller now holds the key and must `complete` or `release` it. */
   | { status: 'reserved' }
-  /** The same request already succeeded: answer with this, do not call upstream. */
+  /** The same request already got a final answer: answer with this, do not call upstream. */
   | { status: 'replay'; response: StoredResponse }
   /** The same request is being processed right now: wait for its answer. */
   | { status: 'in_flight'; outcome: Promise<StoredResponse> }
@@ -26,7 +26,7 @@ export type Reservation =
 export interface IdempotencyStore {
   /** Claims `key` for a request with this `fingerprint`, or reports who has it. */
   reserve(key: string, fingerprint: string): Promise<Reservation>;
-  /** Keeps a successful answer until the TTL ends; requests waiting on the key receive it. */
+  /** Keeps a final answer (a success, or `upstream_unconfirmed`) until the TTL ends; requests waiting on the key receive it. */
   complete(key: string, response: StoredResponse): Promise<void>;
   /** Forgets the key so a retry may go upstream again; requests waiting on it receive `response` once. */
   release(key: string, response: StoredResponse): Promise<void>;

@@ -5,7 +5,7 @@ export interface MemoryIdempotencyStoreOptions {
   /** How long a completed answer is replayed. */
   ttlMs: number;
   now?: () => number;
-  /** Completed entries beyond this are dropped oldest first, so memory stays bounded under a flood of keys. */
+  /** Completed entries beyond this are dropped oldest first, even before their TTL, so memory stays bounded under a flood of keys. */
   maxEntries?: number;
 }
 

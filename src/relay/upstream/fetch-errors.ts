@@ -1,13 +1,37 @@
-/** What a thrown `fetch` error says: whether it was a timeout, and a reason fit for the log. */
+/** What a thrown `fetch` error says: a timeout, a request that never left, and a loggable reason. */
 
 /** True for the error `fetch` throws when its `AbortSignal.timeout` fires. */
 export function isTimeout(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TimeoutError';
 }
 
+/**
+ * Causes Node's fetch (undici) reports when no connection was made, so not a byte of the request
+ * went out. Any other error may come after the request was sent.
+ */
+const BEFORE_SENDING: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** True when `fetch` failed before sending anything, so the other side cannot have acted on the request. */
+export function failedBeforeSending(error: unknown): boolean {
+  const code = causeCode(error);
+  return code !== undefined && BEFORE_SENDING.has(code);
+}
+
 /** A short, credential-free reason for a thrown fetch error (`fetch failed: ECONNREFUSED`). */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? `${error.message}: ${cause.code}` : `${error.name}: ${error.message}`;
+  const code = causeCode(error);
+  return code === undefined ? `${error.name}: ${error.message}` : `${error.message}: ${code}`;
+}
+
+function causeCode(error: unknown): string | undefined {
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -6,11 +6,12 @@ import { parseRetryAfter } from '../../shared/retry-after';
 import type { SocialboardsConfig } from '../config';
 import type { Logger } from '../log';
 import { CategoryDefinition, CustomFieldDefinition, readList } from './definitions';
-import { describeError, isTimeout } from './fetch-errors';
+import { describeError, failedBeforeSending, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
+import { submissionKey } from './submission-key';
 import { createTokenCache } from './token-cache';
-import { failure } from './upstream-result';
-import type { UpstreamFailure, UpstreamResult } from './upstream-result';
+import { failure, unknownOutcome } from './upstream-result';
+import type { UpstreamErrorCode, UpstreamFailure, UpstreamResult } from './upstream-result';
 
 export interface CreateTicketOptions {
   /**
@@ -21,7 +22,10 @@ export interface CreateTicketOptions {
 }
 
 export interface SocialboardsClient {
-  /** Creates a ticket and returns its id. Never retried here after a 5xx or timeout (see below). */
+  /**
+   * Creates a ticket and returns its id. Never retried here after a 5xx or timeout (see below).
+   * `upstream_unconfirmed`: Socialboards accepted the ticket (a 2xx) but its answer has no id.
+   */
   createTicket(body: CreateTicketBody, options?: CreateTicketOptions): Promise<UpstreamResult<number>>;
   /** The community's custom field definitions (`GET {apiUrl}{customFieldsPath}`). */
   listCustomFields(): Promise<UpstreamResult<CustomFieldDefinition[]>>;
@@ -56,15 +60,17 @@ interface Call {
  * configurable because the docs do not give them, §7). Every call goes through `authorized`: the
  * only retry is after a 401, because a refused token means the call was not processed, so a fresh
  * token and one more try are safe. A 5xx or a timeout of Create Ticket may have created the
- * ticket, so those go back to the widget, which retries with the same Idempotency-Key.
+ * ticket, so those go back to the widget, which retries with the same Idempotency-Key, and are
+ * logged with that key (`outcomeUnknown`).
  */
 export function createSocialboardsClient(config: SocialboardsConfig, deps: SocialboardsClientDeps): SocialboardsClient {
   const { fetch, log } = deps;
   const tokens = createTokenCache({ ...config, ...deps });
 
   const send = async (token: string, call: Call): Promise<UpstreamResult<RawAnswer>> => {
+    let response: Response;
     try {
-      const response = await fetch(call.url, {
+      response = await fetch(call.url, {
         method: call.method,
         headers: {
           Authorization: `Bearer ${token}`,
@@ -76,15 +82,22 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
         // Covers reading the body too: the signal stays attached to the response stream.
         signal: AbortSignal.timeout(config.timeoutMs),
       });
-      const text = await response.text();
-      return { ok: true, value: { status: response.status, retryAfter: response.headers.get('Retry-After'), json: parseJson(text) } };
     } catch (error) {
       if (isTimeout(error)) {
         log.warn(`socialboards ${call.what} timed out`, { ...call.context, timeoutMs: config.timeoutMs });
-        return failure('upstream_timeout');
+        return unknownOutcome('upstream_timeout');
       }
       log.warn(`socialboards ${call.what} failed`, { ...call.context, reason: describeError(error) });
-      return failure('upstream_unavailable');
+      return failedBeforeSending(error) ? failure('upstream_unavailable') : unknownOutcome('upstream_unavailable');
+    }
+    const { status } = response;
+    const retryAfter = response.headers.get('Retry-After');
+    try {
+      return { ok: true, value: { status, retryAfter, json: parseJson(await response.text()) } };
+    } catch (error) {
+      // The status is in, so judge by it: a 2xx whose body broke off was still accepted.
+      log.warn(`socialboards ${call.what} answer broke off`, { ...call.context, status, reason: describeError(error) });
+      return { ok: true, value: { status, retryAfter, json: undefined } };
     }
   };
 
@@ -108,9 +121,10 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
     const where = { path, setting };
     const answer = await authorized({ what, method: 'GET', url: `${config.apiUrl}${path}`, context: where });
     if (!answer.ok) return answer;
-    const data = interpret(answer.value, { refused: `socialboards refused the ${what} request`, ...where }, log, []);
-    if (!data.ok) return data;
-    const read = readList(schema, data.value);
+    const refused = `socialboards refused the ${what} request`;
+    const envelope = interpret(answer.value, { ...where, refused, unreadable: 'upstream_unavailable' }, log, []);
+    if (!envelope.ok) return envelope;
+    const read = readList(schema, envelope.value.data);
     if (read === undefined) return reject('upstream_unavailable', `socialboards ${what} is not a list`, where, log);
     for (const { index, keys } of read.skipped) {
       log.warn(`socialboards ${what} has an item the relay cannot read; skipped`, { path, index, keys });
@@ -120,13 +134,18 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
 
   return {
     async createTicket(body, options = {}) {
-      const what = 'create ticket';
-      const answer = await authorized({ what, method: 'POST', url: `${config.apiUrl}/tickets`, body });
-      if (!answer.ok) return answer;
-      const data = interpret(answer.value, { refused: 'socialboards refused the ticket' }, log, options.redact ?? []);
-      if (!data.ok) return data;
-      if (Number.isSafeInteger(data.value)) return { ok: true, value: data.value as number };
-      return reject('upstream_unavailable', 'socialboards answer has no ticket id', { status: answer.value.status }, log);
+      const context = { idempotencyKey: submissionKey() };
+      const answer = await authorized({ what: 'create ticket', method: 'POST', url: `${config.apiUrl}/tickets`, body, context });
+      const result = answer.ok ? ticketIdOf(answer.value, context, log, options.redact ?? []) : answer;
+      if (!result.ok && result.failure.outcomeUnknown) {
+        // Create Ticket takes no idempotency key (socialboards-api.md §10): if this call did create
+        // the ticket, the widget's retry with the same key creates another. An operator reconciles by this line.
+        log.warn('socialboards may have created the ticket; a retry creates it again if it did', {
+          ...context,
+          code: result.failure.code,
+        });
+      }
+      return result;
     },
     listCustomFields: () =>
       list('custom field list', config.customFieldsPath, 'SOCIALBOARDS_CUSTOM_FIELDS_PATH', CustomFieldDefinition),
@@ -135,31 +154,55 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
 }
 
 /**
+ * The ticket id in an accepted answer. A 2xx means Socialboards accepted the ticket, so an answer
+ * without an id is `upstream_unconfirmed`, never a failure worth retrying: a retry would create
+ * the ticket again. Its shape is logged, never its values.
+ */
+function ticketIdOf(
+  answer: RawAnswer,
+  where: Record<string, unknown>,
+  log: Logger,
+  redact: readonly string[],
+): UpstreamResult<number> {
+  const context = { ...where, refused: 'socialboards refused the ticket', unreadable: 'upstream_unconfirmed' } as const;
+  const envelope = interpret(answer, context, log, redact);
+  if (!envelope.ok) return envelope;
+  const { data, errorCode, errorText } = envelope.value;
+  if (Number.isSafeInteger(data)) return { ok: true, value: data as number };
+  const detail = { ...where, status: answer.status, errorCode, errorText: redactText(errorText ?? null, redact), dataShape: shapeOf(data) };
+  return reject('upstream_unconfirmed', 'socialboards accepted the ticket but its answer has no ticket id', detail, log);
+}
+
+/**
  * Success ⇔ 2xx and an envelope with `errorCode === -1` (ASSUMED, socialboards-api.md §3); then
- * its `data`, for the caller to check.
+ * the envelope, for the caller to check its `data`. A 2xx that is not an envelope fails with
+ * `unreadable`; a 5xx leaves the outcome unknown.
  */
 function interpret(
   { status, retryAfter, json }: RawAnswer,
-  context: Record<string, unknown> & { refused: string },
+  context: Record<string, unknown> & { refused: string; unreadable: UpstreamErrorCode },
   log: Logger,
   redact: readonly string[],
-): UpstreamResult<unknown> {
-  const { refused, ...where } = context;
+): UpstreamResult<Envelope> {
+  const { refused, unreadable, ...where } = context;
   const envelope = v.safeParse(Envelope, json);
   const detail = envelope.success
     ? { ...where, status, errorCode: envelope.output.errorCode, errorText: redactText(envelope.output.errorText ?? null, redact) }
-    : { ...where, status };
+    : { ...where, status, bodyShape: shapeOf(json) };
   if (status >= 200 && status < 300 && envelope.success) {
-    if (envelope.output.errorCode === ENVELOPE_OK) return { ok: true, value: envelope.output.data };
+    if (envelope.output.errorCode === ENVELOPE_OK) return { ok: true, value: envelope.output };
     return reject('upstream_rejected', refused, detail, log);
   }
-  if (status >= 200 && status < 300) return reject('upstream_unavailable', 'socialboards answer is not an envelope', detail, log);
+  if (status >= 200 && status < 300) return reject(unreadable, 'socialboards answer is not an envelope', detail, log);
   if (status === 429) {
     const result = reject('rate_limited', 'socialboards rate limited the relay', detail, log);
     // Passed on only when the widget can read it: both use the same parser.
     return retryAfter !== null && parseRetryAfter(retryAfter) !== undefined ? failure('rate_limited', retryAfter) : result;
   }
-  if (status >= 500) return reject('upstream_unavailable', 'socialboards failed', detail, log);
+  if (status >= 500) {
+    log.warn('socialboards failed', { ...detail, code: 'upstream_unavailable' });
+    return unknownOutcome('upstream_unavailable');
+  }
   return reject('upstream_rejected', refused, detail, log);
 }
 
@@ -181,4 +224,13 @@ function redactText(text: string | null, secrets: readonly string[]): string | n
     .filter(Boolean)
     .sort((a, b) => b.length - a.length)
     .reduce((redacted, secret) => redacted.split(secret).join('[redacted]'), text);
+}
+
+/** What a value is, never what it says: `null`, `string`, `array`, `object {id, ticket}`; `not JSON` for a body that is not. */
+function shapeOf(value: unknown): string {
+  if (value === undefined) return 'not JSON';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') return `object {${Object.keys(value).slice(0, 10).join(', ')}}`;
+  return typeof value;
 }

@@ -3,13 +3,19 @@ import type { RelayErrorCode } from '../../shared/relay-contract';
 
 export type UpstreamErrorCode = Extract<
   RelayErrorCode,
-  'upstream_unavailable' | 'upstream_timeout' | 'upstream_rejected' | 'rate_limited'
+  'upstream_unavailable' | 'upstream_timeout' | 'upstream_rejected' | 'upstream_unconfirmed' | 'rate_limited'
 >;
 
 export interface UpstreamFailure {
   code: UpstreamErrorCode;
   /** Socialboards' Retry-After, passed on to the widget with a 429. */
   retryAfter?: string;
+  /**
+   * Set when the request was sent and Socialboards may have acted on it without saying so: a
+   * timeout, a connection lost after sending, a 5xx. Absent, it certainly did not act: the
+   * request never left (no token, connection refused) or was refused (a 4xx, an error envelope).
+   */
+  outcomeUnknown?: true;
 }
 
 export type UpstreamResult<T> = { ok: true; value: T } | { ok: false; failure: UpstreamFailure };
@@ -17,4 +23,10 @@ export type UpstreamResult<T> = { ok: true; value: T } | { ok: false; failure: U
 export const failure = (code: UpstreamErrorCode, retryAfter?: string): { ok: false; failure: UpstreamFailure } => ({
   ok: false,
   failure: retryAfter === undefined ? { code } : { code, retryAfter },
+});
+
+/** A failure after which Socialboards may have acted on the request (see `outcomeUnknown`). */
+export const unknownOutcome = (code: UpstreamErrorCode): { ok: false; failure: UpstreamFailure } => ({
+  ok: false,
+  failure: { code, outcomeUnknown: true },
 });

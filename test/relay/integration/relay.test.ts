@@ -141,6 +141,22 @@ describe('relay → fake Socialboards over HTTP', () => {
     expect(count(await h.fakeRequests(), '/tickets')).toBe(1);
   });
 
+  it('stores an accepted ticket whose answer has no usable id: 4 posts with one key make 1 upstream call', async () => {
+    // Every answer malformed, as when Socialboards changes its answer's shape: each call would create a ticket.
+    await h.fault({ kind: 'malformed', path: '/tickets', count: 4 });
+    const key = newKey();
+    const answers = [];
+    for (let attempt = 0; attempt < 4; attempt += 1) answers.push(await h.post(SEED, { key }));
+    expect(answers.map((answer) => answer.status)).toEqual([502, 502, 502, 502]);
+    const codes = await Promise.all(answers.map(async (answer) => (await errorOf(answer)).code));
+    expect(codes).toEqual(Array(4).fill('upstream_unconfirmed'));
+    expect(answers.map((answer) => answer.headers.get('Idempotent-Replayed'))).toEqual([null, 'true', 'true', 'true']);
+    expect(count(await h.fakeRequests(), '/tickets')).toBe(1);
+    expect(await h.fakeTickets()).toHaveLength(1);
+    const warning = h.logLines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.code === 'upstream_unconfirmed');
+    expect(warning).toMatchObject({ level: 'warn', idempotencyKey: key, status: 200, errorCode: -1, dataShape: 'string' });
+  });
+
   it('refuses the same key with another body with 422', async () => {
     const key = newKey();
     await h.post(SEED, { key });
@@ -215,6 +231,9 @@ describe('relay timeouts over HTTP', () => {
     await h.fault({ kind: 'slow', delayMs: 800, path: '/tickets' });
     const key = newKey();
     expect((await h.post(SEED, { key })).status).toBe(504);
+    expect(h.logLines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^socialboards may have created the ticket/), idempotencyKey: key }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(await h.fakeTickets()).toHaveLength(1);
     expect((await h.post(SEED, { key })).status).toBe(201);
