@@ -139,7 +139,7 @@ describe('choosing files', () => {
     await finish(calls[0]!, uploaded(receipt, ref(1)));
     expect(within(row('receipt.pdf')).getByText('Uploaded')).toBeTruthy();
     expect(screen.getByRole<HTMLProgressElement>('progressbar', { name: 'receipt.pdf: Uploaded' }).value).toBe(1);
-    expect(within(row('receipt.pdf')).queryByRole('button', { name: 'Try again' })).toBeNull();
+    expect(within(row('receipt.pdf')).queryByRole('button', { name: 'Try again: receipt.pdf' })).toBeNull();
   });
 
   it('stops the upload of a file removed while it uploads', async () => {
@@ -166,7 +166,7 @@ describe('a failed upload', () => {
     const failed = within(row('receipt.pdf'));
     expect(failed.getByText(words)).toBeTruthy();
     expect(failed.getByRole('progressbar', { name: `receipt.pdf: ${words}` })).toBeTruthy();
-    expect(failed.getByRole('button', { name: 'Try again' })).toBeTruthy();
+    expect(failed.getByRole('button', { name: 'Try again: receipt.pdf' })).toBeTruthy();
     expect(failed.getByRole('button', { name: 'Remove: receipt.pdf' })).toBeTruthy();
   });
 
@@ -175,7 +175,7 @@ describe('a failed upload', () => {
     const receipt = pdf('receipt.pdf');
     pick(receipt);
     await finish(calls[0]!, { ok: false, code: 'network' });
-    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Try again: receipt.pdf' }));
     expect(calls).toHaveLength(2);
     expect(calls[1]!.file).toBe(receipt);
     expect(within(row('receipt.pdf')).getByText('Uploading…')).toBeTruthy();
