@@ -14,6 +14,7 @@ import { tokenRoute } from './token-route';
 
 export { FakeState } from './state';
 export type { LoggedRequest, StoredTicket } from './state';
+export type { FetchedAttachment } from './fetch-attachments';
 
 /** How to build a fake. */
 export interface FakeOptions {
@@ -27,6 +28,10 @@ export interface FakeOptions {
   now?: () => number;
   /** Dice for `rate` faults, in [0, 1) (default `Math.random`). */
   random?: () => number;
+  /** Fetches tickets' attachment URLs (default the global `fetch`). */
+  fetch?: typeof globalThis.fetch;
+  /** Time limit for fetching one attachment, redirects included (default 10 000 ms). */
+  attachmentTimeoutMs?: number;
 }
 
 const TEST_API_PREFIX = '/__fake';
@@ -57,7 +62,11 @@ export function createFakeSocialboards(options: FakeOptions): { app: Hono; state
     '/token',
     tokenRoute({ clientId: options.clientId, refreshToken: options.refreshToken, ttlSeconds, tokens }),
   );
-  socialboards.post('/tickets', bearer, createTicketRoute(state, now));
+  socialboards.post(
+    '/tickets',
+    bearer,
+    createTicketRoute(state, now, { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.attachmentTimeoutMs ?? 10_000 }),
+  );
   // The paths of the custom field and category lists are OUR CHOICE: the docs' pages for
   // "Get Full Community Custom Field List" and "... Category List" could not be read (socialboards-api.md §7).
   socialboards.get('/customfields', bearer, (c) => c.json(success(CUSTOM_FIELDS)));

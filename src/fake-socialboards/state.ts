@@ -1,4 +1,5 @@
 /** Everything one fake Socialboards instance remembers: tickets, request log, faults, live tokens. */
+import type { FetchedAttachment } from './fetch-attachments';
 import type { QueuedFault } from './faults';
 
 /** Ids continue from the id in the Create Ticket doc example (seed page, socialboards-api.md §4). */
@@ -13,6 +14,8 @@ export interface StoredTicket {
   isHtml: boolean;
   /** The JSON body exactly as parsed, before any defaulting. */
   body: unknown;
+  /** For a ticket with attachments: what fetching each URL gave, in the body's order. */
+  attachmentsFetched?: FetchedAttachment[];
 }
 
 /** One non-`/__fake` request. Never holds bodies or tokens. */

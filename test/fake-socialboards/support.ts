@@ -19,6 +19,18 @@ export const SEED_BODY = {
   title: 'New car price list.',
 };
 
+/** What the fake records for the seed's attachment: its URL is not on this machine, so it is not fetched. */
+export const SEED_ATTACHMENT_NOT_FETCHED = {
+  url: 'https://your.attachment.url/filename.png',
+  name: 'filename.png',
+  status: null,
+  size: null,
+  sha256: null,
+  contentType: null,
+  contentDisposition: null,
+  error: 'not fetched: an address beyond this machine',
+};
+
 /** The smallest body the fake accepts. */
 export const MINIMAL_BODY = { title: 'Hi', message: 'Hello', creator: { email: 'ann@example.com' } };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MINIMAL_BODY, REFRESH_TOKEN, SEED_BODY, makeFake } from './support';
+import { MINIMAL_BODY, REFRESH_TOKEN, SEED_ATTACHMENT_NOT_FETCHED, SEED_BODY, makeFake } from './support';
 
 describe('the /__fake test API', () => {
   it('lists stored tickets in arrival order', async () => {
@@ -13,7 +13,7 @@ describe('the /__fake test API', () => {
 
     expect(await answer.json()).toEqual({
       tickets: [
-        { id: 4484636, receivedAt: '2025-03-01T12:00:00.000Z', isHtml: true, body: SEED_BODY },
+        { id: 4484636, receivedAt: '2025-03-01T12:00:00.000Z', isHtml: true, body: SEED_BODY, attachmentsFetched: [SEED_ATTACHMENT_NOT_FETCHED] },
         { id: 4484637, receivedAt: '2025-03-01T12:00:05.000Z', isHtml: false, body: { ...MINIMAL_BODY, isHtml: false } },
       ],
     });

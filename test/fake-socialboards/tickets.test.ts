@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { CreateTicketBody } from '../../src/shared/create-ticket';
 import type { AcceptedTicketBody } from '../../src/fake-socialboards/ticket-body';
-import { MINIMAL_BODY, SEED_BODY, makeFake } from './support';
+import { MINIMAL_BODY, SEED_ATTACHMENT_NOT_FETCHED, SEED_BODY, makeFake } from './support';
 
 describe('POST /tickets', () => {
   it("accepts the seed's example body and stores it exactly", async () => {
@@ -12,7 +12,7 @@ describe('POST /tickets', () => {
     expect(answer.status).toBe(200);
     expect(await answer.json()).toEqual({ data: 4484636, errorCode: -1, errorText: null });
     expect(fake.state.tickets).toEqual([
-      { id: 4484636, receivedAt: '2025-03-01T12:00:00.000Z', isHtml: true, body: SEED_BODY },
+      { id: 4484636, receivedAt: '2025-03-01T12:00:00.000Z', isHtml: true, body: SEED_BODY, attachmentsFetched: [SEED_ATTACHMENT_NOT_FETCHED] },
     ]);
   });
 
