@@ -1,0 +1,92 @@
+/** The media types the relay can recognise in a file's first bytes: their file name extensions, and which are active content. */
+
+export interface MediaType {
+  /** File name extensions, the usual one first (the one a mismatched name gets). */
+  extensions: readonly string[];
+  /**
+   * Active content: a browser (or an agent's desktop) may run it. Refused unless the operator sets
+   * RELAY_ATTACHMENT_ALLOW_ACTIVE and lists the type by name.
+   */
+  active?: true;
+}
+
+const OOXML = 'application/vnd.openxmlformats-officedocument';
+const ODF = 'application/vnd.oasis.opendocument';
+
+/** Every type the sniffer can answer, by media type. */
+export const MEDIA_TYPES = {
+  'image/png': { extensions: ['png'] },
+  'image/jpeg': { extensions: ['jpg', 'jpeg', 'jpe'] },
+  'image/gif': { extensions: ['gif'] },
+  'image/webp': { extensions: ['webp'] },
+  'image/heic': { extensions: ['heic'] },
+  'image/heif': { extensions: ['heif'] },
+  'image/avif': { extensions: ['avif'] },
+  'application/pdf': { extensions: ['pdf'] },
+  'text/plain': { extensions: ['txt', 'log', 'text'] },
+  'text/csv': { extensions: ['csv'] },
+  'video/mp4': { extensions: ['mp4', 'm4v'] },
+  'video/quicktime': { extensions: ['mov', 'qt'] },
+  'video/3gpp': { extensions: ['3gp'] },
+  'audio/mp4': { extensions: ['m4a'] },
+  [`${OOXML}.wordprocessingml.document`]: { extensions: ['docx'] },
+  [`${OOXML}.spreadsheetml.sheet`]: { extensions: ['xlsx'] },
+  [`${OOXML}.presentationml.presentation`]: { extensions: ['pptx'] },
+  [`${ODF}.text`]: { extensions: ['odt'] },
+  [`${ODF}.spreadsheet`]: { extensions: ['ods'] },
+  [`${ODF}.presentation`]: { extensions: ['odp'] },
+  'application/zip': { extensions: ['zip'] },
+  'text/html': { extensions: ['html', 'htm'], active: true },
+  'image/svg+xml': { extensions: ['svg'], active: true },
+  'application/xml': { extensions: ['xml'], active: true },
+  'application/vnd.microsoft.portable-executable': { extensions: ['exe', 'dll'], active: true },
+  'application/x-executable': { extensions: ['elf', 'bin'], active: true },
+  'application/x-mach-binary': { extensions: ['macho', 'bin'], active: true },
+  'text/x-shellscript': { extensions: ['sh'], active: true },
+} as const satisfies Record<string, MediaType>;
+
+export type KnownType = keyof typeof MEDIA_TYPES;
+
+/** The ZIP-based office formats, by extension (how a ZIP is told apart: see sniff.ts). */
+export const OFFICE_BY_EXTENSION: Readonly<Record<string, KnownType>> = {
+  docx: `${OOXML}.wordprocessingml.document`,
+  xlsx: `${OOXML}.spreadsheetml.sheet`,
+  pptx: `${OOXML}.presentationml.presentation`,
+  odt: `${ODF}.text`,
+  ods: `${ODF}.spreadsheet`,
+  odp: `${ODF}.presentation`,
+};
+
+/** What a relay accepts without being told otherwise (RELAY_ATTACHMENT_TYPES). */
+export const DEFAULT_TYPES: readonly string[] = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/heic',
+  'image/heif',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+  'video/mp4',
+  'video/quicktime',
+  ...Object.values(OFFICE_BY_EXTENSION),
+];
+
+export const isKnownType = (type: string): type is KnownType => Object.hasOwn(MEDIA_TYPES, type);
+
+export const isActiveType = (type: string): boolean =>
+  isKnownType(type) && (MEDIA_TYPES[type] as MediaType).active === true;
+
+/** The known types a list of types and `family/*` wildcards accepts; a wildcard never takes an active type. */
+export function expandTypes(types: readonly string[]): KnownType[] {
+  return (Object.keys(MEDIA_TYPES) as KnownType[]).filter((type) =>
+    types.some((wanted) => wanted === type || (wanted.endsWith('/*') && type.startsWith(wanted.slice(0, -1)) && !isActiveType(type))),
+  );
+}
+
+/** The extension of a file name, lower-case, without the dot ('' when it has none). */
+export function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
+}

@@ -1,0 +1,54 @@
+/** Deletes orphaned uploads (never attached to a ticket in time) and attached files past their retention. */
+import type { Logger } from '../log';
+import { isSwept } from './lifecycle';
+import type { Lifetimes } from './lifecycle';
+import type { AttachmentStorage } from './storage';
+
+export interface SweepOptions {
+  storage: AttachmentStorage;
+  lifetimes: Lifetimes;
+  now: () => number;
+  log: Logger;
+}
+
+/** One pass over the storage; resolves with how many files it deleted. */
+export async function sweepOnce({ storage, lifetimes, now, log }: SweepOptions): Promise<number> {
+  let deleted = 0;
+  for await (const { key, meta, modifiedAt } of storage.list()) {
+    if (!isSwept(meta, modifiedAt, now(), lifetimes)) continue;
+    try {
+      await storage.delete(key);
+      deleted += 1;
+    } catch (error) {
+      log.warn('attachment could not be deleted; trying again next sweep', { error: String(error) });
+    }
+  }
+  return deleted;
+}
+
+/** How often the sweep runs: every five minutes, or more often when uploads are orphaned sooner. */
+export const sweepIntervalMs = ({ orphanMs }: Lifetimes) => Math.max(10_000, Math.min(5 * 60_000, orphanMs / 2));
+
+/**
+ * Runs `sweepOnce` every `intervalMs` on a timer that does not keep the process alive; one pass
+ * at a time. Returns `stop`, which resolves once a pass in progress has ended.
+ */
+export function startSweep(options: SweepOptions, intervalMs = sweepIntervalMs(options.lifetimes)): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const pass = () => {
+    running ??= sweepOnce(options)
+      .then((deleted) => {
+        if (deleted > 0) options.log.info('attachments swept', { deleted });
+      })
+      .catch((error: unknown) => options.log.warn('attachment sweep failed', { error: String(error) }))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(pass, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
