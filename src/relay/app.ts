@@ -1,5 +1,9 @@
 /** The relay application: middleware and routes composed on standard Request/Response, with no server attached. */
 import { Hono } from 'hono';
+import { createAttachmentClaims } from './attachments/claim-attachments';
+import { createStorage } from './attachments/create-storage';
+import { fileUrl } from './attachments/file-url';
+import type { AttachmentStorage } from './attachments/storage';
 import type { RelayConfig } from './config';
 import { errorResponse } from './error-response';
 import { createFormSource } from './form/form-source';
@@ -8,6 +12,8 @@ import type { Logger } from './log';
 import { cors } from './middleware/cors';
 import { requestLog } from './middleware/request-log';
 import type { RelayEnv } from './relay-env';
+import { attachmentsRoute } from './routes/attachments';
+import { filesRoute } from './routes/files';
 import { formRoute } from './routes/form';
 import { healthzRoute } from './routes/healthz';
 import { ticketsRoute } from './routes/tickets';
@@ -24,6 +30,13 @@ export interface RelayDeps {
   log?: Logger;
   /** Defaults to an in-memory store with the configured TTL. */
   idempotencyStore?: IdempotencyStore;
+  /** Defaults to the storage RELAY_ATTACHMENTS names (none when it is `off`). */
+  attachmentStorage?: AttachmentStorage;
+  /**
+   * The relay's public base URL when RELAY_PUBLIC_URL is unset; `startRelay` passes its listening
+   * address. Without either, `http://RELAY_HOST:RELAY_PORT`.
+   */
+  publicUrl?: () => string;
 }
 
 /**
@@ -37,16 +50,53 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const store =
     deps.idempotencyStore ?? createMemoryIdempotencyStore({ ttlMs: config.idempotencyTtlSeconds * 1000, now });
   const ttlSeconds = config.form.cacheTtlSeconds;
-  const form = createFormSource({ config: config.form.config, ttlSeconds, client, now, log });
+  const { policy: attachmentPolicy, rules, lifetimes } = config.attachments;
+  const storage = config.attachments.storage === 'off' ? undefined : (deps.attachmentStorage ?? createStorage(config.attachments));
+  const form = createFormSource({
+    config: config.form.config,
+    ttlSeconds,
+    client,
+    now,
+    log,
+    attachments: storage === undefined ? null : attachmentPolicy,
+  });
+  const publicUrl = () => config.attachments.publicUrl ?? deps.publicUrl?.() ?? `http://${urlHost(config.host)}:${config.port}`;
+  const ticketAttachments =
+    storage === undefined
+      ? undefined
+      : {
+          claims: createAttachmentClaims({
+            storage,
+            lifetimes,
+            maxFiles: attachmentPolicy.maxFiles,
+            maxTotalBytes: attachmentPolicy.maxTotalBytes,
+            // Longer than the upstream calls of one ticket can take (token, ticket, and after a 401 both again).
+            leaseMs: 4 * config.socialboards.timeoutMs + 60_000,
+            now,
+          }),
+          fileUrl: (key: string, name: string) => fileUrl(publicUrl(), key, name),
+          maxTotalBytes: attachmentPolicy.maxTotalBytes,
+        };
 
   const app = new Hono<RelayEnv>();
   app.use(requestLog({ log, now }));
+  // Before the origin check: Socialboards fetches files from its servers, and agents open them anywhere.
+  if (storage !== undefined) app.route('/', filesRoute({ storage, lifetimes, now }));
   app.use(cors({ allowedOrigins: config.allowedOrigins }));
   app.route('/', healthzRoute());
   app.route('/', formRoute({ form, ttlSeconds }));
+  if (storage !== undefined) app.route('/', attachmentsRoute({ storage, policy: attachmentPolicy, rules, now, log }));
   app.route(
     '/',
-    ticketsRoute({ policy: config.policy, pinned: config.pinned, maxBodyBytes: config.maxBodyBytes, client, store, form }),
+    ticketsRoute({
+      policy: config.policy,
+      pinned: config.pinned,
+      maxBodyBytes: config.maxBodyBytes,
+      client,
+      store,
+      form,
+      attachments: ticketAttachments,
+    }),
   );
   app.notFound((c) => errorResponse(c, 'not_found'));
   app.onError((error, c) => {
@@ -55,3 +105,6 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   });
   return app;
 }
+
+/** A host as it goes in a URL: IPv6 literals in brackets. */
+export const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);

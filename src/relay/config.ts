@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import type { TicketPolicy } from '../shared/ticket-request';
+import { AttachmentsEnv } from './attachments/attachments-config';
+import type { AttachmentsConfig } from './attachments/attachments-config';
 import { NO_FORM_CONFIG, parseFormConfig } from './form/form-config';
 import type { FormConfig } from './form/form-config';
 import type { LogLevel } from './log';
@@ -150,6 +152,8 @@ export type RelayConfig = Omit<EnvConfig, 'form'> & {
     /** The operator's form config (docs/form-config.md); none without RELAY_FORM_CONFIG. */
     config: FormConfig;
   };
+  /** Uploads: storage, limits, types, lifetimes (docs/attachments.md). */
+  attachments: AttachmentsConfig;
 };
 /** Where and how to reach Socialboards, with the credentials. */
 export type SocialboardsConfig = RelayConfig['socialboards'];
@@ -169,20 +173,19 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     Object.entries(env).filter((entry): entry is [string, string] => (entry[1] ?? '').trim() !== ''),
   );
   const result = v.safeParse(RelayEnv, present);
+  const attachments = v.safeParse(AttachmentsEnv, present);
   const problems: { variable: string; reason: string }[] = [];
-  if (!result.success) {
-    const seen = new Set<string>();
-    for (const issue of result.issues) {
-      const variable = String(issue.path?.[0]?.key ?? '(environment)');
-      if (!seen.has(variable)) problems.push({ variable, reason: issue.message });
-      seen.add(variable);
-    }
+  const seen = new Set<string>();
+  for (const issue of [...(result.issues ?? []), ...(attachments.issues ?? [])]) {
+    const variable = String(issue.path?.[0]?.key ?? '(environment)');
+    if (!seen.has(variable)) problems.push({ variable, reason: issue.message });
+    seen.add(variable);
   }
   const file = present.RELAY_FORM_CONFIG?.trim();
   const form = file === undefined ? { ok: true as const, config: NO_FORM_CONFIG } : readFormConfig(file, options.readFile ?? readText);
   if (!form.ok) problems.push(...form.problems.map((reason) => ({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: ${reason}` })));
-  if (!result.success || !form.ok) throw new ConfigError(problems);
-  return { ...result.output, form: { ...result.output.form, config: form.config } };
+  if (!result.success || !attachments.success || !form.ok) throw new ConfigError(problems);
+  return { ...result.output, form: { ...result.output.form, config: form.config }, attachments: attachments.output };
 }
 
 function readFormConfig(

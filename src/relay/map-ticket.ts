@@ -17,13 +17,14 @@ const NO_ANSWERS: Pick<FormAnswers, 'customFields' | 'categoryId'> = { customFie
 /**
  * Builds the Create Ticket body (socialboards-api.md §4). `answers` were checked against the
  * form: custom fields already in their upstream format, and a category the operator offered,
- * which wins over the pinned one. Attachments stay empty until the relay supports them; requests
- * carrying them are refused before this point.
+ * which wins over the pinned one. `attachments` are the request's references, already turned
+ * into the stored files' public URLs and safe names (never anything the visitor wrote).
  */
 export function mapTicket(
   request: TicketRequest,
   pinned: PinnedTicketFields,
   answers: Pick<FormAnswers, 'customFields' | 'categoryId'> = NO_ANSWERS,
+  attachments: CreateTicketBody['attachments'] = [],
 ): CreateTicketBody {
   return {
     title: request.title,
@@ -45,6 +46,6 @@ export function mapTicket(
       phoneNumber: request.creator.phoneNumber ?? null,
     },
     customFields: answers.customFields.map(({ id, value }) => ({ id, value })),
-    attachments: [],
+    attachments: attachments.map(({ url, name }) => ({ url, name })),
   };
 }

@@ -1,13 +1,18 @@
 /** Runs the relay on Node: the one file that knows about @hono/node-server, sockets and signals. */
 import { realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createRelayApp } from './app';
+import { createStorage } from './attachments/create-storage';
+import { startSweep } from './attachments/sweep';
+import { createRelayApp, urlHost } from './app';
 import type { RelayDeps } from './app';
 import { ConfigError, parseRelayConfig } from './config';
 import type { RelayConfig } from './config';
+import { createLogger } from './log';
+import type { Logger } from './log';
 
 export interface RunningRelay {
   /** `http://HOST:PORT`, with the real port when the config asked for port 0. */
@@ -19,9 +24,24 @@ export interface RunningRelay {
 /** Requests still running this long after close() are cut off, so shutdown cannot hang forever. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Starts the relay on `config.host:config.port` (port 0 picks a free one). */
+/**
+ * Starts the relay on `config.host:config.port` (port 0 picks a free one), and the sweep that
+ * deletes orphaned and expired attachments.
+ */
 export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Promise<RunningRelay> {
-  const app = createRelayApp(config, deps);
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? createLogger({ level: config.logLevel, now });
+  // Made here rather than in the app, so the sweep works on the same storage.
+  const attachmentStorage = config.attachments.storage === 'off' ? undefined : (deps.attachmentStorage ?? createStorage(config.attachments));
+  let url = '';
+  const app = createRelayApp(config, {
+    ...deps,
+    now,
+    log,
+    ...(attachmentStorage === undefined ? {} : { attachmentStorage }),
+    // Links to files use the listening address (with the real port) unless RELAY_PUBLIC_URL is set.
+    publicUrl: deps.publicUrl ?? (() => url),
+  });
   const { server, address } = await new Promise<{ server: Server; address: AddressInfo }>((resolve, reject) => {
     // serve() creates a node:http server here, since no http2/https options are passed.
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (address) =>
@@ -29,16 +49,40 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     ) as Server;
     server.once('error', reject);
   });
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  url = `http://${urlHost(address.address)}:${address.port}`;
+  const stopSweep = attachmentStorage && startSweep({ storage: attachmentStorage, lifetimes: config.attachments.lifetimes, now, log });
+  if (attachmentStorage !== undefined) warnIfUnreachable(config.attachments.publicUrl ?? url, log);
   return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+    url,
+    close: async () => {
+      await stopSweep?.();
+      await new Promise<void>((resolve, reject) => {
+        // A keep-alive connection whose answer is still being written when close() runs (a file
+        // streamed from disk, say) becomes idle a moment later; keep closing idle ones until done.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close((error) => {
+          clearInterval(idle);
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-      }),
+      });
+    },
   };
+}
+
+/** Socialboards fetches attachments from the public URL; a loopback or unspecified address cannot work there. */
+function warnIfUnreachable(publicUrl: string, log: Logger): void {
+  const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  const local =
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    (isIP(host) === 4 && (host.startsWith('127.') || host === '0.0.0.0')) ||
+    (isIP(host) === 6 && (host === '::' || host === '::1'));
+  if (local) {
+    log.warn('attachment links point at a local address that Socialboards cannot reach; set RELAY_PUBLIC_URL', { publicUrl });
+  }
 }
 
 async function main(): Promise<void> {

@@ -10,21 +10,30 @@ export type TicketValidation =
   | { ok: true; request: TicketRequest }
   | { ok: false; message: string; fields: RelayFieldError[] };
 
-// The contract already carries attachments, but the relay cannot forward them until it has
-// upload storage (README roadmap). Until then they are refused rather than silently dropped.
+// Fields of the contract a relay can be configured not to take, with the word its message uses.
+// A relay with RELAY_ATTACHMENTS=off refuses attachments rather than silently dropping them.
 const NOT_ENABLED: Record<string, string> = {
   attachments: 'attachments',
 };
 
+export interface ValidatorOptions {
+  /** Whether the relay takes attachments (RELAY_ATTACHMENTS is not `off`). */
+  attachments: boolean;
+}
+
 /** Builds a validator for one policy (the schema is built once, not per request). */
-export function createTicketValidator(policy: TicketPolicy): (input: unknown) => TicketValidation {
+export function createTicketValidator(
+  policy: TicketPolicy,
+  options: ValidatorOptions = { attachments: true },
+): (input: unknown) => TicketValidation {
   const schema = createTicketRequestSchema(policy);
+  const disabled = Object.keys(NOT_ENABLED).filter((path) => path !== 'attachments' || !options.attachments);
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return { ok: false, message: 'The request body must be a JSON object.', fields: [] };
     }
     const result = v.safeParse(schema, input);
-    const refused = notEnabledIssues(input as Record<string, unknown>);
+    const refused = notEnabledIssues(input as Record<string, unknown>, disabled);
     if (result.success && refused.length === 0) return { ok: true, request: result.output };
     const issues = [
       ...refused,
@@ -42,8 +51,8 @@ export function invalidFields(issues: readonly FieldIssue[]): { ok: false; messa
   return { ok: false, message: summary(issues), fields: issues.map(withMessage) };
 }
 
-function notEnabledIssues(record: Record<string, unknown>): FieldIssue[] {
-  return Object.keys(NOT_ENABLED)
+function notEnabledIssues(record: Record<string, unknown>, disabled: readonly string[]): FieldIssue[] {
+  return disabled
     .filter((path) => {
       const value = record[path];
       return Array.isArray(value) ? value.length > 0 : value !== undefined;
@@ -59,7 +68,7 @@ function summary(issues: readonly FieldIssue[]): string {
   const paths = issues.map((issue) => issue.path || '(body)');
   const refused = issues.flatMap((issue) => (issue.code === 'not_enabled' ? [NOT_ENABLED[issue.path]] : []));
   const invalid = `Invalid field${paths.length === 1 ? '' : 's'}: ${paths.join(', ')}.`;
-  return refused.length === 0 ? invalid : `${invalid} This relay does not accept ${joinAnd(refused)} yet.`;
+  return refused.length === 0 ? invalid : `${invalid} This relay does not accept ${joinAnd(refused)}.`;
 }
 
 function joinAnd(items: readonly (string | undefined)[]): string {

@@ -162,12 +162,12 @@ describe('POST /tickets', () => {
     expect(upstream.calls).toHaveLength(0);
   });
 
-  it('refuses attachments as not_enabled until the relay supports them', async () => {
-    const { post, upstream } = setup();
+  it('refuses attachments as not_enabled when the relay takes none (RELAY_ATTACHMENTS=off)', async () => {
+    const { post, upstream } = setup({ RELAY_ATTACHMENTS: 'off' });
     const response = await post({ ...SEED, attachments: ['a'.repeat(20)] });
     expect(response.status).toBe(400);
     const error = await errorOf(response);
-    expect(error.message).toContain('does not accept attachments yet');
+    expect(error.message).toBe('Invalid field: attachments. This relay does not accept attachments.');
     expect(error.fields).toEqual([{ path: 'attachments', code: 'not_enabled', message: 'This relay does not accept this field yet.' }]);
     expect(upstream.calls).toHaveLength(0);
   });

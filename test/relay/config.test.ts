@@ -39,6 +39,8 @@ describe('parseRelayConfig', () => {
       idempotencyTtlSeconds: 86_400,
       logLevel: 'info',
       form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [] } },
+      // Every attachment default: test/relay/attachments/attachments-config.test.ts.
+      attachments: expect.objectContaining({ storage: 'disk' }),
     });
   });
 

@@ -71,11 +71,14 @@ describe('GET /form', () => {
           { id: 15601, name: 'Tyre change', parentId: 15600, depth: 1 },
         ],
       },
+      attachments: testConfig().attachments.policy,
     } satisfies FormDefinition);
   });
 
   it('never exposes a field the operator did not allow, nor how values go upstream', async () => {
-    const text = await (await setup().getForm()).text();
+    // The fields and categories only: the attachment policy's types name office formats.
+    const { fields, categories } = (await (await setup().getForm()).json()) as FormDefinition;
+    const text = JSON.stringify({ fields, categories });
     for (const id of [42624]) expect(text).not.toContain(String(id));
     for (const word of ['format', 'decimal-comma', 'dd.mm.yyyy', 'isSensitiveData', 'sensitive']) expect(text).not.toContain(word);
   });
@@ -84,7 +87,7 @@ describe('GET /form', () => {
     const upstream = scriptedSocialboards();
     const app = createRelayApp(testConfig(), { fetch: upstream.fetch, log: captureLogs().log });
     const response = await app.request('/form', { headers: { Origin: ORIGIN } });
-    expect(await response.json()).toEqual({ fields: [], categories: null });
+    expect(await response.json()).toEqual({ fields: [], categories: null, attachments: testConfig().attachments.policy });
     expect(upstream.calls).toEqual([]);
   });
 

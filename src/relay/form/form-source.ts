@@ -1,4 +1,5 @@
-/** Where the relay gets its form: Socialboards' definitions, cached and built by the operator's config. */
+/** Where the relay gets its form: Socialboards' definitions, cached and built by the operator's config, with the attachment policy. */
+import type { AttachmentPolicy } from '../../shared/attachments';
 import type { Logger } from '../log';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
 import type { UpstreamResult } from '../upstream/upstream-result';
@@ -24,15 +25,17 @@ export interface FormSourceOptions {
   client: Pick<SocialboardsClient, 'listCustomFields' | 'listCategories'>;
   now: () => number;
   log: Logger;
+  /** What the relay accepts as attachments; null when it takes none. */
+  attachments: AttachmentPolicy | null;
 }
 
 /**
  * Creates the source. A config without fields and without a picker needs nothing from
  * Socialboards: its (empty) form is built once and nothing is ever fetched.
  */
-export function createFormSource({ config, ttlSeconds, client, now, log }: FormSourceOptions): FormSource {
+export function createFormSource({ config, ttlSeconds, client, now, log, attachments }: FormSourceOptions): FormSource {
   if (!needsDefinitions(config)) {
-    const served = serve(buildForm({ fields: [], categories: [] }, config));
+    const served = serve(buildForm({ fields: [], categories: [] }, config), attachments);
     return { get: async () => ({ ok: true, value: await served }) };
   }
 
@@ -50,13 +53,13 @@ export function createFormSource({ config, ttlSeconds, client, now, log }: FormS
     const warnings = built.warnings.join('\n');
     if (warnings !== logged) for (const problem of built.warnings) log.warn('form config problem', { problem });
     logged = warnings;
-    return { ok: true, value: await serve(built) };
+    return { ok: true, value: await serve(built, attachments) };
   };
   return createDefinitionCache({ load, ttlMs: ttlSeconds * 1000, now, log });
 }
 
-async function serve(built: BuiltForm): Promise<ServedForm> {
-  const body = JSON.stringify(built.form);
+async function serve(built: BuiltForm, attachments: AttachmentPolicy | null): Promise<ServedForm> {
+  const body = JSON.stringify({ ...built.form, attachments });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
   const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
   return { ...built, body, etag: `"${hex.slice(0, 32)}"` };

@@ -1,8 +1,11 @@
 /** `POST /tickets`: a widget request, checked and pinned, becomes a Socialboards ticket. */
 import { Hono } from 'hono';
 import type { MiddlewareHandler } from 'hono';
+import { IDEMPOTENCY_HEADER } from '../../shared/relay-contract';
 import type { TicketCreated } from '../../shared/relay-contract';
 import type { TicketPolicy } from '../../shared/ticket-request';
+import { attachFiles } from '../attachments/ticket-attachments';
+import type { TicketAttachments } from '../attachments/ticket-attachments';
 import { errorResponse } from '../error-response';
 import { fingerprint } from '../fingerprint';
 import { checkFormAnswers } from '../form/form-answers';
@@ -24,25 +27,39 @@ export interface TicketsRouteOptions {
   client: SocialboardsClient;
   store: IdempotencyStore;
   form: FormSource;
+  /** Undefined when the relay takes no attachments (RELAY_ATTACHMENTS=off). */
+  attachments: TicketAttachments | undefined;
 }
 
 /**
  * The order matters: cheap header checks, then the size cap before reading, then validation
  * against the schema and the form (so invalid requests never touch the idempotency store), then
- * the key reservation, and only then the upstream call.
+ * the key reservation, then the attachments (after the key, so a replay of a ticket that took
+ * them is answered from the store instead of being refused for reusing them), and only then the
+ * upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments }: TicketsRouteOptions): Hono<RelayEnv> {
   return new Hono<RelayEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
-    validateTicket(policy),
+    validateTicket(policy, attachments !== undefined),
     checkAgainstFormDefinition(form),
     idempotency({ store, fingerprint: (c) => fingerprint(c.get('ticketRequest')) }),
     async (c) => {
+      const request = c.get('ticketRequest');
+      // The idempotency middleware has checked the key.
+      const files = await attachFiles(attachments, request.attachments ?? [], c.req.header(IDEMPOTENCY_HEADER) ?? '');
+      if (!files.ok) return errorResponse(c, 'validation', { message: files.message, fields: files.fields });
       const answers = c.get('formAnswers');
-      const body = mapTicket(c.get('ticketRequest'), pinned, answers);
-      const result = await client.createTicket(body, { redact: answers.redact });
+      const body = mapTicket(request, pinned, answers, files.links);
+      // Whatever happens upstream, even a throw, decides whether the files stay attached.
+      let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
+      try {
+        result = await client.createTicket(body, { redact: answers.redact });
+      } finally {
+        await files.settle(result);
+      }
       if (!result.ok) {
         const { code, retryAfter } = result.failure;
         return errorResponse(c, code, retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } });
@@ -54,8 +71,8 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
   );
 }
 
-const validateTicket = (policy: TicketPolicy): MiddlewareHandler<RelayEnv> => {
-  const validate = createTicketValidator(policy);
+const validateTicket = (policy: TicketPolicy, attachments: boolean): MiddlewareHandler<RelayEnv> => {
+  const validate = createTicketValidator(policy, { attachments });
   return async (c, next) => {
     let body: unknown;
     try {

@@ -7,6 +7,7 @@ import { startRelay } from '../../../src/relay/server';
 import type { RunningRelay } from '../../../src/relay/server';
 import { startFakeSocialboards } from '../../../src/fake-socialboards/server';
 import type { RunningFakeSocialboards } from '../../../src/fake-socialboards/server';
+import type { FetchedAttachment } from '../../../src/fake-socialboards/fetch-attachments';
 import { captureLogs } from '../helpers';
 
 export const CLIENT_ID = 'integration-client';
@@ -17,6 +18,8 @@ export interface FakeTicket {
   id: number;
   receivedAt: string;
   body: Record<string, unknown>;
+  /** What the fake got fetching each attachment URL (tickets with attachments only). */
+  attachmentsFetched?: FetchedAttachment[];
 }
 export interface FakeRequest {
   method: string;
@@ -38,6 +41,8 @@ export interface Harness {
   relay: RunningRelay;
   /** Every log line the relay wrote. */
   logLines: string[];
+  /** The relay's disk storage for attachments: a temporary folder, removed on close. */
+  attachmentsDir: string;
   /** Every response the harness received from the relay, as headers and body text. */
   responseTexts: string[];
   /** Every access token the fake has held live at any point we looked. */
@@ -62,6 +67,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const fake = await startFakeSocialboards({ clientId: CLIENT_ID, refreshToken: REFRESH_TOKEN, port: 0 });
   const logs = captureLogs();
   const formDir = options.form === undefined ? undefined : await mkdtemp(join(tmpdir(), 'relay-form-'));
+  const attachmentsDir = await mkdtemp(join(tmpdir(), 'relay-attachments-'));
   let relay: RunningRelay;
   try {
     const formEnv: Record<string, string> = {};
@@ -76,6 +82,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
         SOCIALBOARDS_API_URL: fake.url,
         RELAY_ALLOWED_ORIGINS: ORIGIN,
         RELAY_PORT: '0',
+        RELAY_ATTACHMENTS_DIR: attachmentsDir,
         ...formEnv,
         ...env,
       }),
@@ -84,6 +91,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   } catch (error) {
     await fake.close();
     if (formDir !== undefined) await rm(formDir, { recursive: true, force: true });
+    await rm(attachmentsDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -115,6 +123,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     fake,
     relay,
     logLines: logs.lines,
+    attachmentsDir,
     responseTexts,
     seenAccessTokens,
     post,
@@ -135,6 +144,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
       await fake.close();
       await relay.close();
       if (formDir !== undefined) await rm(formDir, { recursive: true, force: true });
+      await rm(attachmentsDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,18 @@
+/** Picks the storage RELAY_ATTACHMENTS names. */
+import type { AttachmentsConfig } from './attachments-config';
+import { createDiskStorage } from './disk-storage';
+import { createS3Storage } from './s3-storage';
+import type { AttachmentStorage } from './storage';
+
+/** The configured storage, or undefined when attachments are off. */
+export function createStorage(config: AttachmentsConfig): AttachmentStorage | undefined {
+  switch (config.storage) {
+    case 'off':
+      return undefined;
+    case 'disk':
+      return createDiskStorage(config.dir);
+    case 's3':
+      // config.ts requires the S3 variables whenever RELAY_ATTACHMENTS=s3.
+      return config.s3 === undefined ? undefined : createS3Storage(config.s3);
+  }
+}

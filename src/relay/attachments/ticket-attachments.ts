@@ -1,0 +1,64 @@
+/**
+ * A ticket's attachments from claim to outcome: its references become the `{url, name}` pairs
+ * Socialboards receives, and the ticket's outcome decides whether the files stay attached.
+ */
+import { createHash } from 'node:crypto';
+import type { CreateTicketBody } from '../../shared/create-ticket';
+import type { RelayFieldError } from '../../shared/relay-contract';
+import type { UpstreamResult } from '../upstream/upstream-result';
+import { invalidFields } from '../validate-ticket';
+import type { AttachmentClaims, ClaimedFile } from './claim-attachments';
+
+/** What the tickets route needs to take attachments. */
+export interface TicketAttachments {
+  claims: AttachmentClaims;
+  /** The public URL of a stored file. */
+  fileUrl: (key: string, name: string) => string;
+  /** RELAY_ATTACHMENT_MAX_TOTAL_MB in bytes, for the message when a ticket's files exceed it. */
+  maxTotalBytes: number;
+}
+
+export type AttachedFiles =
+  | {
+      ok: true;
+      links: CreateTicketBody['attachments'];
+      /** Call with the outcome of Create Ticket (undefined when it threw). */
+      settle(result: UpstreamResult<unknown> | undefined): Promise<void>;
+    }
+  | { ok: false; message: string; fields: RelayFieldError[] };
+
+const NOTHING: AttachedFiles = { ok: true, links: [], settle: async () => {} };
+
+/** The owner of a submission's files: a hash of its Idempotency-Key (the key itself is not kept). */
+export const ownerOf = (idempotencyKey: string) => createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
+
+/**
+ * Reserves the referenced files for the submission with `idempotencyKey` (nothing to do when the
+ * relay takes no attachments: validation refused any). `settle` then attaches them when the ticket
+ * was created, or may have been (a timeout, an unconfirmed answer: its links must keep working,
+ * and a retry of the same submission may take the files again), and gives them back when it
+ * certainly was not. A refusal comes as the validation answer's message and fields.
+ */
+export async function attachFiles(
+  attachments: TicketAttachments | undefined,
+  references: readonly string[],
+  idempotencyKey: string,
+): Promise<AttachedFiles> {
+  if (attachments === undefined || references.length === 0) return NOTHING;
+  const owner = ownerOf(idempotencyKey);
+  const claimed = await attachments.claims.claim(references, owner);
+  if (!claimed.ok) {
+    const { message, fields } = invalidFields(claimed.issues);
+    const overTotal = claimed.issues.some((issue) => issue.path === 'attachments' && issue.code === 'invalid');
+    return { ok: false, message: overTotal ? `${message} The attachments are larger than ${attachments.maxTotalBytes} bytes in all.` : message, fields };
+  }
+  const files: ClaimedFile[] = claimed.files;
+  return {
+    ok: true,
+    links: files.map(({ key, meta }) => ({ url: attachments.fileUrl(key, meta.name), name: meta.name })),
+    settle: (result) => {
+      const mayExist = result !== undefined && (result.ok || result.failure.code === 'upstream_unconfirmed' || result.failure.outcomeUnknown === true);
+      return mayExist ? attachments.claims.commit(files, owner) : attachments.claims.release(files);
+    },
+  };
+}
