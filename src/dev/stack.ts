@@ -3,6 +3,9 @@
  * set), the relay pointed at it, and the page server, all on 127.0.0.1. Used by `npm start` and
  * by the e2e tests (nothing in src/ imports this module).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseRelayConfig } from '../relay/config';
 import { startRelay } from '../relay/server';
@@ -44,7 +47,11 @@ export interface RunningStack {
 
 const port = (value: string | undefined, fallback: number) => (value === undefined || value === '' ? fallback : Number(value));
 
-/** Starts page server, fake Socialboards and relay; `close()` stops all three. */
+/**
+ * Starts page server, fake Socialboards and relay; `close()` stops all three. Attachments are on,
+ * stored in a temporary folder that `close()` removes (unless RELAY_ATTACHMENTS_DIR names one),
+ * and linked at the relay's own address, which the fake on this machine can fetch.
+ */
 export async function startStack({ root, env, pageDirs = [] }: StackOptions): Promise<RunningStack> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -79,6 +86,11 @@ export async function startStack({ root, env, pageDirs = [] }: StackOptions): Pr
         SOCIALBOARDS_REFRESH_TOKEN: DEMO_CREDENTIALS.refreshToken,
         RELAY_FORM_CONFIG: env.RELAY_FORM_CONFIG ?? DEMO_FORM_CONFIG,
       });
+    }
+    if (!env.RELAY_ATTACHMENTS_DIR) {
+      const attachmentsDir = await mkdtemp(join(tmpdir(), 'socialboards-demo-attachments-'));
+      closers.push(() => rm(attachmentsDir, { recursive: true, force: true }));
+      relayEnv.RELAY_ATTACHMENTS_DIR = attachmentsDir;
     }
     const relay = await startRelay(parseRelayConfig(relayEnv));
     closers.push(relay.close);
