@@ -6,9 +6,9 @@ import type { Attached } from './attachments-state';
 import { ATTACHMENTS_PATH, type FormState } from './form-state';
 import { known, type Translate } from './i18n';
 
-/** "2.4 MB", in the visitor's number format. */
+/** "2.4 MB", in the visitor's number format; binary units, as the relay's limits are set (MB = 1024 KB). */
 export function formatBytes(bytes: number, locale: string): string {
-  const [value, unit] = bytes < 1e6 ? [bytes / 1e3, 'kilobyte'] : [bytes / 1e6, 'megabyte'];
+  const [value, unit] = bytes < 1 << 20 ? [bytes / 1024, 'kilobyte'] : [bytes / (1 << 20), 'megabyte'];
   return new Intl.NumberFormat(locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
 }
 

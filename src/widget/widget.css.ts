@@ -5,6 +5,7 @@
 export const WIDGET_CSS = `
 :host{all:initial;display:block;color-scheme:light;font:16px/1.5 var(--sb-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);color:var(--sb-text,#1f2328);--a:var(--sb-accent,#2557d6);--b:var(--sb-border,#8c959f);--e:var(--sb-error,#b3261e);--r:var(--sb-radius,8px);--m:var(--sb-muted,#59636e);--f:var(--sb-frame,#d0d7de);--t:var(--sb-accent-text,#fff)}
 *,::before,::after{box-sizing:border-box}
+[hidden]{display:none!important}
 .root{background:var(--sb-background,#fff);border:1px solid var(--f);border-radius:var(--r);padding:20px;max-width:var(--sb-max-width,560px)}
 h2{font-size:20px;line-height:1.3;margin:0 0 16px;font-weight:600}
 h2:focus{outline:none}

@@ -115,8 +115,9 @@ describe('the section', () => {
 describe('choosing files', () => {
   it('lists each chosen file with its name and size, and starts its upload at once', async () => {
     const { calls } = await setup();
-    const receipt = pdf('receipt.pdf', 800);
-    const photo = png('photo.png', 150);
+    // Sizes in binary units, as the relay's limits are set: 1 kB = 1024 bytes.
+    const receipt = pdf('receipt.pdf', 819);
+    const photo = png('photo.png', 154);
     pick(receipt, photo);
     expect(rows()).toEqual([expect.stringContaining('receipt.pdf0.8 kB'), expect.stringContaining('photo.png0.2 kB')]);
     expect(calls.map((call) => call.file)).toEqual([receipt, photo]);
