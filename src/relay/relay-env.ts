@@ -13,5 +13,7 @@ export interface RelayEnv {
     errorCode: RelayErrorCode;
     ticketId: number;
     idempotentReplay: boolean;
+    /** The submission's Idempotency-Key (set by the idempotency middleware), for upstream log lines. */
+    idempotencyKey: string;
   };
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateTicketBody } from '../../src/shared/create-ticket';
 import { createSocialboardsClient } from '../../src/relay/upstream/socialboards-client';
-import { withSubmissionKey } from '../../src/relay/upstream/submission-key';
 import { captureLogs, envelope, hang, json, scriptedSocialboards, testConfig } from './helpers';
 
 const BODY: CreateTicketBody = {
@@ -104,7 +103,7 @@ describe('socialboards client', () => {
 
   it('logs an accepted ticket without an id with its key, errorCode, errorText and the shape of data, never its value', async () => {
     const { client, logs } = setup({ tickets: [() => envelope({ ticket: 'T-4484636' }, -1, 'Created')] });
-    const result = await withSubmissionKey('key-0123456789abcdef', () => client.createTicket(BODY));
+    const result = await client.createTicket(BODY, { idempotencyKey: 'key-0123456789abcdef' });
     expect(result).toEqual({ ok: false, failure: { code: 'upstream_unconfirmed' } });
     expect(logs.records()).toContainEqual({
       level: 'warn',
@@ -126,7 +125,7 @@ describe('socialboards client', () => {
     ['a timeout', hang, 'upstream_timeout'],
   ])('warns with the key that the ticket may exist after %s', async (_name, responder, code) => {
     const { client, logs } = setup({ tickets: [responder] }, '50');
-    await withSubmissionKey('key-0123456789abcdef', () => client.createTicket(BODY));
+    await client.createTicket(BODY, { idempotencyKey: 'key-0123456789abcdef' });
     expect(logs.records()).toContainEqual(
       expect.objectContaining({
         level: 'warn',

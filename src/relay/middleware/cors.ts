@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { IDEMPOTENCY_HEADER } from '../../shared/relay-contract';
 import { errorResponse } from '../error-response';
 import type { RelayEnv } from '../relay-env';
-import { REPLAYED_HEADER } from './idempotency';
+import { REPLAYED_HEADER } from '../../shared/relay-contract';
 
 export interface CorsOptions {
   /** Exact serialised origins (`https://shop.example`), as config parses them. */

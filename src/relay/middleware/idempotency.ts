@@ -4,10 +4,7 @@ import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '..
 import { errorResponse } from '../error-response';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore, StoredResponse } from '../stores/idempotency-store';
-import { withSubmissionKey } from '../upstream/submission-key';
 
-// cors.ts exposes the header and imports the name from here.
-export { REPLAYED_HEADER };
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;
@@ -53,7 +50,8 @@ export const idempotency =
 
     let answer: StoredResponse | undefined;
     try {
-      await withSubmissionKey(key, next);
+      c.set('idempotencyKey', key);
+      await next();
       answer = await snapshot(c.res);
     } finally {
       // Hono turns a thrown handler error into a 500 response before it gets here; the finally

@@ -56,7 +56,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
       // Whatever happens upstream, even a throw, decides whether the files stay attached.
       let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
       try {
-        result = await client.createTicket(body, { redact: answers.redact });
+        result = await client.createTicket(body, { redact: answers.redact, idempotencyKey: c.get('idempotencyKey') });
       } finally {
         await files.settle(result);
       }

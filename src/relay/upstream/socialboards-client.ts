@@ -8,7 +8,6 @@ import type { Logger } from '../log';
 import { CategoryDefinition, CustomFieldDefinition, readList } from './definitions';
 import { describeError, failedBeforeSending, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
-import { submissionKey } from './submission-key';
 import { createTokenCache } from './token-cache';
 import { failure, unknownOutcome } from './upstream-result';
 import type { UpstreamErrorCode, UpstreamFailure, UpstreamResult } from './upstream-result';
@@ -19,6 +18,8 @@ export interface CreateTicketOptions {
    * sent, which an error message may quote.
    */
   redact?: readonly string[];
+  /** The submission's Idempotency-Key, named in log lines so an operator can reconcile. */
+  idempotencyKey?: string;
 }
 
 export interface SocialboardsClient {
@@ -134,7 +135,7 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
 
   return {
     async createTicket(body, options = {}) {
-      const context = { idempotencyKey: submissionKey() };
+      const context = { idempotencyKey: options.idempotencyKey };
       const answer = await authorized({ what: 'create ticket', method: 'POST', url: `${config.apiUrl}/tickets`, body, context });
       const result = answer.ok ? ticketIdOf(answer.value, context, log, options.redact ?? []) : answer;
       if (!result.ok && result.failure.outcomeUnknown) {
