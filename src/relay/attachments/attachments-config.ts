@@ -5,7 +5,7 @@ import type { AttachmentPolicy } from '../../shared/attachments';
 import { LIMITS } from '../../shared/limits';
 import type { TypeRules } from './inspect-file';
 import type { Lifetimes } from './lifecycle';
-import { DEFAULT_TYPES, expandTypes, isActiveType, isKnownType, MEDIA_TYPES } from './media-types';
+import { DEFAULT_TYPES, expandTypes, isActiveType, isKnownType, MEDIA_TYPES, type MediaType } from './media-types';
 
 const MB = 1024 * 1024;
 
@@ -186,7 +186,8 @@ function toAttachmentsConfig(env: AttachmentEnv): AttachmentsConfig {
       maxFiles: env.RELAY_ATTACHMENT_MAX_FILES,
       maxFileBytes: env.RELAY_ATTACHMENT_MAX_FILE_MB,
       maxTotalBytes: env.RELAY_ATTACHMENT_MAX_TOTAL_MB,
-      types: accepted,
+      // What browsers may claim for the accepted types, too: the widget checks the claim.
+      types: [...accepted, ...accepted.flatMap((type) => (MEDIA_TYPES[type as keyof typeof MEDIA_TYPES] as MediaType | undefined)?.claimedAs ?? [])],
       ...(s3?.directUpload === true ? { direct: true } : {}),
     },
     rules: { accepted, allowActive: env.RELAY_ATTACHMENT_ALLOW_ACTIVE, keepGps: env.RELAY_ATTACHMENT_KEEP_GPS },

@@ -8,6 +8,12 @@ export interface MediaType {
    * RELAY_ATTACHMENT_ALLOW_ACTIVE and lists the type by name.
    */
   active?: true;
+  /**
+   * Other types browsers claim for such files (Windows calls a CSV `application/vnd.ms-excel`).
+   * Served to the widget beside the type, so its check before upload does not refuse a file the
+   * relay would accept; the relay itself judges by the bytes.
+   */
+  claimedAs?: readonly string[];
 }
 
 const OOXML = 'application/vnd.openxmlformats-officedocument';
@@ -24,7 +30,7 @@ export const MEDIA_TYPES = {
   'image/avif': { extensions: ['avif'] },
   'application/pdf': { extensions: ['pdf'] },
   'text/plain': { extensions: ['txt', 'log', 'text'] },
-  'text/csv': { extensions: ['csv'] },
+  'text/csv': { extensions: ['csv'], claimedAs: ['application/vnd.ms-excel', 'application/csv', 'text/x-csv'] },
   'video/mp4': { extensions: ['mp4', 'm4v'] },
   'video/quicktime': { extensions: ['mov', 'qt'] },
   'video/3gpp': { extensions: ['3gp'] },
@@ -35,7 +41,7 @@ export const MEDIA_TYPES = {
   [`${ODF}.text`]: { extensions: ['odt'] },
   [`${ODF}.spreadsheet`]: { extensions: ['ods'] },
   [`${ODF}.presentation`]: { extensions: ['odp'] },
-  'application/zip': { extensions: ['zip'] },
+  'application/zip': { extensions: ['zip'], claimedAs: ['application/x-zip-compressed'] },
   'text/html': { extensions: ['html', 'htm'], active: true },
   'image/svg+xml': { extensions: ['svg'], active: true },
   'application/xml': { extensions: ['xml'], active: true },

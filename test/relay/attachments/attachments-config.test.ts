@@ -28,7 +28,13 @@ describe('attachment configuration', () => {
       storage: 'disk',
       publicUrl: undefined,
       dir: resolve('data/attachments'),
-      policy: { maxFiles: 5, maxFileBytes: 10 * MB, maxTotalBytes: 25 * MB, types: [...DEFAULT_TYPES] },
+      // The widget also hears what browsers claim for these types (a CSV is "application/vnd.ms-excel" on Windows).
+      policy: {
+        maxFiles: 5,
+        maxFileBytes: 10 * MB,
+        maxTotalBytes: 25 * MB,
+        types: [...DEFAULT_TYPES, 'application/vnd.ms-excel', 'application/csv', 'text/x-csv'],
+      },
       rules: { accepted: [...DEFAULT_TYPES], allowActive: false, keepGps: false },
       lifetimes: { orphanMs: 60 * 60_000, retentionMs: 30 * 24 * 3600_000 },
       s3: undefined,
