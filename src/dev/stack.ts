@@ -92,7 +92,7 @@ export async function startStack({ root, env, pageDirs = [] }: StackOptions): Pr
       closers.push(() => rm(attachmentsDir, { recursive: true, force: true }));
       relayEnv.RELAY_ATTACHMENTS_DIR = attachmentsDir;
     }
-    const relay = await startRelay(parseRelayConfig(relayEnv));
+    const relay = await startRelay(parseRelayConfig(relayEnv), { upstreamIsLocal: !real });
     closers.push(relay.close);
     vars.relayUrl = relay.url;
 

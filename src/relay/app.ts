@@ -37,6 +37,11 @@ export interface RelayDeps {
    * address. Without either, `http://RELAY_HOST:RELAY_PORT`.
    */
   publicUrl?: () => string;
+  /**
+   * Socialboards runs on this machine (the demo's fake), so links at a loopback address reach it:
+   * `startRelay` then does not warn about them.
+   */
+  upstreamIsLocal?: boolean;
 }
 
 /**

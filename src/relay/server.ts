@@ -51,7 +51,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   });
   url = `http://${urlHost(address.address)}:${address.port}`;
   const stopSweep = attachmentStorage && startSweep({ storage: attachmentStorage, lifetimes: config.attachments.lifetimes, now, log });
-  if (attachmentStorage !== undefined) warnIfUnreachable(config.attachments.publicUrl ?? url, log);
+  if (attachmentStorage !== undefined && !deps.upstreamIsLocal) warnIfUnreachable(config.attachments.publicUrl ?? url, log);
   return {
     url,
     close: async () => {
