@@ -13,6 +13,8 @@ export type Upload = (file: File, onProgress: (share: number) => void, signal: A
 
 /** An upload that sends nothing for this long is given up as timed out. */
 const STALL_MS = 30_000;
+/** Once every byte is sent, the relay may still be storing the file (to S3, say): wait longer. */
+const ANSWER_MS = 120_000;
 
 const readAttachment = (body: unknown) =>
   isRecord(body) && typeof body.id === 'string' ? { attachment: body as unknown as UploadedAttachment } : undefined;
@@ -31,12 +33,12 @@ function send<T>(
     const xhr = new XMLHttpRequest();
     let stalled: ReturnType<typeof setTimeout>;
     let timedOut = false;
-    const watch = () => {
+    const watch = (ms = STALL_MS) => {
       clearTimeout(stalled);
       stalled = setTimeout(() => {
         timedOut = true;
         xhr.abort();
-      }, STALL_MS);
+      }, ms);
     };
     const done = (result: RelayCallResult<T>) => {
       clearTimeout(stalled);
@@ -46,6 +48,7 @@ function send<T>(
     const abort = () => xhr.abort();
     xhr.open(method, url);
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onload = () => watch(ANSWER_MS);
     xhr.upload.onprogress = (event) => {
       watch();
       if (event.lengthComputable) onProgress(event.loaded / event.total);

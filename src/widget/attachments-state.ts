@@ -96,6 +96,12 @@ export function createAttachments(cell: Cells['cell'], upload: Upload, policy: (
    * Waits for uploads in flight, including any added or retried meanwhile; resolves with the
    * references, or undefined when one has failed.
    */
+  /** Marks the file behind the `index`-th reference sent as needing another upload. */
+  function expire(index: number) {
+    const one = files.value.filter((file) => file.status === 'done')[index];
+    if (one) update(one.key, { status: 'failed', code: 'expired' });
+  }
+
   async function settled(): Promise<string[] | undefined> {
     while (running.size) await Promise.all(running.values());
     return files.value.some((one) => one.status !== 'done') ? undefined : files.value.map((one) => one.id as string);
@@ -110,5 +116,5 @@ export function createAttachments(cell: Cells['cell'], upload: Upload, policy: (
     refused.value = [];
   }
 
-  return { files, refused, add, remove, retry, settled, clear };
+  return { files, refused, add, remove, retry, expire, settled, clear };
 }

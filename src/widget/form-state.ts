@@ -220,10 +220,25 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
       }
     }
     errors.value = { ...errors.value, ...shown };
+    // A locked field whose prefilled value is wrong could never be fixed: unlock it.
+    locked.value = new Set([...locked.value].filter((path) => !shown[path]));
   }
 
   /** Sets values from the page; may be called before or after the form definition arrives. */
-  function prefill(values: Prefill) {
+  function prefill(raw: Prefill) {
+    // A page may hand over numbers or booleans: the form holds text (a list of texts for multiple
+    // choice). Anything else (null, an object) is reported and left out rather than break the form.
+    const clean = (entries: object) =>
+      Object.fromEntries(
+        Object.entries(entries).flatMap(([name, value]: [string, unknown]) => {
+          const text = Array.isArray(value) ? value.map(String) : typeof value === 'object' || value === undefined ? undefined : String(value);
+          if (text === undefined) report(`prefill for ${name} must be text`);
+          return text === undefined ? [] : [[name, text]];
+        }),
+      );
+    const { fields = {}, categoryId, ...builtIn } = raw;
+    const values: Prefill = { ...clean(builtIn), fields: clean(fields) };
+    if (categoryId !== undefined) values.categoryId = categoryId;
     prefilled = { ...prefilled, ...values, fields: { ...prefilled.fields, ...values.fields } };
     applyPrefill(false, values);
   }
@@ -271,8 +286,10 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
     }
     status.value = { kind: 'failed', code: result.code };
     if (result.fields) {
-      // `attachments.2` is shown with the attachments as a whole.
+      // `attachments.2` is shown with the attachments as a whole, and that file is marked to upload
+      // again (its reference expired, or another submission took it).
       const at = (path: string) => (path.startsWith(ATTACHMENTS_PATH) ? ATTACHMENTS_PATH : path);
+      for (const { path } of result.fields) if (/^attachments\.\d+$/.test(path)) attachments.expire(Number(path.slice(12)));
       errors.value = Object.fromEntries(result.fields.map((issue) => [at(issue.path), { ...issue, path: at(issue.path) }]));
       focusRequest.value++;
       // A refused field the visitor cannot see (prefill-only, or unknown to this form) is the

@@ -20,7 +20,7 @@ export class FakeXhr {
   aborted = false;
   status = 0;
   responseText = '';
-  upload: { onprogress: Handler } = { onprogress: null };
+  upload: { onprogress: Handler; onload: Handler } = { onprogress: null, onload: null };
   onload: Handler = null;
   onerror: Handler = null;
   onabort: Handler = null;
@@ -60,6 +60,11 @@ export class FakeXhr {
   /** The browser reports `loaded` of `total` bytes sent. */
   progress(loaded: number, total: number, lengthComputable = true) {
     this.upload.onprogress?.(progressEvent(loaded, total, lengthComputable));
+  }
+
+  /** The browser has sent the whole body; the answer is still to come. */
+  sentAll() {
+    this.upload.onload?.(progressEvent(0, 0, false));
   }
 
   /** The server answers. */

@@ -155,6 +155,17 @@ describe('through the relay', () => {
       expect(result()).toEqual({ ok: false, code: 'timeout' });
     });
 
+    it('waits 2 minutes for the answer once every byte is sent, while the relay stores the file', async () => {
+      const { start, result } = setup();
+      void start();
+      requests[0]!.progress(1000, 1000);
+      requests[0]!.sentAll();
+      await vi.advanceTimersByTimeAsync(119_999);
+      expect(result()).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(result()).toEqual({ ok: false, code: 'timeout' });
+    });
+
     it('leaves no timer behind once answered', async () => {
       const { start } = setup();
       const uploading = start();

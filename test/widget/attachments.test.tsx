@@ -326,7 +326,7 @@ describe('sending with attachments', () => {
     expect(sent.map((request) => request.attachments)).toEqual([[ref(1)]]);
   });
 
-  it('shows the relay’s objection to one attachment on the section', async () => {
+  it('marks the file the relay no longer accepts for another upload, and says so on the section', async () => {
     const { calls, sent, section, report } = await setup({
       submit: async () => ({ ok: false, code: 'validation', fields: [{ path: 'attachments.1', code: 'invalid' }] }),
     });
@@ -339,7 +339,11 @@ describe('sending with attachments', () => {
     await screen.findByText('Please correct the highlighted fields.');
     expect(sent).toHaveLength(1);
     expect(section.getAttribute('aria-invalid')).toBe('true');
-    expect(description(section)).toBe('This value is not valid.');
+    expect(description(section)).toBe('An attachment did not upload. Try again or remove it.');
+    // The second reference sent was photo.png's: that row offers to upload it again.
+    expect(within(row('photo.png')).getByText('No longer valid: upload it again.')).toBeTruthy();
+    expect(within(row('photo.png')).getByRole('button', { name: 'Try again: photo.png' })).toBeTruthy();
+    expect(within(row('receipt.pdf')).getByText('Uploaded')).toBeTruthy();
     expect(report).not.toHaveBeenCalled();
     await waitFor(() => expect(document.activeElement).toBe(addFilesButton()));
   });

@@ -1,6 +1,7 @@
 /** Values the integrator sets from the page (options, data attributes, handle.prefill) and fields it locks. */
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import type { Prefill } from '../../src/widget/form-state';
 import type { FormDefinition } from '../../src/shared/form-definition';
 import type { LoadFormResult } from '../../src/submitter/load-form';
 import { mount, mountWith, type WidgetHandle } from '../../src/widget/mount';
@@ -153,6 +154,25 @@ describe('prefill', () => {
     expect(report).not.toHaveBeenCalled();
   });
 
+  it('takes numbers and booleans as text, and reports null or an object without breaking the form', async () => {
+    const prefill = { name: null, fields: { 3: 42, 8: true, 42623: { city: 'Oslo' } } } as unknown as Prefill;
+    const { sent, report } = setup({ prefill });
+    await ready();
+    expect(report.mock.calls).toEqual([['prefill for name must be text'], ['prefill for 42623 must be text']]);
+    expect(value('Budget (optional)')).toBe('42');
+    fillBuiltIns();
+    type(control('City'), 'Oslo');
+    fireEvent.blur(control('City'));
+    fireEvent.click(sendButton());
+    await screen.findByText('Thank you!');
+    expect(sent[0]!.customFields).toEqual([
+      { id: 3, value: '42' },
+      { id: 8, value: 'true' },
+      { id: 9, value: 'osl' },
+      { id: 42623, value: 'Oslo' },
+    ]);
+  });
+
   it('reports an invalid prefill of a field the visitor does not see, shows nothing, and still sends', async () => {
     const { sent, report } = setup({ prefill: { fields: { 11: 'C-1001' } } });
     await ready();
@@ -204,6 +224,13 @@ describe('lockFields', () => {
     setup({ prefill: { fields: { 8: 'true' } }, lockFields: true });
     await ready();
     expect(value(/^Newsletter/)).toBe('Yes');
+  });
+
+  it('unlocks a locked field whose prefilled value is wrong, so the visitor can fix it', async () => {
+    setup({ prefill: { email: 'bill_smith@' }, lockFields: true });
+    await ready();
+    await waitFor(() => expect(description(control('Email'))).toBe('Enter an email address like name@example.com.'));
+    expect(control('Email').readOnly).toBe(false);
   });
 
   it('leaves fields that were not prefilled editable', async () => {
