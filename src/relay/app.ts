@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import { createAttachmentClaims } from './attachments/claim-attachments';
 import { createStorage } from './attachments/create-storage';
 import { fileUrl } from './attachments/file-url';
+import { leaseMs } from './attachments/lifecycle';
+import { createPendingBytes } from './attachments/pending-bytes';
 import type { AttachmentStorage } from './attachments/storage';
 import type { RelayConfig } from './config';
 import { errorResponse } from './error-response';
@@ -66,6 +68,9 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
     attachments: storage === undefined ? null : attachmentPolicy,
   });
   const publicUrl = () => config.attachments.publicUrl ?? deps.publicUrl?.() ?? `http://${urlHost(config.host)}:${config.port}`;
+  const lease = leaseMs(config.socialboards.timeoutMs);
+  // An upload counts until a ticket takes it, or until the sweep may delete it.
+  const pending = createPendingBytes({ maxBytes: config.maxPendingUploadBytes, holdMs: lifetimes.orphanMs + lease, now });
   const ticketAttachments =
     storage === undefined
       ? undefined
@@ -75,12 +80,12 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
             lifetimes,
             maxFiles: attachmentPolicy.maxFiles,
             maxTotalBytes: attachmentPolicy.maxTotalBytes,
-            // Longer than the upstream calls of one ticket can take (token, ticket, and after a 401 both again).
-            leaseMs: 4 * config.socialboards.timeoutMs + 60_000,
+            leaseMs: lease,
             now,
           }),
           fileUrl: (key: string, name: string) => fileUrl(publicUrl(), key, name),
           maxTotalBytes: attachmentPolicy.maxTotalBytes,
+          pending,
         };
 
   const app = new Hono<RelayEnv>();
@@ -90,7 +95,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   app.use(cors({ allowedOrigins: config.allowedOrigins }));
   app.route('/', healthzRoute());
   app.route('/', formRoute({ form, ttlSeconds }));
-  if (storage !== undefined) app.route('/', attachmentsRoute({ storage, policy: attachmentPolicy, rules, now, log }));
+  if (storage !== undefined) app.route('/', attachmentsRoute({ storage, policy: attachmentPolicy, rules, pending, now, log }));
   app.route(
     '/',
     ticketsRoute({
@@ -101,6 +106,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
       store,
       form,
       attachments: ticketAttachments,
+      log,
     }),
   );
   app.notFound((c) => errorResponse(c, 'not_found'));

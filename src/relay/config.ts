@@ -111,6 +111,8 @@ const RelayEnv = v.pipe(
     RELAY_IDEMPOTENCY_TTL_SECONDS: integer(1, 30 * 24 * 3600, 86_400),
     RELAY_FORM_CONFIG: v.optional(v.pipe(v.string(), v.trim())),
     RELAY_FORM_CACHE_TTL_SECONDS: integer(1, 24 * 3600, 300),
+    // Bytes of uploads no ticket has taken yet, per relay process (docs/attachments.md).
+    RELAY_ATTACHMENT_PENDING_MB: integer(1, 1024 * 1024, 1024),
     RELAY_LOG: v.optional(
       v.pipe(v.string(), v.trim(), v.picklist(['info', 'silent', 'debug'], 'must be one of info, silent, debug')),
       'info',
@@ -141,6 +143,8 @@ const RelayEnv = v.pipe(
     idempotencyTtlSeconds: env.RELAY_IDEMPOTENCY_TTL_SECONDS,
     logLevel: env.RELAY_LOG satisfies LogLevel,
     form: { file: env.RELAY_FORM_CONFIG ?? null, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS },
+    /** RELAY_ATTACHMENT_PENDING_MB in bytes. */
+    maxPendingUploadBytes: env.RELAY_ATTACHMENT_PENDING_MB * 1024 * 1024,
   })),
 );
 
@@ -184,7 +188,11 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   const file = present.RELAY_FORM_CONFIG?.trim();
   const form = file === undefined ? { ok: true as const, config: NO_FORM_CONFIG } : readFormConfig(file, options.readFile ?? readText);
   if (!form.ok) problems.push(...form.problems.map((reason) => ({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: ${reason}` })));
-  if (!result.success || !attachments.success || !form.ok) throw new ConfigError(problems);
+  if (result.success && attachments.success && result.output.maxPendingUploadBytes < attachments.output.policy.maxFileBytes) {
+    // Every larger file would be refused as if the relay were busy.
+    problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
+  }
+  if (!result.success || !attachments.success || !form.ok || problems.length > 0) throw new ConfigError(problems);
   return { ...result.output, form: { ...result.output.form, config: form.config }, attachments: attachments.output };
 }
 

@@ -39,6 +39,7 @@ describe('parseRelayConfig', () => {
       idempotencyTtlSeconds: 86_400,
       logLevel: 'info',
       form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [] } },
+      maxPendingUploadBytes: 1024 * 1024 * 1024,
       // Every attachment default: test/relay/attachments/attachments-config.test.ts.
       attachments: expect.objectContaining({ storage: 'disk' }),
     });
@@ -64,6 +65,7 @@ describe('parseRelayConfig', () => {
       SOCIALBOARDS_CUSTOM_FIELDS_PATH: '/v2/customfields/list?take=100',
       SOCIALBOARDS_CATEGORIES_PATH: '/v2/categories',
       RELAY_FORM_CACHE_TTL_SECONDS: '60',
+      RELAY_ATTACHMENT_PENDING_MB: '50',
     });
     expect(config.socialboards).toMatchObject({ apiUrl: 'http://127.0.0.1:9000/v2', tokenUrl: 'https://auth.example/token' });
     expect(config.socialboards.timeoutMs).toBe(500);
@@ -78,6 +80,7 @@ describe('parseRelayConfig', () => {
     });
     expect(config.policy).toEqual({ emailRequired: false });
     expect(config).toMatchObject({ host: '0.0.0.0', port: 0, maxBodyBytes: 1024, idempotencyTtlSeconds: 60, logLevel: 'debug' });
+    expect(config.maxPendingUploadBytes).toBe(50 * 1024 * 1024);
   });
 
   it('derives the token URL from the API URL', () => {
@@ -131,6 +134,10 @@ describe('parseRelayConfig', () => {
     ['SOCIALBOARDS_CUSTOM_FIELDS_PATH', 'customfields', /starting with \//],
     ['SOCIALBOARDS_CATEGORIES_PATH', '/cate gories', /no spaces/],
     ['RELAY_FORM_CACHE_TTL_SECONDS', '0', /integer from 1 to 86400/],
+    ['RELAY_ATTACHMENT_PENDING_MB', '0', /integer from 1 to 1048576/],
+    ['RELAY_ATTACHMENT_PENDING_MB', '1.5', /integer from 1 to 1048576/],
+    // Below the largest file: every larger file would be refused as if the relay were busy.
+    ['RELAY_ATTACHMENT_PENDING_MB', '5', /at least RELAY_ATTACHMENT_MAX_FILE_MB/],
   ])('refuses %s=%j with a reason', (variable, value, reason) => {
     const problems = problemsOf({ ...BASE_ENV, [variable]: value });
     expect(Object.keys(problems)).toEqual([variable]);

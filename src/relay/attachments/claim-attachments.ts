@@ -6,7 +6,7 @@
 import type { FieldIssue } from '../../shared/field-issues';
 import { isClaimable } from './lifecycle';
 import type { Lifetimes } from './lifecycle';
-import { keyOf, REFERENCE_PATTERN } from './reference';
+import { isReference, keyOf } from './reference';
 import type { AttachmentStorage, StoredMeta } from './storage';
 
 /** A file a submission has reserved, with its metadata from before the reservation. */
@@ -58,7 +58,7 @@ export function createAttachmentClaims({ storage, lifetimes, maxFiles, maxTotalB
       const mine: string[] = [];
       references.forEach((reference, index) => {
         const key = keyOf(reference);
-        if (!REFERENCE_PATTERN.test(reference) || busy.has(key)) issues.push({ path: `attachments.${index}`, code: 'invalid' });
+        if (!isReference(reference) || busy.has(key)) issues.push({ path: `attachments.${index}`, code: 'invalid' });
         else {
           busy.add(key);
           mine.push(key);

@@ -24,12 +24,20 @@ const isUnsafe = (char: string) => {
 };
 
 /**
+ * Lone UTF-16 surrogates (JSON and the multipart parser allow them) become U+FFFD, so the name is
+ * well-formed text: `encodeURIComponent` throws on a lone surrogate, and file links encode the
+ * name. (`String.prototype.toWellFormed`, which does this, is ES2024; the relay targets ES2023.)
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
  * The base name only (anything up to the last `/` or `\` goes), without unsafe characters, at
  * most MAX_NAME_LENGTH characters, and ending in the sniffed type's extension: a JPEG named
  * `photo.exe` becomes `photo.jpg`, one named `photo` becomes `photo.jpg`. A name left empty
- * becomes `file.<ext>`.
+ * becomes `file.<ext>`. Lone surrogates become U+FFFD.
  */
-export function safeFileName(name: string, type: KnownType): string {
+export function safeFileName(visitorName: string, type: KnownType): string {
+  const name = visitorName.replace(LONE_SURROGATE, '\uFFFD');
   const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
   const cleaned = [...base.normalize('NFC')].filter((char) => !isUnsafe(char)).join('').trim().replace(/^\.+/, '');
   const extensions: readonly string[] = MEDIA_TYPES[type].extensions;

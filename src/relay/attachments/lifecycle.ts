@@ -40,6 +40,23 @@ export const isClaimable = (meta: StoredMeta, now: number, lifetimes: Lifetimes,
 export const isServed = (meta: StoredMeta, now: number, lifetimes: Lifetimes) =>
   (meta.attachedAt !== undefined || reserved(meta, now)) && !isRetired(meta, now, lifetimes);
 
-/** Whether the sweep deletes it. A file without metadata is an upload that never finished. */
-export const isSwept = (meta: StoredMeta | undefined, modifiedAt: number, now: number, lifetimes: Lifetimes) =>
-  meta === undefined ? now - modifiedAt > lifetimes.orphanMs : isOrphaned(meta, now, lifetimes) || isRetired(meta, now, lifetimes);
+/**
+ * How long a ticket's reservation of its files holds: longer than the upstream calls of one ticket
+ * can take (token, ticket, and after a 401 both again), so a relay that died mid-ticket does not
+ * hold files forever.
+ */
+export const leaseMs = (upstreamTimeoutMs: number) => 4 * upstreamTimeoutMs + 60_000;
+
+/** The lease with the default RELAY_UPSTREAM_TIMEOUT_MS (15 s): two minutes. */
+export const DEFAULT_LEASE_MS = leaseMs(15_000);
+
+/**
+ * Whether the sweep deletes it. A file without metadata is an upload that never finished. An
+ * orphan is deleted only `lease` after tickets stopped taking it: a ticket that found it
+ * claimable just before its orphan time has written its reservation by then.
+ */
+export function isSwept(meta: StoredMeta | undefined, modifiedAt: number, now: number, lifetimes: Lifetimes, lease: number): boolean {
+  if (meta === undefined) return now - modifiedAt > lifetimes.orphanMs;
+  const lapsed = isOrphaned(meta, now, lifetimes) && now - meta.createdAt > lifetimes.orphanMs + lease;
+  return lapsed || isRetired(meta, now, lifetimes);
+}

@@ -3,12 +3,18 @@
  * derived from it one way, so a file's public URL never reveals the reference that attaches it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import * as v from 'valibot';
+import { AttachmentRef } from '../../shared/ticket-request';
 
 /** A new reference: 32 random bytes, base64url (43 characters). */
 export const newReference = (): string => randomBytes(32).toString('base64url');
 
-/** The shape of a reference this relay issues; anything else is never looked up. */
-export const REFERENCE_PATTERN = /^[\w-]{43}$/;
+/**
+ * Whether `value` has the shape of a reference, as the request contract defines it (the one
+ * definition, shared with the widget); anything else is never looked up. Every reference this
+ * relay issues has it.
+ */
+export const isReference = (value: string): boolean => v.is(AttachmentRef, value);
 
 /** The shape of a storage key, as it appears in a file URL. */
 export const KEY_PATTERN = /^[\da-f]{32}$/;

@@ -28,12 +28,17 @@ export interface StoredMeta {
 /** How `GET /files/…` answers: the bytes, or a redirect to a short-lived URL of the backend. */
 export type Download = { stream: Readable } | { redirect: string };
 
-/** One stored file, as the sweep sees it. `meta` is missing for a file whose upload never finished. */
+/** One stored file, as the sweep sees it. */
 export interface ListedFile {
   key: string;
-  meta: StoredMeta | undefined;
   /** When the file (or its sidecar) was last written. */
   modifiedAt: number;
+  /**
+   * Ignored: the sweep reads each file's metadata itself, right before judging it (a ticket may
+   * have reserved the file since it was listed), and skips a file whose metadata cannot be read.
+   * A listing that reads the metadata does it twice, and ends at the first sidecar it cannot read.
+   */
+  meta?: StoredMeta | undefined;
 }
 
 export interface AttachmentStorage {
@@ -49,7 +54,10 @@ export interface AttachmentStorage {
   download(key: string, meta: StoredMeta): Promise<Download | undefined>;
   /** Deletes the file and its metadata; deleting what is not there is fine. */
   delete(key: string): Promise<void>;
-  /** Every stored file, including unfinished uploads. */
+  /**
+   * Every stored file, including unfinished uploads (bytes without metadata). It should not read
+   * the metadata (see ListedFile.meta), so that one unreadable file does not end the listing.
+   */
   list(): AsyncIterable<ListedFile>;
   /** Present when browsers may upload straight to the storage (S3 with S3_DIRECT_UPLOAD). */
   direct?: DirectUploads;

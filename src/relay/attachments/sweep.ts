@@ -1,21 +1,35 @@
 /** Deletes orphaned uploads (never attached to a ticket in time) and attached files past their retention. */
 import type { Logger } from '../log';
-import { isSwept } from './lifecycle';
+import { DEFAULT_LEASE_MS, isSwept } from './lifecycle';
 import type { Lifetimes } from './lifecycle';
 import type { AttachmentStorage } from './storage';
 
 export interface SweepOptions {
   storage: AttachmentStorage;
   lifetimes: Lifetimes;
+  /**
+   * How long a ticket's reservation holds (`leaseMs` in lifecycle.ts); orphans are deleted only this
+   * long after their orphan time. Defaults to the lease with the default upstream timeout.
+   */
+  leaseMs?: number;
   now: () => number;
   log: Logger;
 }
 
-/** One pass over the storage; resolves with how many files it deleted. */
-export async function sweepOnce({ storage, lifetimes, now, log }: SweepOptions): Promise<number> {
+/**
+ * One pass over the storage; resolves with how many files it deleted. Each file's metadata is read
+ * right before it is judged, not taken from the listing: a ticket may have reserved it since. A
+ * file whose metadata cannot be read is logged and skipped, so one bad file does not stop the sweep.
+ */
+export async function sweepOnce({ storage, lifetimes, leaseMs = DEFAULT_LEASE_MS, now, log }: SweepOptions): Promise<number> {
   let deleted = 0;
-  for await (const { key, meta, modifiedAt } of storage.list()) {
-    if (!isSwept(meta, modifiedAt, now(), lifetimes)) continue;
+  for await (const { key, modifiedAt } of storage.list()) {
+    try {
+      if (!isSwept(await storage.getMeta(key), modifiedAt, now(), lifetimes, leaseMs)) continue;
+    } catch (error) {
+      log.warn('attachment metadata could not be read; the sweep skips it', { error: String(error) });
+      continue;
+    }
     try {
       await storage.delete(key);
       deleted += 1;

@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import type { CreateTicketBody } from '../../shared/create-ticket';
 import type { RelayFieldError } from '../../shared/relay-contract';
 import type { UpstreamResult } from '../upstream/upstream-result';
-import { invalidFields } from '../validate-ticket';
+import { invalidFields } from '../field-errors';
 import type { AttachmentClaims, ClaimedFile } from './claim-attachments';
+import type { PendingBytes } from './pending-bytes';
 
 /** What the tickets route needs to take attachments. */
 export interface TicketAttachments {
@@ -16,13 +17,18 @@ export interface TicketAttachments {
   fileUrl: (key: string, name: string) => string;
   /** RELAY_ATTACHMENT_MAX_TOTAL_MB in bytes, for the message when a ticket's files exceed it. */
   maxTotalBytes: number;
+  /** The count of unattached uploads, which attached files leave. */
+  pending: PendingBytes;
 }
 
 export type AttachedFiles =
   | {
       ok: true;
       links: CreateTicketBody['attachments'];
-      /** Call with the outcome of Create Ticket (undefined when it threw). */
+      /**
+       * Call with the outcome of Create Ticket (undefined when it threw). Rejects when the storage
+       * fails (attaching is tried twice); the ticket's outcome stands all the same.
+       */
       settle(result: UpstreamResult<unknown> | undefined): Promise<void>;
     }
   | { ok: false; message: string; fields: RelayFieldError[] };
@@ -56,9 +62,12 @@ export async function attachFiles(
   return {
     ok: true,
     links: files.map(({ key, meta }) => ({ url: attachments.fileUrl(key, meta.name), name: meta.name })),
-    settle: (result) => {
+    settle: async (result) => {
       const mayExist = result !== undefined && (result.ok || result.failure.code === 'upstream_unconfirmed' || result.failure.outcomeUnknown === true);
-      return mayExist ? attachments.claims.commit(files, owner) : attachments.claims.release(files);
+      if (!mayExist) return attachments.claims.release(files);
+      // A storage blip must not cost the ticket its files: once more before giving up.
+      await attachments.claims.commit(files, owner).catch(() => attachments.claims.commit(files, owner));
+      for (const { key } of files) attachments.pending.release(key);
     },
   };
 }

@@ -1,15 +1,16 @@
 /** `POST /tickets`: a widget request, checked and pinned, becomes a Socialboards ticket. */
 import { Hono } from 'hono';
 import type { MiddlewareHandler } from 'hono';
-import { IDEMPOTENCY_HEADER } from '../../shared/relay-contract';
 import type { TicketCreated } from '../../shared/relay-contract';
 import type { TicketPolicy } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
 import type { TicketAttachments } from '../attachments/ticket-attachments';
 import { errorResponse } from '../error-response';
+import { invalidFields } from '../field-errors';
 import { fingerprint } from '../fingerprint';
 import { checkFormAnswers } from '../form/form-answers';
 import type { FormSource } from '../form/form-source';
+import type { Logger } from '../log';
 import { mapTicket } from '../map-ticket';
 import type { PinnedTicketFields } from '../map-ticket';
 import { bodyLimit } from '../middleware/body-limit';
@@ -18,7 +19,7 @@ import { requireJson } from '../middleware/require-json';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
-import { createTicketValidator, invalidFields } from '../validate-ticket';
+import { createTicketValidator } from '../validate-ticket';
 
 export interface TicketsRouteOptions {
   policy: TicketPolicy;
@@ -29,6 +30,7 @@ export interface TicketsRouteOptions {
   form: FormSource;
   /** Undefined when the relay takes no attachments (RELAY_ATTACHMENTS=off). */
   attachments: TicketAttachments | undefined;
+  log: Logger;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface TicketsRouteOptions {
  * them is answered from the store instead of being refused for reusing them), and only then the
  * upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, log }: TicketsRouteOptions): Hono<RelayEnv> {
   return new Hono<RelayEnv>().post(
     '/tickets',
     requireJson(),
@@ -48,17 +50,25 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
     idempotency({ store, fingerprint: (c) => fingerprint(c.get('ticketRequest')) }),
     async (c) => {
       const request = c.get('ticketRequest');
-      // The idempotency middleware has checked the key.
-      const files = await attachFiles(attachments, request.attachments ?? [], c.req.header(IDEMPOTENCY_HEADER) ?? '');
+      const idempotencyKey = c.get('idempotencyKey');
+      const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
       if (!files.ok) return errorResponse(c, 'validation', { message: files.message, fields: files.fields });
       const answers = c.get('formAnswers');
       const body = mapTicket(request, pinned, answers, files.links);
       // Whatever happens upstream, even a throw, decides whether the files stay attached.
       let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
       try {
-        result = await client.createTicket(body, { redact: answers.redact, idempotencyKey: c.get('idempotencyKey') });
+        result = await client.createTicket(body, { redact: answers.redact, idempotencyKey });
       } finally {
-        await files.settle(result);
+        // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
+        // into a 500: the key would be released, and the widget's retry would create it again.
+        await files.settle(result).catch((error: unknown) => {
+          log.error('attachments could not be settled; they stay reserved until the lease lapses (a created ticket then loses its links)', {
+            idempotencyKey,
+            ...(result?.ok === true ? { ticketId: result.value } : {}),
+            stack: error instanceof Error ? error.stack : String(error),
+          });
+        });
       }
       if (!result.ok) {
         const { code, retryAfter } = result.failure;

@@ -100,7 +100,8 @@ describe('attachment claims', () => {
 
   it.each([
     { name: 'a forged reference', reference: () => 'A'.repeat(43) },
-    { name: 'a reference of the wrong shape', reference: () => 'short-but-valid-ref' },
+    { name: 'a reference of the wrong shape', reference: () => 'short' },
+    { name: 'a well-shaped reference no upload has', reference: () => 'well-shaped-but-unknown-ref' },
     { name: 'a URL', reference: () => 'https://evil.example/x.exe' },
   ])('refuses $name', async ({ reference }) => {
     const { claims } = setup();

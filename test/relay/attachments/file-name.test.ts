@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_NAME_LENGTH, safeFileName } from '../../../src/relay/attachments/file-name';
+import { contentDisposition, fileUrl } from '../../../src/relay/attachments/file-url';
 
 describe('safeFileName', () => {
   it.each([
@@ -18,8 +19,20 @@ describe('safeFileName', () => {
     { name: 'invoice\u202Efdp.exe', type: 'application/pdf', safe: 'invoicefdp.pdf' },
     { name: 'Blåbær – kvittering.pdf', type: 'application/pdf', safe: 'Blåbær – kvittering.pdf' },
     { name: '  notes .txt ', type: 'text/plain', safe: 'notes.txt' },
+    { name: 'a\uD800b.pdf', type: 'application/pdf', safe: 'a\uFFFDb.pdf' },
+    { name: '\uDC00x\uD83D.pdf', type: 'application/pdf', safe: '\uFFFDx\uFFFD.pdf' },
+    { name: 'smile \uD83D\uDE00.pdf', type: 'application/pdf', safe: 'smile \uD83D\uDE00.pdf' },
   ] as const)('turns "$name" ($type) into "$safe"', ({ name, type, safe }) => {
     expect(safeFileName(name, type)).toBe(safe);
+  });
+
+  it('gives names that file links and Content-Disposition can encode, even from lone surrogates', () => {
+    for (const name of ['\uD800', 'x\uDFFF.pdf', '\uDBFF\uDBFF.pdf', `${'a'.repeat(195)}\uD83D\uDE00\uD800.pdf`]) {
+      const safe = safeFileName(name, 'application/pdf');
+      expect(() => encodeURIComponent(safe)).not.toThrow();
+      expect(() => contentDisposition(safe)).not.toThrow();
+      expect(() => fileUrl('https://relay.example', 'k', safe)).not.toThrow();
+    }
   });
 
   it(`keeps at most ${MAX_NAME_LENGTH} characters, extension included`, () => {

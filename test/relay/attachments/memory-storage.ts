@@ -27,7 +27,8 @@ export function memoryStorage(now: () => number = Date.now) {
       modified.delete(key);
     },
     async *list(): AsyncIterable<ListedFile> {
-      for (const key of new Set([...bytes.keys(), ...metas.keys()])) yield { key, meta: metas.get(key), modifiedAt: modified.get(key) ?? 0 };
+      // Keys and times only, as the storage contract asks: the sweep reads each file's metadata itself.
+      for (const key of new Set([...bytes.keys(), ...metas.keys()])) yield { key, modifiedAt: modified.get(key) ?? 0 };
     },
   };
   return { storage, bytes, metas };

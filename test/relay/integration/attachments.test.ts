@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDiskStorage } from '../../../src/relay/attachments/disk-storage';
+import { DEFAULT_LEASE_MS } from '../../../src/relay/attachments/lifecycle';
 import { keyOf, newReference } from '../../../src/relay/attachments/reference';
 import { sweepOnce } from '../../../src/relay/attachments/sweep';
 import { buildJpeg } from '../attachments/jpeg';
@@ -321,7 +322,7 @@ describe('tickets with attachments', () => {
 });
 
 describe('orphaned uploads', () => {
-  it('are not served, and the sweep deletes them after the orphan time', async () => {
+  it('are not served, and the sweep deletes them after the orphan time and the lease', async () => {
     const clock = { now: Date.now() };
     h = await startHarness({ RELAY_ATTACHMENT_ORPHAN_MINUTES: '60' }, { now: () => clock.now });
     const orphan = await uploaded(PNG, 'a.png');
@@ -339,6 +340,9 @@ describe('orphaned uploads', () => {
       });
     expect(await sweep()).toBe(0);
     clock.now += 60 * 60_000 + 1;
+    // Tickets no longer take it, but one that found it just in time may still be reserving it.
+    expect(await sweep()).toBe(0);
+    clock.now += DEFAULT_LEASE_MS;
     expect(await sweep()).toBe(1);
 
     const left = (await filesIn(h.attachmentsDir)).map((entry) => entry.name).sort();
