@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createStorage } from './attachments/create-storage';
+import { leaseMs } from './attachments/lifecycle';
 import { startSweep } from './attachments/sweep';
 import { createRelayApp, urlHost } from './app';
 import type { RelayDeps } from './app';
@@ -50,7 +51,15 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     server.once('error', reject);
   });
   url = `http://${urlHost(address.address)}:${address.port}`;
-  const stopSweep = attachmentStorage && startSweep({ storage: attachmentStorage, lifetimes: config.attachments.lifetimes, now, log });
+  const stopSweep =
+    attachmentStorage &&
+    startSweep({
+      storage: attachmentStorage,
+      lifetimes: config.attachments.lifetimes,
+      leaseMs: leaseMs(config.socialboards.timeoutMs),
+      now,
+      log,
+    });
   if (attachmentStorage !== undefined && !deps.upstreamIsLocal) warnIfUnreachable(config.attachments.publicUrl ?? url, log);
   return {
     url,
