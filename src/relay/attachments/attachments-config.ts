@@ -5,7 +5,7 @@ import type { AttachmentPolicy } from '../../shared/attachments';
 import { LIMITS } from '../../shared/limits';
 import type { TypeRules } from './inspect-file';
 import type { Lifetimes } from './lifecycle';
-import { DEFAULT_TYPES, expandTypes, isActiveType, isKnownType, MEDIA_TYPES, type MediaType } from './media-types';
+import { claimedAs, DEFAULT_TYPES, expandTypes, isActiveType, isKnownType, MEDIA_TYPES } from './media-types';
 
 const MB = 1024 * 1024;
 
@@ -31,6 +31,8 @@ const megabytes = (max: number, fallback: number) =>
       v.transform(Number),
       v.check((value) => value > 0 && value <= max, `must be a number of megabytes above 0, at most ${max}`),
       v.transform((value) => Math.floor(value * MB)),
+      // Checked after rounding down to whole bytes: a limit of 0 bytes would refuse every file.
+      v.minValue(1, 'must be at least one byte (0.000001)'),
     ),
     String(fallback),
   );
@@ -51,6 +53,10 @@ const FAMILIES = new Set(Object.keys(MEDIA_TYPES).filter((type) => !isActiveType
 const isKnownWildcard = (item: string) => item.endsWith('/*') && FAMILIES.has(item.slice(0, -2));
 
 const TYPES_MESSAGE = `must be a comma-separated list of media types the relay recognises (${Object.keys(MEDIA_TYPES).join(', ')}) or wildcards like image/*`;
+
+/** One or more folder names, each ending in `/` (`.` and `..` are not names: a URL would resolve them). */
+const S3_PREFIX_PATTERN = /^((?!\.{1,2}\/)[\w.-]+\/)+$/;
+const S3_PREFIX_MESSAGE = 'must be one or more folder names each ending in /, like attachments/ (a folder the relay has to itself)';
 
 /** The variables, with their defaults. Blank counts as unset (config.ts drops blank values). */
 const AttachmentEnv = v.object({
@@ -95,7 +101,8 @@ const AttachmentEnv = v.object({
       v.transform((value) => value.replace(/\/+$/, '')),
     ),
   ),
-  S3_PREFIX: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^([\w.-]+\/)*$/, 'must be empty or folder names each ending in /')), 'attachments/'),
+  // Never empty: the sweep deletes whatever under the prefix is named like a key, so the prefix is the relay's alone.
+  S3_PREFIX: v.optional(v.pipe(v.string(), v.trim(), v.regex(S3_PREFIX_PATTERN, S3_PREFIX_MESSAGE)), 'attachments/'),
   S3_DIRECT_UPLOAD: flag('false'),
   S3_URL_TTL_SECONDS: whole(1, 7 * 24 * 3600, 900),
 });
@@ -187,7 +194,7 @@ function toAttachmentsConfig(env: AttachmentEnv): AttachmentsConfig {
       maxFileBytes: env.RELAY_ATTACHMENT_MAX_FILE_MB,
       maxTotalBytes: env.RELAY_ATTACHMENT_MAX_TOTAL_MB,
       // What browsers may claim for the accepted types, too: the widget checks the claim.
-      types: [...accepted, ...accepted.flatMap((type) => (MEDIA_TYPES[type as keyof typeof MEDIA_TYPES] as MediaType | undefined)?.claimedAs ?? [])],
+      types: [...accepted, ...accepted.flatMap(claimedAs)],
       ...(s3?.directUpload === true ? { direct: true } : {}),
     },
     rules: { accepted, allowActive: env.RELAY_ATTACHMENT_ALLOW_ACTIVE, keepGps: env.RELAY_ATTACHMENT_KEEP_GPS },

@@ -12,7 +12,9 @@ export function createStorage(config: AttachmentsConfig): AttachmentStorage | un
     case 'disk':
       return createDiskStorage(config.dir);
     case 's3':
-      // config.ts requires the S3 variables whenever RELAY_ATTACHMENTS=s3.
-      return config.s3 === undefined ? undefined : createS3Storage(config.s3);
+      // attachments-config.ts requires the S3 variables whenever RELAY_ATTACHMENTS=s3, so this is a
+      // bug in the caller; turning it into "attachments off" would hide it.
+      if (config.s3 === undefined) throw new Error('createStorage: RELAY_ATTACHMENTS=s3 without S3 settings');
+      return createS3Storage(config.s3);
   }
 }

@@ -81,8 +81,13 @@ export const DEFAULT_TYPES: readonly string[] = [
 
 export const isKnownType = (type: string): type is KnownType => Object.hasOwn(MEDIA_TYPES, type);
 
-export const isActiveType = (type: string): boolean =>
-  isKnownType(type) && (MEDIA_TYPES[type] as MediaType).active === true;
+/** The same table, typed as plain `MediaType`s so that optional properties read without casts. */
+const BY_TYPE: Readonly<Record<KnownType, MediaType>> = MEDIA_TYPES;
+
+export const isActiveType = (type: string): boolean => isKnownType(type) && BY_TYPE[type].active === true;
+
+/** What browsers may claim for files of `type` besides `type` itself (MediaType `claimedAs`). */
+export const claimedAs = (type: KnownType): readonly string[] => BY_TYPE[type].claimedAs ?? [];
 
 /** The known types a list of types and `family/*` wildcards accepts; a wildcard never takes an active type. */
 export function expandTypes(types: readonly string[]): KnownType[] {

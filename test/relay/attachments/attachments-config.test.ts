@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { AttachmentsEnv } from '../../../src/relay/attachments/attachments-config';
+import { createStorage } from '../../../src/relay/attachments/create-storage';
 import { ConfigError, parseRelayConfig } from '../../../src/relay/config';
 import { DEFAULT_TYPES } from '../../../src/relay/attachments/media-types';
 
@@ -9,6 +12,8 @@ const REQUIRED = {
   RELAY_ALLOWED_ORIGINS: 'https://shop.example',
 };
 const MB = 1024 * 1024;
+const PREFIX_REASON = 'must be one or more folder names each ending in /, like attachments/ (a folder the relay has to itself)';
+const S3_SETTINGS = { RELAY_ATTACHMENTS: 's3', S3_BUCKET: 'tickets-files', S3_ACCESS_KEY_ID: 'AKID', S3_SECRET_ACCESS_KEY: 'secret' };
 
 const attachmentsOf = (env: Record<string, string>) => parseRelayConfig({ ...REQUIRED, ...env }).attachments;
 
@@ -103,6 +108,8 @@ describe('attachment configuration', () => {
     { env: { RELAY_PUBLIC_URL: 'https://user:pw@relay.example' }, variable: 'RELAY_PUBLIC_URL', reason: 'must be an http(s) URL without credentials, query or fragment' },
     { env: { RELAY_ATTACHMENT_MAX_FILES: '11' }, variable: 'RELAY_ATTACHMENT_MAX_FILES', reason: 'must be an integer from 1 to 10' },
     { env: { RELAY_ATTACHMENT_MAX_FILE_MB: '0' }, variable: 'RELAY_ATTACHMENT_MAX_FILE_MB', reason: 'must be a number of megabytes above 0, at most 5120' },
+    { env: { RELAY_ATTACHMENT_MAX_FILE_MB: '0.0000001' }, variable: 'RELAY_ATTACHMENT_MAX_FILE_MB', reason: 'must be at least one byte (0.000001)' },
+    { env: { RELAY_ATTACHMENT_MAX_TOTAL_MB: '0.0000009' }, variable: 'RELAY_ATTACHMENT_MAX_TOTAL_MB', reason: 'must be at least one byte (0.000001)' },
     { env: { RELAY_ATTACHMENT_MAX_FILE_MB: '30' }, variable: 'RELAY_ATTACHMENT_MAX_TOTAL_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' },
     { env: { RELAY_ATTACHMENT_TYPES: 'image/png,application/x-foo' }, variable: 'RELAY_ATTACHMENT_TYPES', reason: expect.stringContaining('must be a comma-separated list of media types the relay recognises') },
     { env: { RELAY_ATTACHMENT_TYPES: '*/*' }, variable: 'RELAY_ATTACHMENT_TYPES', reason: expect.stringContaining('or wildcards like image/*') },
@@ -110,6 +117,7 @@ describe('attachment configuration', () => {
     { env: { RELAY_ATTACHMENT_KEEP_GPS: 'yes' }, variable: 'RELAY_ATTACHMENT_KEEP_GPS', reason: 'must be true or false' },
     { env: { RELAY_ATTACHMENT_ORPHAN_MINUTES: '0' }, variable: 'RELAY_ATTACHMENT_ORPHAN_MINUTES', reason: 'must be an integer from 1 to 10080' },
     { env: { S3_ENDPOINT: 'ftp://x' }, variable: 'S3_ENDPOINT', reason: 'must be an http(s) URL without credentials, query or fragment' },
+    ...['/', 'attachments', './', '../other/', 'a/../b/', 'a//'].map((prefix) => ({ env: { S3_PREFIX: prefix }, variable: 'S3_PREFIX', reason: PREFIX_REASON })),
   ] as { env: Record<string, string>; variable: string; reason: unknown }[])('refuses $variable when $env', ({ env, variable, reason }) => {
     expect(problemsOf(env)).toEqual({ [variable]: reason });
   });
@@ -130,5 +138,32 @@ describe('attachment configuration', () => {
       expect(String((error as Error).message)).not.toContain('very-secret-42');
       expect((error as ConfigError).problems).toEqual([{ variable: 'S3_BUCKET', reason: 'must be an S3 bucket name' }]);
     }
+  });
+
+  it('takes the smallest limit that is still one byte', () => {
+    expect(attachmentsOf({ RELAY_ATTACHMENT_MAX_FILE_MB: '0.000001', RELAY_ATTACHMENT_MAX_TOTAL_MB: '0.000001' }).policy).toMatchObject({ maxFileBytes: 1, maxTotalBytes: 1 });
+  });
+
+  it('never lets S3_PREFIX be empty: the sweep deletes what is named like a key under it', () => {
+    // Blank counts as unset, so a blank S3_PREFIX is the default rather than the whole bucket.
+    expect(attachmentsOf({ ...S3_SETTINGS, S3_PREFIX: '  ' }).s3?.prefix).toBe('attachments/');
+    expect(attachmentsOf({ ...S3_SETTINGS, S3_PREFIX: 'relay.v2/files-1/' }).s3?.prefix).toBe('relay.v2/files-1/');
+    // Parsed on its own (as config.ts does after dropping blanks), an empty prefix is refused.
+    const parsed = v.safeParse(AttachmentsEnv, { ...S3_SETTINGS, S3_PREFIX: '' });
+    expect(parsed.issues?.map((issue) => [issue.path?.[0]?.key, issue.message])).toEqual([['S3_PREFIX', PREFIX_REASON]]);
+  });
+});
+
+describe('createStorage', () => {
+  const config = attachmentsOf(S3_SETTINGS);
+
+  it('refuses s3 without its settings instead of quietly turning attachments off', () => {
+    expect(() => createStorage({ ...config, s3: undefined })).toThrow('RELAY_ATTACHMENTS=s3 without S3 settings');
+  });
+
+  it('creates no storage when attachments are off, and one for disk and s3', () => {
+    expect(createStorage({ ...config, storage: 'off' })).toBeUndefined();
+    expect(createStorage({ ...config, storage: 'disk' })).toBeDefined();
+    expect(createStorage(config)).toBeDefined();
   });
 });
