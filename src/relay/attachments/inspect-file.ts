@@ -62,7 +62,9 @@ export function inspectFile(name: string, rules: TypeRules, onGpsGiveUp: (reason
   let size = 0;
 
   const decide = (whole: boolean): Error | undefined => {
-    const judged = judgeType(sniff(Buffer.concat(head, headBytes), name, whole), rules);
+    // Exactly the first SNIFF_BYTES, however the network split them: the last chunk held may go
+    // far beyond, and the verdict must not depend on it.
+    const judged = judgeType(sniff(Buffer.concat(head, headBytes).subarray(0, SNIFF_BYTES), name, whole), rules);
     if (!judged.ok) return new FileRefused(judged.message);
     type = judged.type;
     if (type === 'image/jpeg' && !rules.keepGps) stripper = new GpsStripper(onGpsGiveUp);
