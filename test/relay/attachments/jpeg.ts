@@ -62,7 +62,7 @@ export const XMP = [
   '</rdf:Description></rdf:RDF></x:xmpmeta>',
 ].join('');
 
-const segment = (marker: number, payload: Buffer) => {
+export const segment = (marker: number, payload: Buffer) => {
   const header = Buffer.alloc(4);
   header.writeUInt16BE(0xff00 | marker, 0);
   header.writeUInt16BE(payload.length + 2, 2);
@@ -86,4 +86,16 @@ export function buildJpeg({ littleEndian = true, padding = 0 }: { littleEndian?:
   const tiffAt = parts[0]!.length + parts[1]!.length + 4 + 6;
   const scanAt = jpeg.length - SCAN.length - 2;
   return { jpeg, exif, tiffAt, scanAt };
+}
+
+/** A seeded pseudo-random generator (mulberry32): the same `seed` gives the same numbers, so a failing fuzz case can be replayed. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
