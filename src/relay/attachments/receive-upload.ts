@@ -44,6 +44,14 @@ class Interrupted extends Error {
   override readonly name = 'Interrupted';
 }
 
+/**
+ * A source's own reason to refuse its bytes (a direct upload whose object is not the size the
+ * browser declared): the file is dropped, and the answer (400, field `file`) gives the message.
+ */
+export class UploadMismatch extends Error {
+  override readonly name = 'UploadMismatch';
+}
+
 const invalidFile = (message: string, code: FieldIssue['code'] = 'invalid'): UploadOutcome => ({
   ok: false,
   code: 'validation',
@@ -85,7 +93,9 @@ export function storeFile(
   inspection.stream.on('error', (error) => {
     reason ??= error;
   });
-  source.on('error', () => inspection.stream.destroy(new Interrupted('The upload was interrupted.')));
+  source.on('error', (error) =>
+    inspection.stream.destroy(new Interrupted(error instanceof UploadMismatch ? error.message : 'The upload was interrupted.')),
+  );
   source.pipe(inspection.stream);
   const outcome = storage
     .put(key, inspection.stream)
@@ -96,6 +106,10 @@ export function storeFile(
       return { ok: true, attachment: { id: reference, name: meta.name, size, type } };
     })
     .catch(async (error: unknown) => {
+      // Refused or failed: read no more of the source (the rest of an S3 object, say), even when
+      // someone else still listens to it.
+      source.unpipe(inspection.stream);
+      source.destroy();
       await storage.delete(key).catch(() => {});
       return outcomeOf(reason ?? error, maxFileBytes, log);
     });

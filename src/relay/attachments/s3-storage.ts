@@ -8,12 +8,13 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline as pipe, Readable, Transform } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { AwsClient } from 'aws4fetch';
 import type { S3Config } from './attachments-config';
 import { contentDisposition } from './file-url';
+import { UploadMismatch } from './receive-upload';
 import { KEY_PATTERN } from './reference';
 import type { AttachmentStorage, DirectUploads, Download, ListedFile, PendingUpload, StoredMeta } from './storage';
 
@@ -27,6 +28,8 @@ const SUFFIXES = ['', '.upload', '.upload.json', '.json'];
 
 /** Creates the storage; with S3_DIRECT_UPLOAD it also takes uploads straight from browsers (`direct`). */
 export function createS3Storage(config: S3Config): AttachmentStorage {
+  // The sweep deletes what is named like a key under the prefix: without one, other applications' objects.
+  if (config.prefix === '') throw new Error('createS3Storage: the prefix must not be empty');
   // No retries: a streamed body cannot be sent twice, and the caller answers the failure.
   const client = new AwsClient({
     accessKeyId: config.accessKeyId,
@@ -61,11 +64,15 @@ export function createS3Storage(config: S3Config): AttachmentStorage {
     await response.body?.cancel();
   };
 
-  /** Signs a URL for `method` that works without credentials until it expires. */
-  const presign = async (method: 'GET' | 'PUT', name: string, query: Record<string, string> = {}) => {
+  /**
+   * Signs a URL for `method` that works without credentials until it expires. `headers` are signed
+   * too (`allHeaders`: aws4fetch leaves Content-Length unsigned otherwise), so a request must
+   * carry exactly these values.
+   */
+  const presign = async (method: 'GET' | 'PUT', name: string, query: Record<string, string> = {}, headers: Record<string, string> = {}) => {
     const url = new URL(objectUrl(name));
     for (const [param, value] of Object.entries({ ...query, 'X-Amz-Expires': String(config.urlTtlSeconds) })) url.searchParams.set(param, value);
-    const signed = await client.sign(url.href, { method, aws: { signQuery: true } });
+    const signed = await client.sign(url.href, { method, headers, aws: { signQuery: true, allHeaders: true } });
     return signed.url;
   };
 
@@ -134,20 +141,43 @@ export function createS3Storage(config: S3Config): AttachmentStorage {
   const direct: DirectUploads = {
     async begin(key, pending) {
       await writeJson(`${key}.upload.json`, pending);
-      // Content-Type is not signed: any value uploads. The relay reads the bytes back and judges them itself.
-      return { url: await presign('PUT', `${key}.upload`), headers: { 'Content-Type': 'application/octet-stream' } };
+      // The declared size is signed as Content-Length: S3 refuses a PUT of any other length (403),
+      // so the URL cannot carry more than the size the relay allowed. (A browser sets the header
+      // itself from the body.) Content-Type is not signed: any value uploads; the relay reads the
+      // bytes back and judges them itself.
+      const url = await presign('PUT', `${key}.upload`, {}, { 'Content-Length': String(pending.size) });
+      return { url, headers: { 'Content-Type': 'application/octet-stream' } };
     },
 
     pending: (key) => readJson<PendingUpload>(`${key}.upload.json`),
 
+    /**
+     * The uploaded object, refused unless it is exactly the size declared in `begin` (not every
+     * S3-compatible service checks a signed Content-Length): the body then fails with
+     * UploadMismatch before a byte is read, or as soon as it delivers a byte too many or ends short.
+     * Destroying the body stops the download.
+     */
     async open(key) {
-      const response = await send('GET', `${key}.upload`, { ok: [404] });
+      const [response, pending] = await Promise.all([send('GET', `${key}.upload`, { ok: [404] }), readJson<PendingUpload>(`${key}.upload.json`)]);
       if (response.status === 404 || response.body === null) {
         await response.body?.cancel();
         return undefined;
       }
       const size = Number(response.headers.get('Content-Length'));
-      return { size, body: Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>) };
+      const declared = pending?.size;
+      if (declared === undefined || size !== declared) {
+        await response.body.cancel();
+        const refused = new UploadMismatch(
+          declared === undefined ? 'The file uploaded has no declared size.' : `The file uploaded is not the size declared (${declared} bytes).`,
+        );
+        const body = new Readable({
+          read() {
+            this.destroy(refused);
+          },
+        });
+        return { size, body };
+      }
+      return { size, body: exactly(declared, Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>)) };
     },
 
     async discard(key) {
@@ -158,6 +188,23 @@ export function createS3Storage(config: S3Config): AttachmentStorage {
     },
   };
   return config.directUpload ? { ...storage, direct } : storage;
+}
+
+/** `source` as a stream that fails with UploadMismatch unless it delivers exactly `size` bytes; destroying it destroys `source`. */
+function exactly(size: number, source: Readable): Readable {
+  let received = 0;
+  const mismatch = () => new UploadMismatch(`The file uploaded is not the size declared (${size} bytes).`);
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      done(received > size ? mismatch() : undefined, chunk);
+    },
+    flush(done) {
+      done(received === size ? undefined : mismatch());
+    },
+  });
+  // Errors reach `counter`'s reader; a failure of either stream (or destroying `counter`) ends both.
+  return pipe(source, counter, () => {});
 }
 
 /** The object names and times of one ListObjectsV2 page, and the token of the next. */

@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buffer } from 'node:stream/consumers';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { UploadMismatch } from '../../../src/relay/attachments/receive-upload';
 import { createS3Storage, parseListing } from '../../../src/relay/attachments/s3-storage';
 import type { AttachmentStorage, DirectUploads, ListedFile, StoredMeta } from '../../../src/relay/attachments/storage';
 import { BUCKET, S3_KEY, startS3 } from './s3-server';
@@ -15,6 +17,20 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s3.close();
+});
+afterEach(() => {
+  s3.checkSignedHeaders = false;
+});
+
+const settings = (prefix: string) => ({
+  bucket: BUCKET,
+  accessKeyId: S3_KEY,
+  secretAccessKey: S3_KEY,
+  region: 'us-east-1',
+  endpoint: s3.endpoint,
+  prefix,
+  directUpload: true,
+  urlTtlSeconds: 60,
 });
 
 /** A storage under a prefix of its own, so the tests do not see each other's objects. */
@@ -113,6 +129,57 @@ describe('S3 storage (against s3rver on 127.0.0.1)', () => {
     await direct.discard(key(7));
     expect(await direct.pending(key(7))).toBeUndefined();
     expect(await list()).toEqual([]);
+  });
+});
+
+describe('S3 direct uploads: the declared size', () => {
+  it('refuses an empty prefix: the sweep would delete other applications’ objects named like keys', () => {
+    expect(() => createS3Storage(settings(''))).toThrow('the prefix must not be empty');
+  });
+
+  it('signs the declared size into the PUT URL, so a bucket that checks signed headers (as AWS does) refuses any other length', async () => {
+    const direct = fresh().direct as DirectUploads;
+    const { url, headers } = await direct.begin(key(8), { name: 'a.pdf', size: 9, createdAt: 5 });
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host');
+
+    s3.checkSignedHeaders = true;
+    for (const body of ['%PDF-1.4\n and gigabytes more', '%PDF']) expect((await fetch(url, { method: 'PUT', body, headers })).status).toBe(403);
+    expect(await direct.open(key(8))).toBeUndefined();
+    expect((await fetch(url, { method: 'PUT', body: '%PDF-1.4\n', headers })).status).toBe(200);
+    expect(await buffer((await direct.open(key(8)))?.body ?? Readable.from([]))).toEqual(Buffer.from('%PDF-1.4\n'));
+  });
+
+  it.each([
+    { kind: 'larger', body: '%PDF-1.4\n and more' },
+    { kind: 'smaller', body: '%PDF' },
+  ])('refuses to read back an object $kind than declared (s3rver does not check the signed length)', async ({ body }) => {
+    const direct = fresh().direct as DirectUploads;
+    const { url, headers } = await direct.begin(key(9), { name: 'a.pdf', size: 9, createdAt: 5 });
+    expect((await fetch(url, { method: 'PUT', body, headers })).status).toBe(200);
+
+    const opened = await direct.open(key(9));
+
+    expect(opened?.size).toBe(body.length);
+    const read = buffer(opened?.body ?? Readable.from([]));
+    await expect(read).rejects.toBeInstanceOf(UploadMismatch);
+    await expect(read).rejects.toThrow('The file uploaded is not the size declared (9 bytes).');
+  });
+
+  it('stops downloading the object when its body is destroyed', async () => {
+    const direct = fresh().direct as DirectUploads;
+    const size = 16 * 1024 * 1024;
+    const { url, headers } = await direct.begin(key(10), { name: 'a.bin', size, createdAt: 5 });
+    expect((await fetch(url, { method: 'PUT', body: new Uint8Array(size), headers })).status).toBe(200);
+
+    const opened = await direct.open(key(10));
+    const body = opened?.body ?? Readable.from([]);
+    await new Promise((resolve) => body.once('data', resolve));
+    body.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const download = [...s3.served.keys()].find((request) => request.startsWith('GET ') && request.endsWith(`${key(10)}.upload`)) ?? '';
+    expect(s3.cut.has(download)).toBe(true);
+    expect(s3.served.get(download)).toBeLessThan(size / 2);
   });
 });
 

@@ -1,7 +1,8 @@
+import { AwsClient } from 'aws4fetch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keyOf } from '../../../src/relay/attachments/reference';
 import { buildJpeg } from '../attachments/jpeg';
-import { s3Env, startS3 } from '../attachments/s3-server';
+import { BUCKET, S3_KEY, s3Env, startS3 } from '../attachments/s3-server';
 import type { RunningS3 } from '../attachments/s3-server';
 import { PDF, PNG, sha256, upload } from './attachments-support';
 import type { Uploaded } from './attachments-support';
@@ -20,10 +21,21 @@ afterAll(async () => {
   await s3.close();
 });
 afterEach(async () => {
+  s3.checkSignedHeaders = false;
   await h.close();
 });
 
 const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; message: string } }).error;
+
+const bucket = new AwsClient({ accessKeyId: S3_KEY, secretAccessKey: S3_KEY, service: 's3', region: 'us-east-1', retries: 0 });
+
+/** Asks for an upload URL for `size` bytes of a PDF; `complete` completes it. */
+async function begin(size: number) {
+  const begun = await h.send('/attachments/uploads', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name: 'a.pdf', size }) });
+  expect(begun.status).toBe(201);
+  const { id, url } = (await begun.json()) as { id: string; url: string };
+  return { id, url, complete: () => h.send(`/attachments/${id}/complete`, { method: 'POST', headers: { Origin: ORIGIN } }) };
+}
 
 /** The widget's direct upload: ask for a URL, PUT the file there, have the relay complete it. */
 async function directUpload(data: Buffer, name: string, type = 'application/octet-stream') {
@@ -113,17 +125,67 @@ describe('attachments in S3-compatible storage', () => {
       expect(response.status).toBe(400);
     });
 
-    it('refuses a declared size over the limit at once, and a larger object than declared at completion', async () => {
+    it('refuses a declared size over the limit at once, and an object over the limit at completion', async () => {
       h = await startHarness(s3Env(s3, { S3_DIRECT_UPLOAD: 'true', RELAY_ATTACHMENT_MAX_FILE_MB: '0.001', RELAY_ATTACHMENT_MAX_TOTAL_MB: '1' }));
       const declared = await h.send('/attachments/uploads', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name: 'a.pdf', size: 5000 }) });
       expect(declared.status).toBe(413);
 
-      const begun = await h.send('/attachments/uploads', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name: 'a.pdf', size: 10 }) });
-      const { id, url } = (await begun.json()) as { id: string; url: string };
-      await fetch(url, { method: 'PUT', body: new Uint8Array(Buffer.concat([PDF, Buffer.alloc(5000)])) });
-      const completed = await h.send(`/attachments/${id}/complete`, { method: 'POST' });
+      // s3rver does not check the signed Content-Length, so the PUT of more than declared lands.
+      const { url, complete } = await begin(10);
+      const put = await fetch(url, { method: 'PUT', body: new Uint8Array(Buffer.concat([PDF, Buffer.alloc(5000)])) });
+      expect(put.status).toBe(200);
+      const completed = await complete();
       expect(completed.status).toBe(413);
       expect((await errorOf(completed)).code).toBe('payload_too_large');
+    });
+
+    it.each([
+      { kind: 'larger', extra: 500 },
+      { kind: 'smaller', extra: -20 },
+    ])('refuses and deletes an object $kind than declared but within the limit (where the bucket let it in)', async ({ extra }) => {
+      h = await startHarness(s3Env(s3, { S3_DIRECT_UPLOAD: 'true', RELAY_ATTACHMENT_MAX_FILE_MB: '0.001', RELAY_ATTACHMENT_MAX_TOTAL_MB: '1' }));
+      const declared = 200;
+      const { id, url, complete } = await begin(declared);
+      const data = Buffer.concat([PDF, Buffer.alloc(declared - PDF.length + extra)]);
+      expect((await fetch(url, { method: 'PUT', body: new Uint8Array(data) })).status).toBe(200);
+
+      const completed = await complete();
+
+      expect(completed.status).toBe(400);
+      expect(await errorOf(completed)).toMatchObject({ code: 'validation', message: `The file uploaded is not the size declared (${declared} bytes).`, fields: [{ path: 'file', code: 'invalid' }] });
+      expect((await bucket.fetch(`${s3.endpoint}/${BUCKET}/attachments/${keyOf(id)}.upload`)).status).toBe(404);
+      expect((await complete()).status).toBe(404);
+      expect((await h.post({ ...TICKET, attachments: [id] })).status).toBe(400);
+    });
+
+    it('gets an upload URL the bucket refuses for any other length than declared (when it checks signed headers, as AWS does)', async () => {
+      h = await startHarness(s3Env(s3, { S3_DIRECT_UPLOAD: 'true' }));
+      s3.checkSignedHeaders = true;
+      const begun = await h.send('/attachments/uploads', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name: 'a.pdf', size: PDF.length }) });
+      const { id, url, headers } = (await begun.json()) as { id: string; url: string; headers: Record<string, string> };
+
+      for (const body of [Buffer.concat([PDF, Buffer.alloc(1024 * 1024)]), PDF.subarray(0, 10)]) {
+        expect((await fetch(url, { method: 'PUT', body: new Uint8Array(body), headers })).status).toBe(403);
+      }
+      expect((await fetch(url, { method: 'PUT', body: new Uint8Array(PDF), headers })).status).toBe(200);
+      const completed = await h.send(`/attachments/${id}/complete`, { method: 'POST', headers: { Origin: ORIGIN } });
+      expect(completed.status).toBe(201);
+    });
+
+    it('stops reading a refused object from the bucket', async () => {
+      h = await startHarness(s3Env(s3, { S3_DIRECT_UPLOAD: 'true', RELAY_ATTACHMENT_MAX_FILE_MB: '30', RELAY_ATTACHMENT_MAX_TOTAL_MB: '30' }));
+      const size = 24 * 1024 * 1024;
+      const { id, complete } = await directUpload(Buffer.concat([Buffer.from('MZ'), Buffer.alloc(size - 2)]), 'setup.pdf');
+
+      const completed = await complete();
+      expect(completed.status).toBe(415);
+
+      // The first bytes decided: the relay closes its download of the object instead of leaving it
+      // open (or reading the rest for nothing).
+      const download = `GET /${BUCKET}/attachments/${keyOf(id)}.upload`;
+      for (let waited = 0; !s3.cut.has(download) && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(s3.cut.has(download)).toBe(true);
+      expect(s3.served.get(download)).toBeLessThan(size);
     });
 
     it.each([
