@@ -109,7 +109,7 @@ export function createDiskStorage(dir: string): AttachmentStorage {
             if (!isMissing(error)) throw error;
           }
         }
-        for (const [key, modifiedAt] of modified) yield { key, meta: await getMeta(key), modifiedAt };
+        for (const [key, modifiedAt] of modified) yield { key, modifiedAt };
       }
     },
   };

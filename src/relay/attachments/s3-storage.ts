@@ -134,7 +134,7 @@ export function createS3Storage(config: S3Config): AttachmentStorage {
         }
         token = page.next;
       } while (token !== undefined);
-      for (const [key, modifiedAt] of modified) yield { key, meta: await storage.getMeta(key), modifiedAt };
+      for (const [key, modifiedAt] of modified) yield { key, modifiedAt };
     },
   };
 
