@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import type { TicketPolicy } from '../shared/ticket-request';
 import { AttachmentsEnv } from './attachments/attachments-config';
+import { flag, integer } from './env-values';
 import type { AttachmentsConfig } from './attachments/attachments-config';
 import { NO_FORM_CONFIG, parseFormConfig } from './form/form-config';
 import type { FormConfig } from './form/form-config';
@@ -24,19 +25,6 @@ export class ConfigError extends Error {
 const REQUIRED = 'is required';
 
 const required = () => v.pipe(v.string(REQUIRED), v.trim(), v.nonEmpty(REQUIRED));
-
-const integer = (min: number, max: number, fallback: number) =>
-  v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.regex(/^\d+$/, `must be an integer from ${min} to ${max}`),
-      v.transform(Number),
-      v.minValue(min, `must be an integer from ${min} to ${max}`),
-      v.maxValue(max, `must be an integer from ${min} to ${max}`),
-    ),
-    String(fallback),
-  );
 
 const httpUrl = (message: string) =>
   v.pipe(
@@ -94,16 +82,7 @@ const RelayEnv = v.pipe(
       v.pipe(v.string(), v.trim(), v.regex(GUID, 'must be a GUID like 43b8adc7-755d-2be3-afb1-b6a462631977')),
     ),
     RELAY_TAGS: v.optional(v.pipe(v.string(), v.transform(commaList)), ''),
-    RELAY_REQUIRE_EMAIL: v.optional(
-      v.pipe(
-        v.string(),
-        v.trim(),
-        v.toLowerCase(),
-        v.picklist(['true', 'false'], 'must be true or false'),
-        v.transform((value) => value === 'true'),
-      ),
-      'true',
-    ),
+    RELAY_REQUIRE_EMAIL: flag('true'),
     RELAY_HOST: v.optional(v.pipe(v.string(), v.trim()), '127.0.0.1'),
     RELAY_PORT: integer(0, 65_535, 8787),
     RELAY_UPSTREAM_TIMEOUT_MS: integer(1, 600_000, 15_000),

@@ -5,22 +5,10 @@ import type { AttachmentPolicy } from '../../shared/attachments';
 import { LIMITS } from '../../shared/limits';
 import type { TypeRules } from './inspect-file';
 import type { Lifetimes } from './lifecycle';
+import { flag, integer } from '../env-values';
 import { claimedAs, DEFAULT_TYPES, expandTypes, isActiveType, isKnownType, MEDIA_TYPES } from './media-types';
 
 const MB = 1024 * 1024;
-
-const whole = (min: number, max: number, fallback: number) =>
-  v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.regex(/^\d+$/, `must be an integer from ${min} to ${max}`),
-      v.transform(Number),
-      v.minValue(min, `must be an integer from ${min} to ${max}`),
-      v.maxValue(max, `must be an integer from ${min} to ${max}`),
-    ),
-    String(fallback),
-  );
 
 const megabytes = (max: number, fallback: number) =>
   v.optional(
@@ -35,18 +23,6 @@ const megabytes = (max: number, fallback: number) =>
       v.minValue(1, 'must be at least one byte (0.000001)'),
     ),
     String(fallback),
-  );
-
-const flag = (fallback: 'true' | 'false') =>
-  v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.toLowerCase(),
-      v.picklist(['true', 'false'], 'must be true or false'),
-      v.transform((value) => value === 'true'),
-    ),
-    fallback,
   );
 
 const FAMILIES = new Set(Object.keys(MEDIA_TYPES).filter((type) => !isActiveType(type)).map((type) => type.split('/')[0]));
@@ -73,7 +49,7 @@ const AttachmentEnv = v.object({
     ),
   ),
   RELAY_ATTACHMENTS_DIR: v.optional(v.pipe(v.string(), v.trim()), './data/attachments'),
-  RELAY_ATTACHMENT_MAX_FILES: whole(1, LIMITS.attachments, 5),
+  RELAY_ATTACHMENT_MAX_FILES: integer(1, LIMITS.attachments, 5),
   RELAY_ATTACHMENT_MAX_FILE_MB: megabytes(5 * 1024, 10),
   RELAY_ATTACHMENT_MAX_TOTAL_MB: megabytes(50 * 1024, 25),
   RELAY_ATTACHMENT_TYPES: v.optional(
@@ -87,8 +63,8 @@ const AttachmentEnv = v.object({
   ),
   RELAY_ATTACHMENT_ALLOW_ACTIVE: flag('false'),
   RELAY_ATTACHMENT_KEEP_GPS: flag('false'),
-  RELAY_ATTACHMENT_ORPHAN_MINUTES: whole(1, 7 * 24 * 60, 60),
-  RELAY_ATTACHMENT_RETENTION_DAYS: whole(0, 3650, 30),
+  RELAY_ATTACHMENT_ORPHAN_MINUTES: integer(1, 7 * 24 * 60, 60),
+  RELAY_ATTACHMENT_RETENTION_DAYS: integer(0, 3650, 30),
   S3_BUCKET: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^[a-z\d][a-z\d.-]{1,61}[a-z\d]$/, 'must be an S3 bucket name'))),
   S3_ACCESS_KEY_ID: v.optional(v.pipe(v.string(), v.trim())),
   S3_SECRET_ACCESS_KEY: v.optional(v.pipe(v.string(), v.trim())),
@@ -104,7 +80,7 @@ const AttachmentEnv = v.object({
   // Never empty: the sweep deletes whatever under the prefix is named like a key, so the prefix is the relay's alone.
   S3_PREFIX: v.optional(v.pipe(v.string(), v.trim(), v.regex(S3_PREFIX_PATTERN, S3_PREFIX_MESSAGE)), 'attachments/'),
   S3_DIRECT_UPLOAD: flag('false'),
-  S3_URL_TTL_SECONDS: whole(1, 7 * 24 * 3600, 900),
+  S3_URL_TTL_SECONDS: integer(1, 7 * 24 * 3600, 900),
 });
 type AttachmentEnv = v.InferOutput<typeof AttachmentEnv>;
 
