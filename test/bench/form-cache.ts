@@ -3,12 +3,9 @@
  * cache and revalidated with `If-None-Match` (304), against fetching Socialboards' two lists
  * straight from the fake each time, as a relay without a cache would. Loopback only; bounded.
  */
-import { startFakeSocialboards } from '../../src/fake-socialboards/server';
-import { parseRelayConfig } from '../../src/relay/config';
-import { startRelay } from '../../src/relay/server';
 import { DEMO_FORM_CONFIG } from '../../src/dev/stack';
+import { ORIGIN, startBenchStack } from './bench-stack';
 
-const ORIGIN = 'http://bench.local';
 
 async function timed(count: number, task: () => Promise<void>): Promise<number> {
   const started = performance.now();
@@ -17,28 +14,8 @@ async function timed(count: number, task: () => Promise<void>): Promise<number> 
 }
 
 export async function formCache(count = 500) {
-  const credentials = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
-  const fake = await startFakeSocialboards(credentials);
-  const relay = await startRelay(
-    parseRelayConfig({
-      SOCIALBOARDS_CLIENT_ID: credentials.clientId,
-      SOCIALBOARDS_REFRESH_TOKEN: credentials.refreshToken,
-      SOCIALBOARDS_API_URL: fake.url,
-      RELAY_ALLOWED_ORIGINS: ORIGIN,
-      RELAY_FORM_CONFIG: DEMO_FORM_CONFIG,
-      RELAY_PORT: '0',
-      RELAY_LOG: 'silent',
-    }),
-  );
+  const { fake, relay, auth, close } = await startBenchStack({ RELAY_FORM_CONFIG: DEMO_FORM_CONFIG });
   try {
-    const token = (await (
-      await fetch(`${fake.url}/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.refreshToken, client_id: credentials.clientId }),
-      })
-    ).json()) as { access_token: string };
-    const auth = { Authorization: `Bearer ${token.access_token}` };
     const first = await fetch(`${relay.url}/form`, { headers: { Origin: ORIGIN } });
     const etag = first.headers.get('ETag') ?? '';
     await first.arrayBuffer();
@@ -57,7 +34,6 @@ export async function formCache(count = 500) {
     const upstreamCalls = (fake.state.requests as { path: string }[]).filter((r) => r.path === '/customfields').length;
     return { count, uncachedMs: uncached, cachedMs: cached, revalidatedMs: revalidated, upstreamCalls, bytes: Number(first.headers.get('Content-Length') ?? 0) };
   } finally {
-    await relay.close();
-    await fake.close();
+    await close();
   }
 }

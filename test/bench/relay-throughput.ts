@@ -3,11 +3,8 @@
  * posted straight to the fake Socialboards, and idempotent replays against fresh creations.
  * Loopback only; bounded by request count.
  */
-import { startFakeSocialboards } from '../../src/fake-socialboards/server';
-import { parseRelayConfig } from '../../src/relay/config';
-import { startRelay } from '../../src/relay/server';
+import { ORIGIN, startBenchStack } from './bench-stack';
 
-const ORIGIN = 'http://bench.local';
 const BODY = {
   title: 'New car price list.',
   message: 'Hello I want to buy a new car, how can I get a price list?',
@@ -33,26 +30,8 @@ async function ok(response: Response) {
 }
 
 export async function relayThroughput(count = 400, concurrency = 8) {
-  const credentials = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
-  const fake = await startFakeSocialboards(credentials);
-  const relay = await startRelay(
-    parseRelayConfig({
-      SOCIALBOARDS_CLIENT_ID: credentials.clientId,
-      SOCIALBOARDS_REFRESH_TOKEN: credentials.refreshToken,
-      SOCIALBOARDS_API_URL: fake.url,
-      RELAY_ALLOWED_ORIGINS: ORIGIN,
-      RELAY_PORT: '0',
-      RELAY_LOG: 'silent',
-    }),
-  );
+  const { fake, relay, auth, close } = await startBenchStack();
   try {
-    const token = (await (
-      await fetch(`${fake.url}/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.refreshToken, client_id: credentials.clientId }),
-      })
-    ).json()) as { access_token: string };
     const upstreamBody = JSON.stringify({
       ...BODY,
       isHtml: false,
@@ -72,17 +51,16 @@ export async function relayThroughput(count = 400, concurrency = 8) {
     const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 
     // Warm up both paths (token fetch, JIT), then measure.
-    await timed(40, concurrency, () => post(`${fake.url}/tickets`, { Authorization: `Bearer ${token.access_token}` }, upstreamBody));
+    await timed(40, concurrency, () => post(`${fake.url}/tickets`, auth, upstreamBody));
     await timed(40, concurrency, (i) => post(`${relay.url}/tickets`, relayHeaders(`warm-${run}-${i}`), body));
 
     const direct = await timed(count, concurrency, () =>
-      post(`${fake.url}/tickets`, { Authorization: `Bearer ${token.access_token}` }, upstreamBody),
+      post(`${fake.url}/tickets`, auth, upstreamBody),
     );
     const viaRelay = await timed(count, concurrency, (i) => post(`${relay.url}/tickets`, relayHeaders(`bench-${run}-${i}`), body));
     const replay = await timed(count, concurrency, (i) => post(`${relay.url}/tickets`, relayHeaders(`bench-${run}-${i}`), body));
     return { count, concurrency, directMs: direct, relayMs: viaRelay, replayMs: replay, ticketsStored: fake.state.tickets.length };
   } finally {
-    await relay.close();
-    await fake.close();
+    await close();
   }
 }

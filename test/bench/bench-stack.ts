@@ -1,0 +1,40 @@
+/** The fake Socialboards and a silent relay on ephemeral loopback ports, plus an access token, for the benchmarks. */
+import { startFakeSocialboards } from '../../src/fake-socialboards/server';
+import { parseRelayConfig } from '../../src/relay/config';
+import { startRelay } from '../../src/relay/server';
+
+export const ORIGIN = 'http://bench.local';
+const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
+
+/** Starts both; `env` adds relay variables. `close()` stops both. */
+export async function startBenchStack(env: Record<string, string> = {}) {
+  const fake = await startFakeSocialboards(CREDENTIALS);
+  const relay = await startRelay(
+    parseRelayConfig({
+      SOCIALBOARDS_CLIENT_ID: CREDENTIALS.clientId,
+      SOCIALBOARDS_REFRESH_TOKEN: CREDENTIALS.refreshToken,
+      SOCIALBOARDS_API_URL: fake.url,
+      RELAY_ALLOWED_ORIGINS: ORIGIN,
+      RELAY_PORT: '0',
+      RELAY_LOG: 'silent',
+      RELAY_ATTACHMENTS: 'off',
+      ...env,
+    }),
+  );
+  const answer = await fetch(`${fake.url}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: CREDENTIALS.refreshToken, client_id: CREDENTIALS.clientId }),
+  });
+  const { access_token: accessToken } = (await answer.json()) as { access_token: string };
+  return {
+    fake,
+    relay,
+    /** `Authorization` for calling the fake directly, as the relay does. */
+    auth: { Authorization: `Bearer ${accessToken}` },
+    async close() {
+      await relay.close();
+      await fake.close();
+    },
+  };
+}
