@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every suite, in order, each run even when an earlier one failed, so one run shows
 // everything. Ends with the line `N passed, N failed` summed over all suites; exits 1 if any failed.
-//   build + size  the widget bundles; size-limit holds the script tag under 20 KB gzip
+//   build + size  the widget bundles; size-limit holds the script tag under 25 KB gzip
 //   check         type-check and lint (npm run check)
 //   vitest        unit, component and integration tests
 //   e2e           Playwright in Chromium
