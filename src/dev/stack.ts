@@ -21,11 +21,29 @@ export const DEMO_CREDENTIALS = { clientId: 'demo-client', refreshToken: 'demo-r
  */
 export const DEMO_FORM_CONFIG = fileURLToPath(new URL('./demo-form.json', import.meta.url));
 
-/** What the demo relay pins on every ticket, unless the environment says otherwise. */
+/**
+ * Abuse limits relaxed so the demo can be tried freely (a page full of attempts from one address);
+ * the relay's own defaults are the strict production ones (README, "Abuse limits").
+ */
+export const DEMO_LIMITS = {
+  RELAY_RATE_LIMIT_REQUESTS: '3000/1m',
+  RELAY_RATE_LIMIT_TICKETS: '300/1m',
+  RELAY_RATE_LIMIT_TICKETS_PER_ORIGIN: '3000/1m',
+  RELAY_RATE_LIMIT_UPLOADS: '600/1m',
+  RELAY_RATE_LIMIT_UPLOADS_PER_ORIGIN: '6000/1m',
+  RELAY_RATE_LIMIT_FORM: '600/1m',
+  RELAY_RATE_LIMIT_FORM_PER_ORIGIN: '6000/1m',
+  RELAY_MAX_REQUESTS_PER_CLIENT: '64',
+  RELAY_ATTACHMENT_DAILY_MB: '10240',
+  RELAY_ATTACHMENT_PENDING_CLIENT_MB: '1024',
+} as const;
+
+/** What the demo relay pins on every ticket, and its relaxed limits, unless the environment says otherwise. */
 export const DEMO_RELAY_ENV = {
   RELAY_SOURCE_NAME: 'Demo page',
   RELAY_CATEGORY_ID: '15597',
   RELAY_TAGS: 'website,widget-demo',
+  ...DEMO_LIMITS,
 } as const;
 
 export interface StackOptions {

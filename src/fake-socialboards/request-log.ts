@@ -1,4 +1,4 @@
-/** Middleware that logs method, path, status and arrival time of every request, so tests can count calls. */
+/** Middleware that logs method, path, status and arrival time of every request, and counts those in flight, so tests can count calls. */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { FakeState, LoggedRequest } from './state';
 
@@ -25,7 +25,14 @@ export function logRequests(state: FakeState, now: () => number): MiddlewareHand
       at: new Date(now()).toISOString(),
     };
     state.requests.push(entry);
-    await next();
+    const { concurrency } = state;
+    concurrency.inFlight += 1;
+    concurrency.peak = Math.max(concurrency.peak, concurrency.inFlight);
+    try {
+      await next();
+    } finally {
+      concurrency.inFlight -= 1;
+    }
     if (!c.get('unanswered') && !c.req.raw.signal.aborted) entry.status = c.res.status;
   };
 }

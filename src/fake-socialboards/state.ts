@@ -37,6 +37,8 @@ export class FakeState {
   /** Access tokens issued and not revoked (expiry is checked separately, against `now()`). */
   readonly liveTokens = new Set<string>();
   nextTicketId = FIRST_TICKET_ID;
+  /** Requests being answered now, and the most at once since the last reset: how hard a relay presses. */
+  readonly concurrency = { inFlight: 0, peak: 0 };
   #release = new AbortController();
 
   /** Aborts when held and slowed requests must end now (the server is closing). */
@@ -63,6 +65,7 @@ export class FakeState {
     this.tickets.length = 0;
     this.requests.length = 0;
     this.faults.length = 0;
+    this.concurrency.peak = this.concurrency.inFlight;
     this.revokeTokens();
   }
 }

@@ -14,6 +14,7 @@ export function createTestApi(state: FakeState): Hono {
 
   api.get('/tickets', (c) => c.json({ tickets: state.tickets }));
   api.get('/requests', (c) => c.json({ requests: state.requests }));
+  api.get('/stats', (c) => c.json({ inFlight: state.concurrency.inFlight, peakInFlight: state.concurrency.peak }));
 
   api.post('/faults', async (c) => {
     let body: unknown;

@@ -1,5 +1,7 @@
 /** The relay application: middleware and routes composed on standard Request/Response, with no server attached. */
 import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { Redis } from 'ioredis';
 import { createAttachmentClaims } from './attachments/claim-attachments';
 import { createStorage } from './attachments/create-storage';
 import { fileUrl } from './attachments/file-url';
@@ -8,10 +10,15 @@ import { createPendingBytes } from './attachments/pending-bytes';
 import type { AttachmentStorage } from './attachments/storage';
 import type { RelayConfig } from './config';
 import { errorResponse } from './error-response';
+import { createClientHasher } from './client/client-address';
 import { createFormSource } from './form/form-source';
+import { createLimiterFactory } from './limits/rate-limits';
 import { createLogger } from './log';
 import type { Logger } from './log';
+import { identifyClient } from './middleware/client';
+import { clientConcurrency } from './middleware/client-concurrency';
 import { cors } from './middleware/cors';
+import { rateLimit } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
 import type { RelayEnv } from './relay-env';
 import { attachmentsRoute } from './routes/attachments';
@@ -44,6 +51,10 @@ export interface RelayDeps {
    * `startRelay` then does not warn about them.
    */
   upstreamIsLocal?: boolean;
+  /** Counters shared by every relay instance (REDIS_URL); `startRelay` connects it. None: this process only. */
+  redis?: Redis;
+  /** The socket's remote address; `startRelay` reads it from Node's request. None: every client is `unknown`. */
+  socketAddress?: (c: Context<RelayEnv>) => string | undefined;
 }
 
 /**
@@ -88,12 +99,28 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
           pending,
         };
 
+  const { clients, rates } = config.limits;
+  const limiter = createLimiterFactory({ redis: deps.redis, log });
+  const limits = {
+    requests: limiter('requests', rates.requests),
+    tickets: { perClient: limiter('tickets', rates.tickets), perOrigin: limiter('tickets-origin', rates.ticketsPerOrigin) },
+    uploads: { perClient: limiter('uploads', rates.uploads), perOrigin: limiter('uploads-origin', rates.uploadsPerOrigin) },
+    form: { perClient: limiter('form', rates.form), perOrigin: limiter('form-origin', rates.formPerOrigin) },
+  };
+
   const app = new Hono<RelayEnv>();
   app.use(requestLog({ log, now }));
+  app.use(identifyClient({ ...clients, socketAddress: deps.socketAddress ?? (() => undefined), logId: createClientHasher(clients.logKey) }));
   // Before the origin check: Socialboards fetches files from its servers, and agents open them anywhere.
   if (storage !== undefined) app.route('/', filesRoute({ storage, lifetimes, now }));
   app.use(cors({ allowedOrigins: config.allowedOrigins }));
   app.route('/', healthzRoute());
+  // Every route a visitor's browser calls: a cap on what one client holds open, and on how often it calls.
+  const perClient = [clientConcurrency({ max: clients.maxRequestsInFlight }), rateLimit({ perClient: limits.requests })];
+  for (const path of ['/tickets', '/form', '/attachments', '/attachments/*']) app.use(path, ...perClient);
+  app.get('/form', rateLimit(limits.form));
+  app.post('/attachments', rateLimit(limits.uploads));
+  app.post('/attachments/uploads', rateLimit(limits.uploads));
   app.route('/', formRoute({ form, ttlSeconds }));
   if (storage !== undefined) app.route('/', attachmentsRoute({ storage, policy: attachmentPolicy, rules, pending, now, log }));
   app.route(
@@ -106,6 +133,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
       store,
       form,
       attachments: ticketAttachments,
+      limits: limits.tickets,
       log,
     }),
   );

@@ -4,6 +4,8 @@ import * as v from 'valibot';
 import type { TicketPolicy } from '../shared/ticket-request';
 import { AttachmentsEnv } from './attachments/attachments-config';
 import { flag, integer } from './env-values';
+import { LimitsEnv } from './limits/limits-config';
+import type { LimitsConfig } from './limits/limits-config';
 import type { AttachmentsConfig } from './attachments/attachments-config';
 import { NO_FORM_CONFIG, parseFormConfig } from './form/form-config';
 import type { FormConfig } from './form/form-config';
@@ -137,6 +139,8 @@ export type RelayConfig = Omit<EnvConfig, 'form'> & {
   };
   /** Uploads: storage, limits, types, lifetimes (docs/attachments.md). */
   attachments: AttachmentsConfig;
+  /** Abuse limits: clients, rates, quotas, stalled bodies, Redis (docs/relay.md#abuse-limits). */
+  limits: LimitsConfig;
 };
 /** Where and how to reach Socialboards, with the credentials. */
 export type SocialboardsConfig = RelayConfig['socialboards'];
@@ -157,9 +161,10 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   );
   const result = v.safeParse(RelayEnv, present);
   const attachments = v.safeParse(AttachmentsEnv, present);
+  const limits = v.safeParse(LimitsEnv, present);
   const problems: { variable: string; reason: string }[] = [];
   const seen = new Set<string>();
-  for (const issue of [...(result.issues ?? []), ...(attachments.issues ?? [])]) {
+  for (const issue of [...(result.issues ?? []), ...(attachments.issues ?? []), ...(limits.issues ?? [])]) {
     const variable = String(issue.path?.[0]?.key ?? '(environment)');
     if (!seen.has(variable)) problems.push({ variable, reason: issue.message });
     seen.add(variable);
@@ -171,8 +176,18 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     // Every larger file would be refused as if the relay were busy.
     problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
   }
-  if (!result.success || !attachments.success || !form.ok || problems.length > 0) throw new ConfigError(problems);
-  return { ...result.output, form: { ...result.output.form, config: form.config }, attachments: attachments.output };
+  if (limits.success && attachments.success) {
+    const { maxFileBytes } = attachments.output.policy;
+    // Otherwise every larger file would be refused as if the visitor had used up their share.
+    if (limits.output.uploads.pendingBytesPerClient < maxFileBytes) {
+      problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_CLIENT_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
+    }
+    if (limits.output.uploads.dailyBytesPerClient < maxFileBytes) {
+      problems.push({ variable: 'RELAY_ATTACHMENT_DAILY_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
+    }
+  }
+  if (!result.success || !attachments.success || !limits.success || !form.ok || problems.length > 0) throw new ConfigError(problems);
+  return { ...result.output, form: { ...result.output.form, config: form.config }, attachments: attachments.output, limits: limits.output };
 }
 
 function readFormConfig(

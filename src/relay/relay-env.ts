@@ -3,8 +3,19 @@ import type { TicketRequest } from '../shared/ticket-request';
 import type { RelayErrorCode } from '../shared/relay-contract';
 import type { FormAnswers } from './form/form-answers';
 
+/** Who sent a request (set by the client middleware). */
+export interface RequestClient {
+  /** The client's IP address (the socket's, or the hop trusted proxies vouch for), or `unknown`. */
+  address: string;
+  /** What its limits count under: the address, or its /64 for IPv6. */
+  key: string;
+  /** Its name in log lines: a keyed hash of `key`, never the address. */
+  logId: string;
+}
+
 export interface RelayEnv {
   Variables: {
+    client: RequestClient;
     /** The request body after validation (set by the tickets route). */
     ticketRequest: TicketRequest;
     /** Its custom fields and category, checked against the form (set by the tickets route). */

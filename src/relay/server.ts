@@ -5,9 +5,12 @@ import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Redis } from 'ioredis';
 import { createStorage } from './attachments/create-storage';
 import { leaseMs } from './attachments/lifecycle';
 import { startSweep } from './attachments/sweep';
+import { dropStalledBodies } from './body-watchdog';
 import { createRelayApp, urlHost } from './app';
 import type { RelayDeps } from './app';
 import { ConfigError, parseRelayConfig } from './config';
@@ -35,10 +38,13 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   // Made here rather than in the app, so the sweep works on the same storage.
   const attachmentStorage = config.attachments.storage === 'off' ? undefined : (deps.attachmentStorage ?? createStorage(config.attachments));
   let url = '';
+  const redis = deps.redis ?? (config.limits.redisUrl === null ? undefined : connectRedis(config.limits.redisUrl, log));
   const app = createRelayApp(config, {
     ...deps,
     now,
     log,
+    ...(redis === undefined ? {} : { redis }),
+    socketAddress: deps.socketAddress ?? ((c) => getConnInfo(c).remote.address),
     ...(attachmentStorage === undefined ? {} : { attachmentStorage }),
     // Links to files use the listening address (with the real port) unless RELAY_PUBLIC_URL is set.
     publicUrl: deps.publicUrl ?? (() => url),
@@ -50,6 +56,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     ) as Server;
     server.once('error', reject);
   });
+  dropStalledBodies(server, { idleMs: config.limits.bodyTimeoutMs });
   url = `http://${urlHost(address.address)}:${address.port}`;
   const stopSweep =
     attachmentStorage &&
@@ -65,6 +72,8 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     url,
     close: async () => {
       await stopSweep?.();
+      // Ours to close only when we opened it.
+      if (deps.redis === undefined) await redis?.quit().catch(() => redis.disconnect());
       await new Promise<void>((resolve, reject) => {
         // A keep-alive connection whose answer is still being written when close() runs (a file
         // streamed from disk, say) becomes idle a moment later; keep closing idle ones until done.
@@ -79,6 +88,22 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       });
     },
   };
+}
+
+/**
+ * Connects to Redis for the shared counters. Commands fail at once while it is down (no offline
+ * queue), and the limiters fall back to counting in this process. Errors are logged by code,
+ * at most once a minute: the URL may hold a password, and a reconnect loop is noisy.
+ */
+function connectRedis(url: string, log: Logger): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  let lastLogged = 0;
+  redis.on('error', (error: NodeJS.ErrnoException) => {
+    if (Date.now() - lastLogged < 60_000) return;
+    lastLogged = Date.now();
+    log.warn('redis unavailable; limits count in this process until it is back', { reason: error.code ?? error.name });
+  });
+  return redis;
 }
 
 /** Socialboards fetches attachments from the public URL; a loopback or unspecified address cannot work there. */

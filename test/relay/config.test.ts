@@ -42,6 +42,8 @@ describe('parseRelayConfig', () => {
       maxPendingUploadBytes: 1024 * 1024 * 1024,
       // Every attachment default: test/relay/attachments/attachments-config.test.ts.
       attachments: expect.objectContaining({ storage: 'disk' }),
+      // Every abuse-limit default: test/relay/limits/limits-config.test.ts.
+      limits: expect.objectContaining({ redisUrl: null }),
     });
   });
 

@@ -1,4 +1,5 @@
 /** Test helpers for relay unit tests: a config, a scripted Socialboards `fetch`, a log collector. */
+import { DEMO_LIMITS } from '../../src/dev/stack';
 import { CATEGORIES, CUSTOM_FIELDS } from '../../src/fake-socialboards/definitions';
 import { parseRelayConfig } from '../../src/relay/config';
 import type { RelayConfig } from '../../src/relay/config';
@@ -9,8 +10,9 @@ export const CLIENT_ID = 'client-3f9a';
 export const REFRESH_TOKEN = 'refresh-SECRET-8c1d2e';
 export const ORIGIN = 'https://shop.example';
 
-/** A valid environment; tests override single variables. */
+/** A valid environment, with the demo's relaxed abuse limits (tests of limits set their own); tests override single variables. */
 export const BASE_ENV: Record<string, string> = {
+  ...DEMO_LIMITS,
   SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
   SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
   SOCIALBOARDS_API_URL: 'https://sb.test',

@@ -10,7 +10,7 @@ export interface RequestLogOptions {
 }
 
 /**
- * Logs method, route, status, duration and what the handlers recorded: the ticket id, the error
+ * Logs method, route, status, duration, the client (a keyed hash, see client-address.ts) and what the handlers recorded: the ticket id, the error
  * code, whether the answer was an idempotent replay. Bodies and headers are never logged: they hold
  * the visitor's message, email and phone number.
  *
@@ -29,6 +29,7 @@ export const requestLog =
       path: routeOf(c),
       status,
       durationMs: now() - started,
+      client: c.get('client')?.logId,
       // Unset variables are undefined, and JSON.stringify leaves them out of the line.
       ticketId: c.get('ticketId'),
       errorCode: c.get('errorCode'),

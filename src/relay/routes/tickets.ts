@@ -1,6 +1,6 @@
 /** `POST /tickets`: a widget request, checked and pinned, becomes a Socialboards ticket. */
 import { Hono } from 'hono';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { TicketCreated } from '../../shared/relay-contract';
 import type { TicketPolicy } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
@@ -15,6 +15,8 @@ import { mapTicket } from '../map-ticket';
 import type { PinnedTicketFields } from '../map-ticket';
 import { bodyLimit } from '../middleware/body-limit';
 import { idempotency } from '../middleware/idempotency';
+import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
+import type { RateLimiter } from '../limits/rate-limits';
 import { requireJson } from '../middleware/require-json';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
@@ -30,17 +32,20 @@ export interface TicketsRouteOptions {
   form: FormSource;
   /** Undefined when the relay takes no attachments (RELAY_ATTACHMENTS=off). */
   attachments: TicketAttachments | undefined;
+  /** New tickets per client and per origin. */
+  limits: { perClient: RateLimiter; perOrigin: RateLimiter };
   log: Logger;
 }
 
 /**
  * The order matters: cheap header checks, then the size cap before reading, then validation
  * against the schema and the form (so invalid requests never touch the idempotency store), then
- * the key reservation, then the attachments (after the key, so a replay of a ticket that took
- * them is answered from the store instead of being refused for reusing them), and only then the
- * upstream call.
+ * the key reservation, then the ticket limits (after the key, so a retry or replay of one
+ * submission never counts twice), then the attachments (after the key, so a replay of a ticket
+ * that took them is answered from the store instead of being refused for reusing them), and only
+ * then the upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, log }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, limits, log }: TicketsRouteOptions): Hono<RelayEnv> {
   return new Hono<RelayEnv>().post(
     '/tickets',
     requireJson(),
@@ -49,36 +54,50 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
     checkAgainstFormDefinition(form),
     idempotency({ store, fingerprint: (c) => fingerprint(c.get('ticketRequest')) }),
     async (c) => {
-      const request = c.get('ticketRequest');
-      const idempotencyKey = c.get('idempotencyKey');
-      const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
-      if (!files.ok) return errorResponse(c, 'validation', { message: files.message, fields: files.fields });
-      const answers = c.get('formAnswers');
-      const body = mapTicket(request, pinned, answers, files.links);
-      // Whatever happens upstream, even a throw, decides whether the files stay attached.
-      let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
-      try {
-        result = await client.createTicket(body, { redact: answers.redact, idempotencyKey });
-      } finally {
-        // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
-        // into a 500: the key would be released, and the widget's retry would create it again.
-        await files.settle(result).catch((error: unknown) => {
-          log.error('attachments could not be settled; they stay reserved until the lease lapses (a created ticket then loses its links)', {
-            idempotencyKey,
-            ...(result?.ok === true ? { ticketId: result.value } : {}),
-            stack: error instanceof Error ? error.stack : String(error),
-          });
-        });
+      // A refusal releases the key (it is not a final answer), so the visitor may send it later.
+      const allowance = await checkLimits(c, limits);
+      if (!allowance.ok) {
+        return rateLimited(c, allowance.retryAfterSeconds, 'Too many tickets were sent from your address or website; try again later.');
       }
-      if (!result.ok) {
-        const { code, retryAfter } = result.failure;
-        return errorResponse(c, code, retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } });
+      const answer = await createTicket(c);
+      // Only a ticket that exists counts: a retry after a failure is the same submission again.
+      if (answer.status !== 201 && c.get('errorCode') !== 'upstream_unconfirmed') {
+        await Promise.all([limits.perClient.refund(c.get('client').key, 1), limits.perOrigin.refund(originKey(c), 1)]);
       }
-      c.set('ticketId', result.value);
-      const created: TicketCreated = { ticketId: result.value };
-      return c.json(created, 201);
+      return answer;
     },
   );
+
+  async function createTicket(c: Context<RelayEnv>): Promise<Response> {
+    const request = c.get('ticketRequest');
+    const idempotencyKey = c.get('idempotencyKey');
+    const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
+    if (!files.ok) return errorResponse(c, 'validation', { message: files.message, fields: files.fields });
+    const answers = c.get('formAnswers');
+    const body = mapTicket(request, pinned, answers, files.links);
+    // Whatever happens upstream, even a throw, decides whether the files stay attached.
+    let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
+    try {
+      result = await client.createTicket(body, { redact: answers.redact, idempotencyKey });
+    } finally {
+      // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
+      // into a 500: the key would be released, and the widget's retry would create it again.
+      await files.settle(result).catch((error: unknown) => {
+        log.error('attachments could not be settled; they stay reserved until the lease lapses (a created ticket then loses its links)', {
+          idempotencyKey,
+          ...(result?.ok === true ? { ticketId: result.value } : {}),
+          stack: error instanceof Error ? error.stack : String(error),
+        });
+      });
+    }
+    if (!result.ok) {
+      const { code, retryAfter } = result.failure;
+      return errorResponse(c, code, retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } });
+    }
+    c.set('ticketId', result.value);
+    const created: TicketCreated = { ticketId: result.value };
+    return c.json(created, 201);
+  }
 }
 
 const validateTicket = (policy: TicketPolicy, attachments: boolean): MiddlewareHandler<RelayEnv> => {

@@ -8,6 +8,7 @@ import type { RunningRelay } from '../../../src/relay/server';
 import { startFakeSocialboards } from '../../../src/fake-socialboards/server';
 import type { RunningFakeSocialboards } from '../../../src/fake-socialboards/server';
 import type { FetchedAttachment } from '../../../src/fake-socialboards/fetch-attachments';
+import { DEMO_LIMITS } from '../../../src/dev/stack';
 import { captureLogs } from '../helpers';
 
 export const CLIENT_ID = 'integration-client';
@@ -77,6 +78,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     }
     relay = await startRelay(
       parseRelayConfig({
+        // Relaxed, as in the demo; the abuse suite passes the production defaults it tests.
+        ...DEMO_LIMITS,
         SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
         SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
         SOCIALBOARDS_API_URL: fake.url,

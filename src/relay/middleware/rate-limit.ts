@@ -1,0 +1,37 @@
+/** Rate-limit middleware: a request goes ahead only while its client, and its origin, are within their limits. */
+import type { Context, MiddlewareHandler } from 'hono';
+import { errorResponse } from '../error-response';
+import type { Allowance, RateLimiter } from '../limits/rate-limits';
+import type { RelayEnv } from '../relay-env';
+
+/** The key an origin's limit counts under: requests without an Origin (scripts, servers) share one. */
+export const originKey = (c: Context<RelayEnv>) => c.req.header('Origin') ?? '(no origin)';
+
+/** Answers 429 `rate_limited` with a truthful Retry-After. */
+export const rateLimited = (c: Context<RelayEnv>, retryAfterSeconds: number, message?: string) =>
+  errorResponse(c, 'rate_limited', {
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+    ...(message === undefined ? {} : { message }),
+  });
+
+/**
+ * Takes one point from each limit for this request, the client's first; the first refusal answers.
+ * Every limit is consumed even after a refusal, so a client who keeps knocking stays refused.
+ */
+export async function checkLimits(c: Context<RelayEnv>, limits: { perClient?: RateLimiter; perOrigin?: RateLimiter }): Promise<Allowance> {
+  const [client, origin] = await Promise.all([
+    limits.perClient?.consume(c.get('client').key) ?? ({ ok: true } as const),
+    limits.perOrigin?.consume(originKey(c)) ?? ({ ok: true } as const),
+  ]);
+  if (!client.ok) return client;
+  return origin;
+}
+
+/** Middleware form of `checkLimits`, for routes where every request counts. */
+export const rateLimit =
+  (limits: { perClient?: RateLimiter; perOrigin?: RateLimiter }): MiddlewareHandler<RelayEnv> =>
+  async (c, next) => {
+    const allowance = await checkLimits(c, limits);
+    if (!allowance.ok) return rateLimited(c, allowance.retryAfterSeconds);
+    await next();
+  };
