@@ -29,6 +29,7 @@ import { ticketsRoute } from './routes/tickets';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import { createMemoryIdempotencyStore } from './stores/memory-idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
+import { guardUpstream } from './upstream/upstream-guard';
 
 /** What the relay takes from outside; tests replace any of it. */
 export interface RelayDeps {
@@ -64,7 +65,8 @@ export interface RelayDeps {
 export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<RelayEnv> {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger({ level: config.logLevel, now });
-  const client = createSocialboardsClient(config.socialboards, { fetch: deps.fetch ?? globalThis.fetch, now, log });
+  const upstreamFetch = guardUpstream(deps.fetch ?? globalThis.fetch, { ...config.upstreamGuard, log, now });
+  const client = createSocialboardsClient(config.socialboards, { fetch: upstreamFetch, now, log });
   const store =
     deps.idempotencyStore ?? createMemoryIdempotencyStore({ ttlMs: config.idempotencyTtlSeconds * 1000, now });
   const ttlSeconds = config.form.cacheTtlSeconds;

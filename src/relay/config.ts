@@ -88,6 +88,10 @@ const RelayEnv = v.pipe(
     RELAY_HOST: v.optional(v.pipe(v.string(), v.trim()), '127.0.0.1'),
     RELAY_PORT: integer(0, 65_535, 8787),
     RELAY_UPSTREAM_TIMEOUT_MS: integer(1, 600_000, 15_000),
+    RELAY_UPSTREAM_CONCURRENCY: integer(1, 1000, 16),
+    RELAY_UPSTREAM_QUEUE_MS: integer(0, 60_000, 2000),
+    RELAY_BREAKER_FAILURES: integer(1, 1000, 5),
+    RELAY_BREAKER_OPEN_SECONDS: integer(1, 3600, 10),
     RELAY_MAX_BODY_BYTES: integer(1, 100 * 1024 * 1024, 65_536),
     RELAY_IDEMPOTENCY_TTL_SECONDS: integer(1, 30 * 24 * 3600, 86_400),
     RELAY_FORM_CONFIG: v.optional(v.pipe(v.string(), v.trim())),
@@ -109,6 +113,13 @@ const RelayEnv = v.pipe(
       timeoutMs: env.RELAY_UPSTREAM_TIMEOUT_MS,
       customFieldsPath: env.SOCIALBOARDS_CUSTOM_FIELDS_PATH,
       categoriesPath: env.SOCIALBOARDS_CATEGORIES_PATH,
+    },
+    /** How hard the relay may press Socialboards (upstream-guard.ts). */
+    upstreamGuard: {
+      concurrency: env.RELAY_UPSTREAM_CONCURRENCY,
+      queueMs: env.RELAY_UPSTREAM_QUEUE_MS,
+      breakerFailures: env.RELAY_BREAKER_FAILURES,
+      breakerOpenSeconds: env.RELAY_BREAKER_OPEN_SECONDS,
     },
     allowedOrigins: env.RELAY_ALLOWED_ORIGINS,
     pinned: {

@@ -34,6 +34,8 @@ export const RELAY_ERRORS: Record<RelayErrorCode, { status: ContentfulStatusCode
     status: 502,
     message: 'The help desk probably created the ticket, but its answer could not be read; do not send it again.',
   },
+  // The relay holds back: too many calls to Socialboards are running; nothing was sent.
+  upstream_busy: { status: 503, message: 'The help desk is busy; try again in a few seconds with the same Idempotency-Key.' },
   not_found: { status: 404, message: 'There is nothing at this address.' },
   internal: { status: 500, message: 'The relay failed unexpectedly.' },
 };

@@ -15,6 +15,7 @@ export const RELAY_ERROR_CODES = [
   'upstream_timeout',
   'upstream_rejected',
   'upstream_unconfirmed',
+  'upstream_busy',
   'not_found',
   'internal',
 ] as const;

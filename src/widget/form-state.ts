@@ -53,7 +53,8 @@ export type Status =
   | { kind: 'idle' }
   | { kind: 'sending'; retry: number }
   | { kind: 'sent'; ticketId: number }
-  | { kind: 'failed'; code: SubmitErrorCode };
+  /** `retryAfterMs`: how long the relay asked us to wait, when longer than the submitter waits by itself. */
+  | { kind: 'failed'; code: SubmitErrorCode; retryAfterMs?: number };
 
 export type FormLoad = { kind: 'loading' } | { kind: 'ready'; form: FormDefinition } | { kind: 'failed' };
 
@@ -284,7 +285,7 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
       status.value = { kind: 'sent', ticketId: result.ticketId };
       return result.ticketId;
     }
-    status.value = { kind: 'failed', code: result.code };
+    status.value = result.retryAfterMs === undefined ? { kind: 'failed', code: result.code } : { kind: 'failed', code: result.code, retryAfterMs: result.retryAfterMs };
     if (result.fields) {
       // `attachments.2` is shown with the attachments as a whole, and that file is marked to upload
       // again (its reference expired, or another submission took it).

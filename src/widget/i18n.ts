@@ -48,8 +48,10 @@ const EN = {
   'error.network': 'We could not reach the support service. Check your connection and try again.',
   'error.timeout': 'The support service took too long to answer. Please try again.',
   'error.rate_limited': 'Too many messages were sent just now. Please wait a minute and try again.',
+  'error.rate_limited.wait': 'Too many messages were sent from your connection. Please try again {when}.',
   'error.upstream_unavailable': 'The support service is not available right now. Please try again in a few minutes.',
   'error.upstream_timeout': 'The support service took too long to answer. Please try again.',
+  'error.upstream_busy': 'The support service is very busy right now. Please try again in a moment.',
   'error.upstream_rejected': 'The support service could not accept this message. Please check it and try again.',
   'error.payload_too_large': 'Your message is too large to send. Please shorten it.',
   'error.upstream_unconfirmed': 'Your message may have arrived, but we could not confirm it. Please do not send it again; we will reply if it reached us.',
@@ -114,6 +116,17 @@ export function createTranslator(locale: string, overrides: Partial<Record<strin
 
 /** Text for a failed submission. */
 export const submitErrorKey = (code: SubmitErrorCode) => known(`error.${code}`, 'error.generic');
+
+/**
+ * Text for a failed submission, telling a rate-limited visitor when to come back ("in 7 minutes",
+ * "om 7 minutter"), worded by the browser's own Intl.
+ */
+export function submitErrorText(t: Translate, code: SubmitErrorCode, retryAfterMs: number | undefined): string {
+  if (code !== 'rate_limited' || retryAfterMs === undefined) return t(submitErrorKey(code));
+  const minutes = Math.ceil(retryAfterMs / 60_000);
+  const when = new Intl.RelativeTimeFormat(t.locale, { numeric: 'auto' });
+  return t('error.rate_limited.wait', { when: minutes < 60 ? when.format(minutes, 'minute') : when.format(Math.ceil(minutes / 60), 'hour') });
+}
 
 /** Every message key, so option parsing can name a misspelled override. */
 export const MESSAGE_KEYS: ReadonlySet<string> = new Set(Object.keys(EN));

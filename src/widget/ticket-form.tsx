@@ -5,7 +5,7 @@ import { nameScreenshot } from './attachments-state';
 import { CategoryPicker, CustomField } from './custom-fields';
 import { ChoiceControl, TextControl } from './field-controls';
 import { FIELD_PATHS, type FieldName, type FormState } from './form-state';
-import { submitErrorKey, type Translate } from './i18n';
+import { submitErrorText, type Translate } from './i18n';
 
 export interface TicketFormProps {
   state: FormState;
@@ -94,7 +94,7 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
       <h2 id="sb-heading">{t('heading')}</h2>
       {current.kind === 'failed' && (
         <p class="alert" role="alert">
-          {t(submitErrorKey(current.code))}
+          {submitErrorText(t, current.code, current.retryAfterMs)}
         </p>
       )}
       {TEXT_FIELDS.slice(0, 2).map(text)}

@@ -361,10 +361,13 @@ describe('Idempotency-Key', () => {
   });
 
   it('releases the key without that warning when the ticket was certainly not created', async () => {
-    const { post, logs } = setup({}, { tokens: [() => json({}, 503)] });
+    const clock = { now: 0 };
+    const { post, logs } = setup({}, { tokens: [() => json({}, 503)] }, { now: () => clock.now });
     const key = newKey();
     expect((await post(SEED, { key })).status).toBe(502);
     expect(logs.lines.join('\n')).not.toContain('may have created');
+    // After the token backoff.
+    clock.now += 1000;
     expect((await post(SEED, { key })).status).toBe(201);
   });
 

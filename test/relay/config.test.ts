@@ -30,6 +30,7 @@ describe('parseRelayConfig', () => {
         customFieldsPath: '/customfields',
         categoriesPath: '/categories',
       },
+      upstreamGuard: { concurrency: 16, queueMs: 2000, breakerFailures: 5, breakerOpenSeconds: 10 },
       allowedOrigins: ['https://shop.example'],
       pinned: { sourceName: 'Website ticket widget', categoryId: null, assigneeId: null, tags: [] },
       policy: { emailRequired: true },

@@ -95,16 +95,50 @@ describe('token cache', () => {
     ['an answer without access_token', () => json({ token_type: 'bearer', expires_in: 3599 })],
     ['a body that is not JSON', () => new Response('<html>', { status: 200 })],
     ['a network error', () => Promise.reject(new TypeError('fetch failed'))],
-  ])('reports %s as upstream_unavailable and tries again next time', async (_name, responder) => {
-    const { upstream, tokens } = setup({ tokens: [responder] });
+  ])('reports %s as upstream_unavailable and tries again after a backoff of 1 s', async (_name, responder) => {
+    const { upstream, tokens, clock } = setup({ tokens: [responder] });
     expect(await tokens.get()).toEqual({ ok: false, failure: { code: 'upstream_unavailable' } });
+    // Within the backoff: answered at once, without calling /token.
+    expect(await tokens.get()).toEqual({ ok: false, failure: { code: 'upstream_unavailable', retryAfter: '1' } });
+    expect(upstream.tokenCalls()).toHaveLength(1);
+    clock.now += 1000;
     expect(await tokens.get()).toEqual({ ok: true, value: 'access-1' });
     expect(upstream.tokenCalls()).toHaveLength(2);
   });
 
+  it('doubles the backoff after each failed refresh, up to a minute, and forgets it after a success', async () => {
+    const fail = () => json({}, 500);
+    const { upstream, tokens, clock } = setup({ tokens: Array.from({ length: 9 }, () => fail) });
+    const waits: number[] = [];
+    for (let i = 0; i < 9; i += 1) {
+      await tokens.get();
+      const refused = await tokens.get();
+      const retryAfter = refused.ok ? 0 : Number(refused.failure.retryAfter);
+      waits.push(retryAfter);
+      clock.now += retryAfter * 1000;
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    expect(upstream.tokenCalls()).toHaveLength(9);
+    expect(await tokens.get()).toEqual({ ok: true, value: 'access-1' });
+  });
+
+  it('makes one /token call for hundreds of concurrent requests while it fails, and none during the backoff', async () => {
+    const slow = gate();
+    const { upstream, tokens, clock } = setup({ tokens: [slow.responder] });
+    const waiting = Array.from({ length: 300 }, () => tokens.get());
+    await slow.reached;
+    slow.open(json({}, 503));
+    const results = await Promise.all(waiting);
+    expect(results.every((result) => !result.ok)).toBe(true);
+    clock.now += 500;
+    await Promise.all(Array.from({ length: 300 }, () => tokens.get()));
+    expect(upstream.tokenCalls()).toHaveLength(1);
+  });
+
   it('never writes a token or the refresh token into a log line', async () => {
-    const { tokens, logs } = setup({ tokens: [() => json({ error: 'invalid_grant', refresh_token: REFRESH_TOKEN }, 400)] });
+    const { tokens, logs, clock } = setup({ tokens: [() => json({ error: 'invalid_grant', refresh_token: REFRESH_TOKEN }, 400)] });
     await tokens.get();
+    clock.now += 1000;
     await tokens.get();
     const text = logs.lines.join('\n');
     expect(text.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { LIMITS } from '../../src/shared/limits';
 import type { TicketRequest } from '../../src/shared/ticket-request';
 import type { Submit, SubmitResult } from '../../src/submitter/submit-ticket';
 import { createFormState, type FormState } from '../../src/widget/form-state';
-import { createTranslator } from '../../src/widget/i18n';
+import { createTranslator, submitErrorText } from '../../src/widget/i18n';
 import { mount, type WidgetHandle } from '../../src/widget/mount';
 import type { MountOptions } from '../../src/widget/options';
 import { Widget } from '../../src/widget/widget';
@@ -256,6 +256,17 @@ describe('when sending fails', () => {
     expect(sendButton().getAttribute('aria-disabled')).toBeNull();
   });
 
+  it.each([
+    ['en', 7 * 60_000, 'Too many messages were sent from your connection. Please try again in 7 minutes.'],
+    ['en', 3 * 3600_000, 'Too many messages were sent from your connection. Please try again in 3 hours.'],
+  ])('tells a rate-limited visitor (%s) when to try again, and keeps the form filled', async (locale, retryAfterMs, text) => {
+    setup({ locale, submit: async () => ({ ok: false, code: 'rate_limited', retryAfterMs }) });
+    fillValidForm();
+    fireEvent.click(sendButton());
+    expect((await screen.findByRole('alert')).textContent).toBe(text);
+    expect(subject().value).toBe('New car price list.');
+  });
+
   it('shows the relay’s field errors under the field and focuses it', async () => {
     setup({
       submit: async () => ({ ok: false, code: 'validation', fields: [{ path: 'creator.email', code: 'invalid_email' }] }),
@@ -304,6 +315,14 @@ describe('when sending fails', () => {
 });
 
 describe('words', () => {
+  it('tells a rate-limited visitor when to try again in Norwegian too', () => {
+    registerLocale('nb', nb);
+    expect(submitErrorText(createTranslator('nb'), 'rate_limited', 10 * 60_000)).toBe(
+      'Det er sendt for mange meldinger fra din tilkobling. Prøv igjen om 10 minutter.',
+    );
+    expect(submitErrorText(createTranslator('nb'), 'rate_limited', undefined)).toBe(nb['error.rate_limited']);
+  });
+
   it('speaks Norwegian with locale nb', async () => {
     setup({ locale: 'nb' });
     expect(screen.getByRole('heading', { name: 'Kontakt oss' })).toBeTruthy();

@@ -9,6 +9,7 @@ import { CategoryDefinition, CustomFieldDefinition, readList } from './definitio
 import { describeError, failedBeforeSending, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
 import { createTokenCache } from './token-cache';
+import { UpstreamShed, shed } from './upstream-guard';
 import { failure, unknownOutcome } from './upstream-result';
 import type { UpstreamErrorCode, UpstreamFailure, UpstreamResult } from './upstream-result';
 
@@ -84,6 +85,10 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
         signal: AbortSignal.timeout(config.timeoutMs),
       });
     } catch (error) {
+      if (error instanceof UpstreamShed) {
+        log.warn(`socialboards ${call.what} not sent`, { ...call.context, reason: error.reason });
+        return shed(error);
+      }
       if (isTimeout(error)) {
         log.warn(`socialboards ${call.what} timed out`, { ...call.context, timeoutMs: config.timeoutMs });
         return unknownOutcome('upstream_timeout');

@@ -4,6 +4,7 @@ import { TokenResponse } from '../../shared/create-ticket';
 import type { Logger } from '../log';
 import { describeError, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
+import { UpstreamShed, shed } from './upstream-guard';
 import { failure } from './upstream-result';
 import type { UpstreamResult } from './upstream-result';
 
@@ -28,6 +29,14 @@ export interface TokenCache {
 const EXPIRY_MARGIN_MS = 60_000;
 
 /**
+ * After a failed refresh, the next waits this long, doubling per failure up to the maximum: a
+ * failing token endpoint sees one call per backoff, however many visitors arrive meanwhile (each
+ * is answered at once), and the owner's refresh token is not hammered.
+ */
+const FIRST_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 60_000;
+
+/**
  * Creates the cache (socialboards-api.md §2.1: `POST /token`, form-encoded, refresh_token grant).
  * Tokens never leave this module except as the Authorization header the client builds.
  */
@@ -39,6 +48,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   let refreshToken = options.refreshToken;
   let cached: { token: string; expiresAt: number } | undefined;
   let refreshing: Promise<UpstreamResult<string>> | undefined;
+  let backoff = { failures: 0, until: 0 };
 
   const refresh = async (): Promise<UpstreamResult<string>> => {
     let answer: unknown;
@@ -59,6 +69,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       }
       answer = parseJson(text);
     } catch (error) {
+      if (error instanceof UpstreamShed) return shed(error);
       log.warn('socialboards token request failed', { reason: isTimeout(error) ? 'timeout' : describeError(error) });
       return failure('upstream_unavailable');
     }
@@ -79,10 +90,25 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     return { ok: true, value: access_token };
   };
 
+  const refreshWithBackoff = async (): Promise<UpstreamResult<string>> => {
+    const result = await refresh();
+    if (result.ok) {
+      backoff = { failures: 0, until: 0 };
+    } else if (result.failure.code !== 'upstream_busy') {
+      // Busy is the relay's own queue, not a failed refresh: no call was made.
+      const waitMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** backoff.failures);
+      backoff = { failures: backoff.failures + 1, until: now() + waitMs };
+    }
+    return result;
+  };
+
   return {
     get() {
       if (cached && now() < cached.expiresAt) return Promise.resolve({ ok: true, value: cached.token });
-      refreshing ??= refresh().finally(() => {
+      if (refreshing === undefined && now() < backoff.until) {
+        return Promise.resolve(failure('upstream_unavailable', String(Math.ceil((backoff.until - now()) / 1000))));
+      }
+      refreshing ??= refreshWithBackoff().finally(() => {
         refreshing = undefined;
       });
       return refreshing;

@@ -3,12 +3,12 @@ import type { RelayErrorCode } from '../../shared/relay-contract';
 
 export type UpstreamErrorCode = Extract<
   RelayErrorCode,
-  'upstream_unavailable' | 'upstream_timeout' | 'upstream_rejected' | 'upstream_unconfirmed' | 'rate_limited'
+  'upstream_unavailable' | 'upstream_timeout' | 'upstream_rejected' | 'upstream_unconfirmed' | 'upstream_busy' | 'rate_limited'
 >;
 
 export interface UpstreamFailure {
   code: UpstreamErrorCode;
-  /** Socialboards' Retry-After, passed on to the widget with a 429. */
+  /** Seconds (or an HTTP date) to wait: Socialboards' own with a 429, the relay's when it shed the call. */
   retryAfter?: string;
   /**
    * Set when the request was sent and Socialboards may have acted on it without saying so: a
