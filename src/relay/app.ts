@@ -83,7 +83,12 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const publicUrl = () => config.attachments.publicUrl ?? deps.publicUrl?.() ?? `http://${urlHost(config.host)}:${config.port}`;
   const lease = leaseMs(config.socialboards.timeoutMs);
   // An upload counts until a ticket takes it, or until the sweep may delete it.
-  const pending = createPendingBytes({ maxBytes: config.maxPendingUploadBytes, holdMs: lifetimes.orphanMs + lease, now });
+  const pending = createPendingBytes({
+    maxBytes: config.maxPendingUploadBytes,
+    maxBytesPerClient: config.limits.uploads.pendingBytesPerClient,
+    holdMs: lifetimes.orphanMs + lease,
+    now,
+  });
   const ticketAttachments =
     storage === undefined
       ? undefined
@@ -108,6 +113,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
     tickets: { perClient: limiter('tickets', rates.tickets), perOrigin: limiter('tickets-origin', rates.ticketsPerOrigin) },
     uploads: { perClient: limiter('uploads', rates.uploads), perOrigin: limiter('uploads-origin', rates.uploadsPerOrigin) },
     form: { perClient: limiter('form', rates.form), perOrigin: limiter('form-origin', rates.formPerOrigin) },
+    uploadBytes: limiter('upload-bytes', [{ points: config.limits.uploads.dailyBytesPerClient, seconds: 86_400 }]),
   };
 
   const app = new Hono<RelayEnv>();
@@ -124,7 +130,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   app.post('/attachments', rateLimit(limits.uploads));
   app.post('/attachments/uploads', rateLimit(limits.uploads));
   app.route('/', formRoute({ form, ttlSeconds }));
-  if (storage !== undefined) app.route('/', attachmentsRoute({ storage, policy: attachmentPolicy, rules, pending, now, log }));
+  if (storage !== undefined) app.route('/', attachmentsRoute({ storage, policy: attachmentPolicy, rules, pending, dailyBytes: limits.uploadBytes, now, log }));
   app.route(
     '/',
     ticketsRoute({

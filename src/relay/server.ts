@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { createStorage } from './attachments/create-storage';
 import { leaseMs } from './attachments/lifecycle';
 import { startSweep } from './attachments/sweep';
-import { dropStalledBodies } from './body-watchdog';
+import { dropStalledBodies, slowClientTimeouts } from './body-watchdog';
 import { createRelayApp, urlHost } from './app';
 import type { RelayDeps } from './app';
 import { ConfigError, parseRelayConfig } from './config';
@@ -51,7 +51,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   });
   const { server, address } = await new Promise<{ server: Server; address: AddressInfo }>((resolve, reject) => {
     // serve() creates a node:http server here, since no http2/https options are passed.
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (address) =>
+    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: slowClientTimeouts(config.limits.bodyTimeoutMs) }, (address) =>
       resolve({ server, address }),
     ) as Server;
     server.once('error', reject);

@@ -5,10 +5,17 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEMO_LIMITS } from '../../src/dev/stack';
 import { startHarness } from '../relay/integration/harness';
 import type { Harness } from '../relay/integration/harness';
 import { send, stall } from './loopback-client';
 import type { LoopbackResponse, StalledConnection } from './loopback-client';
+
+/**
+ * The relay's own production defaults: every limit the harness relaxes for other tests, unset
+ * again (a blank variable counts as unset).
+ */
+export const PRODUCTION_LIMITS: Record<string, string> = Object.fromEntries(Object.keys(DEMO_LIMITS).map((name) => [name, '']));
 
 const TICKET = {
   title: 'Abuse suite ticket',

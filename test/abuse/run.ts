@@ -2,9 +2,10 @@
  * `npm run abuse`: runs every attack of the abuse suite against fresh relays on 127.0.0.1 and
  * prints what each measured. Bounded and self-stopping; nothing leaves loopback.
  */
-import { outageAnswers, slowClients, ticketFlood, tokenStorm, uploadAttachRepeat, upstreamPressure } from './attacks';
+import { PRODUCTION_LIMITS, outageAnswers, slowClients, ticketFlood, tokenStorm, uploadAttachRepeat, upstreamPressure } from './attacks';
 
-const env: Record<string, string> = { RELAY_LOG: 'silent' };
+/** The relay as an operator runs it: production defaults. */
+const env: Record<string, string> = { ...PRODUCTION_LIMITS, RELAY_LOG: 'silent' };
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 const flood = await ticketFlood(env);

@@ -1,25 +1,40 @@
 /**
- * The cap on bytes of uploads no ticket has taken yet (RELAY_ATTACHMENT_PENDING_MB), so uploads
- * that never reach a ticket cannot fill the disk or the bucket before the sweep deletes them.
+ * The caps on bytes of uploads no ticket has taken yet: one for the relay (RELAY_ATTACHMENT_PENDING_MB),
+ * so uploads that never reach a ticket cannot fill the disk or the bucket before the sweep deletes
+ * them, and a share of it per client (RELAY_ATTACHMENT_PENDING_CLIENT_MB), so one client cannot
+ * fill it for everyone. An upload counts the bytes actually received, growing as they arrive, not
+ * what its Content-Length declares: a client that declares 10 MB and sends nothing holds nothing.
  * Counted in this process only: with several relay instances, each counts the uploads it received.
  */
 
 /** Each upload counts at least this much: its metadata and the file system's blocks cost that anyway. */
 export const MIN_COUNTED_BYTES = 4096;
 
+/** Whether an upload may go on, and if not, when trying again makes sense. */
+export type PendingAdmission = { ok: true } | { ok: false; scope: 'client' | 'relay'; retryAfterSeconds: number };
+
 export interface PendingBytes {
-  /** Counts `bytes` under `id` when they fit under the cap; false, and nothing counted, when they do not. */
-  admit(id: string, bytes: number): boolean;
-  /** Counts `bytes` under `id` whatever the cap, replacing what it counted before: an admitted upload's real size. */
-  set(id: string, bytes: number): void;
+  /**
+   * Starts counting upload `id` of `client` at `bytes` (at least MIN_COUNTED_BYTES), when that
+   * fits under both caps; nothing is counted when it does not.
+   */
+  admit(id: string, client: string, bytes?: number): PendingAdmission;
+  /** Counts `bytes` more received for `id`; a refusal means a cap is reached and the upload must stop. */
+  grow(id: string, bytes: number): PendingAdmission;
+  /** Counts `bytes` under `id` whatever the caps, replacing what it counted before: an admitted upload's real size. */
+  set(id: string, client: string, bytes: number): void;
   /** Stops counting `id`: a ticket took the upload, or it was refused. Unknown ids are fine. */
   release(id: string): void;
-  /** The bytes counted now. */
-  total(): number;
+  /** Whose upload `id` is, while it is counted. */
+  clientOf(id: string): string | undefined;
+  /** The bytes counted now, for the relay or for one client. */
+  total(client?: string): number;
 }
 
 export interface PendingBytesOptions {
   maxBytes: number;
+  /** The most one client may have pending. */
+  maxBytesPerClient: number;
   /**
    * How long an upload counts at most: until the sweep may delete it (the orphan time plus the
    * lease). By then no ticket can take it, and another instance's sweep may have deleted it
@@ -29,12 +44,28 @@ export interface PendingBytesOptions {
   now: () => number;
 }
 
-export function createPendingBytes({ maxBytes, holdMs, now }: PendingBytesOptions): PendingBytes {
+interface Counted {
+  client: string;
+  bytes: number;
+  until: number;
+}
+
+export function createPendingBytes({ maxBytes, maxBytesPerClient, holdMs, now }: PendingBytesOptions): PendingBytes {
   // In the order they lapse: every entry holds for the same time, and `set` moves one to the end.
-  const counted = new Map<string, { bytes: number; until: number }>();
+  const counted = new Map<string, Counted>();
+  const perClient = new Map<string, number>();
   let sum = 0;
+
+  const add = (client: string, bytes: number) => {
+    sum += bytes;
+    const left = (perClient.get(client) ?? 0) + bytes;
+    if (left === 0) perClient.delete(client);
+    else perClient.set(client, left);
+  };
   const release = (id: string) => {
-    sum -= counted.get(id)?.bytes ?? 0;
+    const entry = counted.get(id);
+    if (entry === undefined) return;
+    add(entry.client, -entry.bytes);
     counted.delete(id);
   };
   const lapse = () => {
@@ -44,24 +75,57 @@ export function createPendingBytes({ maxBytes, holdMs, now }: PendingBytesOption
       release(id);
     }
   };
-  const set = (id: string, bytes: number) => {
+  /**
+   * When enough has lapsed for `bytes` more under the cap that refused: the entries lapse in
+   * order, so this is exact unless tickets take uploads sooner (then it is earlier).
+   */
+  const retryAfter = (scope: 'client' | 'relay', client: string, bytes: number): number => {
+    const limit = scope === 'client' ? maxBytesPerClient : maxBytes;
+    let held = scope === 'client' ? (perClient.get(client) ?? 0) : sum;
+    for (const entry of counted.values()) {
+      if (scope === 'client' && entry.client !== client) continue;
+      held -= entry.bytes;
+      if (held + bytes <= limit) return Math.max(1, Math.ceil((entry.until - now()) / 1000));
+    }
+    return Math.max(1, Math.ceil(holdMs / 1000));
+  };
+  const check = (client: string, bytes: number): PendingAdmission => {
+    if ((perClient.get(client) ?? 0) + bytes > maxBytesPerClient) return { ok: false, scope: 'client', retryAfterSeconds: retryAfter('client', client, bytes) };
+    if (sum + bytes > maxBytes) return { ok: false, scope: 'relay', retryAfterSeconds: retryAfter('relay', client, bytes) };
+    return { ok: true };
+  };
+  const set = (id: string, client: string, bytes: number) => {
     release(id);
     const charged = Math.max(bytes, MIN_COUNTED_BYTES);
-    counted.set(id, { bytes: charged, until: now() + holdMs });
-    sum += charged;
+    counted.set(id, { client, bytes: charged, until: now() + holdMs });
+    add(client, charged);
   };
+
   return {
-    admit(id, bytes) {
+    admit(id, client, bytes = 0) {
       lapse();
-      if (sum - (counted.get(id)?.bytes ?? 0) + Math.max(bytes, MIN_COUNTED_BYTES) > maxBytes) return false;
-      set(id, bytes);
-      return true;
+      release(id);
+      const charged = Math.max(bytes, MIN_COUNTED_BYTES);
+      const admission = check(client, charged);
+      if (admission.ok) set(id, client, charged);
+      return admission;
+    },
+    grow(id, bytes) {
+      const entry = counted.get(id);
+      if (entry === undefined) return { ok: true };
+      lapse();
+      const admission = check(entry.client, bytes);
+      // Counted even past the cap: the bytes arrived, and the caller stops the upload now.
+      entry.bytes += bytes;
+      add(entry.client, bytes);
+      return admission;
     },
     set,
     release,
-    total() {
+    clientOf: (id) => counted.get(id)?.client,
+    total(client) {
       lapse();
-      return sum;
+      return client === undefined ? sum : (perClient.get(client) ?? 0);
     },
   };
 }

@@ -156,10 +156,25 @@ export function receiveUpload(request: Request, options: ReceiveOptions): Promis
       finish(invalidFile(message));
     };
 
+    // Anything besides the one file is refused at once, not skipped: a client that sends more
+    // than it should is not read any further.
+    const refuseExtra = () => {
+      if (settled) return;
+      body.unpipe(parser);
+      const current = storing;
+      if (current === undefined) return finish(invalidFile(ONE_FILE));
+      current.stop('interrupted', ONE_FILE);
+      // The file may already be whole (the extra part came after it): it is deleted before the answer.
+      void current.outcome.then(async (outcome) => {
+        if (outcome.ok) await options.storage.delete(current.key).catch(() => {});
+        finish(invalidFile(ONE_FILE));
+      });
+    };
     parser.on('file', (field, file, info) => {
       if (field !== FILE_FIELD || storing !== undefined) {
         extraPart = true;
         file.resume();
+        refuseExtra();
         return;
       }
       const current = storeFile(file, info.filename ?? '', options);
@@ -170,9 +185,9 @@ export function receiveUpload(request: Request, options: ReceiveOptions): Promis
         if (!outcome.ok) finish(outcome);
       });
     });
-    parser.on('filesLimit', () => {
-      extraPart = true;
-    });
+    parser.on('filesLimit', refuseExtra);
+    parser.on('fieldsLimit', refuseExtra);
+    parser.on('partsLimit', refuseExtra);
     parser.on('error', () => interrupt('The multipart body could not be read.'));
     parser.on('close', () => {
       void (async () => {

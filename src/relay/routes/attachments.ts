@@ -11,12 +11,14 @@ import * as v from 'valibot';
 import type { AttachmentPolicy, DirectUpload } from '../../shared/attachments';
 import { toFieldIssues } from '../../shared/field-issues';
 import type { TypeRules } from '../attachments/inspect-file';
-import type { PendingBytes } from '../attachments/pending-bytes';
+import type { PendingAdmission, PendingBytes } from '../attachments/pending-bytes';
 import { FILE_FIELD, receiveUpload, storeFile, tooLarge } from '../attachments/receive-upload';
 import type { ReceiveOptions, UploadOutcome } from '../attachments/receive-upload';
 import { isReference, keyOf, newReference } from '../attachments/reference';
 import type { AttachmentStorage, DirectUploads } from '../attachments/storage';
 import { errorResponse } from '../error-response';
+import type { RateLimiter } from '../limits/rate-limits';
+import { rateLimited } from '../middleware/rate-limit';
 import { fieldErrors, invalidFields } from '../field-errors';
 import type { Logger } from '../log';
 import { bodyLimit } from '../middleware/body-limit';
@@ -27,8 +29,10 @@ export interface AttachmentsRouteOptions {
   storage: AttachmentStorage;
   policy: AttachmentPolicy;
   rules: TypeRules;
-  /** Bytes of uploads no ticket has taken yet, and their cap (RELAY_ATTACHMENT_PENDING_MB). */
+  /** Bytes of uploads no ticket has taken yet, and their caps (RELAY_ATTACHMENT_PENDING_MB, …_PENDING_CLIENT_MB). */
   pending: PendingBytes;
+  /** Bytes each client may store per day, attached or not (RELAY_ATTACHMENT_DAILY_MB). */
+  dailyBytes: RateLimiter;
   now: () => number;
   log: Logger;
 }
@@ -39,8 +43,6 @@ const MULTIPART_OVERHEAD = 64 * 1024;
 /** `POST /attachments/uploads` carries a name, a size and a type: a few hundred bytes. */
 const DIRECT_REQUEST_MAX_BYTES = 4096;
 
-/** What a client is told to wait when unattached uploads are at their cap. */
-const BUSY_RETRY_AFTER_SECONDS = 60;
 
 /** What a browser says about a file it is about to PUT to the bucket. */
 const DirectUploadRequest = v.object({
@@ -51,10 +53,13 @@ const DirectUploadRequest = v.object({
 
 /**
  * The order: the media type (415), a declared length far over the limit (413 before reading), the
- * cap on unattached uploads (429), then the body as it streams: the file's first bytes decide its
- * type (415), the limit cuts it off (413), and the framing must hold exactly one file in `file` (400).
+ * client's daily budget (429: the declared length, or the limit, is reserved, and what was not
+ * stored is given back), the caps on unattached uploads (429), then the body as it streams: each
+ * chunk counts towards those caps as it arrives (429 when one is reached), the file's first bytes
+ * decide its type (415), the limit cuts it off (413), and the framing must hold exactly one file in
+ * `file` (400).
  */
-export function attachmentsRoute({ storage, policy, rules, pending, now, log }: AttachmentsRouteOptions): Hono<RelayEnv> {
+export function attachmentsRoute({ storage, policy, rules, pending, dailyBytes, now, log }: AttachmentsRouteOptions): Hono<RelayEnv> {
   const app = new Hono<RelayEnv>();
   const receiving = { storage, rules, maxFileBytes: policy.maxFileBytes, now, log };
   app.post('/attachments', async (c) => {
@@ -68,20 +73,36 @@ export function attachmentsRoute({ storage, policy, rules, pending, now, log }: 
     if (declared > policy.maxFileBytes + MULTIPART_OVERHEAD) {
       return errorResponse(c, 'payload_too_large', { message: `The file is larger than ${policy.maxFileBytes} bytes.` });
     }
-    // Until the file is stored its size is unknown: it counts as the declared length (or the limit).
+    const client = c.get('client').key;
+    const reserved = declared >= 0 ? Math.min(declared, policy.maxFileBytes) : policy.maxFileBytes;
+    const budget = await dailyBytes.consume(client, reserved);
+    if (!budget.ok) return dailyBudgetSpent(c, budget.retryAfterSeconds);
     const receivingId = `receiving:${newReference()}`;
-    if (!pending.admit(receivingId, declared >= 0 ? Math.min(declared, policy.maxFileBytes) : policy.maxFileBytes)) return busy(c);
+    const admission = pending.admit(receivingId, client);
+    if (!admission.ok) {
+      await dailyBytes.refund(client, reserved);
+      return busy(c, admission);
+    }
+    let overCap: Extract<PendingAdmission, { ok: false }> | undefined;
+    const counted = countingBody(c.req.raw, (bytes) => {
+      const grown = pending.grow(receivingId, bytes);
+      if (grown.ok) return true;
+      overCap = grown;
+      return false;
+    });
     const upload = deletedOnRefusal(storage);
     // On a failure the rest of the body is left unread; the Node adapter closes the connection
     // shortly after the answer. (Not `Connection: close`: Node would then reset the socket at once,
     // and a client still sending would lose the answer.)
-    const outcome = await receiveUpload(c.req.raw, { ...receiving, storage: upload.storage });
+    const outcome = await receiveUpload(counted, { ...receiving, storage: upload.storage });
     pending.release(receivingId);
-    if (outcome.ok) pending.set(keyOf(outcome.attachment.id), outcome.attachment.size);
+    if (outcome.ok) pending.set(keyOf(outcome.attachment.id), client, outcome.attachment.size);
     else await upload.refuse();
+    await dailyBytes.refund(client, reserved - (outcome.ok ? outcome.attachment.size : 0));
+    if (overCap !== undefined && !outcome.ok) return busy(c, overCap);
     return answer(c, outcome);
   });
-  if (storage.direct !== undefined && policy.direct === true) directRoutes(app, storage.direct, receiving, pending);
+  if (storage.direct !== undefined && policy.direct === true) directRoutes(app, storage.direct, receiving, pending, dailyBytes);
   return app;
 }
 
@@ -90,7 +111,7 @@ export function attachmentsRoute({ storage, policy, rules, pending, now, log }: 
  * it. Completing reads the object back through the same checks as a multipart upload (type, size,
  * location data) into the file's real place, and deletes the uploaded object.
  */
-function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: ReceiveOptions, pending: PendingBytes): void {
+function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: ReceiveOptions, pending: PendingBytes, dailyBytes: RateLimiter): void {
   const { storage, maxFileBytes, now } = receiving;
 
   app.post('/attachments/uploads', requireJson(), bodyLimit({ maxBytes: DIRECT_REQUEST_MAX_BYTES }), async (c) => {
@@ -105,14 +126,23 @@ function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: Rec
     if (parsed.output.size > maxFileBytes) return answer(c, tooLarge(maxFileBytes));
     const id = newReference();
     const key = keyOf(id);
+    const client = c.get('client').key;
+    // The PUT URL signs this exact size, so the declared size is what the bucket will hold.
+    const budget = await dailyBytes.consume(client, parsed.output.size);
+    if (!budget.ok) return dailyBudgetSpent(c, budget.retryAfterSeconds);
     // The bucket holds the object from the PUT on: it counts from now.
-    if (!pending.admit(key, parsed.output.size)) return busy(c);
+    const admission = pending.admit(key, client, parsed.output.size);
+    if (!admission.ok) {
+      await dailyBytes.refund(client, parsed.output.size);
+      return busy(c, admission);
+    }
     try {
       const signed = await direct.begin(key, { name: parsed.output.name, size: parsed.output.size, createdAt: now() });
       const upload: DirectUpload = { id, ...signed };
       return c.json(upload, 201);
     } catch (error) {
       pending.release(key);
+      await dailyBytes.refund(client, parsed.output.size);
       throw error;
     }
   });
@@ -148,8 +178,11 @@ function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: Rec
     });
     const outcome = await storing.outcome;
     await direct.discard(key);
-    if (outcome.ok) pending.set(key, outcome.attachment.size);
+    // Charged to whoever began the upload, whoever completes it.
+    const client = pending.clientOf(key);
+    if (outcome.ok && client !== undefined) pending.set(key, client, outcome.attachment.size);
     else pending.release(key);
+    if (client !== undefined) await dailyBytes.refund(client, upload.size - (outcome.ok ? outcome.attachment.size : 0));
     return outcome;
   };
 
@@ -172,12 +205,37 @@ function answer(c: Context<RelayEnv>, outcome: UploadOutcome): Response {
   return errorResponse(c, outcome.code, { message: outcome.message, ...(outcome.fields === undefined ? {} : { fields: fieldErrors(outcome.fields) }) });
 }
 
-/** Unattached uploads are at RELAY_ATTACHMENT_PENDING_MB: tickets take them, or the sweep deletes them, in time. */
-const busy = (c: Context<RelayEnv>) =>
-  errorResponse(c, 'rate_limited', {
-    message: 'The relay holds too many uploads that no ticket has taken yet; try again in a minute.',
-    headers: { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
+/**
+ * Unattached uploads are at a cap: the client's share, or the relay's whole. Tickets take them, or
+ * the sweep deletes them, in time; Retry-After says when enough of them lapse.
+ */
+const busy = (c: Context<RelayEnv>, admission: Extract<PendingAdmission, { ok: false }>) =>
+  rateLimited(
+    c,
+    admission.retryAfterSeconds,
+    admission.scope === 'client'
+      ? 'You have too many uploads that no ticket has taken yet; send them with a ticket, or try again later.'
+      : 'The relay holds too many uploads that no ticket has taken yet; try again later.',
+  );
+
+/** The client stored as much as it may in a day (RELAY_ATTACHMENT_DAILY_MB). */
+const dailyBudgetSpent = (c: Context<RelayEnv>, retryAfterSeconds: number) =>
+  rateLimited(c, retryAfterSeconds, 'You have uploaded as much as one visitor may in a day; try again later.');
+
+/**
+ * `request` with a body that reports each chunk's size to `onBytes` as it arrives, and fails as
+ * soon as `onBytes` says no: an upload is stopped the moment it passes a cap.
+ */
+function countingBody(request: Request, onBytes: (bytes: number) => boolean): Request {
+  if (request.body === null) return request;
+  const counting = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (onBytes(chunk.byteLength)) controller.enqueue(chunk);
+      else controller.error(new Error('upload cap reached'));
+    },
   });
+  return new Request(request.url, { method: request.method, headers: request.headers, body: request.body.pipeThrough(counting), duplex: 'half' } as RequestInit);
+}
 
 /** `storage` with some of its methods replaced. */
 const overriding = (storage: AttachmentStorage, overrides: Partial<Pick<AttachmentStorage, 'put' | 'setMeta' | 'delete'>>): AttachmentStorage => ({

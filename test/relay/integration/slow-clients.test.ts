@@ -1,0 +1,94 @@
+/** Slow and stalled clients against a real relay socket on 127.0.0.1. */
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stall } from '../../abuse/loopback-client';
+import type { StalledConnection } from '../../abuse/loopback-client';
+import { startHarness } from './harness';
+import type { Harness } from './harness';
+
+let h: Harness | undefined;
+const open: StalledConnection[] = [];
+afterEach(async () => {
+  for (const connection of open.splice(0)) connection.socket.destroy();
+  await h?.close();
+  h = undefined;
+});
+
+const BOUNDARY = '----slow-client-test';
+const waitForClose = async (connection: StalledConnection, withinMs: number) => {
+  const deadline = Date.now() + withinMs;
+  while (connection.closedAfterMs === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return connection.closedAfterMs;
+};
+
+describe('stalled request bodies', () => {
+  it.each([
+    ['an upload', '/attachments', `multipart/form-data; boundary=${BOUNDARY}`, `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello`, 5 * 1024 * 1024],
+    ['a ticket', '/tickets', 'application/json', '{"title":"Hel', 1000],
+  ])('drops %s whose body stops arriving within the configured time', async (_kind, path, type, prefix, declaredBytes) => {
+    h = await startHarness({ RELAY_BODY_TIMEOUT_MS: '1000' });
+    const connection = await stall(h.relay.url, {
+      from: '127.0.0.2',
+      path,
+      head: { 'Content-Type': type, 'Idempotency-Key': 'slow-client-key-0001' },
+      declaredBytes,
+      prefix,
+    });
+    open.push(connection);
+    const closedAfter = await waitForClose(connection, 5000);
+    expect(closedAfter).toBeGreaterThanOrEqual(900);
+    expect(closedAfter).toBeLessThan(3000);
+  });
+
+  it('drops a head that trickles in (slowloris)', async () => {
+    h = await startHarness({ RELAY_BODY_TIMEOUT_MS: '1000' });
+    const url = new URL(h.relay.url);
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    const opened = Date.now();
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - opened)));
+    socket.on('error', () => {});
+    socket.write('GET /form HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => socket.write('X-Pad: a\r\n'), 200);
+    try {
+      expect(await closed).toBeLessThan(4000);
+    } finally {
+      clearInterval(trickle);
+    }
+  });
+
+  it('keeps a slow but steady upload, and a request whose answer waits for Socialboards', async () => {
+    h = await startHarness({ RELAY_BODY_TIMEOUT_MS: '1000' });
+    const harness = h;
+    const url = new URL(harness.relay.url);
+    const head = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\n`;
+    const tail = `\r\n--${BOUNDARY}--\r\n`;
+    const chunks = Array.from({ length: 6 }, (_, i) => `steady chunk ${i}\n`);
+    const length = Buffer.byteLength(head + chunks.join('') + tail);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port) });
+      let text = '';
+      socket.on('data', (data: Buffer) => {
+        text += data.toString('utf8');
+        if (text.includes('\r\n\r\n{')) resolve(text);
+      });
+      socket.on('error', reject);
+      socket.write(
+        `POST /attachments HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${length}\r\n\r\n${head}`,
+      );
+      let i = 0;
+      const timer = setInterval(() => {
+        if (i < chunks.length) socket.write(chunks[i++] ?? '');
+        else {
+          clearInterval(timer);
+          socket.write(tail);
+        }
+      }, 600);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 201/);
+
+    // Socialboards answers after 2 s, twice the body timeout: the visitor still gets the ticket.
+    await harness.fault({ kind: 'slow', path: '/tickets', delayMs: 2000 });
+    const response = await harness.post({ title: 'Slow upstream', message: 'Still answered.', creator: { email: 'ann@example.com' } });
+    expect(response.status).toBe(201);
+  });
+});
