@@ -9,6 +9,7 @@ import type { AttachmentStorage } from './attachments/storage';
 import type { RelayConfig } from './config';
 import { errorResponse } from './error-response';
 import { createFormSource } from './form/form-source';
+import { createIdentityVerifier } from './identity/verify-identity';
 import { createLogger } from './log';
 import type { Logger } from './log';
 import { cors } from './middleware/cors';
@@ -106,6 +107,11 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
       store,
       form,
       attachments: ticketAttachments,
+      identity: {
+        verify: createIdentityVerifier(config.identity, now),
+        required: config.identity.required,
+        tag: config.identity.tag,
+      },
       log,
     }),
   );

@@ -42,6 +42,8 @@ describe('parseRelayConfig', () => {
       maxPendingUploadBytes: 1024 * 1024 * 1024,
       // Every attachment default: test/relay/attachments/attachments-config.test.ts.
       attachments: expect.objectContaining({ storage: 'disk' }),
+      // Every identity default: test/relay/identity/identity-config.test.ts.
+      identity: expect.objectContaining({ keys: [], required: false }),
     });
   });
 

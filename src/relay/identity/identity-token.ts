@@ -1,0 +1,70 @@
+/**
+ * The signed identity token, as both sides see it (docs/identity.md): a compact JWT, HS256, `kid`
+ * in the header, `aud`, `iat` and `exp` required, and the visitor's name, email and custom field
+ * values as claims. The site's server signs it (sign-identity.ts); the relay verifies it.
+ */
+import * as v from 'valibot';
+import { isEmail } from '../../shared/formats';
+import { LIMITS } from '../../shared/limits';
+
+/** The one algorithm: a token naming any other (`none`, `RS256`, …) is refused before any key is used. */
+export const IDENTITY_ALGORITHM = 'HS256';
+
+/** The `aud` a token must carry unless the relay sets RELAY_IDENTITY_AUDIENCE. */
+export const IDENTITY_AUDIENCE = 'socialboards-ticket-relay';
+
+/** Shortest secret accepted: 32 characters, the 256 bits of HS256's hash (RFC 7518 §3.2). */
+export const MIN_SECRET_LENGTH = 32;
+
+/** Longest token accepted, in characters (the request schema's cap too). */
+export const MAX_TOKEN_LENGTH = LIMITS.identity;
+
+const FIELD_ID = /^[1-9]\d{0,14}$/;
+const FIELD_VALUE = `must be a string of at most ${LIMITS.customFieldValue} characters`;
+
+const fieldText = v.pipe(v.string(FIELD_VALUE), v.maxLength(LIMITS.customFieldValue, FIELD_VALUE));
+
+/**
+ * The claims the relay uses; other claims (`sub`, `iss`, `jti`, …) may be present and are ignored.
+ * Each message starts after the claim's name (`email must be …`).
+ */
+export const IdentityClaims = v.looseObject({
+  name: v.optional(
+    v.pipe(
+      v.string(`must be a string of 1 to ${LIMITS.name} characters`),
+      v.trim(),
+      v.nonEmpty(`must be a string of 1 to ${LIMITS.name} characters`),
+      v.maxLength(LIMITS.name, `must be a string of 1 to ${LIMITS.name} characters`),
+    ),
+  ),
+  email: v.optional(
+    v.pipe(
+      v.string('must be an email address'),
+      v.trim(),
+      v.maxLength(LIMITS.email, `must be an email address of at most ${LIMITS.email} characters`),
+      v.check(isEmail, 'must be an email address'),
+    ),
+  ),
+  fields: v.optional(
+    v.pipe(
+      v.record(
+        v.pipe(v.string(), v.regex(FIELD_ID, 'must be keyed by custom field ids (positive integers)')),
+        v.union([fieldText, v.pipe(v.array(fieldText), v.maxLength(LIMITS.customFields))], `values ${FIELD_VALUE}, or a list of such strings`),
+        'must be an object of custom field values by id, like {"42626": "gold"}',
+      ),
+      v.check((fields) => Object.keys(fields).length <= LIMITS.customFields, `must have at most ${LIMITS.customFields} fields`),
+    ),
+  ),
+});
+
+/** What a verified token vouches for. */
+export type IdentityClaims = v.InferOutput<typeof IdentityClaims>;
+
+/** The first problem with claims, as `email must be an email address`; undefined when there is none. */
+export function claimsProblem(claims: unknown): string | undefined {
+  const result = v.safeParse(IdentityClaims, claims);
+  if (result.success) return undefined;
+  const [issue] = result.issues;
+  const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
+  return `${path || 'the claims'} ${issue.message}`;
+}
