@@ -64,8 +64,11 @@ export function applyIdentity(
     if (claims === undefined) {
       return { ok: false, code: 'identity_required', message: `Custom field ${id} is signed and required: send a signed identity token that carries it.` };
     }
-    const problem = issue.code === 'required' ? 'has no value for it, which is required' : `has a value that is not valid for it (${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)})`;
-    return { ok: false, code: 'identity_invalid', message: `The identity token ${problem}: custom field ${id}.` };
+    const message =
+      issue.code === 'required'
+        ? `The identity token has no value for custom field ${id}, which is signed and required.`
+        : `The identity token's value for custom field ${id} is not valid: ${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)}`;
+    return { ok: false, code: 'identity_invalid', message };
   }
 
   const { identity: _token, ...rest } = request;
