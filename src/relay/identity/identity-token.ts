@@ -4,8 +4,10 @@
  * values as claims. The site's server signs it (sign-identity.ts); the relay verifies it.
  */
 import * as v from 'valibot';
+import { FIELD_ISSUE_TEXT_EN, formatIssue, toFieldIssues } from '../../shared/field-issues';
 import { isEmail } from '../../shared/formats';
 import { LIMITS } from '../../shared/limits';
+import { Creator } from '../../shared/ticket-request';
 
 /** The one algorithm: a token naming any other (`none`, `RS256`, …) is refused before any key is used. */
 export const IDENTITY_ALGORITHM = 'HS256';
@@ -60,11 +62,28 @@ export const IdentityClaims = v.looseObject({
 /** What a verified token vouches for. */
 export type IdentityClaims = v.InferOutput<typeof IdentityClaims>;
 
-/** The first problem with claims, as `email must be an email address`; undefined when there is none. */
-export function claimsProblem(claims: unknown): string | undefined {
-  const result = v.safeParse(IdentityClaims, claims);
-  if (result.success) return undefined;
-  const [issue] = result.issues;
-  const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
-  return `${path || 'the claims'} ${issue.message}`;
+/**
+ * Reads claims: what the relay uses, or the first problem as `email must be an email address`.
+ * Signed names and emails also pass the rules typed ones do (the shared `Creator` schema), and
+ * come out as that schema leaves them, so a signed value is never held to a laxer rule.
+ */
+export function readClaims(input: unknown): { ok: true; claims: IdentityClaims } | { ok: false; problem: string } {
+  const result = v.safeParse(IdentityClaims, input);
+  if (!result.success) {
+    const [issue] = result.issues;
+    const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
+    return { ok: false, problem: `${path || 'the claims'} ${issue.message}` };
+  }
+  const { name, email } = result.output;
+  const creator = v.safeParse(Creator, { name, email });
+  if (!creator.success) {
+    const [issue] = toFieldIssues(creator.issues);
+    return { ok: false, problem: issue === undefined ? 'name or email is not valid' : `${issue.path}: ${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)}` };
+  }
+  const claims: IdentityClaims = { ...result.output };
+  delete claims.name;
+  delete claims.email;
+  if (creator.output.name !== undefined) claims.name = creator.output.name;
+  if (creator.output.email !== undefined) claims.email = creator.output.email;
+  return { ok: true, claims };
 }

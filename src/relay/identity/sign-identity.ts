@@ -4,7 +4,7 @@
  */
 import { SignJWT } from 'jose';
 import type { CustomValue } from '../../shared/custom-fields';
-import { IDENTITY_ALGORITHM, IDENTITY_AUDIENCE, MAX_TOKEN_LENGTH, MIN_SECRET_LENGTH, claimsProblem } from './identity-token';
+import { IDENTITY_ALGORITHM, IDENTITY_AUDIENCE, MAX_TOKEN_LENGTH, MIN_SECRET_LENGTH, readClaims } from './identity-token';
 
 export interface SignIdentityOptions {
   /** The key: its id (the relay's RELAY_IDENTITY_KEYS names it) and its secret. */
@@ -41,8 +41,8 @@ export async function signIdentity(options: SignIdentityOptions): Promise<string
   if (name !== undefined) claims.name = name;
   if (email !== undefined) claims.email = email;
   if (fields !== undefined) claims.fields = fields;
-  const problem = claimsProblem(claims);
-  if (problem !== undefined) throw new TypeError(`signIdentity: ${problem}`);
+  const read = readClaims(claims);
+  if (!read.ok) throw new TypeError(`signIdentity: ${read.problem}`);
   const issuedAt = Math.floor((options.now ?? Date.now)() / 1000);
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: IDENTITY_ALGORITHM, kid: key.id, typ: 'JWT' })

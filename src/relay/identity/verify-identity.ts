@@ -3,9 +3,9 @@
  * failed, in words for integrators; it never quotes the token, a claim's value or a secret.
  */
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
-import * as v from 'valibot';
 import type { IdentityConfig } from './identity-config';
-import { IDENTITY_ALGORITHM, IdentityClaims, MAX_TOKEN_LENGTH, claimsProblem } from './identity-token';
+import { IDENTITY_ALGORITHM, MAX_TOKEN_LENGTH, readClaims } from './identity-token';
+import type { IdentityClaims } from './identity-token';
 
 /** Which check failed: stable, for logs and tests. */
 export type IdentityFailureReason =
@@ -76,9 +76,9 @@ export function createIdentityVerifier(config: IdentityConfig, now: () => number
     if (exp - iat > config.maxLifetimeSeconds) {
       return fail('lifetime', `The identity token lives longer than this relay accepts: exp − iat must be at most ${config.maxLifetimeSeconds} seconds (RELAY_IDENTITY_MAX_LIFETIME_SECONDS).`);
     }
-    const problem = claimsProblem(payload);
-    if (problem !== undefined) return fail('claims', `The identity token's claim ${problem}.`);
-    return { ok: true, claims: v.parse(IdentityClaims, payload), kid: header.kid };
+    const read = readClaims(payload);
+    if (!read.ok) return fail('claims', `The identity token's claim ${read.problem}${read.problem.endsWith('.') ? '' : '.'}`);
+    return { ok: true, claims: read.claims, kid: header.kid };
   };
 }
 

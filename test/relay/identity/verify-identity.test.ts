@@ -1,5 +1,7 @@
 import { SignJWT, generateKeyPair, exportSPKI } from 'jose';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { Creator } from '../../../src/shared/ticket-request';
 import { signIdentity } from '../../../src/relay/identity/sign-identity';
 import { createIdentityVerifier } from '../../../src/relay/identity/verify-identity';
 import type { IdentityFailureReason } from '../../../src/relay/identity/verify-identity';
@@ -57,6 +59,7 @@ describe('verifying an identity token', () => {
     }, 'signature', /signature does not match/],
     ['longer than 8192 characters', () => forge(HEADER, claims({ padding: 'x'.repeat(9000) })), 'too_large', /longer than 8192/],
     ['not a JWT at all', () => 'not-a-token', 'malformed', /not a compact JWT/],
+    ['encrypted instead of signed (a JWE)', () => `${Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: KEY.id })).toString('base64url')}..aXY.Y2lwaGVy.dGFn`, 'malformed', /not a compact JWS/],
     ['with a claim of the wrong kind', () => forge(HEADER, claims({ email: 'not an address' })), 'claims', /claim email must be an email address/],
     ['with custom fields not keyed by id', () => forge(HEADER, claims({ fields: { plan: 'gold' } })), 'claims', /claim fields/],
   ];
@@ -86,5 +89,24 @@ describe('verifying an identity token', () => {
     const scoped = createIdentityVerifier({ ...IDENTITY_CONFIG, audience: 'shop-relay' }, () => NOW_MS);
     expect((await scoped(forge(HEADER, claims({ aud: 'shop-relay' })))).ok).toBe(true);
     expect(await scoped(forge(HEADER, claims()))).toMatchObject({ ok: false, reason: 'audience' });
+  });
+
+  // One rule for typed and signed names and emails: whatever the shared schema refuses (now or after
+  // a change to it), a token cannot bring in.
+  const CREATOR_VALUES: [string, string][] = [
+    ['name', ' Ann Smith '],
+    ['name', 'x'.repeat(101)],
+    ['name', 'Ann\u0000Smith'],
+    ['name', 'Invoice \u202Egpj.exe'],
+    ['email', 'ann@example.com'],
+    ['email', 'ann@'],
+    ['email', `${'a'.repeat(250)}@b.co`],
+  ];
+
+  it.each(CREATOR_VALUES)('takes a signed %s %j exactly when a typed one passes, and as the schema leaves it', async (claim, value) => {
+    const typed = v.safeParse(Creator, { [claim]: value });
+    const result = await verify(forge(HEADER, { ...claims(), name: undefined, email: undefined, [claim]: value }));
+    expect(result.ok).toBe(typed.success);
+    if (result.ok && typed.success) expect(result.claims[claim as 'name' | 'email']).toBe(typed.output[claim as 'name' | 'email']);
   });
 });
