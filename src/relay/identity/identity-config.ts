@@ -19,14 +19,14 @@ export interface IdentityKey {
 /** `kid1=secret1,kid2=secret2`; undefined when the list is not of that shape (the message never quotes it: it holds secrets). */
 function parseKeys(value: string): IdentityKey[] | undefined {
   const keys: IdentityKey[] = [];
-  for (const pair of value.split(',')) {
+  for (const pair of value.split(',').filter((item) => item.trim() !== '')) {
     const at = pair.indexOf('=');
     const id = pair.slice(0, at).trim();
     const secret = pair.slice(at + 1).trim();
     if (at < 0 || !KID.test(id) || secret.length < MIN_SECRET_LENGTH || keys.some((key) => key.id === id)) return undefined;
     keys.push({ id, secret });
   }
-  return keys;
+  return keys.length > 0 ? keys : undefined;
 }
 
 const IdentityVariables = v.object({

@@ -27,7 +27,7 @@ describe('identity configuration', () => {
 
   it('reads every variable', () => {
     const config = testConfig({
-      RELAY_IDENTITY_KEYS: ` ${KEYS_ENV} `,
+      RELAY_IDENTITY_KEYS: ` ${KEYS_ENV}, `,
       RELAY_IDENTITY_REQUIRED: 'TRUE',
       RELAY_IDENTITY_TAG: ' verified ',
       RELAY_IDENTITY_AUDIENCE: 'shop-relay',
@@ -46,6 +46,7 @@ describe('identity configuration', () => {
 
   const bad: [string, Record<string, string>, string, RegExp][] = [
     ['a secret under 32 characters', { RELAY_IDENTITY_KEYS: 'k1=short-secret' }, 'RELAY_IDENTITY_KEYS', /at least 32 characters/],
+    ['only commas', { RELAY_IDENTITY_KEYS: ' , ' }, 'RELAY_IDENTITY_KEYS', /kid=secret pairs/],
     ['a pair without "="', { RELAY_IDENTITY_KEYS: KEY.secret }, 'RELAY_IDENTITY_KEYS', /kid=secret pairs/],
     ['a kid twice', { RELAY_IDENTITY_KEYS: `a=${KEY.secret},a=${OLD_KEY.secret}` }, 'RELAY_IDENTITY_KEYS', /each kid once/],
     ['a kid with spaces', { RELAY_IDENTITY_KEYS: `my key=${KEY.secret}` }, 'RELAY_IDENTITY_KEYS', /1 to 64 letters/],
