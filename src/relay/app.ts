@@ -13,6 +13,7 @@ import { errorResponse } from './error-response';
 import { createClientHasher } from './client/client-address';
 import { createFormSource } from './form/form-source';
 import { createLimiterFactory } from './limits/rate-limits';
+import { createIdentityVerifier } from './identity/verify-identity';
 import { createLogger } from './log';
 import type { Logger } from './log';
 import { identifyClient } from './middleware/client';
@@ -142,6 +143,11 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
       form,
       attachments: ticketAttachments,
       limits: limits.tickets,
+      identity: {
+        verify: createIdentityVerifier(config.identity, now),
+        required: config.identity.required,
+        tag: config.identity.tag,
+      },
       log,
     }),
   );

@@ -7,6 +7,8 @@ import { flag, integer } from './env-values';
 import { LimitsEnv } from './limits/limits-config';
 import type { LimitsConfig } from './limits/limits-config';
 import type { AttachmentsConfig } from './attachments/attachments-config';
+import { IdentityEnv } from './identity/identity-config';
+import type { IdentityConfig } from './identity/identity-config';
 import { NO_FORM_CONFIG, parseFormConfig } from './form/form-config';
 import type { FormConfig } from './form/form-config';
 import type { LogLevel } from './log';
@@ -152,6 +154,8 @@ export type RelayConfig = Omit<EnvConfig, 'form'> & {
   attachments: AttachmentsConfig;
   /** Abuse limits: clients, rates, quotas, stalled bodies, Redis (docs/relay.md#abuse-limits). */
   limits: LimitsConfig;
+  /** Signed identity tokens: keys, requirement, tag, lifetimes (docs/identity.md). */
+  identity: IdentityConfig;
 };
 /** Where and how to reach Socialboards, with the credentials. */
 export type SocialboardsConfig = RelayConfig['socialboards'];
@@ -173,9 +177,10 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   const result = v.safeParse(RelayEnv, present);
   const attachments = v.safeParse(AttachmentsEnv, present);
   const limits = v.safeParse(LimitsEnv, present);
+  const identity = v.safeParse(IdentityEnv, present);
   const problems: { variable: string; reason: string }[] = [];
   const seen = new Set<string>();
-  for (const issue of [...(result.issues ?? []), ...(attachments.issues ?? []), ...(limits.issues ?? [])]) {
+  for (const issue of [...(result.issues ?? []), ...(attachments.issues ?? []), ...(limits.issues ?? []), ...(identity.issues ?? [])]) {
     const variable = String(issue.path?.[0]?.key ?? '(environment)');
     if (!seen.has(variable)) problems.push({ variable, reason: issue.message });
     seen.add(variable);
@@ -183,6 +188,11 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   const file = present.RELAY_FORM_CONFIG?.trim();
   const form = file === undefined ? { ok: true as const, config: NO_FORM_CONFIG } : readFormConfig(file, options.readFile ?? readText);
   if (!form.ok) problems.push(...form.problems.map((reason) => ({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: ${reason}` })));
+  if (form.ok && identity.success && identity.output.keys.length === 0) {
+    // A signed field could never be filled: every ticket needing it would be refused.
+    const signed = form.config.fields.findIndex((field) => field.signed === true);
+    if (signed >= 0) problems.push({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: fields[${signed}].signed needs RELAY_IDENTITY_KEYS to verify tokens with` });
+  }
   if (result.success && attachments.success && result.output.maxPendingUploadBytes < attachments.output.policy.maxFileBytes) {
     // Every larger file would be refused as if the relay were busy.
     problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
@@ -197,8 +207,16 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
       problems.push({ variable: 'RELAY_ATTACHMENT_DAILY_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
     }
   }
-  if (!result.success || !attachments.success || !limits.success || !form.ok || problems.length > 0) throw new ConfigError(problems);
-  return { ...result.output, form: { ...result.output.form, config: form.config }, attachments: attachments.output, limits: limits.output };
+  if (!result.success || !attachments.success || !limits.success || !identity.success || !form.ok || problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return {
+    ...result.output,
+    form: { ...result.output.form, config: form.config },
+    attachments: attachments.output,
+    limits: limits.output,
+    identity: identity.output,
+  };
 }
 
 function readFormConfig(

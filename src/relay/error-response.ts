@@ -21,6 +21,9 @@ export const RELAY_ERRORS: Record<RelayErrorCode, { status: ContentfulStatusCode
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as JSON (Content-Type: application/json).' },
   origin_not_allowed: { status: 403, message: 'This website is not allowed to use this relay.' },
+  // The default texts; the identity check answers with a message naming the check that failed.
+  identity_required: { status: 401, message: 'This relay accepts only tickets with a signed identity token (the top-level "identity").' },
+  identity_invalid: { status: 401, message: 'The identity token could not be verified.' },
   rate_limited: { status: 429, message: 'The help desk is receiving too many requests; try again shortly.' },
   upstream_unavailable: { status: 502, message: 'The help desk could not be reached; try again shortly.' },
   upstream_timeout: {

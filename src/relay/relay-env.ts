@@ -2,6 +2,7 @@
 import type { TicketRequest } from '../shared/ticket-request';
 import type { RelayErrorCode } from '../shared/relay-contract';
 import type { FormAnswers } from './form/form-answers';
+import type { IdentityClaims } from './identity/identity-token';
 
 /** Who sent a request (set by the client middleware). */
 export interface RequestClient {
@@ -18,6 +19,8 @@ export interface RelayEnv {
     client: RequestClient;
     /** The request body after validation (set by the tickets route). */
     ticketRequest: TicketRequest;
+    /** What a verified identity token vouches for; undefined without one (set by the identity middleware). */
+    identity: IdentityClaims | undefined;
     /** Its custom fields and category, checked against the form (set by the tickets route). */
     formAnswers: FormAnswers;
     /** What the request log reports besides method, path and status. */

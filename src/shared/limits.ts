@@ -12,4 +12,6 @@ export const LIMITS = {
   customFields: 50,
   customFieldValue: 2_000,
   attachments: 10,
+  /** A signed identity token (a compact JWT) in characters: far above any honest one, which is a few hundred. */
+  identity: 8_192,
 } as const;

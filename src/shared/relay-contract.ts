@@ -10,6 +10,8 @@ export const RELAY_ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'origin_not_allowed',
+  'identity_required',
+  'identity_invalid',
   'rate_limited',
   'upstream_unavailable',
   'upstream_timeout',

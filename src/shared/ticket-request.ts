@@ -102,6 +102,8 @@ export function createTicketRequestSchema(policy: TicketPolicy = DEFAULT_POLICY)
           v.pipe(v.array(AttachmentRef, 'invalid'), v.maxLength(LIMITS.attachments, 'too_many')),
         ),
         categoryId: v.optional(Id),
+        /** A signed identity token from the site's server (docs/identity.md); the relay verifies it. */
+        identity: v.optional(v.pipe(v.string('invalid'), v.maxLength(LIMITS.identity, 'too_long'))),
       },
       'unknown_field',
     ),

@@ -17,6 +17,8 @@ export interface RelayCallFailure {
   fields?: FieldIssue[];
   /** For `rate_limited`: how long the relay asked us to wait. */
   retryAfterMs?: number;
+  /** For `identity_*`: the relay's English reason (which check failed), for the integrator's console; never shown to visitors. */
+  message?: string;
 }
 
 /** Success carries what `read` made of the body. */
@@ -103,6 +105,8 @@ export function readFailure(status: number, body: unknown, retryAfter: string | 
   if (fields) result.fields = fields;
   const retryAfterMs = parseRetryAfter(retryAfter);
   if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
+  // Only an identity refusal needs its reason: the code alone cannot say which check failed.
+  if (code.startsWith('identity') && typeof error.message === 'string') result.message = error.message;
   return result;
 }
 

@@ -10,15 +10,32 @@ export type SubmitErrorCode = RelayCallErrorCode;
 export type SubmitResult = RelayCallResult<{ ticketId: number }>;
 export type Submit = (request: TicketRequest, key: string, signal?: AbortSignal) => Promise<SubmitResult>;
 
+/** The page's signed identity token (docs/identity.md), or a function giving a fresh one; nothing for an anonymous visitor. */
+export type IdentitySource = string | (() => string | null | undefined | Promise<string | null | undefined>);
+
+export interface SubmitterOptions {
+  identity?: IdentitySource;
+  /** Tells the integrator why an identity failed (the relay's English message, or the function's error). */
+  report?: (problem: string) => void;
+}
+
 /** Creates the submit function the widget is given. */
-export function createSubmitter(call: RelayCall): Submit {
-  return (request, key, signal) =>
-    call(
+export function createSubmitter(call: RelayCall, { identity, report = () => {} }: SubmitterOptions = {}): Submit {
+  return async (request, key, signal) => {
+    let token: string | null | undefined;
+    try {
+      // Asked once per send, not at mount: tokens are short-lived and a page may sign in later.
+      token = typeof identity === 'function' ? await identity() : identity;
+    } catch (error) {
+      report(`option "identity" failed: ${(error as Error)?.message ?? String(error)}`);
+      return { ok: false, code: 'identity_invalid' };
+    }
+    const result = await call(
       {
         path: '/tickets',
         method: 'POST',
         headers: { 'Content-Type': 'application/json', [IDEMPOTENCY_HEADER]: key },
-        body: JSON.stringify(request),
+        body: JSON.stringify(token ? { ...request, identity: token } : request),
         read: (body) => {
           const ticketId = isRecord(body) ? body.ticketId : undefined;
           return Number.isInteger(ticketId) ? { ticketId: ticketId as number } : undefined;
@@ -26,4 +43,7 @@ export function createSubmitter(call: RelayCall): Submit {
       },
       signal,
     );
+    if (!result.ok && result.code.startsWith('identity')) report(`the relay refused the identity: ${result.message ?? result.code}`);
+    return result;
+  };
 }

@@ -102,7 +102,10 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
     const timeout = config.timeoutMs ? { timeoutMs: config.timeoutMs } : {};
     const state = createFormState({
       policy: { emailRequired: config.requireEmail },
-      submit: createSubmitter(createRelayCall({ relay: config.relay, ...timeout, onRetry: (retry) => state.retrying(retry) })),
+      submit: createSubmitter(createRelayCall({ relay: config.relay, ...timeout, onRetry: (retry) => state.retrying(retry) }), {
+        identity: config.identity,
+        report: (problem) => console.error(`${PREFIX} ${problem}`),
+      }),
       // One retry only: a visitor pressing Send waits for a load in flight, so it must fail fast.
       loadForm: createFormLoader(createRelayCall({ relay: config.relay, ...timeout, retries: 1 })),
       upload: createUploader(config.relay, createRelayCall({ relay: config.relay, ...timeout }), () => {

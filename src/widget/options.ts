@@ -2,6 +2,7 @@
  * Widget options, parsed once at the edge: from `mount()` objects and from the script tag's
  * `data-*` attributes (same names, kebab-case), into one typed config with defaults.
  */
+import type { IdentitySource } from '../submitter/submit-ticket';
 import type { Prefill } from './form-state';
 import { MESSAGE_KEYS, type MessageKey } from './i18n';
 
@@ -33,6 +34,11 @@ export interface MountOptions {
   prefill?: Prefill;
   /** Show prefilled fields read-only: all (`true`) or those named (`['email', '42623']`). */
   lockFields?: boolean | string[];
+  /**
+   * A signed identity token from your server (docs/identity.md), or a function returning one (or a
+   * promise of one), called each time the visitor sends; return nothing for an anonymous visitor.
+   */
+  identity?: IdentitySource;
   /** Called once a ticket exists. The same detail is dispatched as a `socialboards-ticket:submitted` event. */
   onSubmitted?: (detail: SubmittedDetail) => void;
   /** Called when a submission fails. Also dispatched as `socialboards-ticket:error`. */
@@ -76,6 +82,7 @@ const OPTIONS: Record<keyof MountOptions, [Check, string]> = {
     (value) => typeof value === 'boolean' || (Array.isArray(value) && value.every((one) => isString(one) || Number.isInteger(one))),
     'true, false or a list of field names and ids',
   ],
+  identity: [(value) => isString(value) || isFunction(value), 'a signed token or a function returning one'],
   onSubmitted: [isFunction, 'a function'],
   onError: [isFunction, 'a function'],
 };

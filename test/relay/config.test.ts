@@ -45,6 +45,8 @@ describe('parseRelayConfig', () => {
       attachments: expect.objectContaining({ storage: 'disk' }),
       // Every abuse-limit default: test/relay/limits/limits-config.test.ts.
       limits: expect.objectContaining({ redisUrl: null }),
+      // Every identity default: test/relay/identity/identity-config.test.ts.
+      identity: expect.objectContaining({ keys: [], required: false }),
     });
   });
 

@@ -23,15 +23,24 @@ export interface FieldRule {
   format: ValueFormat | undefined;
   /** `isSensitiveData` in Socialboards: its values are cut out of every log line, however short. */
   sensitive: boolean;
+  /** Filled only from a verified identity token: never served to the widget, never taken from a request. */
+  signed: boolean;
 }
 
 /** What the relay serves and checks against: the form, the rules per field id, and what went wrong. */
 export interface BuiltForm {
+  /** Every allowed field, signed ones included (`served` leaves those out of `GET /form`). */
   form: FormDefinition;
   rules: ReadonlyMap<number, FieldRule>;
   /** For the log: fields or categories left out, defaults ignored. Never a visitor's value. */
   warnings: string[];
 }
+
+/** The form as `GET /form` serves it: without signed fields, which are the relay's and the token's alone. */
+export const servedForm = ({ form, rules }: Pick<BuiltForm, 'form' | 'rules'>): FormDefinition => ({
+  ...form,
+  fields: form.fields.filter((field) => rules.get(field.id)?.signed !== true),
+});
 
 /** Separators of the multichoice formats that join with one, for the ambiguity warning. */
 const SEPARATORS: Partial<Record<ValueFormat, string>> = { comma: ',', semicolon: ';', newline: '\n' };
@@ -71,7 +80,8 @@ function buildField(
 ): { field: FormField; rule: FieldRule } | undefined {
   const name = `custom field ${definition.id} (${definition.name}, type ${definition.type})`;
   const prefillOnly = wanted.prefillOnly === true;
-  if (definition.isHidden && !prefillOnly) {
+  const signed = wanted.signed === true;
+  if (definition.isHidden && !prefillOnly && !signed) {
     warnings.push(`${name} is hidden in Socialboards; left out (set "prefillOnly": true to fill it from the page)`);
     return undefined;
   }
@@ -98,9 +108,9 @@ function buildField(
     id: definition.id,
     label: wanted.label ?? definition.name,
     control,
-    // A visitor cannot fill in a field they do not see, so a prefill-only field is required only
-    // when the operator says so (the page must then always fill it).
-    required: wanted.required ?? (prefillOnly ? false : definition.isRequired),
+    // A visitor cannot fill in a field they do not see, so a prefill-only or signed field is
+    // required only when the operator says so (the page, or the token, must then always fill it).
+    required: wanted.required ?? (prefillOnly || signed ? false : definition.isRequired),
   };
   const placeholder = wanted.placeholder ?? definition.placeholder?.trim();
   if (placeholder) field.placeholder = placeholder;
@@ -109,7 +119,7 @@ function buildField(
   if (choices !== undefined) field.choices = choices;
   if (wanted.maxLength !== undefined) field.maxLength = wanted.maxLength;
   if (prefillOnly) field.prefillOnly = true;
-  return { field, rule: { control, format, sensitive: definition.isSensitiveData } };
+  return { field, rule: { control, format, sensitive: definition.isSensitiveData, signed } };
 }
 
 /** Options sorted by their `order` (ties and missing orders keep list order), each value once. */

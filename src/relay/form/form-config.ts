@@ -51,7 +51,14 @@ const FieldConfig = v.pipe(
       ),
     ),
     prefillOnly: v.optional(flag),
+    // Filled only from a verified identity token (docs/identity.md); never shown, never typed.
+    signed: v.optional(flag),
   }),
+  // A default would be a value nobody signed, and the widget, which applies defaults, never sees the field.
+  v.forward(
+    v.check((field) => field.signed !== true || field.defaultValue === undefined, 'does not apply to a signed field: its value comes only from the identity token'),
+    ['defaultValue'],
+  ),
   // When the control is given here, a format that cannot fit it is caught now; otherwise the
   // control comes from Socialboards' type and the check waits for the definitions (build-form.ts).
   v.forward(

@@ -3,7 +3,7 @@ import type { AttachmentPolicy } from '../../shared/attachments';
 import type { Logger } from '../log';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
 import type { UpstreamResult } from '../upstream/upstream-result';
-import { buildForm } from './build-form';
+import { buildForm, servedForm } from './build-form';
 import type { BuiltForm } from './build-form';
 import { createDefinitionCache } from './definition-cache';
 import { needsDefinitions } from './form-config';
@@ -59,7 +59,7 @@ export function createFormSource({ config, ttlSeconds, client, now, log, attachm
 }
 
 async function serve(built: BuiltForm, attachments: AttachmentPolicy | null): Promise<ServedForm> {
-  const body = JSON.stringify({ ...built.form, attachments });
+  const body = JSON.stringify({ ...servedForm(built), attachments });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
   const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
   return { ...built, body, etag: `"${hex.slice(0, 32)}"` };

@@ -10,6 +10,9 @@ import { invalidFields } from '../field-errors';
 import { fingerprint } from '../fingerprint';
 import { checkFormAnswers } from '../form/form-answers';
 import type { FormSource } from '../form/form-source';
+import { applyIdentity } from '../identity/apply-identity';
+import { verifyIdentity } from '../identity/identity-middleware';
+import type { VerifyIdentity } from '../identity/verify-identity';
 import type { Logger } from '../log';
 import { mapTicket } from '../map-ticket';
 import type { PinnedTicketFields } from '../map-ticket';
@@ -34,25 +37,34 @@ export interface TicketsRouteOptions {
   attachments: TicketAttachments | undefined;
   /** New tickets per client and per origin. */
   limits: { perClient: RateLimiter; perOrigin: RateLimiter };
+  /** Signed identity tokens: how to verify one, whether one is required, the tag for verified tickets. */
+  identity: { verify: VerifyIdentity; required: boolean; tag: string | null };
   log: Logger;
 }
 
 /**
  * The order matters: cheap header checks, then the size cap before reading, then validation
- * against the schema and the form (so invalid requests never touch the idempotency store), then
- * the key reservation, then the ticket limits (after the key, so a retry or replay of one
- * submission never counts twice), then the attachments (after the key, so a replay of a ticket
- * that took them is answered from the store instead of being refused for reusing them), and only
- * then the upstream call.
+ * against the schema, the identity token and the form (so invalid requests never touch the
+ * idempotency store, and the fingerprint covers the ticket as it will be made), then the key
+ * reservation, then the ticket limits (after the key, so a retry or replay of one submission
+ * never counts twice), then the attachments (after the key, so a replay of a ticket that took
+ * them is answered from the store instead of being refused for reusing them), and only then the
+ * upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, limits, log }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, limits, identity, log }: TicketsRouteOptions): Hono<RelayEnv> {
+  const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
   return new Hono<RelayEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
     validateTicket(policy, attachments !== undefined),
+    verifyIdentity({ verify: identity.verify, required: identity.required, log }),
     checkAgainstFormDefinition(form),
-    idempotency({ store, fingerprint: (c) => fingerprint(c.get('ticketRequest')) }),
+    // The same content sent as a verified and as an anonymous ticket is not the same request.
+    idempotency({
+      store,
+      fingerprint: (c) => fingerprint(c.get('identity') === undefined ? c.get('ticketRequest') : { ...c.get('ticketRequest'), verified: true }),
+    }),
     async (c) => {
       // A refusal releases the key (it is not a final answer), so the visitor may send it later.
       const allowance = await checkLimits(c, limits);
@@ -74,7 +86,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
     const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
     if (!files.ok) return errorResponse(c, 'validation', { message: files.message, fields: files.fields });
     const answers = c.get('formAnswers');
-    const body = mapTicket(request, pinned, answers, files.links);
+    const body = mapTicket(request, c.get('identity') === undefined ? pinned : verifiedPinned, answers, files.links);
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
     let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
     try {
@@ -117,14 +129,21 @@ const validateTicket = (policy: TicketPolicy, attachments: boolean): MiddlewareH
 };
 
 /**
- * Custom fields and the category, checked against the form the widget was given. Without a form
- * (Socialboards down and no copy yet) nothing is forwarded: values could not be checked or
- * formatted, and required fields could not be enforced.
+ * Custom fields and the category, checked against the form the widget was given, after the
+ * verified identity took its place (signed fields, name and email). Without a form (Socialboards
+ * down and no copy yet) nothing is forwarded: values could not be checked or formatted, and
+ * required fields could not be enforced.
  */
 const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<RelayEnv> => async (c, next) => {
   const served = await form.get();
   if (!served.ok) return errorResponse(c, 'upstream_unavailable');
-  const checked = checkFormAnswers(c.get('ticketRequest'), served.value);
+  const applied = applyIdentity(c.get('ticketRequest'), c.get('identity'), served.value);
+  if (!applied.ok) {
+    const { code, message } = applied;
+    return errorResponse(c, code, code === 'validation' ? { message, fields: applied.fields } : { message });
+  }
+  c.set('ticketRequest', applied.request);
+  const checked = checkFormAnswers(applied.request, served.value);
   if (!checked.ok) {
     const { message, fields } = invalidFields(checked.issues);
     return errorResponse(c, 'validation', { message, fields });

@@ -104,7 +104,7 @@ describe('buildForm: fields', () => {
       { id: 42624, label: 'Order number', control: 'number', required: false, placeholder: 'e.g. 100234' },
       { id: 42625, label: 'Model', control: 'text', required: false, placeholder: 'Which car?', defaultValue: 'Model Y', maxLength: 40 },
     ]);
-    expect(built.rules.get(42624)).toEqual({ control: 'number', format: 'decimal-comma', sensitive: false });
+    expect(built.rules.get(42624)).toEqual({ control: 'number', format: 'decimal-comma', sensitive: false, signed: false });
   });
 
   it("takes Socialboards' isRequired, label and placeholder when not overridden", () => {
@@ -120,9 +120,9 @@ describe('buildForm: fields', () => {
   it('keeps the rules by which values go upstream, with the sensitive flag', () => {
     const { rules } = build({ fields: [{ id: 42630, format: 'dd.mm.yyyy' }, { id: 42627 }, { id: 42635 }] });
     expect(Object.fromEntries(rules)).toEqual({
-      42627: { control: 'text', format: undefined, sensitive: true },
-      42630: { control: 'date', format: 'dd.mm.yyyy', sensitive: false },
-      42635: { control: 'multichoice', format: 'comma', sensitive: false },
+      42627: { control: 'text', format: undefined, sensitive: true, signed: false },
+      42630: { control: 'date', format: 'dd.mm.yyyy', sensitive: false, signed: false },
+      42635: { control: 'multichoice', format: 'comma', sensitive: false, signed: false },
     });
   });
 
