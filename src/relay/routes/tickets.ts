@@ -16,6 +16,7 @@ import type { PinnedTicketFields } from '../map-ticket';
 import { bodyLimit } from '../middleware/body-limit';
 import { idempotency } from '../middleware/idempotency';
 import { requireJson } from '../middleware/require-json';
+import { readJsonBody } from '../read-json-body';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
@@ -84,13 +85,9 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
 const validateTicket = (policy: TicketPolicy, attachments: boolean): MiddlewareHandler<RelayEnv> => {
   const validate = createTicketValidator(policy, { attachments });
   return async (c, next) => {
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      return errorResponse(c, 'validation', { message: 'The request body is not valid JSON.' });
-    }
-    const result = validate(body);
+    const body = await readJsonBody(c.req);
+    if (!body.ok) return errorResponse(c, 'validation', { message: body.message });
+    const result = validate(body.value);
     if (!result.ok) return errorResponse(c, 'validation', { message: result.message, fields: result.fields });
     c.set('ticketRequest', result.request);
     await next();
