@@ -22,7 +22,7 @@ const FORM = {
 interface Slot {
   field: TextField;
   /** What a request carries when this field's string is refused (undefined: left out). */
-  stand_in?: string;
+  standIn?: string;
   read(ticket: FakeTicket): unknown;
 }
 
@@ -32,12 +32,12 @@ const creator = (ticket: FakeTicket) => ticket.body.creator as Record<string, un
 
 /** Every text field a visitor can fill, by its path in the request. */
 const SLOTS: Record<string, Slot> = {
-  title: { field: { multiline: false, max: LIMITS.title, required: true }, stand_in: 'x', read: (ticket) => ticket.body.title },
-  message: { field: { multiline: true, max: LIMITS.message, required: true }, stand_in: 'x', read: (ticket) => ticket.body.message },
+  title: { field: { multiline: false, max: LIMITS.title, required: true }, standIn: 'x', read: (ticket) => ticket.body.title },
+  message: { field: { multiline: true, max: LIMITS.message, required: true }, standIn: 'x', read: (ticket) => ticket.body.message },
   'creator.name': { field: { multiline: false, max: LIMITS.name, required: false }, read: (ticket) => creator(ticket).name },
   'creator.email': {
     field: { multiline: false, max: LIMITS.email, required: true, formats: [[isEmail, 'invalid_email'], [fitsLocalPart, 'email_local_too_long']] },
-    stand_in: 'ann@example.com',
+    standIn: 'ann@example.com',
     read: (ticket) => creator(ticket).email,
   },
   'creator.phoneNumber': {
@@ -92,7 +92,7 @@ it('every naughty string in every text field arrives as the rules say, or is ref
     }
     // Refused or not, the fields the rules accept must arrive: sent again with stand-ins for the others.
     const created = refused.length === 0 ? first : await harness.post(
-      body(Object.fromEntries(outcomes.map(([path, outcome]) => [path, 'refused' in outcome ? SLOTS[path]?.stand_in : text]))),
+      body(Object.fromEntries(outcomes.map(([path, outcome]) => [path, 'refused' in outcome ? SLOTS[path]?.standIn : text]))),
     );
     if (created.status !== 201) {
       unexpected.push(`${JSON.stringify(text)}: expected 201, got ${created.status} ${await created.text()}`);
