@@ -130,6 +130,6 @@ test('a value prefilled with half an emoji is shown as not sendable, in the visi
     window.SocialboardsTicket?.mount('#second', { relay, locale: 'nb', prefill: { name } });
   });
   await expect(page.locator('#first').getByLabel('Your name (optional)')).toHaveAccessibleDescription(FIELD_ISSUE_TEXT_EN.invalid_text);
-  await expect(page.locator('#second').getByText('Teksten inneholder tegn som ikke kan sendes (et nulltegn eller et halvt emoji-tegn).')).toBeVisible();
+  await expect(page.locator('#second').getByText('Teksten inneholder tegn som ikke kan sendes.')).toBeVisible();
   expect(await stack.tickets()).toHaveLength(0);
 });

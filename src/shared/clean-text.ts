@@ -27,9 +27,6 @@ const JUNK = /[\x01-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]/g;
 /** A line break in any spelling Unicode knows (UAX #14 classes BK, CR, LF, NL); CR LF is one break. */
 const LINE_BREAK = /\r\n|[\n\v\f\r\x85\u2028\u2029]/g;
 
-/** The same, or a tab: what becomes a space in a single-line field. */
-const LINE_BREAK_OR_TAB = /\r\n|[\t\n\v\f\r\x85\u2028\u2029]/g;
-
 /**
  * Bidi embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI). They
  * reorder what follows, so `Invoice \u202Egpj.exe` shows as `Invoice exe.jpg`. The marks LRM, RLM
@@ -50,11 +47,11 @@ export const isSendable = (text: string): boolean => !UNSENDABLE.test(text);
 export const cleanLines = (text: string): string => text.replace(JUNK, '').replace(LINE_BREAK, '\n').normalize('NFC');
 
 /**
- * A single-line field's text: junk controls removed, each line break and tab a space (as browsers
- * paste several lines into one), bidi controls removed, then NFC.
+ * A single-line field's text: bidi controls removed too, and each line break and tab a space (as
+ * browsers paste several lines into one). A space, like LF and tab, composes with nothing, so the
+ * text stays NFC.
  */
-export const cleanLine = (text: string): string =>
-  text.replace(JUNK, '').replace(LINE_BREAK_OR_TAB, ' ').replace(BIDI_CONTROL, '').normalize('NFC');
+export const cleanLine = (text: string): string => cleanLines(text.replace(BIDI_CONTROL, '')).replace(/[\t\n]/g, ' ');
 
 /** The pipe steps of a text field: refuse the unsendable (`invalid_text`), then clean. */
 export const cleanText = (clean: (text: string) => string) =>

@@ -24,7 +24,7 @@ export const FIELD_ISSUE_TEXT_EN = {
   invalid_url: 'Enter a web address starting with https://.',
   invalid_choice: 'Choose one of the offered options.',
   invalid: 'This value is not valid.',
-  invalid_text: 'This text holds characters that cannot be sent (a null character or half of an emoji).',
+  invalid_text: 'This text holds characters that cannot be sent.',
   unknown_field: 'This field is not accepted.',
   not_enabled: 'This relay does not accept this field yet.',
 };

@@ -95,7 +95,7 @@ describe('each field reaches Socialboards cleaned by its rule', () => {
     const response = await post(JSON.stringify({ title: 'Hi', message: 'Hello', creator: { email: 'ann@example.com' }, customFields }));
     expect(response.status).toBe(400);
     expect((await errorOf(response)).fields).toEqual([
-      { path: 'customFields.42625', code: 'invalid_text', message: 'This text holds characters that cannot be sent (a null character or half of an emoji).' },
+      { path: 'customFields.42625', code: 'invalid_text', message: 'This text holds characters that cannot be sent.' },
     ]);
     expect(upstream.ticketCalls()).toHaveLength(0);
   });

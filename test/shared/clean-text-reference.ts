@@ -17,16 +17,16 @@ export const codePoints = (text: string) => Array.from(text, (char) => char.code
 /** NUL or a lone surrogate: refused with `invalid_text`. */
 export const isRefused = (text: string) => codePoints(text).some((cp) => cp === 0 || (cp >= 0xd800 && cp <= 0xdfff));
 
-/** Junk out, then line breaks (CR LF as one) and tabs, then bidi controls, then NFC; not trimmed. */
+/** Junk (and in a single line, bidi controls) out, then line breaks (CR LF as one) and tabs, then NFC; not trimmed. */
 export function expectedClean(text: string, { multiline }: { multiline: boolean }): string {
-  const kept = Array.from(text).filter((char) => !isJunk(char.codePointAt(0) ?? 0));
+  const removed = (cp: number) => isJunk(cp) || (!multiline && isBidiControl(cp));
+  const kept = Array.from(text).filter((char) => !removed(char.codePointAt(0) ?? 0));
   let out = '';
   for (let i = 0; i < kept.length; i++) {
     const cp = kept[i]?.codePointAt(0) ?? 0;
     if (cp === 0x0d && kept[i + 1] === '\n') i++;
     if (LINE_BREAKS.has(cp)) out += multiline ? '\n' : ' ';
     else if (cp === 0x09) out += multiline ? '\t' : ' ';
-    else if (!multiline && isBidiControl(cp)) continue;
     else out += kept[i];
   }
   return out.normalize('NFC');

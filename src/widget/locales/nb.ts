@@ -65,7 +65,7 @@ export const nb: Partial<Catalogue> = {
   'field.invalid_url': 'Skriv inn en nettadresse som begynner med https://.',
   'field.invalid_choice': 'Velg et av alternativene.',
   'field.invalid': 'Denne verdien er ikke gyldig.',
-  'field.invalid_text': 'Teksten inneholder tegn som ikke kan sendes (et nulltegn eller et halvt emoji-tegn).',
+  'field.invalid_text': 'Teksten inneholder tegn som ikke kan sendes.',
   'field.unknown_field': 'Dette feltet godtas ikke.',
   'field.not_enabled': 'Dette feltet godtas ikke ennå.',
 };
