@@ -47,9 +47,8 @@ export const isSendable = (text: string): boolean => !UNSENDABLE.test(text);
 export const cleanLines = (text: string): string => text.replace(JUNK, '').replace(LINE_BREAK, '\n').normalize('NFC');
 
 /**
- * A single-line field's text: bidi controls removed too, and each line break and tab a space (as
- * browsers paste several lines into one). A space, like LF and tab, composes with nothing, so the
- * text stays NFC.
+ * A single-line field's text: bidi controls removed too, and each line break and tab a space, so
+ * the words stay apart. A space, like LF and tab, composes with nothing, so the text stays NFC.
  */
 export const cleanLine = (text: string): string => cleanLines(text.replace(BIDI_CONTROL, '')).replace(/[\t\n]/g, ' ');
 
