@@ -3,14 +3,16 @@
  * run time with valibot. The widget and the relay call the same functions, so a visitor sees the
  * relay's rules as they type.
  *
- * Canonical values (what the widget sends, per control): text-like controls a trimmed string;
+ * Canonical values (what the widget sends, per control): text-like controls a trimmed string,
+ * cleaned by the single-line rule (`multiline`: the multi-line rule; see clean-text.ts);
  * `number` a decimal with a dot (`3.5`); `date` `YYYY-MM-DD`; `checkbox` `"true"` or `"false"`;
  * `choice` one option's `value`; `multichoice` one `{id, value}` entry per chosen option.
  */
 import * as v from 'valibot';
+import { cleanLine, cleanLines, cleanText } from './clean-text';
 import { toFieldIssues, type FieldIssue } from './field-issues';
 import type { Control, FormCategories, FormDefinition, FormField } from './form-definition';
-import { isDecimal, isEmail, isIsoDate, isPhone, isWebUrl } from './formats';
+import { fitsLocalPart, isDecimal, isEmail, isIsoDate, isPhone, isWebUrl } from './formats';
 import { LIMITS } from './limits';
 
 /** A custom field's value as the form holds it: several strings for `multichoice`, else one. */
@@ -28,6 +30,15 @@ const FORMAT: Partial<Record<Control, [(value: string) => boolean, string]>> = {
   checkbox: [(value) => value === 'true' || value === 'false', 'invalid'],
 };
 
+/**
+ * How each control's value is cleaned; the rest are single-line text. A choice is compared with
+ * the operator's options as sent, so it is left alone (anything else is not an option anyway).
+ */
+const CLEAN: Partial<Record<Control, (text: string) => string>> = {
+  multiline: cleanLines,
+  choice: (text) => text,
+};
+
 /** The schema of one field's value; blank counts as absent. */
 function valueSchema(field: FormField) {
   const allowed = new Set(field.choices?.map((choice) => choice.value));
@@ -42,11 +53,13 @@ function valueSchema(field: FormField) {
   const [isValid, code] = FORMAT[field.control] ?? [() => true, 'invalid'];
   return v.pipe(
     v.string('invalid'),
+    ...cleanText(CLEAN[field.control] ?? cleanLine),
     v.trim(),
     v.maxLength(field.maxLength ?? LIMITS.customFieldValue, 'too_long'),
     // A required checkbox is one the visitor must tick ("I accept the terms").
     v.check((value) => !field.required || (value !== '' && (field.control !== 'checkbox' || value === 'true')), 'required'),
     v.check((value) => value === '' || isValid(value), code),
+    v.check((value) => field.control !== 'email' || fitsLocalPart(value), 'email_local_too_long'),
     v.check((value) => value === '' || field.control !== 'choice' || allowed.has(value), 'invalid_choice'),
   );
 }
@@ -98,14 +111,15 @@ export function listCustomFields(values: CustomValues): { id: number; value: str
 }
 
 /**
- * Checks custom values and a category against a form. Issue paths are `customFields.<id>` and
- * `categoryId`, as in the relay's answers.
+ * Checks custom values and a category against a form, and gives the values as they travel on:
+ * cleaned and trimmed (complete only when there are no issues). Issue paths are
+ * `customFields.<id>` and `categoryId`, as in the relay's answers.
  */
-export function checkAgainstForm(
+export function parseAgainstForm(
   form: FormDefinition,
   values: CustomValues,
   categoryId: number | undefined,
-): FieldIssue[] {
+): { values: CustomValues; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const custom = v.safeParse(createCustomFieldsSchema(form.fields), values);
   if (!custom.success) {
@@ -115,5 +129,9 @@ export function checkAgainstForm(
   if (!category.success) {
     for (const issue of toFieldIssues(category.issues)) issues.push({ ...issue, path: 'categoryId' });
   }
-  return issues;
+  return { values: custom.success ? (custom.output as CustomValues) : {}, issues };
 }
+
+/** The issues of custom values and a category against a form (see parseAgainstForm). */
+export const checkAgainstForm = (form: FormDefinition, values: CustomValues, categoryId: number | undefined): FieldIssue[] =>
+  parseAgainstForm(form, values, categoryId).issues;

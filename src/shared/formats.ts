@@ -1,8 +1,15 @@
 /** Value formats that widget and relay check alike: email, phone, web address, number, date. */
 import { EMAIL_REGEX } from 'valibot';
+import { LIMITS } from './limits';
 
 /** valibot's pragmatic email pattern (local@domain.tld), re-exported so every check uses one. */
 export const isEmail = (value: string) => EMAIL_REGEX.test(value);
+
+/**
+ * Whether an address's local part (before its last `@`) is within RFC 5321's 64 octets. The
+ * pattern allows only ASCII there, so characters are octets; text without `@` fits.
+ */
+export const fitsLocalPart = (value: string) => value.lastIndexOf('@') <= LIMITS.emailLocalPart;
 
 // Digits with the usual separators, an optional leading +, and 5 to 20 digits in all: E.164
 // allows 15 digits, extensions need a few more. Socialboards documents no phone format

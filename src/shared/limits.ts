@@ -8,6 +8,8 @@ export const LIMITS = {
   name: 100,
   /** RFC 5321 caps a forward path at 256 octets, so an address is at most 254 characters. */
   email: 254,
+  /** RFC 5321 §4.5.3.1.1: a local part (before the `@`) is at most 64 octets. */
+  emailLocalPart: 64,
   phone: 32,
   customFields: 50,
   customFieldValue: 2_000,

@@ -6,7 +6,8 @@
  * `sentiment`, `creator.*`, `customFields[].id/value`, `attachments`), so the API docs read across.
  */
 import * as v from 'valibot';
-import { isEmail, isPhone } from './formats';
+import { cleanLine, cleanLines, cleanText } from './clean-text';
+import { fitsLocalPart, isEmail, isPhone } from './formats';
 import { LIMITS } from './limits';
 
 export const SENTIMENTS = ['question', 'praise', 'suggestion', 'complaint'] as const;
@@ -15,18 +16,25 @@ export type Sentiment = (typeof SENTIMENTS)[number];
 // Plain `check`s stand in for valibot's nonEmpty, integer, minValue and regex: the same rules,
 // and four fewer validators in the widget's bundle.
 
-/** A required string: trimmed, not blank, capped. */
-const requiredText = (max: number) =>
-  v.pipe(v.string('required'), v.trim(), v.check((value) => value !== '', 'required'), v.maxLength(max, 'too_long'));
+/** A required string: cleaned (clean-text.ts), trimmed, not blank, capped. */
+const requiredText = (max: number, clean: (text: string) => string) =>
+  v.pipe(
+    v.string('required'),
+    ...cleanText(clean),
+    v.trim(),
+    v.check((value) => value !== '', 'required'),
+    v.maxLength(max, 'too_long'),
+  );
 
 /** A positive whole number: an id. */
 const Id = v.pipe(v.number('invalid'), v.check((id) => Number.isInteger(id) && id > 0, 'invalid'));
 
-/** An optional string: trimmed and capped; blank counts as absent. */
-const optionalText = (max: number) =>
+/** An optional single-line string: cleaned, trimmed and capped; blank counts as absent. */
+const optionalLine = (max: number) =>
   v.optional(
     v.pipe(
       v.string('invalid'),
+      ...cleanText(cleanLine),
       v.trim(),
       v.maxLength(max, 'too_long'),
       v.transform((value) => value || undefined),
@@ -36,9 +44,11 @@ const optionalText = (max: number) =>
 const Email = v.optional(
   v.pipe(
     v.string('invalid_email'),
+    ...cleanText(cleanLine),
     v.trim(),
     v.maxLength(LIMITS.email, 'too_long'),
     v.check((value) => value === '' || isEmail(value), 'invalid_email'),
+    v.check(fitsLocalPart, 'email_local_too_long'),
     v.transform((value) => value || undefined),
   ),
 );
@@ -46,6 +56,7 @@ const Email = v.optional(
 const Phone = v.optional(
   v.pipe(
     v.string('invalid_phone'),
+    ...cleanText(cleanLine),
     v.trim(),
     v.maxLength(LIMITS.phone, 'too_long'),
     v.check((value) => value === '' || isPhone(value), 'invalid_phone'),
@@ -56,7 +67,7 @@ const Phone = v.optional(
 /** The visitor who writes the ticket (Socialboards' Ticket Creator, minus what visitors must not set). */
 export const Creator = v.strictObject(
   {
-    name: optionalText(LIMITS.name),
+    name: optionalLine(LIMITS.name),
     email: Email,
     phoneNumber: Phone,
   },
@@ -91,8 +102,8 @@ export function createTicketRequestSchema(policy: TicketPolicy = DEFAULT_POLICY)
   return v.pipe(
     v.strictObject(
       {
-        title: requiredText(LIMITS.title),
-        message: requiredText(LIMITS.message),
+        title: requiredText(LIMITS.title, cleanLine),
+        message: requiredText(LIMITS.message, cleanLines),
         sentiment: v.optional(v.picklist(SENTIMENTS, 'invalid_choice')),
         creator: Creator,
         customFields: v.optional(

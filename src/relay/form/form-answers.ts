@@ -1,5 +1,5 @@
 /** Checks a request's custom field values and category against the form, and turns them into what Socialboards takes. */
-import { checkAgainstForm, groupCustomFields } from '../../shared/custom-fields';
+import { groupCustomFields, parseAgainstForm } from '../../shared/custom-fields';
 import type { FieldIssue } from '../../shared/field-issues';
 import type { TicketRequest } from '../../shared/ticket-request';
 import type { BuiltForm } from './build-form';
@@ -27,8 +27,10 @@ export function checkFormAnswers(
   request: Pick<TicketRequest, 'customFields' | 'categoryId'>,
   built: BuiltForm,
 ): { ok: true; answers: FormAnswers } | { ok: false; issues: FieldIssue[] } {
-  const { values, issues: repeated } = groupCustomFields(request.customFields ?? [], built.form.fields);
-  const issues = [...repeated, ...checkAgainstForm(built.form, values, request.categoryId)];
+  const { values: sent, issues: repeated } = groupCustomFields(request.customFields ?? [], built.form.fields);
+  // The values as they travel on: cleaned by their control's rule (clean-text.ts).
+  const { values, issues: wrong } = parseAgainstForm(built.form, sent, request.categoryId);
+  const issues = [...repeated, ...wrong];
   if (issues.length > 0) {
     // One issue per field, the first found.
     return { ok: false, issues: issues.filter((issue, index) => issues.findIndex((other) => other.path === issue.path) === index) };

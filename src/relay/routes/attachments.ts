@@ -23,6 +23,7 @@ import { fieldErrors, invalidFields } from '../field-errors';
 import type { Logger } from '../log';
 import { bodyLimit } from '../middleware/body-limit';
 import { requireJson } from '../middleware/require-json';
+import { readJsonBody } from '../read-json-body';
 import type { RelayEnv } from '../relay-env';
 
 export interface AttachmentsRouteOptions {
@@ -115,13 +116,9 @@ function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: Rec
   const { storage, maxFileBytes, now } = receiving;
 
   app.post('/attachments/uploads', requireJson(), bodyLimit({ maxBytes: DIRECT_REQUEST_MAX_BYTES }), async (c) => {
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      return errorResponse(c, 'validation', { message: 'The request body is not valid JSON.' });
-    }
-    const parsed = v.safeParse(DirectUploadRequest, body);
+    const body = await readJsonBody(c.req);
+    if (!body.ok) return errorResponse(c, 'validation', { message: body.message });
+    const parsed = v.safeParse(DirectUploadRequest, body.value);
     if (!parsed.success) return errorResponse(c, 'validation', invalidFields(toFieldIssues(parsed.issues)));
     if (parsed.output.size > maxFileBytes) return answer(c, tooLarge(maxFileBytes));
     const id = newReference();

@@ -21,6 +21,7 @@ import { idempotency } from '../middleware/idempotency';
 import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
 import type { RateLimiter } from '../limits/rate-limits';
 import { requireJson } from '../middleware/require-json';
+import { readJsonBody } from '../read-json-body';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
@@ -115,13 +116,9 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
 const validateTicket = (policy: TicketPolicy, attachments: boolean): MiddlewareHandler<RelayEnv> => {
   const validate = createTicketValidator(policy, { attachments });
   return async (c, next) => {
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      return errorResponse(c, 'validation', { message: 'The request body is not valid JSON.' });
-    }
-    const result = validate(body);
+    const body = await readJsonBody(c.req);
+    if (!body.ok) return errorResponse(c, 'validation', { message: body.message });
+    const result = validate(body.value);
     if (!result.ok) return errorResponse(c, 'validation', { message: result.message, fields: result.fields });
     c.set('ticketRequest', result.request);
     await next();

@@ -123,6 +123,16 @@ describe('POST /attachments/uploads body limit', () => {
   });
 });
 
+describe('POST /attachments/uploads body encoding', () => {
+  it('refuses a body that is not UTF-8 with 400 validation', async () => {
+    const { send } = setup();
+    const latin1 = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('.pdf","size":10}')]);
+    const response = await send('/attachments/uploads', { method: 'POST', headers: JSON_HEADERS, body: new Uint8Array(latin1) });
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toEqual({ code: 'validation', message: 'The request body is not valid UTF-8.' });
+  });
+});
+
 describe('the cap on unattached uploads (RELAY_ATTACHMENT_PENDING_MB)', () => {
   const CAPPED = { RELAY_ATTACHMENT_PENDING_MB: '1', RELAY_ATTACHMENT_MAX_FILE_MB: '0.5', RELAY_ATTACHMENT_MAX_TOTAL_MB: '1' };
 
