@@ -15,6 +15,7 @@ import { cors } from './middleware/cors';
 import { requestLog } from './middleware/request-log';
 import type { RelayEnv } from './relay-env';
 import { attachmentsRoute } from './routes/attachments';
+import { challengeRoute } from './routes/challenge';
 import { filesRoute } from './routes/files';
 import { formRoute } from './routes/form';
 import { healthzRoute } from './routes/healthz';
@@ -22,6 +23,9 @@ import { ticketsRoute } from './routes/tickets';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import { createMemoryIdempotencyStore } from './stores/memory-idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
+import { createChallenge } from './spam/challenge';
+import { createReplayStore } from './spam/replay-store';
+import type { ReplayStore } from './spam/replay-store';
 
 /** What the relay takes from outside; tests replace any of it. */
 export interface RelayDeps {
@@ -44,6 +48,10 @@ export interface RelayDeps {
    * `startRelay` then does not warn about them.
    */
   upstreamIsLocal?: boolean;
+  /** Remembers used challenge tokens; defaults to one in memory (see docs/spam.md for several instances). */
+  replayStore?: ReplayStore;
+  /** For the challenge provider's siteverify endpoint; defaults to the global fetch. */
+  challengeFetch?: typeof fetch;
 }
 
 /**
@@ -59,6 +67,14 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const ttlSeconds = config.form.cacheTtlSeconds;
   const { policy: attachmentPolicy, rules, lifetimes } = config.attachments;
   const storage = config.attachments.storage === 'off' ? undefined : (deps.attachmentStorage ?? createStorage(config.attachments));
+  const challenge =
+    config.spam.challenge &&
+    createChallenge(config.spam.challenge, {
+      allowedOrigins: config.allowedOrigins,
+      replays: deps.replayStore ?? createReplayStore(),
+      now,
+      ...(deps.challengeFetch === undefined ? {} : { fetch: deps.challengeFetch }),
+    });
   const form = createFormSource({
     config: config.form.config,
     ttlSeconds,
@@ -66,6 +82,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
     now,
     log,
     attachments: storage === undefined ? null : attachmentPolicy,
+    challenge: challenge?.form ?? null,
   });
   const publicUrl = () => config.attachments.publicUrl ?? deps.publicUrl?.() ?? `http://${urlHost(config.host)}:${config.port}`;
   const lease = leaseMs(config.socialboards.timeoutMs);
@@ -95,6 +112,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   app.use(cors({ allowedOrigins: config.allowedOrigins }));
   app.route('/', healthzRoute());
   app.route('/', formRoute({ form, ttlSeconds }));
+  if (challenge?.issue) app.route('/', challengeRoute({ issue: challenge.issue }));
   if (storage !== undefined) app.route('/', attachmentsRoute({ storage, policy: attachmentPolicy, rules, pending, now, log }));
   app.route(
     '/',
@@ -106,6 +124,8 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
       store,
       form,
       attachments: ticketAttachments,
+      spam: config.spam,
+      challenge,
       log,
     }),
   );

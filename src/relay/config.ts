@@ -9,6 +9,8 @@ import { NO_FORM_CONFIG, parseFormConfig } from './form/form-config';
 import type { FormConfig } from './form/form-config';
 import type { LogLevel } from './log';
 import type { PinnedTicketFields } from './map-ticket';
+import { SpamEnv } from './spam/spam-config';
+import type { SpamConfig } from './spam/spam-config';
 
 /** Thrown by `parseRelayConfig`; its message names every bad variable and why, never a value. */
 export class ConfigError extends Error {
@@ -137,6 +139,8 @@ export type RelayConfig = Omit<EnvConfig, 'form'> & {
   };
   /** Uploads: storage, limits, types, lifetimes (docs/attachments.md). */
   attachments: AttachmentsConfig;
+  /** Honeypot, fill time and challenge (docs/spam.md). */
+  spam: SpamConfig;
 };
 /** Where and how to reach Socialboards, with the credentials. */
 export type SocialboardsConfig = RelayConfig['socialboards'];
@@ -157,9 +161,10 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   );
   const result = v.safeParse(RelayEnv, present);
   const attachments = v.safeParse(AttachmentsEnv, present);
+  const spam = v.safeParse(SpamEnv, present);
   const problems: { variable: string; reason: string }[] = [];
   const seen = new Set<string>();
-  for (const issue of [...(result.issues ?? []), ...(attachments.issues ?? [])]) {
+  for (const issue of [...(result.issues ?? []), ...(attachments.issues ?? []), ...(spam.issues ?? [])]) {
     const variable = String(issue.path?.[0]?.key ?? '(environment)');
     if (!seen.has(variable)) problems.push({ variable, reason: issue.message });
     seen.add(variable);
@@ -171,8 +176,8 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     // Every larger file would be refused as if the relay were busy.
     problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
   }
-  if (!result.success || !attachments.success || !form.ok || problems.length > 0) throw new ConfigError(problems);
-  return { ...result.output, form: { ...result.output.form, config: form.config }, attachments: attachments.output };
+  if (!result.success || !attachments.success || !spam.success || !form.ok || problems.length > 0) throw new ConfigError(problems);
+  return { ...result.output, form: { ...result.output.form, config: form.config }, attachments: attachments.output, spam: spam.output };
 }
 
 function readFormConfig(

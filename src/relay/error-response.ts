@@ -22,6 +22,10 @@ export const RELAY_ERRORS: Record<RelayErrorCode, { status: ContentfulStatusCode
   unsupported_media_type: { status: 415, message: 'Send the request body as JSON (Content-Type: application/json).' },
   origin_not_allowed: { status: 403, message: 'This website is not allowed to use this relay.' },
   rate_limited: { status: 429, message: 'The help desk is receiving too many requests; try again shortly.' },
+  // Spam defence (docs/spam.md): one code for the honeypot and the fill time, so a bot learns nothing.
+  spam_suspected: { status: 400, message: 'The form was filled in a way people do not; check it and send it again.' },
+  challenge_required: { status: 400, message: 'Send the solved challenge in verification.challenge (GET /form names the provider).' },
+  challenge_failed: { status: 403, message: 'The challenge was not solved, has expired or was already used; solve a new one.' },
   upstream_unavailable: { status: 502, message: 'The help desk could not be reached; try again shortly.' },
   upstream_timeout: {
     status: 504,

@@ -42,6 +42,8 @@ describe('parseRelayConfig', () => {
       maxPendingUploadBytes: 1024 * 1024 * 1024,
       // Every attachment default: test/relay/attachments/attachments-config.test.ts.
       attachments: expect.objectContaining({ storage: 'disk' }),
+      // Every spam default: test/relay/spam/spam-config.test.ts.
+      spam: expect.objectContaining({ challenge: null }),
     });
   });
 

@@ -20,6 +20,9 @@ import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
 import { createTicketValidator } from '../validate-ticket';
+import type { Challenge } from '../spam/challenge';
+import { screenSubmission, verifyChallenge } from '../spam/spam-checks';
+import type { SpamConfig } from '../spam/spam-config';
 
 export interface TicketsRouteOptions {
   policy: TicketPolicy;
@@ -30,24 +33,31 @@ export interface TicketsRouteOptions {
   form: FormSource;
   /** Undefined when the relay takes no attachments (RELAY_ATTACHMENTS=off). */
   attachments: TicketAttachments | undefined;
+  spam: SpamConfig;
+  /** The configured challenge; null when none. */
+  challenge: Challenge | null;
   log: Logger;
 }
 
 /**
  * The order matters: cheap header checks, then the size cap before reading, then validation
- * against the schema and the form (so invalid requests never touch the idempotency store), then
- * the key reservation, then the attachments (after the key, so a replay of a ticket that took
+ * against the schema, the spam screen and the form (so invalid requests never touch the idempotency
+ * store), then the key reservation, then the challenge (docs/spam.md), then the attachments (after the key, so a replay of a ticket that took
  * them is answered from the store instead of being refused for reusing them), and only then the
  * upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, log }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, spam, challenge, log }: TicketsRouteOptions): Hono<RelayEnv> {
+  const { minFillMs, requireVerification } = spam;
   return new Hono<RelayEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
     validateTicket(policy, attachments !== undefined),
+    screenSubmission({ minFillMs, requireVerification, challengeRequired: challenge !== null, log }),
     checkAgainstFormDefinition(form),
-    idempotency({ store, fingerprint: (c) => fingerprint(c.get('ticketRequest')) }),
+    // Without `verification`: a press of Send after a refusal carries a new fill time and token, yet is the same ticket.
+    idempotency({ store, fingerprint: (c) => fingerprint({ ...c.get('ticketRequest'), verification: undefined }) }),
+    challenge === null ? (_c, next) => next() : verifyChallenge({ challenge, log }),
     async (c) => {
       const request = c.get('ticketRequest');
       const idempotencyKey = c.get('idempotencyKey');
