@@ -28,9 +28,10 @@ const loading: Partial<Record<Provider, Promise<ProviderApi>>> = {};
 
 function load(provider: Provider): Promise<ProviderApi> {
   const api = () => (window as unknown as Record<Provider, ProviderApi | undefined>)[provider];
+  // The page may have loaded the provider itself.
+  const ready = api();
+  if (ready) return Promise.resolve(ready);
   return (loading[provider] ??= new Promise<ProviderApi>((resolve, reject) => {
-    const ready = api();
-    if (ready) return resolve(ready);
     const script = document.createElement('script');
     script.src = SCRIPTS[provider];
     script.async = true;
