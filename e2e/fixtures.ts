@@ -22,10 +22,13 @@ export interface Stack extends RunningStack {
 export interface StackOptions {
   /** The relay's form config: a file under e2e/forms, or '' for none; default the demo's. */
   formConfig: string | undefined;
+  /** More relay variables (RELAY_CHALLENGE, RELAY_SPAM_MIN_FILL_MS, …), over the defaults below. */
+  relayEnv: Record<string, string>;
 }
 
 export const test = base.extend<{ freshFake: void }, { stack: Stack } & StackOptions>({
   formConfig: [undefined, { scope: 'worker', option: true }],
+  relayEnv: [{}, { scope: 'worker', option: true }],
   // Every test starts with an empty fake: no tickets, faults or tokens.
   freshFake: [
     async ({ stack }, use) => {
@@ -35,7 +38,7 @@ export const test = base.extend<{ freshFake: void }, { stack: Stack } & StackOpt
     { auto: true },
   ],
   stack: [
-    async ({ formConfig }, use) => {
+    async ({ formConfig, relayEnv }, use) => {
       const running = await startStack({
         root,
         env: {
@@ -44,7 +47,10 @@ export const test = base.extend<{ freshFake: void }, { stack: Stack } & StackOpt
           SOCIALBOARDS_PORT: '0',
           RELAY_LOG: 'silent',
           RELAY_UPSTREAM_TIMEOUT_MS: '3000',
+          // Playwright fills a form in milliseconds, as a bot would; e2e/spam.spec.ts turns the check on.
+          RELAY_SPAM_MIN_FILL_MS: '0',
           ...(formConfig === undefined ? {} : { RELAY_FORM_CONFIG: formConfig && `${root}/e2e/forms/${formConfig}` }),
+          ...relayEnv,
         },
         pageDirs: [`${root}/e2e/pages`],
       });
