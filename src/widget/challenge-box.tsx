@@ -34,16 +34,13 @@ function load(provider: Provider): Promise<ProviderApi> {
   return (loading[provider] ??= new Promise<ProviderApi>((resolve, reject) => {
     const script = document.createElement('script');
     script.src = SCRIPTS[provider];
-    script.async = true;
-    script.onload = () => {
+    // Either way the promise settles: with the API, or (blocked by CSP, offline) without it.
+    script.onload = script.onerror = () => {
       const loaded = api();
-      if (loaded) resolve(loaded);
-      else script.onerror?.(new Event('error'));
-    };
-    script.onerror = () => {
+      if (loaded) return resolve(loaded);
       // Another mount may try again (the page's CSP or network may have been fixed).
       delete loading[provider];
-      reject(new Error(`the ${provider} script did not load; check the page's Content-Security-Policy (docs/spam.md)`));
+      reject(new Error(`${provider} did not load; see docs/spam.md for the CSP it needs`));
     };
     document.head.append(script);
   }));
