@@ -40,11 +40,13 @@ describe.each(['turnstile', 'hcaptcha'] as const)('RELAY_CHALLENGE=%s', (provide
     expect(((await response.json()) as { challenge: unknown }).challenge).toEqual({ provider, siteKey: SITE_KEY, action: 'ticket' });
   });
 
-  it('creates the ticket for a token the provider confirms, sending it the secret and token', async () => {
-    const { post, ticketCalls } = relay();
+  it('creates the ticket for a token the provider confirms, sending it the secret and token, and Socialboards neither', async () => {
+    const { post, ticketCalls, ticketBodies } = relay();
     const token = solved();
     expect((await post(filled(token))).status).toBe(201);
     expect(ticketCalls()).toBe(1);
+    expect(ticketBodies()[0]).not.toContain(token);
+    expect(ticketBodies()[0]).not.toContain(SECRET);
     expect(standIn.requests.at(-1)).toMatchObject({ secret: SECRET, response: token, ...(provider === 'hcaptcha' ? { sitekey: SITE_KEY } : {}) });
   });
 

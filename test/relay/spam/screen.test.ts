@@ -4,10 +4,11 @@ import { TICKET, codeOf, spamRelay } from './support';
 const human = { fillMs: 42_000, trap: '' };
 
 describe('POST /tickets spam screen', () => {
-  it('creates a ticket filled by a person: empty honeypot, fill time above the minimum', async () => {
-    const { post, ticketCalls } = spamRelay();
+  it('creates a ticket filled by a person (empty honeypot, fill time above the minimum), without forwarding verification', async () => {
+    const { post, ticketCalls, ticketBodies } = spamRelay();
     expect((await post({ ...TICKET, verification: human })).status).toBe(201);
     expect(ticketCalls()).toBe(1);
+    expect(ticketBodies()[0]).not.toMatch(/verification|fillMs|trap/);
   });
 
   it('refuses a filled honeypot with 400 spam_suspected, before Socialboards is called', async () => {

@@ -23,7 +23,9 @@ export function spamRelay(env: Record<string, string> = {}, deps: Partial<RelayD
       body: JSON.stringify(body),
     });
   const ticketCalls = () => upstream.ticketCalls().length;
-  return { app, post, logs, ticketCalls };
+  /** The bodies Socialboards received. */
+  const ticketBodies = () => upstream.ticketCalls().map((call) => call.body);
+  return { app, post, logs, ticketCalls, ticketBodies };
 }
 
 export const codeOf = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
