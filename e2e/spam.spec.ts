@@ -42,6 +42,7 @@ test('a form sent too fast is explained, stays filled, and goes through when the
   );
   await expect(page.getByLabel('Message')).toHaveValue('Hello I want to buy a new car, how can I get a price list?');
   expect(await stack.tickets()).toHaveLength(0);
+  await page.locator('[data-socialboards-ticket]').screenshot({ path: 'test-results/screens/too-fast.png' });
   // The visitor reads the message and checks the form.
   await page.clock.fastForward(2_000);
   await page.getByRole('button', { name: 'Send' }).click();
