@@ -6,6 +6,8 @@
 import { isRecord, type RelayCall, type RelayCallFailure } from './relay-call';
 
 interface Parameters {
+  /** Seconds since 1970, when the relay stops accepting it. */
+  expiresAt?: number;
   salt: string;
   nonce: string;
   keyPrefix: string;
@@ -13,7 +15,8 @@ interface Parameters {
   keyLength?: number;
 }
 
-export type SolveAltcha = (path: string, signal?: AbortSignal) => Promise<{ ok: true; payload: string } | RelayCallFailure>;
+export type AltchaSolution = { ok: true; payload: string; expiresAt: number } | RelayCallFailure;
+export type SolveAltcha = (path: string, signal?: AbortSignal) => Promise<AltchaSolution>;
 
 const bytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 const hex = (data: Uint8Array) => Array.from(data, (byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -49,16 +52,23 @@ export async function solve(parameters: Parameters, signal?: AbortSignal): Promi
   return undefined;
 }
 
+/** The parameters the search needs, as strings: anything else is a bad answer, not a crash. */
+const isChallenge = (parameters: unknown): parameters is Parameters =>
+  isRecord(parameters) && ['salt', 'nonce', 'keyPrefix'].every((key) => typeof parameters[key] === 'string');
+
 /** Creates the solver the form uses when `GET /form` names ALTCHA. */
 export function createAltchaSolver(call: RelayCall): SolveAltcha {
   return async (path, signal) => {
+    // Web Crypto exists only in secure contexts: a page on plain http (other than localhost) has none.
+    if (!globalThis.crypto?.subtle) return { ok: false, code: 'challenge_required' };
     const fetched = await call(
-      { path, read: (body) => (isRecord(body) && isRecord(body.parameters) ? { challenge: body as { parameters: Parameters } } : undefined) },
+      { path, read: (body) => (isRecord(body) && isChallenge(body.parameters) ? { challenge: body as { parameters: Parameters } } : undefined) },
       signal,
     );
     if (!fetched.ok) return fetched;
     const solution = await solve(fetched.challenge.parameters, signal);
     if (!solution) return { ok: false, code: 'aborted' };
-    return { ok: true, payload: btoa(JSON.stringify({ challenge: fetched.challenge, solution })) };
+    const { expiresAt = Infinity } = fetched.challenge.parameters;
+    return { ok: true, payload: btoa(JSON.stringify({ challenge: fetched.challenge, solution })), expiresAt: expiresAt * 1000 };
   };
 }

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { checkAgainstForm, listCustomFields, type CustomValue, type CustomValues } from '../shared/custom-fields';
 import { toFieldIssues, type FieldIssue } from '../shared/field-issues';
 import type { FormDefinition } from '../shared/form-definition';
-import type { SolveAltcha } from '../submitter/solve-altcha';
+import type { AltchaSolution, SolveAltcha } from '../submitter/solve-altcha';
 import { createTicketRequestSchema, type Sentiment, type TicketPolicy, type TicketRequest } from '../shared/ticket-request';
 import { newIdempotencyKey } from '../submitter/idempotency-key';
 import type { LoadForm } from '../submitter/load-form';
@@ -101,6 +101,9 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
   /** When the visitor was shown this (empty) form: the fill time counts from here (docs/spam.md). */
   let shownAt = now();
   const challengeSlot: ChallengeSlot = {};
+  /** An ALTCHA solution worked out while the visitor types, so Send does not wait for it. */
+  let presolved: Promise<AltchaSolution> | undefined;
+  let alive: AbortSignal | undefined;
 
   const definition = () => (form.value.kind === 'ready' ? form.value.form : undefined);
   const attachments = createAttachments(cell, upload, () => definition()?.attachments);
@@ -152,6 +155,8 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
   /** Sets one value by its path: a built-in field, `customFields.<id>` or `categoryId`. */
   function set(path: string, value: CustomValue) {
     if (locked.value.has(path)) return;
+    const challenge = definition()?.challenge;
+    if (challenge?.provider === 'altcha') presolved ??= solveAltcha?.(challenge.path, alive);
     const field = (Object.keys(FIELD_PATHS) as FieldName[]).find((name) => FIELD_PATHS[name] === path);
     if (field) values.value = { ...values.value, [field]: value };
     else if (path === CATEGORY_PATH) category.value = String(value);
@@ -259,6 +264,7 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
 
   /** Loads (or reloads) the form definition. */
   function load(signal?: AbortSignal) {
+    alive = signal;
     form.value = { kind: 'loading' };
     loading = loadForm(signal).then((result) => {
       if (signal?.aborted) return;
@@ -285,7 +291,11 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
       const token = challengeSlot.token?.();
       return token ? { token } : { code: 'challenge_required' };
     }
-    const solved = await solveAltcha?.(challenge.path, signal);
+    let solved = await presolved;
+    presolved = undefined;
+    // A solution that failed, or that would expire on the way, is worked out again now.
+    if (!solved?.ok || solved.expiresAt - now() < 30_000) solved = await solveAltcha?.(challenge.path, signal);
+    if (solved?.ok === false && solved.code === 'challenge_required') report('ALTCHA needs Web Crypto: serve the page over HTTPS');
     return solved?.ok ? { token: solved.payload } : { code: solved?.code ?? 'challenge_required' };
   }
 

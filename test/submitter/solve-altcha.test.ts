@@ -1,6 +1,6 @@
 import { createChallenge, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createRelayCall } from '../../src/submitter/relay-call';
 import { createAltchaSolver, solve } from '../../src/submitter/solve-altcha';
 
@@ -47,9 +47,31 @@ describe('the widget ALTCHA solver', () => {
     const result = await createAltchaSolver(call)('/challenge');
     expect(urls).toEqual(['https://relay.example/challenge']);
     if (!result.ok) throw new Error(result.code);
+    expect(result.expiresAt).toBe((made.parameters.expiresAt ?? 0) * 1000);
     const payload = JSON.parse(atob(result.payload)) as { challenge: unknown; solution: { counter: number } };
     expect(payload.challenge).toEqual(made);
     expect(payload.solution.counter).toBe(99);
+  });
+
+  it('answers bad_response, rather than searching, for a challenge without its strings', async () => {
+    const call = createRelayCall({
+      relay: 'https://relay.example',
+      retries: 0,
+      fetch: async () => new Response(JSON.stringify({ parameters: { salt: 'ab', nonce: 'cd' }, signature: 'x' })),
+    });
+    expect(await createAltchaSolver(call)('/challenge')).toEqual({ ok: false, code: 'bad_response' });
+  });
+
+  it('answers challenge_required without fetching anything where Web Crypto is missing (a page on plain http)', async () => {
+    vi.stubGlobal('crypto', {});
+    try {
+      const urls: string[] = [];
+      const call = createRelayCall({ relay: 'https://relay.example', fetch: async (url) => (urls.push(String(url)), new Response('{}')) });
+      expect(await createAltchaSolver(call)('/challenge')).toEqual({ ok: false, code: 'challenge_required' });
+      expect(urls).toEqual([]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('passes on the failure when the challenge cannot be fetched', async () => {

@@ -197,20 +197,60 @@ describe('a provider challenge (Turnstile)', () => {
 
 describe('ALTCHA', () => {
   const FORM: FormDefinition = { ...EMPTY_FORM, challenge: { provider: 'altcha', path: '/challenge' } };
+  const NOW = 1_000_000;
+  /** A solver that hands out solution-1, solution-2, … each good for `validMs`. */
+  const solver = (validMs = 600_000) => {
+    const solve = vi.fn(async () => ({ ok: true as const, payload: `solution-${solve.mock.calls.length}`, expiresAt: NOW + validMs }));
+    return solve;
+  };
 
-  it('solves a fresh challenge at each press of Send and sends the solution, loading no script', async () => {
-    const solveAltcha = vi.fn(async () => ({ ok: true as const, payload: `solution-${solveAltcha.mock.calls.length}` }));
+  it('solves in the background once the visitor starts typing, and Send uses that solution, loading no script', async () => {
+    const solveAltcha = solver();
+    const { sent } = renderWidget({ form: FORM, solveAltcha, now: () => NOW });
+    await screen.findByLabelText('Subject');
+    expect(solveAltcha).not.toHaveBeenCalled();
+    fill();
+    expect(solveAltcha).toHaveBeenCalledTimes(1);
+    expect(solveAltcha).toHaveBeenCalledWith('/challenge', undefined);
+    fireEvent.click(sendButton());
+    await screen.findByText('Thank you!');
+    expect(solveAltcha).toHaveBeenCalledTimes(1);
+    expect(sent.map((request) => request.verification?.challenge)).toEqual(['solution-1']);
+    expect(document.querySelectorAll('script')).toHaveLength(0);
+  });
+
+  it('solves again at Send when the background solution would expire within 30 s', async () => {
+    const solveAltcha = solver(29_000);
+    const { sent } = renderWidget({ form: FORM, solveAltcha, now: () => NOW });
+    await screen.findByLabelText('Subject');
+    fill();
+    fireEvent.click(sendButton());
+    await screen.findByText('Thank you!');
+    expect(sent.map((request) => request.verification?.challenge)).toEqual(['solution-2']);
+  });
+
+  it('solves a new challenge after a refused one, keeping the form filled', async () => {
+    const solveAltcha = solver();
     const answers: SubmitResult[] = [{ ok: false, code: 'challenge_failed' }, SENT];
-    const { sent } = renderWidget({ form: FORM, solveAltcha, submit: async () => answers.shift() ?? SENT });
+    const { sent } = renderWidget({ form: FORM, solveAltcha, now: () => NOW, submit: async () => answers.shift() ?? SENT });
     await screen.findByLabelText('Subject');
     fill();
     fireEvent.click(sendButton());
     await screen.findByRole('alert');
+    expect(control('Subject').value).toBe('New car price list.');
     fireEvent.click(sendButton());
     await screen.findByText('Thank you!');
-    expect(solveAltcha).toHaveBeenCalledWith('/challenge', undefined);
     expect(sent.map((request) => request.verification?.challenge)).toEqual(['solution-1', 'solution-2']);
-    expect(document.querySelectorAll('script')).toHaveLength(0);
+  });
+
+  it('asks for the check and names the cause on the console where ALTCHA cannot run (no Web Crypto)', async () => {
+    const { sent, report } = renderWidget({ form: FORM, solveAltcha: async () => ({ ok: false, code: 'challenge_required' }) });
+    await screen.findByLabelText('Subject');
+    fill();
+    fireEvent.click(sendButton());
+    expect((await screen.findByRole('alert')).textContent).toBe('Please complete the check that you are not a robot, then press Send again.');
+    expect(report).toHaveBeenCalledWith('ALTCHA needs Web Crypto: serve the page over HTTPS');
+    expect(sent).toEqual([]);
   });
 
   it('reports a challenge that could not be fetched like any network failure', async () => {
