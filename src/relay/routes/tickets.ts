@@ -41,10 +41,10 @@ export interface TicketsRouteOptions {
 
 /**
  * The order matters: cheap header checks, then the size cap before reading, then validation
- * against the schema, the spam screen and the form (so invalid requests never touch the idempotency
- * store), then the key reservation, then the challenge (docs/spam.md), then the attachments (after the key, so a replay of a ticket that took
- * them is answered from the store instead of being refused for reusing them), and only then the
- * upstream call.
+ * against the schema, the spam screen and the form (so invalid requests never touch the
+ * idempotency store), then the key reservation, then the challenge and the attachments (after the
+ * key, so a replay of a ticket that used a token or took files is answered from the store instead
+ * of being refused for reusing them; docs/spam.md), and only then the upstream call.
  */
 export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, spam, challenge, log }: TicketsRouteOptions): Hono<RelayEnv> {
   const { minFillMs, requireVerification } = spam;
