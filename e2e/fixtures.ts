@@ -22,7 +22,7 @@ export interface Stack extends RunningStack {
 export interface StackOptions {
   /** The relay's form config: a file under e2e/forms, or '' for none; default the demo's. */
   formConfig: string | undefined;
-  /** More relay variables (RELAY_IDENTITY_KEYS, …) for the specs that need them. */
+  /** More relay variables (RELAY_IDENTITY_KEYS, RELAY_CHALLENGE, RELAY_SPAM_MIN_FILL_MS, …), over the defaults below. */
   relayEnv: Record<string, string>;
 }
 
@@ -47,6 +47,8 @@ export const test = base.extend<{ freshFake: void }, { stack: Stack } & StackOpt
           SOCIALBOARDS_PORT: '0',
           RELAY_LOG: 'silent',
           RELAY_UPSTREAM_TIMEOUT_MS: '3000',
+          // Playwright fills a form in milliseconds, as a bot would; e2e/spam.spec.ts turns the check on.
+          RELAY_SPAM_MIN_FILL_MS: '0',
           ...(formConfig === undefined ? {} : { RELAY_FORM_CONFIG: formConfig && `${root}/e2e/forms/${formConfig}` }),
           ...relayEnv,
         },

@@ -18,11 +18,29 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
+/**
+ * What a page's Content-Security-Policy must allow for each challenge provider, as the providers
+ * document it (docs/spam.md). ALTCHA needs nothing: the widget solves it and talks only to the relay.
+ */
+export const CHALLENGE_CSP: Record<string, { script: string; frame: string; style?: string; connect?: string }> = {
+  // https://developers.cloudflare.com/turnstile/reference/content-security-policy/
+  turnstile: { script: 'https://challenges.cloudflare.com', frame: 'https://challenges.cloudflare.com' },
+  // https://docs.hcaptcha.com/#content-security-policy-settings
+  hcaptcha: {
+    script: 'https://hcaptcha.com https://*.hcaptcha.com',
+    frame: 'https://hcaptcha.com https://*.hcaptcha.com',
+    style: 'https://hcaptcha.com https://*.hcaptcha.com',
+    connect: 'https://hcaptcha.com https://*.hcaptcha.com',
+  },
+};
+
 /** Values filled into HTML pages; read on every request, so they may be set after the server starts. */
 export interface PageVars {
   relayUrl: string;
   /** The fake Socialboards, whose received tickets the page lists; empty when relaying to the real API. */
   socialboardsUrl: string;
+  /** The relay's RELAY_CHALLENGE, so the page's CSP allows that provider and no other. */
+  challenge?: string;
 }
 
 export interface PageServerOptions {
@@ -39,16 +57,20 @@ export interface PageServerOptions {
 export async function startPageServer(options: PageServerOptions): Promise<{ url: string; close(): Promise<void> }> {
   const { root, vars, port = 0, host = '127.0.0.1' } = options;
   const dirs = options.dirs ?? [join(root, 'dist'), join(root, 'public')];
-  const csp = () =>
-    [
+  const csp = () => {
+    const provider = CHALLENGE_CSP[vars.challenge ?? ''];
+    const plus = (sources?: string) => (sources ? ` ${sources}` : '');
+    return [
       "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self'",
-      `connect-src 'self' ${vars.relayUrl} ${vars.socialboardsUrl}`.trim(),
+      `script-src 'self'${plus(provider?.script)}`,
+      `style-src 'self'${plus(provider?.style)}`,
+      `connect-src 'self' ${vars.relayUrl} ${vars.socialboardsUrl}`.trim() + plus(provider?.connect),
+      ...(provider ? [`frame-src ${provider.frame}`] : []),
       "img-src 'self' data:",
       "base-uri 'none'",
       "frame-ancestors 'none'",
     ].join('; ');
+  };
 
   const server: Server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://page').pathname;

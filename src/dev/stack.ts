@@ -76,7 +76,7 @@ export async function startStack({ root, env, pageDirs = [] }: StackOptions): Pr
     await Promise.allSettled(closers.reverse().map((stop) => stop()));
   };
   try {
-    const vars: PageVars = { relayUrl: '', socialboardsUrl: '' };
+    const vars: PageVars = { relayUrl: '', socialboardsUrl: '', challenge: env.RELAY_CHALLENGE?.trim().toLowerCase() ?? '' };
     const page = await startPageServer({
       root,
       vars,

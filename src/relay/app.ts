@@ -23,6 +23,7 @@ import { rateLimit } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
 import type { RelayEnv } from './relay-env';
 import { attachmentsRoute } from './routes/attachments';
+import { challengeRoute } from './routes/challenge';
 import { filesRoute } from './routes/files';
 import { formRoute } from './routes/form';
 import { healthzRoute } from './routes/healthz';
@@ -31,6 +32,9 @@ import type { IdempotencyStore } from './stores/idempotency-store';
 import { createMemoryIdempotencyStore } from './stores/memory-idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
 import { guardUpstream } from './upstream/upstream-guard';
+import { createChallenge } from './spam/challenge';
+import { createReplayStore } from './spam/replay-store';
+import type { ReplayStore } from './spam/replay-store';
 
 /** What the relay takes from outside; tests replace any of it. */
 export interface RelayDeps {
@@ -57,6 +61,10 @@ export interface RelayDeps {
   redis?: Redis;
   /** The socket's remote address; `startRelay` reads it from Node's request. None: every client is `unknown`. */
   socketAddress?: (c: Context<RelayEnv>) => string | undefined;
+  /** Remembers used challenge tokens; defaults to one in memory (see docs/spam.md for several instances). */
+  replayStore?: ReplayStore;
+  /** For the challenge provider's siteverify endpoint; defaults to the global fetch. */
+  challengeFetch?: typeof fetch;
 }
 
 /**
@@ -73,6 +81,14 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const ttlSeconds = config.form.cacheTtlSeconds;
   const { policy: attachmentPolicy, rules, lifetimes } = config.attachments;
   const storage = config.attachments.storage === 'off' ? undefined : (deps.attachmentStorage ?? createStorage(config.attachments));
+  const challenge =
+    config.spam.challenge &&
+    createChallenge(config.spam.challenge, {
+      allowedOrigins: config.allowedOrigins,
+      replays: deps.replayStore ?? createReplayStore(),
+      now,
+      ...(deps.challengeFetch === undefined ? {} : { fetch: deps.challengeFetch }),
+    });
   const form = createFormSource({
     config: config.form.config,
     ttlSeconds,
@@ -80,6 +96,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
     now,
     log,
     attachments: storage === undefined ? null : attachmentPolicy,
+    challenge: challenge?.form ?? null,
   });
   const publicUrl = () => config.attachments.publicUrl ?? deps.publicUrl?.() ?? `http://${urlHost(config.host)}:${config.port}`;
   const lease = leaseMs(config.socialboards.timeoutMs);
@@ -131,6 +148,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   app.post('/attachments', rateLimit(limits.uploads));
   app.post('/attachments/uploads', rateLimit(limits.uploads));
   app.route('/', formRoute({ form, ttlSeconds }));
+  if (challenge?.issue) app.route('/', challengeRoute({ issue: challenge.issue }));
   if (storage !== undefined) app.route('/', attachmentsRoute({ storage, policy: attachmentPolicy, rules, pending, dailyBytes: limits.uploadBytes, now, log }));
   app.route(
     '/',
@@ -148,6 +166,8 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
         required: config.identity.required,
         tag: config.identity.tag,
       },
+      spam: config.spam,
+      challenge,
       log,
     }),
   );

@@ -13,6 +13,8 @@ import { NO_FORM_CONFIG, parseFormConfig } from './form/form-config';
 import type { FormConfig } from './form/form-config';
 import type { LogLevel } from './log';
 import type { PinnedTicketFields } from './map-ticket';
+import { SpamEnv } from './spam/spam-config';
+import type { SpamConfig } from './spam/spam-config';
 
 /** Thrown by `parseRelayConfig`; its message names every bad variable and why, never a value. */
 export class ConfigError extends Error {
@@ -156,6 +158,8 @@ export type RelayConfig = Omit<EnvConfig, 'form'> & {
   limits: LimitsConfig;
   /** Signed identity tokens: keys, requirement, tag, lifetimes (docs/identity.md). */
   identity: IdentityConfig;
+  /** Honeypot, fill time and challenge (docs/spam.md). */
+  spam: SpamConfig;
 };
 /** Where and how to reach Socialboards, with the credentials. */
 export type SocialboardsConfig = RelayConfig['socialboards'];
@@ -178,9 +182,17 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   const attachments = v.safeParse(AttachmentsEnv, present);
   const limits = v.safeParse(LimitsEnv, present);
   const identity = v.safeParse(IdentityEnv, present);
+  const spam = v.safeParse(SpamEnv, present);
   const problems: { variable: string; reason: string }[] = [];
   const seen = new Set<string>();
-  for (const issue of [...(result.issues ?? []), ...(attachments.issues ?? []), ...(limits.issues ?? []), ...(identity.issues ?? [])]) {
+  const issues: readonly v.BaseIssue<unknown>[] = [
+    ...(result.issues ?? []),
+    ...(attachments.issues ?? []),
+    ...(limits.issues ?? []),
+    ...(identity.issues ?? []),
+    ...(spam.issues ?? []),
+  ];
+  for (const issue of issues) {
     const variable = String(issue.path?.[0]?.key ?? '(environment)');
     if (!seen.has(variable)) problems.push({ variable, reason: issue.message });
     seen.add(variable);
@@ -207,7 +219,7 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
       problems.push({ variable: 'RELAY_ATTACHMENT_DAILY_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
     }
   }
-  if (!result.success || !attachments.success || !limits.success || !identity.success || !form.ok || problems.length > 0) {
+  if (!result.success || !attachments.success || !limits.success || !identity.success || !spam.success || !form.ok || problems.length > 0) {
     throw new ConfigError(problems);
   }
   return {
@@ -216,6 +228,7 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     attachments: attachments.output,
     limits: limits.output,
     identity: identity.output,
+    spam: spam.output,
   };
 }
 

@@ -25,6 +25,10 @@ export const RELAY_ERRORS: Record<RelayErrorCode, { status: ContentfulStatusCode
   identity_required: { status: 401, message: 'This relay accepts only tickets with a signed identity token (the top-level "identity").' },
   identity_invalid: { status: 401, message: 'The identity token could not be verified.' },
   rate_limited: { status: 429, message: 'The help desk is receiving too many requests; try again shortly.' },
+  // Spam defence (docs/spam.md): one code for the honeypot and the fill time, so a bot learns nothing.
+  spam_suspected: { status: 400, message: 'The form was filled in a way people do not; check it and send it again.' },
+  challenge_required: { status: 400, message: 'Send the solved challenge in verification.challenge (GET /form names the provider).' },
+  challenge_failed: { status: 403, message: 'The challenge was not solved, has expired or was already used; solve a new one.' },
   upstream_unavailable: { status: 502, message: 'The help desk could not be reached; try again shortly.' },
   upstream_timeout: {
     status: 504,

@@ -63,12 +63,22 @@ export interface FormCategories {
   options: FormCategory[];
 }
 
+/**
+ * The check the widget must pass before sending, when the relay asks for one (docs/spam.md): a
+ * provider's widget with its public site key, or ALTCHA proof of work fetched from `path` on the relay.
+ */
+export type FormChallenge =
+  | { provider: 'turnstile' | 'hcaptcha'; siteKey: string; action: string }
+  | { provider: 'altcha'; path: string };
+
 /** `GET {relay}/form` body. */
 export interface FormDefinition {
   fields: FormField[];
   categories: FormCategories | null;
   /** What the relay accepts as attachments; absent or null when it takes none. */
   attachments?: AttachmentPolicy | null;
+  /** The challenge to solve; absent or null when the relay asks for none. */
+  challenge?: FormChallenge | null;
 }
 
 /** A form with nothing beyond the built-in fields: what a relay without a form config serves. */

@@ -89,6 +89,20 @@ export const CustomFieldValue = v.strictObject(
  */
 export const AttachmentRef = v.pipe(v.string('invalid'), v.check((ref) => /^[\w-]{16,64}$/.test(ref), 'invalid'));
 
+/**
+ * What the widget tells the relay about how the form was filled (docs/spam.md): the honeypot's
+ * value, the time from showing the form to sending it, and the challenge's token or solution.
+ * The caps fit the longest a provider issues (Turnstile: 2048 characters) with room to spare.
+ */
+export const Verification = v.strictObject(
+  {
+    fillMs: v.optional(v.pipe(v.number('invalid'), v.check((ms) => Number.isInteger(ms) && ms >= 0, 'invalid'))),
+    trap: v.optional(v.pipe(v.string('invalid'), v.maxLength(200, 'too_long'))),
+    challenge: v.optional(v.pipe(v.string('invalid'), v.maxLength(8192, 'too_long'))),
+  },
+  'unknown_field',
+);
+
 /** What a relay asks of every request beyond the schema's own rules. */
 export interface TicketPolicy {
   /** Whether `creator.email` must be given (the default; the relay and widget must agree). */
@@ -115,6 +129,7 @@ export function createTicketRequestSchema(policy: TicketPolicy = DEFAULT_POLICY)
         categoryId: v.optional(Id),
         /** A signed identity token from the site's server (docs/identity.md); the relay verifies it. */
         identity: v.optional(v.pipe(v.string('invalid'), v.maxLength(LIMITS.identity, 'too_long'))),
+        verification: v.optional(Verification),
       },
       'unknown_field',
     ),

@@ -1,5 +1,5 @@
 /** Fetches the form definition (`GET {relay}/form`): the custom fields, categories and attachment policy to render. */
-import { CONTROLS, type FormDefinition, type FormField } from '../shared/form-definition';
+import { CONTROLS, type FormChallenge, type FormDefinition, type FormField } from '../shared/form-definition';
 import { isRecord, type RelayCall, type RelayCallResult } from './relay-call';
 
 export type LoadFormResult = RelayCallResult<{ form: FormDefinition }>;
@@ -11,6 +11,13 @@ const isField = (field: unknown): field is FormField =>
   typeof field.label === 'string' &&
   (CONTROLS as readonly unknown[]).includes(field.control) &&
   (!String(field.control).includes('choice') || Array.isArray(field.choices));
+
+/** A challenge the widget knows how to show or solve; anything else is dropped, and the relay will say `challenge_required`. */
+const isChallenge = (challenge: unknown): challenge is FormChallenge =>
+  isRecord(challenge) &&
+  (challenge.provider === 'altcha'
+    ? typeof challenge.path === 'string' && challenge.path.startsWith('/')
+    : (challenge.provider === 'turnstile' || challenge.provider === 'hcaptcha') && typeof challenge.siteKey === 'string');
 
 /**
  * Reads the definition, dropping any field whose shape the widget could not render (the relay
@@ -26,6 +33,7 @@ function readForm(body: unknown): { form: FormDefinition } | undefined {
       fields: body.fields.filter(isField),
       categories: categories as FormDefinition['categories'],
       attachments: attachments as FormDefinition['attachments'],
+      ...(isChallenge(body.challenge) ? { challenge: body.challenge } : {}),
     },
   };
 }

@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { checkAgainstForm, listCustomFields, type CustomValue, type CustomValues } from '../shared/custom-fields';
 import { toFieldIssues, type FieldIssue } from '../shared/field-issues';
 import type { FormDefinition } from '../shared/form-definition';
+import type { AltchaSolution, SolveAltcha } from '../submitter/solve-altcha';
 import { createTicketRequestSchema, type Sentiment, type TicketPolicy, type TicketRequest } from '../shared/ticket-request';
 import { newIdempotencyKey } from '../submitter/idempotency-key';
 import type { LoadForm } from '../submitter/load-form';
@@ -67,12 +68,22 @@ export interface FormStateOptions {
   lockFields?: boolean | readonly string[];
   /** Reports an integration problem (a prefill the form cannot take) to the console. */
   report: (problem: string) => void;
+  /** Solves ALTCHA when the relay asks for it. */
+  solveAltcha?: SolveAltcha;
+  /** The clock for the fill time. */
+  now?: () => number;
+}
+
+/** A provider's widget on screen (Turnstile, hCaptcha) fills this in: its current token, and a reset for a new one. */
+export interface ChallengeSlot {
+  token?: () => string | undefined;
+  reset?: () => void;
 }
 
 export type FormState = ReturnType<typeof createFormState>;
 
 /** Creates one form's state. The form never sees HTTP: it is given `submit` and `loadForm`. */
-export function createFormState({ policy, submit, loadForm, upload, lockFields, report }: FormStateOptions) {
+export function createFormState({ policy, submit, loadForm, upload, lockFields, report, solveAltcha, now = Date.now }: FormStateOptions) {
   const schema = createTicketRequestSchema(policy);
   const { cell, subscribe } = createCells();
   const values = cell<FormValues>(EMPTY);
@@ -88,6 +99,12 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
   let prefilled: Prefill = {};
   let last: { body: string; key: string } | undefined;
   let loading: Promise<unknown> = Promise.resolve();
+  /** When the visitor was shown this (empty) form: the fill time counts from here (docs/spam.md). */
+  let shownAt = now();
+  const challengeSlot: ChallengeSlot = {};
+  /** An ALTCHA solution worked out while the visitor types, so Send does not wait for it. */
+  let presolved: Promise<AltchaSolution> | undefined;
+  let alive: AbortSignal | undefined;
 
   const definition = () => (form.value.kind === 'ready' ? form.value.form : undefined);
   const attachments = createAttachments(cell, upload, () => definition()?.attachments);
@@ -139,6 +156,8 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
   /** Sets one value by its path: a built-in field, `customFields.<id>` or `categoryId`. */
   function set(path: string, value: CustomValue) {
     if (locked.value.has(path)) return;
+    const challenge = definition()?.challenge;
+    if (challenge?.provider === 'altcha') presolved ??= solveAltcha?.(challenge.path, alive);
     const field = (Object.keys(FIELD_PATHS) as FieldName[]).find((name) => FIELD_PATHS[name] === path);
     if (field) values.value = { ...values.value, [field]: value };
     else if (path === CATEGORY_PATH) category.value = String(value);
@@ -246,6 +265,7 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
 
   /** Loads (or reloads) the form definition. */
   function load(signal?: AbortSignal) {
+    alive = signal;
     form.value = { kind: 'loading' };
     loading = loadForm(signal).then((result) => {
       if (signal?.aborted) return;
@@ -264,8 +284,27 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
     return last.key;
   }
 
-  /** Validates everything and sends. Resolves with the ticket id, or undefined when it did not go through. */
-  async function send(signal?: AbortSignal): Promise<number | undefined> {
+  /** The challenge's token or solution when the relay asks for one; a failure code when there is none to send. */
+  async function challengeToken(signal?: AbortSignal): Promise<{ token?: string; code?: SubmitErrorCode }> {
+    const challenge = definition()?.challenge;
+    if (!challenge) return {};
+    if (challenge.provider !== 'altcha') {
+      const token = challengeSlot.token?.();
+      return token ? { token } : { code: 'challenge_required' };
+    }
+    let solved = await presolved;
+    presolved = undefined;
+    // A solution that failed, or that would expire on the way, is worked out again now.
+    if (!solved?.ok || solved.expiresAt - now() < 30_000) solved = await solveAltcha?.(challenge.path, signal);
+    if (solved?.ok === false && solved.code === 'challenge_required') report('ALTCHA needs Web Crypto: serve the page over HTTPS');
+    return solved?.ok ? { token: solved.payload } : { code: solved?.code ?? 'challenge_required' };
+  }
+
+  /**
+   * Validates everything and sends. Resolves with the ticket id, or undefined when it did not go through.
+   * `trap` is the honeypot's value, read from the page at the moment of sending.
+   */
+  async function send(signal?: AbortSignal, trap = ''): Promise<number | undefined> {
     if (status.value.kind === 'sending') return undefined;
     status.value = { kind: 'sending', retry: 0 };
     // The definition says which custom fields are required: wait for it if it is on its way,
@@ -280,7 +319,17 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
       focusRequest.value++;
       return undefined;
     }
-    const result = await submit(request, keyFor(JSON.stringify(request)), signal);
+    const challenge = await challengeToken(signal);
+    if (challenge.code) {
+      status.value = { kind: 'failed', code: challenge.code };
+      return undefined;
+    }
+    // Not part of the key: a second press after a refusal is the same ticket with a new fill time and token.
+    const key = keyFor(JSON.stringify(request));
+    const verification = { fillMs: Math.max(0, Math.round(now() - shownAt)), trap, ...(challenge.token ? { challenge: challenge.token } : {}) };
+    const result = await submit({ ...request, verification }, key, signal);
+    // A used or refused token cannot be sent again: the provider's widget makes a new one.
+    if (challenge.token) challengeSlot.reset?.();
     if (result.ok) {
       status.value = { kind: 'sent', ticketId: result.ticketId };
       return result.ticketId;
@@ -316,7 +365,8 @@ export function createFormState({ policy, submit, loadForm, upload, lockFields, 
     last = undefined;
     attachments.clear();
     applyPrefill(true);
+    shownAt = now();
   }
 
-  return { values, custom, category, errors, status, form, locked, focusRequest, attachments, set, get, validateField, prefill, load, send, retrying, reset, subscribe };
+  return { values, custom, category, errors, status, form, locked, focusRequest, attachments, challengeSlot, set, get, validateField, prefill, load, send, retrying, reset, subscribe };
 }

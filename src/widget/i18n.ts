@@ -45,6 +45,7 @@ const EN = {
   sentHeading: 'Thank you!',
   sentBody: 'We have received your message. Your ticket number is {id}.',
   sendAnother: 'Send another message',
+  trap: 'Leave this field empty',
   'error.network': 'We could not reach the support service. Check your connection and try again.',
   'error.timeout': 'The support service took too long to answer. Please try again.',
   'error.rate_limited': 'Too many messages were sent just now. Please wait a minute and try again.',
@@ -58,6 +59,9 @@ const EN = {
   'error.identity_invalid': 'We could not confirm that you are signed in. Copy your message, sign in again or reload the page, then send it.',
   'error.identity_required': 'Please sign in to send a message. Copy your message first, so you can paste it back afterwards.',
   'error.validation': 'Please correct the highlighted fields.',
+  'error.spam_suspected': 'Your message was not sent: the form was sent faster than a person usually can. Please check it and press Send again.',
+  'error.challenge_required': 'Please complete the check that you are not a robot, then press Send again.',
+  'error.challenge_failed': 'The check that you are not a robot failed or expired, so it has been reset. Please complete it again if asked and press Send.',
   'error.generic': 'Something went wrong while sending. Please try again.',
   ...(Object.fromEntries(
     Object.entries(FIELD_ISSUE_TEXT_EN).map(([code, text]) => [`field.${code}`, text]),

@@ -5,6 +5,7 @@
 import { render } from 'preact';
 import { createFormLoader } from '../submitter/load-form';
 import { createRelayCall } from '../submitter/relay-call';
+import { createAltchaSolver } from '../submitter/solve-altcha';
 import { createSubmitter } from '../submitter/submit-ticket';
 import { createUploader } from '../submitter/upload-attachment';
 import { createFormState, type Prefill } from './form-state';
@@ -112,6 +113,7 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
         const load = state.form.value;
         return load.kind === 'ready' && Boolean(load.form.attachments?.direct);
       }),
+      solveAltcha: createAltchaSolver(createRelayCall({ relay: config.relay, ...timeout, retries: 1 })),
       ...(config.lockFields === undefined ? {} : { lockFields: config.lockFields }),
       report: (problem) => console.error(`${PREFIX} ${problem}`),
     });
@@ -119,8 +121,8 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
     if (config.prefill) state.prefill(config.prefill);
     load();
 
-    const onSend = async () => {
-      const ticketId = await state.send(controller.signal);
+    const onSend = async (trap: string) => {
+      const ticketId = await state.send(controller.signal, trap);
       if (controller.signal.aborted) return;
       const status = state.status.value;
       if (ticketId !== undefined) {

@@ -2,6 +2,7 @@
 import { SENTIMENTS } from '../shared/ticket-request';
 import { Attachments, filesOf } from './attachments';
 import { nameScreenshot } from './attachments-state';
+import { ChallengeBox } from './challenge-box';
 import { CategoryPicker, CustomField } from './custom-fields';
 import { ChoiceControl, TextControl } from './field-controls';
 import { FIELD_PATHS, type FieldName, type FormState } from './form-state';
@@ -11,7 +12,8 @@ export interface TicketFormProps {
   state: FormState;
   t: Translate;
   requireEmail: boolean;
-  onSend: () => void;
+  /** Sends the form; `trap` is the honeypot's value at that moment. */
+  onSend: (trap: string) => void;
   /** Loads the form definition again after a failure. */
   onReload: () => void;
 }
@@ -24,6 +26,12 @@ interface TextField {
   autocomplete?: string;
   inputMode?: 'email' | 'tel';
 }
+
+/**
+ * The honeypot's name: meaningless, so no browser autofill or password manager matches it to a
+ * field it knows (they go by name, id, autocomplete and label; docs/spam.md).
+ */
+const TRAP = 'sb-x7';
 
 /** The built-in text fields in display order, with what the browser should autofill into them. */
 const TEXT_FIELDS: readonly TextField[] = [
@@ -80,7 +88,10 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
       aria-busy={sending ? 'true' : undefined}
       onSubmit={(event) => {
         event.preventDefault();
-        onSend();
+        const trap = event.currentTarget.elements.namedItem(TRAP) as HTMLInputElement;
+        onSend(trap.value);
+        // Emptied after each press: a person whose tool filled it anyway gets through with the next press.
+        trap.value = '';
       }}
       onPaste={(event) => {
         // A pasted screenshot becomes an attachment; pasted text stays text.
@@ -125,6 +136,14 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
       )}
       <div class="row">{TEXT_FIELDS.slice(2, 4).map(text)}</div>
       {text(TEXT_FIELDS[4] as TextField)}
+      {/* Off-screen rather than display:none, which bots skip; out of the tab order and hidden from assistive tech. */}
+      <div class="trap" aria-hidden="true">
+        <label>
+          {t('trap')}
+          <input name={TRAP} tabIndex={-1} autoComplete="off" data-1p-ignore="" data-lpignore="true" data-bwignore="" data-form-type="other" />
+        </label>
+      </div>
+      {form?.challenge && form.challenge.provider !== 'altcha' && <ChallengeBox challenge={form.challenge} slot={state.challengeSlot} />}
       <div class="actions">
         <button type="submit" class="primary" aria-disabled={sending ? 'true' : undefined}>
           {sending && <span class="spinner" aria-hidden="true" />}

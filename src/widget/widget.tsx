@@ -8,7 +8,7 @@ export interface WidgetProps {
   state: FormState;
   t: Translate;
   requireEmail: boolean;
-  onSend: () => void;
+  onSend: (trap: string) => void;
   onReload: () => void;
 }
 

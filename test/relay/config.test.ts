@@ -47,6 +47,8 @@ describe('parseRelayConfig', () => {
       limits: expect.objectContaining({ redisUrl: null }),
       // Every identity default: test/relay/identity/identity-config.test.ts.
       identity: expect.objectContaining({ keys: [], required: false }),
+      // Every spam default: test/relay/spam/spam-config.test.ts.
+      spam: expect.objectContaining({ challenge: null }),
     });
   });
 

@@ -124,3 +124,24 @@ describe('GET {relay}/form', () => {
     expect(calls).toHaveLength(0);
   });
 });
+
+describe('GET {relay}/form challenge', () => {
+  it.each([
+    { provider: 'turnstile', siteKey: '1x00000000000000000000AA', action: 'ticket' },
+    { provider: 'hcaptcha', siteKey: '10000000-ffff-ffff-ffff-000000000001', action: 'ticket' },
+    { provider: 'altcha', path: '/challenge' },
+  ])('gives the widget the $provider challenge as served', async (challenge) => {
+    const { loadForm } = harness([json(200, { fields: [], categories: null, challenge })]);
+    expect(await loadForm()).toEqual({ ok: true, form: { fields: [], categories: null, challenge } });
+  });
+
+  it.each([
+    ['an unknown provider', { provider: 'recaptcha', siteKey: 'x' }],
+    ['a provider without its site key', { provider: 'turnstile' }],
+    ['ALTCHA at an absolute URL', { provider: 'altcha', path: 'https://elsewhere.example/challenge' }],
+    ['not an object', 'turnstile'],
+  ])('drops %s', async (_, challenge) => {
+    const { loadForm } = harness([json(200, { fields: [], categories: null, challenge })]);
+    expect(await loadForm()).toEqual({ ok: true, form: { fields: [], categories: null } });
+  });
+});

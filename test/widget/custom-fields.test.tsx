@@ -327,6 +327,7 @@ describe('loading the form', () => {
         title: 'New car price list.',
         message: 'Hello I want to buy a new car, how can I get a price list?',
         creator: { email: 'bill_smith@gmail.com' },
+        verification: { fillMs: expect.any(Number), trap: '' },
       },
     ]);
   });

@@ -4,6 +4,7 @@ import { vi } from 'vitest';
 import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definition';
 import type { TicketRequest } from '../../src/shared/ticket-request';
 import type { LoadForm } from '../../src/submitter/load-form';
+import type { SolveAltcha } from '../../src/submitter/solve-altcha';
 import type { SubmitResult } from '../../src/submitter/submit-ticket';
 import type { Upload } from '../../src/submitter/upload-attachment';
 import { createFormState, type Prefill } from '../../src/widget/form-state';
@@ -24,6 +25,9 @@ export interface RenderOptions {
   locale?: string;
   prefill?: Prefill;
   lockFields?: boolean | string[];
+  /** The form state's clock (the fill time). */
+  now?: () => number;
+  solveAltcha?: SolveAltcha;
 }
 
 /** Renders the widget as mount() wires it (prefill, then load), recording what is sent, loaded and reported. */
@@ -35,6 +39,8 @@ export function renderWidget({
   locale = 'en',
   prefill,
   lockFields,
+  now,
+  solveAltcha,
 }: RenderOptions = {}) {
   const sent: TicketRequest[] = [];
   const report = vi.fn<(problem: string) => void>();
@@ -49,11 +55,13 @@ export function renderWidget({
     upload,
     lockFields,
     report,
+    ...(now ? { now } : {}),
+    ...(solveAltcha ? { solveAltcha } : {}),
   });
   if (prefill) state.prefill(prefill);
   void state.load();
   const t = createTranslator(locale);
-  render(<Widget state={state} t={t} requireEmail onSend={() => void state.send()} onReload={() => void state.load()} />);
+  render(<Widget state={state} t={t} requireEmail onSend={(trap) => void state.send(undefined, trap)} onReload={() => void state.load()} />);
   return { state, sent, report, loads };
 }
 

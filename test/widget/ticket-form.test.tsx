@@ -165,6 +165,7 @@ describe('sending', () => {
         message: 'Hello I want to buy a new car, how can I get a price list?',
         sentiment: 'question',
         creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
+        verification: { fillMs: expect.any(Number), trap: '' },
       },
     ]);
   });

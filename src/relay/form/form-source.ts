@@ -1,5 +1,6 @@
 /** Where the relay gets its form: Socialboards' definitions, cached and built by the operator's config, with the attachment policy. */
 import type { AttachmentPolicy } from '../../shared/attachments';
+import type { FormChallenge } from '../../shared/form-definition';
 import type { Logger } from '../log';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
 import type { UpstreamResult } from '../upstream/upstream-result';
@@ -27,15 +28,17 @@ export interface FormSourceOptions {
   log: Logger;
   /** What the relay accepts as attachments; null when it takes none. */
   attachments: AttachmentPolicy | null;
+  /** The challenge the widget must solve; null when none. */
+  challenge: FormChallenge | null;
 }
 
 /**
  * Creates the source. A config without fields and without a picker needs nothing from
  * Socialboards: its (empty) form is built once and nothing is ever fetched.
  */
-export function createFormSource({ config, ttlSeconds, client, now, log, attachments }: FormSourceOptions): FormSource {
+export function createFormSource({ config, ttlSeconds, client, now, log, attachments, challenge }: FormSourceOptions): FormSource {
   if (!needsDefinitions(config)) {
-    const served = serve(buildForm({ fields: [], categories: [] }, config), attachments);
+    const served = serve(buildForm({ fields: [], categories: [] }, config), { attachments, challenge });
     return { get: async () => ({ ok: true, value: await served }) };
   }
 
@@ -53,13 +56,15 @@ export function createFormSource({ config, ttlSeconds, client, now, log, attachm
     const warnings = built.warnings.join('\n');
     if (warnings !== logged) for (const problem of built.warnings) log.warn('form config problem', { problem });
     logged = warnings;
-    return { ok: true, value: await serve(built, attachments) };
+    return { ok: true, value: await serve(built, { attachments, challenge }) };
   };
   return createDefinitionCache({ load, ttlMs: ttlSeconds * 1000, now, log });
 }
 
-async function serve(built: BuiltForm, attachments: AttachmentPolicy | null): Promise<ServedForm> {
-  const body = JSON.stringify({ ...servedForm(built), attachments });
+async function serve(built: BuiltForm, extras: { attachments: AttachmentPolicy | null; challenge: FormChallenge | null }): Promise<ServedForm> {
+  const { attachments, challenge } = extras;
+  // No `challenge` key at all without one: the body stays as it was before challenges existed.
+  const body = JSON.stringify({ ...servedForm(built), attachments, ...(challenge === null ? {} : { challenge }) });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
   const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
   return { ...built, body, etag: `"${hex.slice(0, 32)}"` };

@@ -26,6 +26,9 @@ import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
 import { createTicketValidator } from '../validate-ticket';
+import type { Challenge } from '../spam/challenge';
+import { screenSubmission, verifyChallenge } from '../spam/spam-checks';
+import type { SpamConfig } from '../spam/spam-config';
 
 export interface TicketsRouteOptions {
   policy: TicketPolicy;
@@ -40,32 +43,41 @@ export interface TicketsRouteOptions {
   limits: { perClient: RateLimiter; perOrigin: RateLimiter };
   /** Signed identity tokens: how to verify one, whether one is required, the tag for verified tickets. */
   identity: { verify: VerifyIdentity; required: boolean; tag: string | null };
+  spam: SpamConfig;
+  /** The configured challenge; null when none. */
+  challenge: Challenge | null;
   log: Logger;
 }
 
 /**
  * The order matters: cheap header checks, then the size cap before reading, then validation
- * against the schema, the identity token and the form (so invalid requests never touch the
- * idempotency store, and the fingerprint covers the ticket as it will be made), then the key
- * reservation, then the ticket limits (after the key, so a retry or replay of one submission
- * never counts twice), then the attachments (after the key, so a replay of a ticket that took
- * them is answered from the store instead of being refused for reusing them), and only then the
- * upstream call.
+ * against the schema, the spam screen, the identity token and the form (so invalid requests never
+ * touch the idempotency store, and the fingerprint covers the ticket as it will be made), then
+ * the key reservation, then the challenge (after the key, so a replay of a ticket that used a
+ * token is answered from the store; docs/spam.md), then the ticket limits (after the key, so a
+ * retry or replay of one submission never counts twice), then the attachments (after the key, so
+ * a replay of a ticket that took them is answered from the store instead of being refused for
+ * reusing them), and only then the upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, limits, identity, log }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, limits, identity, spam, challenge, log }: TicketsRouteOptions): Hono<RelayEnv> {
   const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
+  const { minFillMs, requireVerification } = spam;
   return new Hono<RelayEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
     validateTicket(policy, attachments !== undefined),
+    screenSubmission({ minFillMs, requireVerification, challengeRequired: challenge !== null, log }),
     verifyIdentity({ verify: identity.verify, required: identity.required, log }),
     checkAgainstFormDefinition(form),
-    // The same content sent as a verified and as an anonymous ticket is not the same request.
+    // Without `verification`: a press of Send after a refusal carries a new fill time and token,
+    // yet is the same ticket. The same content sent as a verified and as an anonymous ticket is not.
     idempotency({
       store,
-      fingerprint: (c) => fingerprint(c.get('identity') === undefined ? c.get('ticketRequest') : { ...c.get('ticketRequest'), verified: true }),
+      fingerprint: (c) =>
+        fingerprint({ ...c.get('ticketRequest'), verification: undefined, ...(c.get('identity') === undefined ? {} : { verified: true }) }),
     }),
+    challenge === null ? (_c, next) => next() : verifyChallenge({ challenge, log }),
     async (c) => {
       // A refusal releases the key (it is not a final answer), so the visitor may send it later.
       const allowance = await checkLimits(c, limits);

@@ -1,0 +1,57 @@
+/** Turnstile and hCaptcha tokens, checked at the provider's siteverify endpoint: success, host name, action or site key, and single use. */
+import type { SiteverifyConfig } from './spam-config';
+import type { ChallengeVerdict } from './challenge';
+import type { ReplayStore } from './replay-store';
+
+/**
+ * How long a token lives at the provider, so the replay store keeps it no longer than needed.
+ * Turnstile: 300 s (https://developers.cloudflare.com/turnstile/get-started/server-side-validation/);
+ * hCaptcha: 120 s (https://docs.hcaptcha.com/#verify-the-user-response-server-side).
+ */
+const TOKEN_LIFETIME_SECONDS = { turnstile: 300, hcaptcha: 120 } as const;
+
+/** The provider answers within a second or two; a visitor should not wait for a hung connection. */
+const VERIFY_TIMEOUT_MS = 5_000;
+
+/** The documented fields of a siteverify answer that the relay reads. */
+interface SiteverifyAnswer {
+  success?: unknown;
+  hostname?: unknown;
+  action?: unknown;
+  sitekey?: unknown;
+  'error-codes'?: unknown;
+}
+
+export interface SiteverifyOptions {
+  config: SiteverifyConfig;
+  hostnames: readonly string[];
+  replays: ReplayStore;
+  fetch?: typeof fetch;
+}
+
+/** Creates the verifier for one provider. */
+export function createSiteverify({ config, hostnames, replays, fetch: fetchImpl = globalThis.fetch }: SiteverifyOptions) {
+  return async (token: string): Promise<ChallengeVerdict> => {
+    const form = new URLSearchParams({ secret: config.secret, response: token });
+    // hCaptcha then also refuses a token solved for another site key of the same account.
+    if (config.provider === 'hcaptcha') form.set('sitekey', config.siteKey);
+    let answer: SiteverifyAnswer;
+    try {
+      const response = await fetchImpl(config.verifyUrl, { method: 'POST', body: form, signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS) });
+      if (!response.ok) return { ok: false, reason: 'provider_unavailable', detail: `status ${response.status}` };
+      answer = (await response.json()) as SiteverifyAnswer;
+    } catch (error) {
+      return { ok: false, reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' };
+    }
+    if (answer.success !== true) {
+      const codes = Array.isArray(answer['error-codes']) ? answer['error-codes'].filter((code) => typeof code === 'string') : [];
+      return { ok: false, reason: 'not_solved', detail: codes.join(',') };
+    }
+    if (typeof answer.hostname !== 'string' || !hostnames.includes(answer.hostname.toLowerCase())) return { ok: false, reason: 'wrong_hostname' };
+    if (config.provider === 'turnstile' && answer.action !== config.action) return { ok: false, reason: 'wrong_action' };
+    if (answer.sitekey !== undefined && answer.sitekey !== config.siteKey) return { ok: false, reason: 'wrong_site_key' };
+    // The providers refuse a second use themselves; this holds even against one that does not (or a stand-in).
+    if (!(await replays.firstUse(token, TOKEN_LIFETIME_SECONDS[config.provider]))) return { ok: false, reason: 'reused' };
+    return { ok: true };
+  };
+}
