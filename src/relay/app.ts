@@ -85,7 +85,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
     config.spam.challenge &&
     createChallenge(config.spam.challenge, {
       allowedOrigins: config.allowedOrigins,
-      replays: deps.replayStore ?? createReplayStore(),
+      replays: deps.replayStore ?? createReplayStore(deps.redis === undefined ? {} : { redis: deps.redis }),
       now,
       ...(deps.challengeFetch === undefined ? {} : { fetch: deps.challengeFetch }),
     });
@@ -143,8 +143,10 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   app.route('/', healthzRoute());
   // Every route a visitor's browser calls: a cap on what one client holds open, and on how often it calls.
   const perClient = [clientConcurrency({ max: clients.maxRequestsInFlight }), rateLimit({ perClient: limits.requests })];
-  for (const path of ['/tickets', '/form', '/attachments', '/attachments/*']) app.use(path, ...perClient);
+  for (const path of ['/tickets', '/form', '/challenge', '/attachments', '/attachments/*']) app.use(path, ...perClient);
+  // A page view fetches the form and, with ALTCHA, a challenge or two: both count as form loads.
   app.get('/form', rateLimit(limits.form));
+  app.get('/challenge', rateLimit(limits.form));
   app.post('/attachments', rateLimit(limits.uploads));
   app.post('/attachments/uploads', rateLimit(limits.uploads));
   app.route('/', formRoute({ form, ttlSeconds }));

@@ -18,7 +18,7 @@ export interface ReplayStoreOptions {
  * the store (and Redis) never holds a usable token.
  */
 export function createReplayStore({ redis }: ReplayStoreOptions = {}): ReplayStore {
-  const options = { keyPrefix: 'challenge-used', points: 1, duration: 1 };
+  const options = { keyPrefix: 'sbrelay:challenge-used', points: 1, duration: 1 };
   const limiter = redis === undefined ? new RateLimiterMemory(options) : new RateLimiterRedis({ ...options, storeClient: redis });
   return {
     async firstUse(token, expiresInSeconds) {

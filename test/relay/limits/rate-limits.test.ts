@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelayApp } from '../../../src/relay/app';
 import type { RelayDeps } from '../../../src/relay/app';
+import { createReplayStore } from '../../../src/relay/spam/replay-store';
 import { startRedis } from '../../support/redis-server';
 import type { RunningRedis } from '../../support/redis-server';
 import { ORIGIN, captureLogs, envelope, gate, scriptedSocialboards, testConfig } from '../helpers';
@@ -175,6 +176,23 @@ describe('limits shared through Redis', () => {
       expect((await a.post()).status).toBe(429);
       expect((await b.post()).status).toBe(429);
       expect(await redis.client.keys('sbrelay:tickets:*')).not.toHaveLength(0);
+    } finally {
+      for (const connection of connections) connection.disconnect();
+    }
+  });
+
+  it('refuses a challenge token at one instance that another already used', async () => {
+    const { Redis } = await import('ioredis');
+    const connections = [new Redis(redis.url), new Redis(redis.url)];
+    try {
+      await Promise.all(connections.map((connection) => connection.ping()));
+      const [a, b] = connections.map((connection) => createReplayStore({ redis: connection }));
+      expect(await a?.firstUse('token-shared-by-two-instances', 300)).toBe(true);
+      expect(await b?.firstUse('token-shared-by-two-instances', 300)).toBe(false);
+      // Redis holds the token's hash only, never the token, and forgets it when the token would expire.
+      const [key] = await redis.client.keys('sbrelay:challenge-used*');
+      expect(key).not.toContain('token-shared');
+      expect(await redis.client.pttl(key ?? '')).toBeGreaterThan(290_000);
     } finally {
       for (const connection of connections) connection.disconnect();
     }
