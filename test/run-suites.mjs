@@ -3,7 +3,9 @@
 // everything. Ends with the line `N passed, N failed` summed over all suites; exits 1 if any failed.
 //   build + size  the widget bundles; size-limit holds the script tag under 25 KB gzip
 //   check         type-check and lint (npm run check)
-//   vitest        unit, component and integration tests
+//   vitest        unit, component and integration tests (each relay harness records what it saw)
+//   leak-scan     every relay answer and log line the integration tests saw, scanned for secrets
+//   abuse         the abuse suite (floods, slow clients, upstream trouble) alone on the machine
 //   e2e           Playwright in Chromium
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -52,15 +54,27 @@ if (build.ok) {
 const check = run('npm', ['run', '-s', 'check']);
 results.push({ suite: 'check', passed: check.ok ? 1 : 0, failed: check.ok ? 0 : 1 });
 
-// vitest
-const vitestReport = `${reports}/vitest.json`;
-const vitest = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`]);
-const vitestJson = readJson(vitestReport);
-results.push(
-  vitestJson
-    ? { suite: 'vitest', passed: vitestJson.numPassedTests, failed: vitestJson.numFailedTests + (vitest.ok || vitestJson.numFailedTests ? 0 : 1) }
-    : { suite: 'vitest', passed: 0, failed: 1 },
-);
+/** A Vitest run of some files as a suite of its own, with `env`. */
+function vitestSuite(suite, files, env) {
+  const report = `${reports}/${suite}.json`;
+  const outcome = run('npx', ['vitest', 'run', ...files, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env);
+  const json = readJson(report);
+  results.push(
+    json
+      ? { suite, passed: json.numPassedTests, failed: json.numFailedTests + (outcome.ok || json.numFailedTests ? 0 : 1) }
+      : { suite, passed: 0, failed: 1 },
+  );
+}
+
+// vitest (each relay harness records what it saw, for the leak scan)
+const leakCorpus = `${reports}/leak-corpus`;
+vitestSuite('vitest', [], { LEAK_CORPUS_DIR: leakCorpus });
+
+// leak-scan (needs what vitest recorded)
+vitestSuite('leak-scan', ['test/security/leak-corpus'], { LEAK_SCAN: '1', LEAK_CORPUS_DIR: leakCorpus });
+
+// abuse
+vitestSuite('abuse', ['test/abuse'], { ABUSE_SUITE: '1' });
 
 // e2e (needs the build)
 if (build.ok) {

@@ -10,6 +10,7 @@ import type { RunningFakeSocialboards } from '../../../src/fake-socialboards/ser
 import type { FetchedAttachment } from '../../../src/fake-socialboards/fetch-attachments';
 import { DEMO_LIMITS } from '../../../src/dev/stack';
 import { captureLogs } from '../helpers';
+import { findLeaks, recordForScan, secretsOfEnv } from '../../support/leak-scan';
 
 export const CLIENT_ID = 'integration-client';
 export const REFRESH_TOKEN = 'integration-refresh-SECRET-5e7f';
@@ -70,27 +71,26 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const formDir = options.form === undefined ? undefined : await mkdtemp(join(tmpdir(), 'relay-form-'));
   const attachmentsDir = await mkdtemp(join(tmpdir(), 'relay-attachments-'));
   let relay: RunningRelay;
+  let relayEnv: Record<string, string>;
   try {
     const formEnv: Record<string, string> = {};
     if (formDir !== undefined) {
       formEnv.RELAY_FORM_CONFIG = join(formDir, 'form.json');
       await writeFile(formEnv.RELAY_FORM_CONFIG, JSON.stringify(options.form));
     }
-    relay = await startRelay(
-      parseRelayConfig({
-        // Relaxed, as in the demo; the abuse suite passes the production defaults it tests.
-        ...DEMO_LIMITS,
-        SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
-        SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
-        SOCIALBOARDS_API_URL: fake.url,
-        RELAY_ALLOWED_ORIGINS: ORIGIN,
-        RELAY_PORT: '0',
-        RELAY_ATTACHMENTS_DIR: attachmentsDir,
-        ...formEnv,
-        ...env,
-      }),
-      { log: logs.log, ...(options.now === undefined ? {} : { now: options.now }) },
-    );
+    relayEnv = {
+      // Relaxed, as in the demo; the abuse suite passes the production defaults it tests.
+      ...DEMO_LIMITS,
+      SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
+      SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
+      SOCIALBOARDS_API_URL: fake.url,
+      RELAY_ALLOWED_ORIGINS: ORIGIN,
+      RELAY_PORT: '0',
+      RELAY_ATTACHMENTS_DIR: attachmentsDir,
+      ...formEnv,
+      ...env,
+    };
+    relay = await startRelay(parseRelayConfig(relayEnv), { log: logs.log, ...(options.now === undefined ? {} : { now: options.now }) });
   } catch (error) {
     await fake.close();
     if (formDir !== undefined) await rm(formDir, { recursive: true, force: true });
@@ -143,11 +143,24 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
       if (!response.ok) throw new Error(`fault refused: ${await response.text()}`);
     },
     close: async () => {
+      remember();
       // The fake first: it ends requests it holds, so the relay has nothing in flight to wait for.
       await fake.close();
       await relay.close();
       if (formDir !== undefined) await rm(formDir, { recursive: true, force: true });
       await rm(attachmentsDir, { recursive: true, force: true });
+      // Every answer and log line of every integration test is scanned for credentials and tokens.
+      const texts = [
+        ...responseTexts.map((text, i) => ({ where: `answer ${i + 1}`, text })),
+        ...logs.lines.map((text, i) => ({ where: `log line ${i + 1}`, text })),
+      ];
+      const secrets: Record<string, string> = { ...secretsOfEnv(relayEnv) };
+      [...seenAccessTokens].forEach((token, i) => {
+        secrets[`Socialboards access token ${i + 1}`] = token;
+      });
+      await recordForScan(texts, secrets);
+      const leaks = findLeaks(texts, secrets);
+      if (leaks.length > 0) throw new Error(`the relay leaked secrets: ${leaks.map((leak) => `${leak.what} in ${leak.where}`).join('; ')}`);
     },
   };
 }
