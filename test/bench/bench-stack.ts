@@ -6,6 +6,15 @@ import { startRelay } from '../../src/relay/server';
 export const ORIGIN = 'http://bench.local';
 const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
 
+/**
+ * Every rate limit on but far out of reach: the benchmark sends thousands of requests from one
+ * address, and measures the relay with its limiters counting, as in production.
+ */
+const OUT_OF_REACH = '100000000/1m';
+const BENCH_LIMITS = Object.fromEntries(
+  ['REQUESTS', 'TICKETS', 'TICKETS_PER_ORIGIN', 'UPLOADS', 'UPLOADS_PER_ORIGIN', 'FORM', 'FORM_PER_ORIGIN'].map((name) => [`RELAY_RATE_LIMIT_${name}`, OUT_OF_REACH]),
+);
+
 /** Starts both; `env` adds relay variables. `close()` stops both. */
 export async function startBenchStack(env: Record<string, string> = {}) {
   const fake = await startFakeSocialboards(CREDENTIALS);
@@ -18,6 +27,9 @@ export async function startBenchStack(env: Record<string, string> = {}) {
       RELAY_PORT: '0',
       RELAY_LOG: 'silent',
       RELAY_ATTACHMENTS: 'off',
+      RELAY_MAX_REQUESTS_PER_CLIENT: '10000',
+      RELAY_UPSTREAM_CONCURRENCY: '1000',
+      ...BENCH_LIMITS,
       ...env,
     }),
   );

@@ -11,7 +11,7 @@ const BUNDLE = 'dist/socialboards-ticket.js';
 
 if (spawnSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) process.exit(1);
 const { parts, raw, gzip } = bundleBreakdown(BUNDLE);
-console.log(`\n${BUNDLE}: ${raw} B raw, ${gzip} B gzip (ceiling 20480, aim 16384)`);
+console.log(`\n${BUNDLE}: ${raw} B raw, ${gzip} B gzip (ceiling 25600, aim 22528)`);
 console.log('part (each gzipped alone)                         raw B   gzip B');
 for (const part of parts) console.log(`  ${part.source.padEnd(46)} ${String(part.raw).padStart(7)} ${String(part.gzip).padStart(8)}`);
 
