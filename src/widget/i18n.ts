@@ -36,6 +36,7 @@ const EN = {
   'upload.unsupported_media_type': 'Not a kind of file we accept.',
   'upload.payload_too_large': 'Too large.',
   'upload.network': 'Upload failed: no connection.',
+  'upload.rate_limited': 'Too many uploads just now: try again later.',
   'upload.expired': 'No longer valid: upload it again.',
   'upload.failed': 'Upload failed.',
   submit: 'Send',

@@ -158,6 +158,7 @@ describe('a failed upload', () => {
     ['unsupported_media_type', 'Not a kind of file we accept.'],
     ['payload_too_large', 'Too large.'],
     ['network', 'Upload failed: no connection.'],
+    ['rate_limited', 'Too many uploads just now: try again later.'],
     ['timeout', 'Upload failed.'],
     ['upstream_unavailable', 'Upload failed.'],
   ] as const)('after %s says "%s", with "Try again" and "Remove"', async (code, words) => {

@@ -35,6 +35,7 @@ export const nb: Partial<Catalogue> = {
   'upload.unsupported_media_type': 'Ikke en filtype vi tar imot.',
   'upload.payload_too_large': 'For stor.',
   'upload.network': 'Opplastingen mislyktes: ingen forbindelse.',
+  'upload.rate_limited': 'For mange opplastinger akkurat nå: prøv igjen senere.',
   'upload.expired': 'Ikke lenger gyldig: last den opp igjen.',
   'upload.failed': 'Opplastingen mislyktes.',
   submit: 'Send',
