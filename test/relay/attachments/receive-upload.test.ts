@@ -10,7 +10,7 @@ const options = () => {
   return {
     storage,
     bytes,
-    rules: { accepted: DEFAULT_TYPES, allowActive: false, keepGps: false },
+    rules: { accepted: DEFAULT_TYPES, allowActive: false, keepGps: false, pdfScripts: 'refuse' as const },
     maxFileBytes: 1024 * 1024,
     now: () => 1,
     log: captureLogs().log,
