@@ -39,7 +39,7 @@ const LF = 0x0a;
  * An object header where stream data should be: a reader that finds objects by their offsets
  * (the xref table) would read it as an object, so its contents are scanned like the file's own.
  */
-const OBJECT_HEADER = /\d[\0\t\n\f\r ]+\d+[\0\t\n\f\r ]+obj$/;
+const OBJECT_HEADER = /\d[\0\t\n\f\r ]+\d+[\0\t\n\f\r ]+obj/;
 
 /** A name's bytes with `#xx` escapes decoded (PDF 1.2 §7.3.5), as Latin-1 text. */
 function decodeName(raw: string): string {
@@ -134,14 +134,26 @@ class PdfLexer {
           continue;
         }
       }
-      this.recent = (this.recent + String.fromCharCode(byte)).slice(-32);
-      if (this.recent.endsWith('endstream')) {
-        if (this.stream.kind === 'inflate') steps.push({ inflation: this.stream.inflation, data: chunk.subarray(dataStart, index + 1) }, { inflation: this.stream.inflation, end: true });
+      // Stream data is searched, not lexed: for `endstream`, and in skipped data for an object header.
+      const window = this.recent + Buffer.from(chunk.buffer, chunk.byteOffset + index, chunk.length - index).toString('latin1');
+      const end = window.indexOf('endstream');
+      const header = this.stream.kind === 'skip' ? OBJECT_HEADER.exec(window) : null;
+      const endAt = end === -1 ? Infinity : end + 'endstream'.length;
+      const headerAt = header === null ? Infinity : header.index + header[0].length;
+      if (endAt === Infinity && headerAt === Infinity) {
+        this.recent = window.slice(-32);
+        break;
+      }
+      // The chunk index just past the match (`window` starts with the `recent` bytes of earlier chunks).
+      const next = Math.max(index, index + Math.min(endAt, headerAt) - this.recent.length);
+      if (endAt <= headerAt) {
+        if (this.stream.kind === 'inflate') steps.push({ inflation: this.stream.inflation, data: chunk.subarray(dataStart, next) }, { inflation: this.stream.inflation, end: true });
         this.leaveStream('endstream');
-      } else if (this.stream.kind === 'skip' && this.recent.endsWith('obj') && OBJECT_HEADER.test(this.recent)) {
+      } else {
         this.leaveStream('');
         this.word = 'obj';
       }
+      index = next - 1;
     }
     if (this.stream?.kind === 'inflate') steps.push({ inflation: this.stream.inflation, data: chunk.subarray(dataStart) });
     this.offset += chunk.length;

@@ -81,6 +81,10 @@ describe('office documents must be the format they claim', () => {
     expect(await verdict(file, name)).toBe(expected);
   });
 
+  it('takes a document whose format entry comes after an entry over 1 MB for a plain ZIP (file-type reads no further into a stream)', async () => {
+    expect(await verdict(docx(2 * 1024 * 1024), 'report.docx')).toBe('refused: The file is a ZIP archive, which this relay does not accept.');
+  });
+
   it('refuses a plain ZIP named .docx even where ZIPs are accepted', async () => {
     const rules = { ...RULES, accepted: expandTypes([...DEFAULT_TYPES, 'application/zip']) };
     expect(await verdict(plainZip(), 'invoice.docx', { rules })).toBe('refused: The file is named as a Word document (.docx) but is a ZIP archive.');
