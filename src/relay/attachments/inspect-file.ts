@@ -83,6 +83,7 @@ export function judgeType(type: KnownType | undefined, rules: TypeRules, describ
 export function judgeFile(sniffed: Sniffed, name: string, pdf: PdfFinding | undefined, rules: TypeRules): Judged {
   const { type } = sniffed;
   if (type === undefined) {
+    if (sniffed.notText?.reason === 'utf16') return { ok: false, message: 'The file is UTF-16 text; this relay accepts text in UTF-8 only.' };
     if (sniffed.detected !== undefined) return { ok: false, message: `The file is ${describeDetected(sniffed.detected)}, which this relay does not accept.` };
     const why = sniffed.notText?.reason === 'utf8' ? 'text that is not valid UTF-8' : 'binary data';
     return { ok: false, message: `The file is not of a kind this relay recognises (${why} at byte ${sniffed.notText?.at ?? 0}).` };

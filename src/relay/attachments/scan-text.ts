@@ -8,14 +8,17 @@
 /** The first problem in the file, by byte offset. */
 export type TextFinding =
   | { kind: 'markup'; marker: string; at: number }
-  | { kind: 'not_text'; at: number; reason: 'binary' | 'utf8' };
+  | { kind: 'not_text'; at: number; reason: NotTextReason };
+
+/** Why bytes are not text: a binary control byte, no longer strict UTF-8, or a UTF-16 byte order mark at the start. */
+export type NotTextReason = 'binary' | 'utf8' | 'utf16';
 
 /** The same, as what sniff.ts reads: at most one is set. */
 export interface TextFindings {
   /** The first marker of markup, and its offset. */
   markup?: { marker: string; at: number };
-  /** Where the bytes stop being text: a binary control byte, or no longer strict UTF-8. */
-  notText?: { at: number; reason: 'binary' | 'utf8' };
+  /** Where the bytes stop being text, and why. */
+  notText?: { at: number; reason: NotTextReason };
 }
 
 /**
@@ -193,7 +196,9 @@ export class TextScan {
         break;
       }
       if (!this.utf8.next(byte)) {
-        this.finding = { kind: 'not_text', at: this.offset + good, reason: 'utf8' };
+        // FF or FE can never start UTF-8: at the very start they are UTF-16's byte order mark (Windows Notepad's "Unicode").
+        const utf16 = this.offset + good === 0 && (byte === 0xff || byte === 0xfe);
+        this.finding = { kind: 'not_text', at: this.offset + good, reason: utf16 ? 'utf16' : 'utf8' };
         break;
       }
       const name = handler === undefined ? this.handlers.next(byte) : undefined;

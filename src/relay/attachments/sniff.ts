@@ -6,7 +6,7 @@
 import type { Detected } from './detect-binary';
 import { extensionOf, knownTypeOf } from './media-types';
 import type { KnownType } from './media-types';
-import type { TextFindings } from './scan-text';
+import type { NotTextReason, TextFindings } from './scan-text';
 
 /** How many leading bytes the text rules read at the start of a file (all of a shorter file). */
 export const SNIFF_BYTES = 4096;
@@ -27,7 +27,7 @@ export type Sniffed =
   /** A type the relay knows; `markup` when text became HTML by markup found in it. */
   | { type: KnownType; markup?: { marker: string; at: number } }
   /** Not a type the relay knows: `file-type`'s answer, if any, and where text stopped being text. */
-  | { type: undefined; detected: Detected; notText?: { at: number; reason: 'binary' | 'utf8' } };
+  | { type: undefined; detected: Detected; notText?: { at: number; reason: NotTextReason } };
 
 // What marks text as HTML at its start: the WHATWG MIME sniffing tags (mimesniff §7.1).
 const HTML_START = /^<(!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|!--)[\t\n\f\r >]/i;

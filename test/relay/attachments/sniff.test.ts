@@ -55,8 +55,9 @@ describe('the type found in a file', () => {
     { kind: 'unknown binary', file: bytes([0, 1, 2, 3, 250, 251]), name: 'a.txt', says: 'not of a kind this relay recognises (binary data at byte 0)' },
     { kind: 'text with control characters', file: utf8('abc\u0001def'), name: 'a.txt', says: 'not of a kind this relay recognises (binary data at byte 3)' },
     { kind: 'invalid UTF-8', file: bytes('caf', [0xc3, 0x28], ' au lait'), name: 'a.txt', says: 'not of a kind this relay recognises (text that is not valid UTF-8 at byte 4)' },
-    // Not text to the relay (it reads UTF-8 only); file-type takes it for audio.
-    { kind: 'UTF-16 text', file: Buffer.from('\uFEFFHello', 'utf16le'), name: 'a.txt', says: 'refused: The file is' },
+    // file-type takes it for MPEG audio; what a visitor needs to hear is the encoding.
+    { kind: 'UTF-16 text', file: Buffer.from('\uFEFFHello', 'utf16le'), name: 'a.txt', says: 'The file is UTF-16 text; this relay accepts text in UTF-8 only.' },
+    { kind: 'big-endian UTF-16 text', file: Buffer.from('\uFFFEHello', 'utf16le'), name: 'a.txt', says: 'The file is UTF-16 text; this relay accepts text in UTF-8 only.' },
     { kind: 'text that ends inside a character', file: Buffer.concat([utf8('abc'), Buffer.from('ø', 'utf8').subarray(0, 1)]), name: 'a.txt', says: 'not valid UTF-8 at byte 4' },
   ])('refuses $kind, naming what it found', async ({ file, name, says }) => {
     expect(await verdict(file, name, { rules: ALL })).toContain(says);
