@@ -73,7 +73,11 @@ class Inflation {
         report({ kind: 'unverifiable', reason: 'an object stream could not be inflated (damaged or encrypted)', at });
         resolve();
       });
-      this.inflater.on('end', () => resolve());
+      this.inflater.on('end', () => {
+        // A name at the very end of the inflated objects still counts.
+        lexer.end();
+        resolve();
+      });
       this.inflater.on('close', () => resolve());
     });
   }
@@ -107,14 +111,13 @@ class PdfLexer {
   /** The last bytes of stream data, as Latin-1: where `endstream` or an object header shows. */
   private recent = '';
   private offset = 0;
-  private readonly budget: { left: number };
+  /** Inflated bytes the file's object streams may still produce. */
+  private readonly budget = { left: MAX_INFLATED_BYTES };
 
   constructor(
     private readonly report: Report,
-    private readonly options: { at: number; nested: boolean; budget?: { left: number } },
-  ) {
-    this.budget = options.budget ?? { left: MAX_INFLATED_BYTES };
-  }
+    private readonly options: { at: number; nested: boolean },
+  ) {}
 
   /** Lexes `chunk`; returns the inflaters' work for it, in order. */
   write(chunk: Uint8Array): Step[] {

@@ -105,6 +105,7 @@ describe('PDFs that run code', () => {
     { kind: 'an escaped script in an object stream whose type is escaped too', file: objectStreamPdf('<< /S /J#61vaScript /JS (x) >>', '/Type /Obj#53tm /Filter /Fl#61teDecode'), expected: REFUSED('/JavaScript in a compressed object stream') },
     { kind: 'a script in an object stream without /Type', file: objectStreamPdf(undefined, '/Filter /FlateDecode'), expected: REFUSED('/JavaScript in a compressed object stream') },
     { kind: 'an object stream without a script', file: objectStreamPdf('<< /S /GoTo /D [3 0 R /Fit] >>'), expected: 'application/pdf' },
+    { kind: 'a /JS name that ends an object stream', file: objectStreamPdf('<< /S /GoTo /D [3 0 R /Fit] >> /JS'), expected: REFUSED('/JS in a compressed object stream') },
     { kind: 'an object stream behind another filter', file: objectStreamPdf(undefined, '/Type /ObjStm /Filter [/ASCIIHexDecode /FlateDecode]'), expected: 'refused: The file is a PDF that cannot be checked for scripts: an object stream is compressed with a filter other than FlateDecode.' },
     { kind: 'an object stream with a predictor', file: objectStreamPdf(undefined, '/Type /ObjStm /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 4 >>'), expected: 'refused: The file is a PDF that cannot be checked for scripts: an object stream has decoding parameters (a predictor) this relay does not apply.' },
   ])('$kind: $expected', async ({ file, expected }) => {
