@@ -17,13 +17,17 @@ const options = () => {
   };
 };
 
-/** An endless source: its first chunk starts with `head`, then zeros; counts how often it was read. */
+/**
+ * An endless source, as a network body is: each chunk arrives on a later turn of the event loop
+ * (the checks run between chunks). Its first chunk starts with `head`, then zeros; counts how often it was read.
+ */
 function endless(head: Buffer) {
   const source = Object.assign(
     new Readable({
       read() {
         source.pulled += 1;
-        this.push(source.pulled === 1 ? Buffer.concat([head, Buffer.alloc(8192 - head.length)]) : Buffer.alloc(8192));
+        const chunk = source.pulled === 1 ? Buffer.concat([head, Buffer.alloc(8192 - head.length)]) : Buffer.alloc(8192);
+        setImmediate(() => this.push(chunk));
       },
     }),
     { pulled: 0 },
