@@ -63,6 +63,10 @@ const AttachmentEnv = v.object({
   ),
   RELAY_ATTACHMENT_ALLOW_ACTIVE: flag('false'),
   RELAY_ATTACHMENT_KEEP_GPS: flag('false'),
+  RELAY_ATTACHMENT_PDF_SCRIPTS: v.optional(
+    v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(['refuse', 'allow'], 'must be one of refuse, allow')),
+    'refuse',
+  ),
   RELAY_ATTACHMENT_ORPHAN_MINUTES: integer(1, 7 * 24 * 60, 60),
   RELAY_ATTACHMENT_RETENTION_DAYS: integer(0, 3650, 30),
   S3_BUCKET: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^[a-z\d][a-z\d.-]{1,61}[a-z\d]$/, 'must be an S3 bucket name'))),
@@ -173,7 +177,12 @@ function toAttachmentsConfig(env: AttachmentEnv): AttachmentsConfig {
       types: [...accepted, ...accepted.flatMap(claimedAs)],
       ...(s3?.directUpload === true ? { direct: true } : {}),
     },
-    rules: { accepted, allowActive: env.RELAY_ATTACHMENT_ALLOW_ACTIVE, keepGps: env.RELAY_ATTACHMENT_KEEP_GPS },
+    rules: {
+      accepted,
+      allowActive: env.RELAY_ATTACHMENT_ALLOW_ACTIVE,
+      keepGps: env.RELAY_ATTACHMENT_KEEP_GPS,
+      pdfScripts: env.RELAY_ATTACHMENT_PDF_SCRIPTS,
+    },
     lifetimes: {
       orphanMs: env.RELAY_ATTACHMENT_ORPHAN_MINUTES * 60_000,
       retentionMs: env.RELAY_ATTACHMENT_RETENTION_DAYS * 24 * 3600_000,

@@ -1,13 +1,23 @@
 /**
- * The stream an upload's bytes pass through on their way to storage: it holds only the first
- * bytes, judges the file's real type from them, and strips location data from JPEGs.
+ * The stream an upload's bytes pass through on their way to storage. Every byte is read by the
+ * checks (file-type for binary formats, the text scan, the PDF scan), which run alongside the
+ * write: only the first 4 KB are held back (until the type is known enough to strip location data
+ * from a JPEG), and each chunk waits for the checks, so memory stays flat whatever the size.
  */
 import { Transform } from 'node:stream';
-import { isActiveType } from './media-types';
+import { detectBinary } from './detect-binary';
+import type { Detected } from './detect-binary';
+import { extensionOf, isActiveType, OFFICE_BY_EXTENSION } from './media-types';
 import type { KnownType } from './media-types';
+import { PdfScan } from './scan-pdf';
+import type { PdfFinding } from './scan-pdf';
+import { TextScan } from './scan-text';
 import { sniff, SNIFF_BYTES } from './sniff';
 import type { Sniffed } from './sniff';
 import { GpsStripper } from './strip-gps';
+
+/** RELAY_ATTACHMENT_PDF_SCRIPTS: what happens to a PDF that runs code, or whose objects cannot be checked. */
+export type PdfScripts = 'refuse' | 'allow';
 
 /** What the operator accepts (config.ts builds it from RELAY_ATTACHMENT_*). */
 export interface TypeRules {
@@ -17,12 +27,17 @@ export interface TypeRules {
   allowActive: boolean;
   /** RELAY_ATTACHMENT_KEEP_GPS. */
   keepGps: boolean;
+  /** RELAY_ATTACHMENT_PDF_SCRIPTS. */
+  pdfScripts: PdfScripts;
 }
 
 /** Why a file is refused for its content; the message names what was found, for integrators. */
 export class FileRefused extends Error {
   override readonly name = 'FileRefused';
 }
+
+const OOXML = 'application/vnd.openxmlformats-officedocument';
+const ODF = 'application/vnd.oasis.opendocument';
 
 const DESCRIPTIONS: Partial<Record<KnownType, string>> = {
   'text/html': 'an HTML document',
@@ -32,72 +47,159 @@ const DESCRIPTIONS: Partial<Record<KnownType, string>> = {
   'application/x-executable': 'a Linux program',
   'application/x-mach-binary': 'a macOS program',
   'text/x-shellscript': 'a script',
+  'application/zip': 'a ZIP archive',
+  [`${OOXML}.wordprocessingml.document`]: 'a Word document',
+  [`${OOXML}.spreadsheetml.sheet`]: 'an Excel workbook',
+  [`${OOXML}.presentationml.presentation`]: 'a PowerPoint presentation',
+  [`${ODF}.text`]: 'an OpenDocument text',
+  [`${ODF}.spreadsheet`]: 'an OpenDocument spreadsheet',
+  [`${ODF}.presentation`]: 'an OpenDocument presentation',
 };
 
-/** The accepted type of a sniffed file, or why it is refused. */
-export function judgeType(sniffed: Sniffed, rules: TypeRules): { ok: true; type: KnownType } | { ok: false; message: string } {
-  if (sniffed === undefined) return { ok: false, message: 'The file is not of a kind this relay recognises.' };
-  const described = DESCRIPTIONS[sniffed] ?? `of type ${sniffed}`;
-  if (isActiveType(sniffed) && !rules.allowActive) return { ok: false, message: `The file is ${described}; active content is not accepted.` };
-  if (!rules.accepted.includes(sniffed)) return { ok: false, message: `The file is ${described}, which this relay does not accept.` };
-  return { ok: true, type: sniffed };
+const describe = (type: KnownType) => DESCRIPTIONS[type] ?? `of type ${type}`;
+
+/** What `file-type` found that the relay does not know, in words. */
+function describeDetected({ mime, ext }: NonNullable<Detected>): string {
+  if (mime === 'application/x-cfb') return 'an older Office document (.doc, .xls, .ppt) or another Compound File';
+  if (mime.includes('macroenabled')) return `a macro-enabled Office document (.${ext})`;
+  return `of type ${mime} (.${ext})`;
+}
+
+type Judged = { ok: true; type: KnownType } | { ok: false; message: string };
+
+/** Whether the operator accepts `type`; `described` names what was found in the refusal. */
+export function judgeType(type: KnownType | undefined, rules: TypeRules, described = type && describe(type)): Judged {
+  if (type === undefined) return { ok: false, message: 'The file is not of a kind this relay recognises.' };
+  if (isActiveType(type) && !rules.allowActive) return { ok: false, message: `The file is ${described}; active content is not accepted.` };
+  if (!rules.accepted.includes(type)) return { ok: false, message: `The file is ${described}, which this relay does not accept.` };
+  return { ok: true, type };
+}
+
+/**
+ * The verdict on a file: its type must be accepted; a file named as an office format must be that
+ * format (a renamed ZIP, or a workbook named .docx, is refused); a PDF must not run code while
+ * RELAY_ATTACHMENT_PDF_SCRIPTS is `refuse`.
+ */
+export function judgeFile(sniffed: Sniffed, name: string, pdf: PdfFinding | undefined, rules: TypeRules): Judged {
+  const { type } = sniffed;
+  if (type === undefined) {
+    if (sniffed.notText?.reason === 'utf16') return { ok: false, message: 'The file is UTF-16 text; this relay accepts text in UTF-8 only.' };
+    if (sniffed.detected !== undefined) return { ok: false, message: `The file is ${describeDetected(sniffed.detected)}, which this relay does not accept.` };
+    const why = sniffed.notText?.reason === 'utf8' ? 'text that is not valid UTF-8' : 'binary data';
+    return { ok: false, message: `The file is not of a kind this relay recognises (${why} at byte ${sniffed.notText?.at ?? 0}).` };
+  }
+  const markup = 'markup' in sniffed ? sniffed.markup : undefined;
+  const judged = judgeType(type, rules, markup === undefined ? describe(type) : `text with HTML markup (${markup.marker} at byte ${markup.at})`);
+  if (!judged.ok) return judged;
+  const extension = extensionOf(name);
+  const claimed = OFFICE_BY_EXTENSION[extension];
+  if (claimed !== undefined && claimed !== type) return { ok: false, message: `The file is named as ${describe(claimed)} (.${extension}) but is ${describe(type)}.` };
+  if (type === 'application/pdf' && pdf !== undefined && rules.pdfScripts === 'refuse') {
+    return {
+      ok: false,
+      message:
+        pdf.kind === 'code'
+          ? `The file is a PDF that runs code (${pdf.name}${pdf.compressed ? ' in a compressed object stream' : ''}); PDFs with scripts are not accepted.`
+          : `The file is a PDF that cannot be checked for scripts: ${pdf.reason}.`,
+    };
+  }
+  return judged;
 }
 
 export interface Inspection {
-  /** Pipe the file through it; it fails with `FileRefused` as soon as the first bytes are judged. */
+  /** Pipe the file through it; it fails with `FileRefused` as soon as the checks refuse the file. */
   stream: Transform;
   /** Once the stream has ended: the type found and the bytes that passed. */
   result(): { type: KnownType; size: number };
 }
 
+const PDF_MAGIC = Buffer.from('%PDF');
+
 /**
- * Creates the inspecting stream for a file named `name` (the name only tells CSV from text and
- * the office formats apart). `onGpsGiveUp` hears why a JPEG kept its location data.
+ * Creates the inspecting stream for a file named `name` (the name tells CSV from text, and must
+ * match an office document's format). `onGpsGiveUp` hears why a JPEG kept its location data.
  */
 export function inspectFile(name: string, rules: TypeRules, onGpsGiveUp: (reason: string) => void): Inspection {
-  const head: Buffer[] = [];
-  let headBytes = 0;
+  const detection = detectBinary();
+  const text = new TextScan();
+  let pdf: PdfScan | undefined;
+  let pdfDecided = rules.pdfScripts === 'allow';
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  let head: Buffer | undefined;
   let type: KnownType | undefined;
   let stripper: GpsStripper | undefined;
   let size = 0;
 
-  const decide = (whole: boolean): Error | undefined => {
-    // Exactly the first SNIFF_BYTES, however the network split them: the last chunk held may go
-    // far beyond, and the verdict must not depend on it.
-    const judged = judgeType(sniff(Buffer.concat(head, headBytes).subarray(0, SNIFF_BYTES), name, whole), rules);
+  /** The refusal, if the evidence so far decides one; at the end (`whole`), sets the type. */
+  const verdict = (whole: boolean): FileRefused | undefined => {
+    if (!detection.settled) return undefined;
+    const sniffed = sniff({ head, name, detected: detection.detected, text: text.findings }, whole);
+    if (sniffed === undefined) return undefined;
+    const judged = judgeFile(sniffed, name, pdf?.finding, rules);
     if (!judged.ok) return new FileRefused(judged.message);
-    type = judged.type;
-    if (type === 'image/jpeg' && !rules.keepGps) stripper = new GpsStripper(onGpsGiveUp);
+    if (whole) type = judged.type;
     return undefined;
+  };
+  /** Feeds a chunk to every check, in order. */
+  const check = async (chunk: Buffer) => {
+    if (!detection.settled) await detection.feed(chunk);
+    text.write(chunk);
+    if (!pdfDecided && size >= PDF_MAGIC.length) {
+      // The PDF scan starts at the first byte: it gets the bytes held so far.
+      pdfDecided = true;
+      const start = Buffer.concat([...held, chunk]);
+      if (start.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) {
+        pdf = new PdfScan();
+        await pdf.write(start);
+        return;
+      }
+    }
+    await pdf?.write(chunk);
   };
   const emit = (stream: Transform, chunks: Buffer[]) => {
     for (const chunk of stripper === undefined ? chunks : chunks.flatMap((one) => stripper?.write(one) ?? [])) stream.push(chunk);
+  };
+  /** Once the first bytes are judged: JPEGs get the stripper, and what was held goes on. */
+  const release = (stream: Transform) => {
+    if (detection.detected?.mime === 'image/jpeg' && !rules.keepGps) stripper = new GpsStripper(onGpsGiveUp);
+    emit(stream, held.splice(0));
   };
 
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      if (type !== undefined) {
-        emit(this, [chunk]);
-        return done();
-      }
-      head.push(chunk);
-      headBytes += chunk.length;
-      if (headBytes < SNIFF_BYTES) return done();
-      const refused = decide(false);
-      if (refused) return done(refused);
-      emit(this, head.splice(0));
-      done();
+      check(chunk).then(() => {
+        const holding = head === undefined;
+        if (holding) {
+          held.push(chunk);
+          heldBytes += chunk.length;
+          // Exactly the first SNIFF_BYTES, however the network split them.
+          if (heldBytes >= SNIFF_BYTES) head = Buffer.concat(held, heldBytes).subarray(0, SNIFF_BYTES);
+        }
+        const refused = verdict(false);
+        if (refused) return done(refused);
+        if (!holding) emit(this, [chunk]);
+        else if (head !== undefined) release(this);
+        done();
+      }, done);
     },
     flush(done) {
-      if (type === undefined) {
-        if (headBytes === 0) return done(new FileRefused('The file is empty.'));
-        const refused = decide(true);
+      if (size === 0) return done(new FileRefused('The file is empty.'));
+      (async () => {
+        if (!detection.settled) await detection.feed(null);
+        await detection.result;
+        text.end();
+        await pdf?.end();
+        // A short file: its first bytes are all of it, still held.
+        const short = head === undefined;
+        head ??= Buffer.concat(held, heldBytes);
+        const refused = verdict(true);
         if (refused) return done(refused);
-        emit(this, head.splice(0));
-      }
-      for (const chunk of stripper?.end() ?? []) this.push(chunk);
-      done();
+        if (short) release(this);
+        for (const chunk of stripper?.end() ?? []) this.push(chunk);
+        done();
+      })().catch(done);
     },
   });
 

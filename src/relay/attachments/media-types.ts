@@ -1,4 +1,4 @@
-/** The media types the relay can recognise in a file's first bytes: their file name extensions, and which are active content. */
+/** The media types the relay can recognise in a file: their file name extensions, what `file-type` calls them, and which are active content. */
 
 export interface MediaType {
   /** File name extensions, the usual one first (the one a mismatched name gets). */
@@ -14,19 +14,21 @@ export interface MediaType {
    * relay would accept; the relay itself judges by the bytes.
    */
   claimedAs?: readonly string[];
+  /** Other names `file-type` gives such files (an animated PNG is `image/apng`, a Windows program `application/x-msdownload`). */
+  detectedAs?: readonly string[];
 }
 
 const OOXML = 'application/vnd.openxmlformats-officedocument';
 const ODF = 'application/vnd.oasis.opendocument';
 
-/** Every type the sniffer can answer, by media type. */
+/** Every type the relay can find in a file, by media type. */
 export const MEDIA_TYPES = {
-  'image/png': { extensions: ['png'] },
+  'image/png': { extensions: ['png'], detectedAs: ['image/apng'] },
   'image/jpeg': { extensions: ['jpg', 'jpeg', 'jpe'] },
   'image/gif': { extensions: ['gif'] },
   'image/webp': { extensions: ['webp'] },
-  'image/heic': { extensions: ['heic'] },
-  'image/heif': { extensions: ['heif'] },
+  'image/heic': { extensions: ['heic'], detectedAs: ['image/heic-sequence'] },
+  'image/heif': { extensions: ['heif'], detectedAs: ['image/heif-sequence'] },
   'image/avif': { extensions: ['avif'] },
   'application/pdf': { extensions: ['pdf'] },
   'text/plain': { extensions: ['txt', 'log', 'text'] },
@@ -34,7 +36,7 @@ export const MEDIA_TYPES = {
   'video/mp4': { extensions: ['mp4', 'm4v'] },
   'video/quicktime': { extensions: ['mov', 'qt'] },
   'video/3gpp': { extensions: ['3gp'] },
-  'audio/mp4': { extensions: ['m4a'] },
+  'audio/mp4': { extensions: ['m4a'], detectedAs: ['audio/x-m4a'] },
   [`${OOXML}.wordprocessingml.document`]: { extensions: ['docx'] },
   [`${OOXML}.spreadsheetml.sheet`]: { extensions: ['xlsx'] },
   [`${OOXML}.presentationml.presentation`]: { extensions: ['pptx'] },
@@ -45,15 +47,18 @@ export const MEDIA_TYPES = {
   'text/html': { extensions: ['html', 'htm'], active: true },
   'image/svg+xml': { extensions: ['svg'], active: true },
   'application/xml': { extensions: ['xml'], active: true },
-  'application/vnd.microsoft.portable-executable': { extensions: ['exe', 'dll'], active: true },
-  'application/x-executable': { extensions: ['elf', 'bin'], active: true },
+  'application/vnd.microsoft.portable-executable': { extensions: ['exe', 'dll'], active: true, detectedAs: ['application/x-msdownload'] },
+  'application/x-executable': { extensions: ['elf', 'bin'], active: true, detectedAs: ['application/x-elf'] },
   'application/x-mach-binary': { extensions: ['macho', 'bin'], active: true },
   'text/x-shellscript': { extensions: ['sh'], active: true },
 } as const satisfies Record<string, MediaType>;
 
 export type KnownType = keyof typeof MEDIA_TYPES;
 
-/** The ZIP-based office formats, by extension (how a ZIP is told apart: see sniff.ts). */
+/**
+ * The ZIP-based office formats, by extension. `file-type` tells them apart by their entries; a file
+ * named with one of these extensions must be that format (inspect-file.ts).
+ */
 export const OFFICE_BY_EXTENSION: Readonly<Record<string, KnownType>> = {
   docx: `${OOXML}.wordprocessingml.document`,
   xlsx: `${OOXML}.spreadsheetml.sheet`,
@@ -83,6 +88,19 @@ export const isKnownType = (type: string): type is KnownType => Object.hasOwn(ME
 
 /** The same table, typed as plain `MediaType`s so that optional properties read without casts. */
 const BY_TYPE: Readonly<Record<KnownType, MediaType>> = MEDIA_TYPES;
+
+/**
+ * `file-type`'s answers that are text formats: the relay's own text rules decide those (an SVG
+ * behind an XML declaration is SVG, not XML).
+ */
+const LEFT_TO_TEXT_RULES = new Set(['application/xml']);
+
+/** The known type for a media type `file-type` answered, if the relay knows it. */
+export function knownTypeOf(detected: string): KnownType | undefined {
+  if (LEFT_TO_TEXT_RULES.has(detected)) return undefined;
+  if (isKnownType(detected)) return detected;
+  return (Object.keys(BY_TYPE) as KnownType[]).find((type) => BY_TYPE[type].detectedAs?.includes(detected) === true);
+}
 
 export const isActiveType = (type: string): boolean => isKnownType(type) && BY_TYPE[type].active === true;
 

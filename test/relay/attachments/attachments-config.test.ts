@@ -40,7 +40,7 @@ describe('attachment configuration', () => {
         maxTotalBytes: 25 * MB,
         types: [...DEFAULT_TYPES, 'application/vnd.ms-excel', 'application/csv', 'text/x-csv'],
       },
-      rules: { accepted: [...DEFAULT_TYPES], allowActive: false, keepGps: false },
+      rules: { accepted: [...DEFAULT_TYPES], allowActive: false, keepGps: false, pdfScripts: 'refuse' },
       lifetimes: { orphanMs: 60 * 60_000, retentionMs: 30 * 24 * 3600_000 },
       s3: undefined,
     });
@@ -57,6 +57,7 @@ describe('attachment configuration', () => {
       RELAY_ATTACHMENT_TYPES: 'image/*, application/pdf, image/svg+xml',
       RELAY_ATTACHMENT_ALLOW_ACTIVE: 'true',
       RELAY_ATTACHMENT_KEEP_GPS: 'TRUE',
+      RELAY_ATTACHMENT_PDF_SCRIPTS: ' Allow ',
       RELAY_ATTACHMENT_ORPHAN_MINUTES: '5',
       RELAY_ATTACHMENT_RETENTION_DAYS: '0',
       S3_BUCKET: 'tickets-files',
@@ -83,6 +84,7 @@ describe('attachment configuration', () => {
         accepted: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/heic', 'image/heif', 'image/avif', 'application/pdf', 'image/svg+xml'],
         allowActive: true,
         keepGps: true,
+        pdfScripts: 'allow',
       },
       lifetimes: { orphanMs: 5 * 60_000, retentionMs: 0 },
       s3: {
@@ -104,6 +106,7 @@ describe('attachment configuration', () => {
 
   it.each([
     { env: { RELAY_ATTACHMENTS: 'ftp' }, variable: 'RELAY_ATTACHMENTS', reason: 'must be one of disk, s3, off' },
+    { env: { RELAY_ATTACHMENT_PDF_SCRIPTS: 'strip' }, variable: 'RELAY_ATTACHMENT_PDF_SCRIPTS', reason: 'must be one of refuse, allow' },
     { env: { RELAY_PUBLIC_URL: 'relay.example' }, variable: 'RELAY_PUBLIC_URL', reason: 'must be an http(s) URL without credentials, query or fragment' },
     { env: { RELAY_PUBLIC_URL: 'https://user:pw@relay.example' }, variable: 'RELAY_PUBLIC_URL', reason: 'must be an http(s) URL without credentials, query or fragment' },
     { env: { RELAY_ATTACHMENT_MAX_FILES: '11' }, variable: 'RELAY_ATTACHMENT_MAX_FILES', reason: 'must be an integer from 1 to 10' },

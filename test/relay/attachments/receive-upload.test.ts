@@ -10,20 +10,24 @@ const options = () => {
   return {
     storage,
     bytes,
-    rules: { accepted: DEFAULT_TYPES, allowActive: false, keepGps: false },
+    rules: { accepted: DEFAULT_TYPES, allowActive: false, keepGps: false, pdfScripts: 'refuse' as const },
     maxFileBytes: 1024 * 1024,
     now: () => 1,
     log: captureLogs().log,
   };
 };
 
-/** An endless source: its first chunk starts with `head`, then zeros; counts how often it was read. */
+/**
+ * An endless source, as a network body is: each chunk arrives on a later turn of the event loop
+ * (the checks run between chunks). Its first chunk starts with `head`, then zeros; counts how often it was read.
+ */
 function endless(head: Buffer) {
   const source = Object.assign(
     new Readable({
       read() {
         source.pulled += 1;
-        this.push(source.pulled === 1 ? Buffer.concat([head, Buffer.alloc(8192 - head.length)]) : Buffer.alloc(8192));
+        const chunk = source.pulled === 1 ? Buffer.concat([head, Buffer.alloc(8192 - head.length)]) : Buffer.alloc(8192);
+        setImmediate(() => this.push(chunk));
       },
     }),
     { pulled: 0 },

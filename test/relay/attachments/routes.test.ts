@@ -10,12 +10,12 @@ import { DEFAULT_LEASE_MS } from '../../../src/relay/attachments/lifecycle';
 import { keyOf } from '../../../src/relay/attachments/reference';
 import type { AttachmentStorage, DirectUploads, PendingUpload } from '../../../src/relay/attachments/storage';
 import { captureLogs, ORIGIN, scriptedSocialboards, testConfig } from '../helpers';
+import { PNG } from './documents';
 import { memoryStorage } from './memory-storage';
 
 const KB = 1024;
 const MINUTE = 60_000;
-const PNG_MAGIC = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-const png = (size: number) => Buffer.concat([PNG_MAGIC, Buffer.alloc(size - PNG_MAGIC.length, 7)]);
+const png = (size: number) => Buffer.concat([PNG, Buffer.alloc(size - PNG.length, 7)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 const TICKET = { title: 'Broken mirror', message: 'See the photos.', creator: { email: 'ann@example.com' } };
 const JSON_HEADERS = { 'Content-Type': 'application/json', Origin: ORIGIN };

@@ -1,6 +1,7 @@
 import { AwsClient } from 'aws4fetch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keyOf } from '../../../src/relay/attachments/reference';
+import { objectStreamPdf, plainZip } from '../attachments/documents';
 import { buildJpeg } from '../attachments/jpeg';
 import { BUCKET, S3_KEY, s3Env, startS3 } from '../attachments/s3-server';
 import type { RunningS3 } from '../attachments/s3-server';
@@ -123,6 +124,18 @@ describe('attachments in S3-compatible storage', () => {
       expect((await errorOf(completed)).code).toBe('unsupported_media_type');
       const response = await h.post({ ...TICKET, attachments: [id] });
       expect(response.status).toBe(400);
+    });
+
+    it.each([
+      { kind: 'a PDF with a script in a compressed object stream', data: objectStreamPdf(), name: 'invoice.pdf', says: 'a PDF that runs code (/JavaScript in a compressed object stream)' },
+      { kind: 'a plain ZIP named .docx', data: plainZip(), name: 'report.docx', says: 'a ZIP archive' },
+      { kind: 'text with markup past its first 4 KB', data: Buffer.concat([Buffer.alloc(9000, 'a'), Buffer.from('<iframe src=//evil.example>')]), name: 'notes.txt', says: 'HTML markup (<iframe at byte 9000)' },
+    ])('checks $kind put straight into the bucket as a multipart upload is checked', async ({ data, name, says }) => {
+      h = await startHarness(s3Env(s3, { S3_DIRECT_UPLOAD: 'true' }));
+      const { complete } = await directUpload(data, name);
+      const completed = await complete();
+      expect(completed.status).toBe(415);
+      expect((await errorOf(completed)).message).toContain(says);
     });
 
     it('refuses a declared size over the limit at once, and an object over the limit at completion', async () => {

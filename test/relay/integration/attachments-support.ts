@@ -1,9 +1,10 @@
 /** Uploads for the attachment integration tests: small files through fetch, large ones streamed from a generator over node:http. */
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { PNG } from '../attachments/documents';
 import { ORIGIN } from './harness';
 
-export const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(200, 7)]);
+export { PNG };
 export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -36,10 +37,13 @@ export interface StreamedUpload {
 
 /**
  * Streams a multipart upload (chunked) of a `size`-byte file: `head`, then filler produced chunk
- * by chunk, so the test never holds the file, respecting backpressure. Resolves when the answer is
+ * by chunk (with `insert`'s bytes at its offset), so the test never holds the file, respecting backpressure. Resolves when the answer is
  * complete and the client has stopped sending.
  */
-export function streamUpload(relayUrl: string, { size, head, name }: { size: number; head: Buffer; name: string }): Promise<StreamedUpload> {
+export function streamUpload(
+  relayUrl: string,
+  { size, head, name, insert }: { size: number; head: Buffer; name: string; insert?: { at: number; bytes: Buffer } },
+): Promise<StreamedUpload> {
   const boundary = `----relay-test-${Date.now()}`;
   const opening = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
   const closing = Buffer.from(`\r\n--${boundary}--\r\n`);
@@ -82,7 +86,12 @@ export function streamUpload(relayUrl: string, { size, head, name }: { size: num
     };
     const pump = () => {
       while (fileSent < size && !req.destroyed) {
-        const piece = fileSent === 0 ? head : filler.subarray(0, Math.min(filler.length, size - fileSent));
+        const piece =
+          fileSent === 0
+            ? head
+            : insert !== undefined && fileSent === insert.at
+              ? insert.bytes
+              : filler.subarray(0, Math.min(filler.length, size - fileSent, insert !== undefined && fileSent < insert.at ? insert.at - fileSent : Infinity));
         hash.update(piece);
         fileSent += piece.length;
         if (!write(piece)) {

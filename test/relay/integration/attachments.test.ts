@@ -7,6 +7,7 @@ import { createDiskStorage } from '../../../src/relay/attachments/disk-storage';
 import { DEFAULT_LEASE_MS } from '../../../src/relay/attachments/lifecycle';
 import { keyOf, newReference } from '../../../src/relay/attachments/reference';
 import { sweepOnce } from '../../../src/relay/attachments/sweep';
+import { docx, objectStreamPdf, plainPdf, plainZip, scriptPdf } from '../attachments/documents';
 import { buildJpeg } from '../attachments/jpeg';
 import { captureLogs } from '../helpers';
 import { declareOnly, PDF, PNG, sha256, streamUpload, upload } from './attachments-support';
@@ -121,7 +122,12 @@ describe('POST /attachments', () => {
     { kind: 'an SVG with script', data: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'), name: 'logo.png', says: 'an SVG image' },
     { kind: 'a shell script', data: Buffer.from('#!/bin/sh\necho hi\n'), name: 'run.txt', says: 'a script' },
     { kind: 'unknown binary', data: Buffer.from([0, 1, 2, 3, 4, 5, 6, 7]), name: 'data.txt', says: 'not of a kind this relay recognises' },
-    { kind: 'a ZIP archive', data: Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(40)]), name: 'files.zip', says: 'application/zip' },
+    { kind: 'a ZIP archive', data: plainZip(), name: 'files.zip', says: 'a ZIP archive, which this relay does not accept' },
+    { kind: 'a ZIP renamed .docx', data: plainZip(), name: 'report.docx', says: 'a ZIP archive' },
+    { kind: 'a Word document renamed .xlsx', data: docx(), name: 'budget.xlsx', says: 'named as an Excel workbook (.xlsx) but is a Word document' },
+    { kind: 'a PDF that runs JavaScript on opening', data: scriptPdf(), name: 'invoice.pdf', says: 'a PDF that runs code (/JavaScript)' },
+    { kind: 'a PDF with a hex-escaped script in an object stream', data: objectStreamPdf('<< /S /J#61vaScript /JS (x) >>'), name: 'invoice.pdf', says: 'in a compressed object stream' },
+    { kind: 'text with an event handler', data: Buffer.from('Hi,\nmy name is <b onmouseover=alert(1)>Ann</b>\n'), name: 'notes.txt', says: 'HTML markup (onmouseover=' },
     { kind: 'an empty file', data: Buffer.alloc(0), name: 'empty.txt', says: 'The file is empty.' },
   ])('refuses $kind with 415 and stores nothing', async ({ data, name, says }) => {
     h = await startHarness();
@@ -130,6 +136,25 @@ describe('POST /attachments', () => {
     const error = await errorOf(response);
     expect(error.code).toBe('unsupported_media_type');
     expect(error.message).toContain(says);
+    expect(await filesIn(h.attachmentsDir)).toEqual([]);
+  });
+
+  it.each([
+    { kind: 'a Word document', data: () => docx(), name: 'Report.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' },
+    { kind: 'a PDF without scripts', data: () => plainPdf(), name: 'invoice.pdf', type: 'application/pdf' },
+    { kind: 'a CSV with "<" signs', data: () => Buffer.from('item;note\n1;size < 5\n2;<3 thanks\n3;a<b and b>c\n'), name: 'orders.csv', type: 'text/csv' },
+  ])('accepts $kind', async ({ data, name, type }) => {
+    h = await startHarness();
+    expect(await uploaded(data(), name)).toMatchObject({ name, type });
+  });
+
+  it('refuses text whose markup comes 15 MB in, once it arrives, and stores nothing', async () => {
+    h = await startHarness({ RELAY_ATTACHMENT_MAX_FILE_MB: '25', RELAY_ATTACHMENT_MAX_TOTAL_MB: '25' });
+    const result = await streamUpload(h.relay.url, { size: 20 * MB, head: Buffer.from('Log file\n'), name: 'server.log', insert: { at: 15 * MB, bytes: Buffer.from('<script>alert(1)</script>') } });
+    expect(result.status).toBe(415);
+    expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'unsupported_media_type', message: expect.stringContaining('HTML markup (<script at byte') } });
+    expect(result.sentWhenAnswered).toBeGreaterThan(15 * MB);
+    expect(result.sentWhenAnswered).toBeLessThan(20 * MB);
     expect(await filesIn(h.attachmentsDir)).toEqual([]);
   });
 
