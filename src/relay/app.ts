@@ -128,6 +128,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const limiter = createLimiterFactory({ redis: deps.redis, log });
   const limits = {
     requests: limiter('requests', rates.requests),
+    files: limiter('files', rates.files),
     tickets: { perClient: limiter('tickets', rates.tickets), perOrigin: limiter('tickets-origin', rates.ticketsPerOrigin) },
     uploads: { perClient: limiter('uploads', rates.uploads), perOrigin: limiter('uploads-origin', rates.uploadsPerOrigin) },
     form: { perClient: limiter('form', rates.form), perOrigin: limiter('form-origin', rates.formPerOrigin) },
@@ -137,13 +138,21 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const app = new Hono<RelayEnv>();
   app.use(requestLog({ log, now }));
   app.use(identifyClient({ ...clients, socketAddress: deps.socketAddress ?? (() => undefined), logId: createClientHasher(clients.logKey) }));
+  // Every request counts against its client's limit before anything else runs, refused origins and
+  // unknown paths included; file downloads (Socialboards and agents fetch many) have their own.
+  const requestLimit = rateLimit({ perClient: limits.requests });
+  const fileLimit = rateLimit({ perClient: limits.files });
+  app.use(async (c, next) => {
+    if (c.req.path === '/healthz') return next();
+    return (c.req.path.startsWith('/files/') ? fileLimit : requestLimit)(c, next);
+  });
   // Before the origin check: Socialboards fetches files from its servers, and agents open them anywhere.
   if (storage !== undefined) app.route('/', filesRoute({ storage, lifetimes, now }));
   app.use(cors({ allowedOrigins: config.allowedOrigins }));
   app.route('/', healthzRoute());
-  // Every route a visitor's browser calls: a cap on what one client holds open, and on how often it calls.
-  const perClient = [clientConcurrency({ max: clients.maxRequestsInFlight }), rateLimit({ perClient: limits.requests })];
-  for (const path of ['/tickets', '/form', '/challenge', '/attachments', '/attachments/*']) app.use(path, ...perClient);
+  // Every route a visitor's browser calls: a cap on what one client holds open.
+  const openRequests = clientConcurrency({ max: clients.maxRequestsInFlight });
+  for (const path of ['/tickets', '/form', '/challenge', '/attachments', '/attachments/*']) app.use(path, openRequests);
   // A page view fetches the form and, with ALTCHA, a challenge or two: both count as form loads.
   app.get('/form', rateLimit(limits.form));
   app.get('/challenge', rateLimit(limits.form));

@@ -212,7 +212,7 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   if (limits.success && attachments.success) {
     const { maxFileBytes } = attachments.output.policy;
     // Otherwise every larger file would be refused as if the visitor had used up their share.
-    if (limits.output.uploads.pendingBytesPerClient < maxFileBytes) {
+    if ((limits.output.uploads.pendingBytesPerClient ?? Number.POSITIVE_INFINITY) < maxFileBytes) {
       problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_CLIENT_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
     }
     if (limits.output.uploads.dailyBytesPerClient < maxFileBytes) {
@@ -226,7 +226,13 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     ...result.output,
     form: { ...result.output.form, config: form.config },
     attachments: attachments.output,
-    limits: limits.output,
+    limits: {
+      ...limits.output,
+      uploads: {
+        ...limits.output.uploads,
+        pendingBytesPerClient: limits.output.uploads.pendingBytesPerClient ?? attachments.output.policy.maxTotalBytes,
+      },
+    },
     identity: identity.output,
     spam: spam.output,
   };

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { createStorage } from './attachments/create-storage';
 import { leaseMs } from './attachments/lifecycle';
 import { startSweep } from './attachments/sweep';
-import { dropStalledBodies, slowClientTimeouts } from './body-watchdog';
+import { guardConnections, slowClientTimeouts } from './connection-guard';
 import { createRelayApp, urlHost } from './app';
 import type { RelayDeps } from './app';
 import { ConfigError, parseRelayConfig } from './config';
@@ -56,7 +56,14 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     ) as Server;
     server.once('error', reject);
   });
-  dropStalledBodies(server, { idleMs: config.limits.bodyTimeoutMs });
+  const { limits, socialboards, upstreamGuard } = config;
+  guardConnections(server, {
+    bodyIdleMs: limits.bodyTimeoutMs,
+    // Longer than the relay may take to answer: a token call and a ticket call, after a wait for a slot.
+    socketIdleMs: Math.max(limits.bodyTimeoutMs, 2 * socialboards.timeoutMs + upstreamGuard.queueMs + 5000),
+    // Behind proxies every socket comes from a proxy: the cap would count them, not visitors.
+    maxConnectionsPerAddress: limits.clients.trustedProxies === 0 ? limits.clients.maxConnections : 0,
+  });
   url = `http://${urlHost(address.address)}:${address.port}`;
   const stopSweep =
     attachmentStorage &&

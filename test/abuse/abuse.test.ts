@@ -25,7 +25,7 @@ describe.runIf(process.env.ABUSE_SUITE === '1')('abuse suite (production default
     console.log('storage:', loop);
     expect(loop.ticketsCreated).toBeLessThanOrEqual(5);
     expect(loop.uploadsAccepted).toBeLessThanOrEqual(25);
-    expect(loop.bytesStored).toBeLessThanOrEqual(50 * MB);
+    expect(loop.bytesStored).toBeLessThanOrEqual(25 * MB);
   }, 60_000);
 
   it('115 stalled uploads do not block an honest visitor, and are dropped within seconds', async () => {

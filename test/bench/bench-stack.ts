@@ -12,7 +12,7 @@ const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
  */
 const OUT_OF_REACH = '100000000/1m';
 const BENCH_LIMITS = Object.fromEntries(
-  ['REQUESTS', 'TICKETS', 'TICKETS_PER_ORIGIN', 'UPLOADS', 'UPLOADS_PER_ORIGIN', 'FORM', 'FORM_PER_ORIGIN'].map((name) => [`RELAY_RATE_LIMIT_${name}`, OUT_OF_REACH]),
+  ['REQUESTS', 'TICKETS', 'TICKETS_PER_ORIGIN', 'UPLOADS', 'UPLOADS_PER_ORIGIN', 'FORM', 'FORM_PER_ORIGIN', 'FILES'].map((name) => [`RELAY_RATE_LIMIT_${name}`, OUT_OF_REACH]),
 );
 
 /** Starts both; `env` adds relay variables. `close()` stops both. */

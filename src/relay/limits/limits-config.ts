@@ -58,7 +58,8 @@ export const DEFAULT_LIMITS = {
   RELAY_RATE_LIMIT_UPLOADS: '25/10m,100/1d',
   RELAY_RATE_LIMIT_UPLOADS_PER_ORIGIN: '500/10m,5000/1d',
   RELAY_RATE_LIMIT_FORM: '60/10m',
-  RELAY_RATE_LIMIT_FORM_PER_ORIGIN: '3000/10m',
+  RELAY_RATE_LIMIT_FORM_PER_ORIGIN: '20000/10m',
+  RELAY_RATE_LIMIT_FILES: '600/1m',
 } as const;
 
 const REDIS_URL_MESSAGE = 'must be a redis:// or rediss:// URL';
@@ -85,10 +86,13 @@ const LimitsEntries = v.object({
   RELAY_RATE_LIMIT_UPLOADS_PER_ORIGIN: rate(DEFAULT_LIMITS.RELAY_RATE_LIMIT_UPLOADS_PER_ORIGIN),
   RELAY_RATE_LIMIT_FORM: rate(DEFAULT_LIMITS.RELAY_RATE_LIMIT_FORM),
   RELAY_RATE_LIMIT_FORM_PER_ORIGIN: rate(DEFAULT_LIMITS.RELAY_RATE_LIMIT_FORM_PER_ORIGIN),
+  RELAY_RATE_LIMIT_FILES: rate(DEFAULT_LIMITS.RELAY_RATE_LIMIT_FILES),
   RELAY_MAX_REQUESTS_PER_CLIENT: integer(1, 10_000, 8),
+  RELAY_MAX_CONNECTIONS_PER_CLIENT: integer(1, 100_000, 32),
   RELAY_BODY_TIMEOUT_MS: integer(1000, 600_000, 10_000),
   RELAY_ATTACHMENT_DAILY_MB: integer(1, 1024 * 1024, 100),
-  RELAY_ATTACHMENT_PENDING_CLIENT_MB: integer(1, 1024 * 1024, 50),
+  // Unset: as much as one ticket may carry (RELAY_ATTACHMENT_MAX_TOTAL_MB), since a visitor never needs more unattached.
+  RELAY_ATTACHMENT_PENDING_CLIENT_MB: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d{1,7}$/, 'must be an integer from 1 to 1048576'), v.transform(Number), v.minValue(1, 'must be an integer from 1 to 1048576'), v.maxValue(1024 * 1024, 'must be an integer from 1 to 1048576'))),
 });
 
 export const LimitsEnv = v.pipe(
@@ -101,6 +105,8 @@ export const LimitsEnv = v.pipe(
       forwardedHeader: env.RELAY_FORWARDED_HEADER,
       logKey: env.RELAY_LOG_CLIENT_KEY ?? null,
       maxRequestsInFlight: env.RELAY_MAX_REQUESTS_PER_CLIENT,
+      /** Sockets one address may hold open (only without trusted proxies). */
+      maxConnections: env.RELAY_MAX_CONNECTIONS_PER_CLIENT,
     },
     rates: {
       requests: env.RELAY_RATE_LIMIT_REQUESTS,
@@ -110,14 +116,18 @@ export const LimitsEnv = v.pipe(
       uploadsPerOrigin: env.RELAY_RATE_LIMIT_UPLOADS_PER_ORIGIN,
       form: env.RELAY_RATE_LIMIT_FORM,
       formPerOrigin: env.RELAY_RATE_LIMIT_FORM_PER_ORIGIN,
+      files: env.RELAY_RATE_LIMIT_FILES,
     },
     /** A request body that sends nothing for this long is dropped (and so is a head that takes longer). */
     bodyTimeoutMs: env.RELAY_BODY_TIMEOUT_MS,
     uploads: {
       dailyBytesPerClient: env.RELAY_ATTACHMENT_DAILY_MB * 1024 * 1024,
-      pendingBytesPerClient: env.RELAY_ATTACHMENT_PENDING_CLIENT_MB * 1024 * 1024,
+      /** Null: RELAY_ATTACHMENT_MAX_TOTAL_MB (config.ts fills it in). */
+      pendingBytesPerClient: env.RELAY_ATTACHMENT_PENDING_CLIENT_MB === undefined ? null : env.RELAY_ATTACHMENT_PENDING_CLIENT_MB * 1024 * 1024,
     },
   })),
 );
-export type LimitsConfig = v.InferOutput<typeof LimitsEnv>;
+type ParsedLimits = v.InferOutput<typeof LimitsEnv>;
+/** The limits as the relay uses them, every default filled in. */
+export type LimitsConfig = Omit<ParsedLimits, 'uploads'> & { uploads: { dailyBytesPerClient: number; pendingBytesPerClient: number } };
 export type RateLimitName = keyof LimitsConfig['rates'];

@@ -15,16 +15,14 @@ export const rateLimited = (c: Context<RelayEnv>, retryAfterSeconds: number, mes
   });
 
 /**
- * Takes one point from each limit for this request, the client's first; the first refusal answers.
- * Every limit is consumed even after a refusal, so a client who keeps knocking stays refused.
+ * Takes one point from the client's limit, and only if that allows the request, one from its
+ * origin's: a client already refused spends nothing of its site's allowance, so one address
+ * cannot use up a whole site's limit by knocking on. The first refusal answers.
  */
 export async function checkLimits(c: Context<RelayEnv>, limits: { perClient?: RateLimiter; perOrigin?: RateLimiter }): Promise<Allowance> {
-  const [client, origin] = await Promise.all([
-    limits.perClient?.consume(c.get('client').key) ?? ({ ok: true } as const),
-    limits.perOrigin?.consume(originKey(c)) ?? ({ ok: true } as const),
-  ]);
+  const client = (await limits.perClient?.consume(c.get('client').key)) ?? ({ ok: true } as const);
   if (!client.ok) return client;
-  return origin;
+  return (await limits.perOrigin?.consume(originKey(c))) ?? { ok: true };
 }
 
 /** Middleware form of `checkLimits`, for routes where every request counts. */

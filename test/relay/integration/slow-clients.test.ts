@@ -92,3 +92,74 @@ describe('stalled request bodies', () => {
     expect(response.status).toBe(201);
   });
 });
+
+describe('sockets held open', () => {
+  it('cuts a request whose answer went out while its declared body still trickles in', async () => {
+    h = await startHarness({ RELAY_BODY_TIMEOUT_MS: '5000' });
+    const url = new URL(h.relay.url);
+    const socket = connect({ host: url.hostname, port: Number(url.port), localAddress: '127.0.0.4' });
+    const opened = Date.now();
+    let answer = '';
+    socket.on('data', (data: Buffer) => {
+      answer += data.toString('utf8');
+    });
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - opened)));
+    socket.on('error', () => {});
+    socket.write(`GET /form HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 1000000\r\n\r\n`);
+    const trickle = setInterval(() => socket.write('x'), 500);
+    try {
+      expect(await closed).toBeLessThan(4500);
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      clearInterval(trickle);
+    }
+  });
+
+  it('caps the connections one address holds open; another address still gets in', async () => {
+    h = await startHarness({ RELAY_MAX_CONNECTIONS_PER_CLIENT: '10' });
+    const url = new URL(h.relay.url);
+    const sockets = Array.from({ length: 25 }, () => {
+      const socket = connect({ host: url.hostname, port: Number(url.port), localAddress: '127.0.0.5' });
+      socket.on('error', () => {});
+      return socket;
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(sockets.filter((socket) => socket.destroyed || socket.closed || socket.readyState !== 'open')).toHaveLength(15);
+      expect((await fetch(`${h.relay.url}/healthz`)).status).toBe(200);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
+  it('drops a reader that stops reading a download', async () => {
+    // Sockets idle past 2 × the upstream limit + the queue wait + 5 s are dropped: 6 s here.
+    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '500', RELAY_UPSTREAM_QUEUE_MS: '0', RELAY_BODY_TIMEOUT_MS: '1000', RELAY_ATTACHMENT_MAX_FILE_MB: '64', RELAY_ATTACHMENT_MAX_TOTAL_MB: '64' });
+    const harness = h;
+    // More than the kernel's socket buffers on both sides can hold.
+    const SIZE = 48 * 1024 * 1024;
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.alloc(SIZE, 'plain text to download. ')], { type: 'text/plain' }), 'big.txt');
+    const uploaded = (await (await fetch(`${harness.relay.url}/attachments`, { method: 'POST', body: form })).json()) as { id: string };
+    expect((await harness.post({ title: 'Big file', message: 'Attached.', creator: { email: 'ann@example.com' }, attachments: [uploaded.id] })).status).toBe(201);
+    const [ticket] = await harness.fakeTickets();
+    const link = new URL((ticket?.body.attachments as { url: string }[])[0]?.url ?? '');
+    const socket = connect({ host: link.hostname, port: Number(link.port), localAddress: '127.0.0.6' });
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(`GET ${link.pathname} HTTP/1.1\r\nHost: ${link.host}\r\n\r\n`);
+    // Read nothing for longer than the idle limit, then read what is left: the relay has hung up
+    // by then, so the download ends short of the file.
+    socket.pause();
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    let received = 0;
+    socket.on('data', (data: Buffer) => {
+      received += data.length;
+    });
+    socket.resume();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    socket.destroy();
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(SIZE);
+  });
+});

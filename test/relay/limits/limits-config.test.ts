@@ -22,7 +22,7 @@ describe('abuse-limit variables', () => {
   it('default to the strict production limits', () => {
     expect(parseRelayConfig(REQUIRED_ONLY).limits).toEqual({
       redisUrl: null,
-      clients: { trustedProxies: 0, forwardedHeader: 'x-forwarded-for', logKey: null, maxRequestsInFlight: 8 },
+      clients: { trustedProxies: 0, forwardedHeader: 'x-forwarded-for', logKey: null, maxRequestsInFlight: 8, maxConnections: 32 },
       rates: {
         requests: [{ points: 120, seconds: 60 }],
         tickets: [
@@ -42,10 +42,11 @@ describe('abuse-limit variables', () => {
           { points: 5000, seconds: 86_400 },
         ],
         form: [{ points: 60, seconds: 600 }],
-        formPerOrigin: [{ points: 3000, seconds: 600 }],
+        formPerOrigin: [{ points: 20000, seconds: 600 }],
+        files: [{ points: 600, seconds: 60 }],
       },
       bodyTimeoutMs: 10_000,
-      uploads: { dailyBytesPerClient: 100 * 1024 * 1024, pendingBytesPerClient: 50 * 1024 * 1024 },
+      uploads: { dailyBytesPerClient: 100 * 1024 * 1024, pendingBytesPerClient: 25 * 1024 * 1024 },
     });
   });
 
@@ -64,7 +65,7 @@ describe('abuse-limit variables', () => {
       RELAY_ATTACHMENT_PENDING_CLIENT_MB: '15',
     });
     expect(limits.redisUrl).toBe('redis://:pass@127.0.0.1:6380/2');
-    expect(limits.clients).toEqual({ trustedProxies: 2, forwardedHeader: 'forwarded', logKey: '0123456789abcdef0123', maxRequestsInFlight: 3 });
+    expect(limits.clients).toEqual({ trustedProxies: 2, forwardedHeader: 'forwarded', logKey: '0123456789abcdef0123', maxRequestsInFlight: 3, maxConnections: 32 });
     expect(limits.rates.tickets).toEqual([]);
     expect(limits.rates.form).toEqual([
       { points: 10, seconds: 30 },

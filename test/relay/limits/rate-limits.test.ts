@@ -101,6 +101,17 @@ describe('request, form and upload limits', () => {
     expect((await bad()).status).toBe(429);
   });
 
+  it('counts refused origins and unknown paths against the client too, and file downloads apart', async () => {
+    const { app } = setup({ RELAY_RATE_LIMIT_REQUESTS: '2/1m', RELAY_RATE_LIMIT_FILES: '3/1m' });
+    const from = { remote: '203.0.113.7' };
+    expect((await app.request('/tickets', { method: 'POST', headers: { Origin: 'https://evil.example' } }, from)).status).toBe(403);
+    expect((await app.request('/nothing-here', {}, from)).status).toBe(404);
+    expect((await app.request('/form', { headers: { Origin: ORIGIN } }, from)).status).toBe(429);
+    for (let i = 0; i < 3; i += 1) expect((await app.request('/files/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/x.png', {}, from)).status).toBe(404);
+    expect((await app.request('/files/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/x.png', {}, from)).status).toBe(429);
+    expect((await app.request('/healthz', {}, from)).status).toBe(200);
+  });
+
   it('limits GET /form per client and per origin', async () => {
     const perClient = setup({ RELAY_RATE_LIMIT_FORM: '2/1m' });
     expect((await perClient.getForm()).status).toBe(200);
@@ -209,5 +220,16 @@ describe('limits shared through Redis', () => {
     } finally {
       down.disconnect();
     }
+  });
+});
+
+describe('one address against its site', () => {
+  it('cannot use up the origin’s allowance by knocking on after its own limit refused it', async () => {
+    const { post } = setup({ RELAY_RATE_LIMIT_TICKETS: '5/10m', RELAY_RATE_LIMIT_TICKETS_PER_ORIGIN: '10/10m' });
+    const attacker = await Promise.all(Array.from({ length: 50 }, () => post({ from: '203.0.113.66' })));
+    expect(attacker.filter((response) => response.status === 201)).toHaveLength(5);
+    // The site still has 5 of its 10.
+    for (let i = 1; i <= 5; i += 1) expect((await post({ from: `198.51.100.${i}` })).status).toBe(201);
+    expect((await post({ from: '198.51.100.6' })).status).toBe(429);
   });
 });
