@@ -143,7 +143,8 @@ describe('sockets held open', () => {
     const uploaded = (await (await fetch(`${harness.relay.url}/attachments`, { method: 'POST', body: form })).json()) as { id: string };
     expect((await harness.post({ title: 'Big file', message: 'Attached.', creator: { email: 'ann@example.com' }, attachments: [uploaded.id] })).status).toBe(201);
     const [ticket] = await harness.fakeTickets();
-    const link = new URL((ticket?.body.attachments as { url: string }[])[0]?.url ?? '');
+    const attachments = (ticket?.body.attachments ?? []) as { url: string }[];
+    const link = new URL(attachments[0]?.url ?? 'http://127.0.0.1:1/missing');
     const socket = connect({ host: link.hostname, port: Number(link.port), localAddress: '127.0.0.6' });
     socket.on('error', () => {});
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
