@@ -38,6 +38,7 @@ export const DEMO_LIMITS = {
   RELAY_MAX_CONNECTIONS_PER_CLIENT: '1000',
   RELAY_ATTACHMENT_DAILY_MB: '10240',
   RELAY_ATTACHMENT_PENDING_CLIENT_MB: '1024',
+  RELAY_ATTACHMENT_PENDING_NETWORK_MB: '1024',
 } as const;
 
 /** What the demo relay pins on every ticket, and its relaxed limits, unless the environment says otherwise. */

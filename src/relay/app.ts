@@ -104,6 +104,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const pending = createPendingBytes({
     maxBytes: config.maxPendingUploadBytes,
     maxBytesPerClient: config.limits.uploads.pendingBytesPerClient,
+    maxBytesPerNetwork: config.limits.uploads.pendingBytesPerNetwork,
     holdMs: lifetimes.orphanMs + lease,
     now,
   });

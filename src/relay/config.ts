@@ -212,7 +212,11 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   if (limits.success && attachments.success) {
     const { maxFileBytes } = attachments.output.policy;
     // Otherwise every larger file would be refused as if the visitor had used up their share.
-    if ((limits.output.uploads.pendingBytesPerClient ?? Number.POSITIVE_INFINITY) < maxFileBytes) {
+    const { pendingBytesPerClient, pendingBytesPerNetwork } = resolveUploadShares(limits.output.uploads, attachments.output.policy.maxTotalBytes);
+    if (pendingBytesPerNetwork < pendingBytesPerClient) {
+      problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_NETWORK_MB', reason: 'must be at least a client\'s share (RELAY_ATTACHMENT_PENDING_CLIENT_MB)' });
+    }
+    if (pendingBytesPerClient < maxFileBytes) {
       problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_CLIENT_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
     }
     if (limits.output.uploads.dailyBytesPerClient < maxFileBytes) {
@@ -226,16 +230,19 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     ...result.output,
     form: { ...result.output.form, config: form.config },
     attachments: attachments.output,
-    limits: {
-      ...limits.output,
-      uploads: {
-        ...limits.output.uploads,
-        pendingBytesPerClient: limits.output.uploads.pendingBytesPerClient ?? attachments.output.policy.maxTotalBytes,
-      },
-    },
+    limits: { ...limits.output, uploads: resolveUploadShares(limits.output.uploads, attachments.output.policy.maxTotalBytes) },
     identity: identity.output,
     spam: spam.output,
   };
+}
+
+/** A client's share of unattached uploads defaults to the per-ticket total; a network's to four clients'. */
+function resolveUploadShares(
+  uploads: { dailyBytesPerClient: number; pendingBytesPerClient: number | null; pendingBytesPerNetwork: number | null },
+  maxTotalBytes: number,
+): LimitsConfig['uploads'] {
+  const pendingBytesPerClient = uploads.pendingBytesPerClient ?? maxTotalBytes;
+  return { ...uploads, pendingBytesPerClient, pendingBytesPerNetwork: uploads.pendingBytesPerNetwork ?? 4 * pendingBytesPerClient };
 }
 
 function readFormConfig(

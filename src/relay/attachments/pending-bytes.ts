@@ -1,17 +1,21 @@
 /**
  * The caps on bytes of uploads no ticket has taken yet: one for the relay (RELAY_ATTACHMENT_PENDING_MB),
  * so uploads that never reach a ticket cannot fill the disk or the bucket before the sweep deletes
- * them, and a share of it per client (RELAY_ATTACHMENT_PENDING_CLIENT_MB), so one client cannot
- * fill it for everyone. An upload counts the bytes actually received, growing as they arrive, not
+ * them, a share of it per client (RELAY_ATTACHMENT_PENDING_CLIENT_MB), so one client cannot fill it
+ * for everyone, and a share per network (RELAY_ATTACHMENT_PENDING_NETWORK_MB: an IPv4 /24, an IPv6
+ * /48), so one party cannot either by rotating through the addresses of its block. An upload counts the bytes actually received, growing as they arrive, not
  * what its Content-Length declares: a client that declares 10 MB and sends nothing holds nothing.
  * Counted in this process only: with several relay instances, each counts the uploads it received.
  */
+
+import { networkKey } from '../client/client-address';
 
 /** Each upload counts at least this much: its metadata and the file system's blocks cost that anyway. */
 export const MIN_COUNTED_BYTES = 4096;
 
 /** Whether an upload may go on, and if not, when trying again makes sense. */
-export type PendingAdmission = { ok: true } | { ok: false; scope: 'client' | 'relay'; retryAfterSeconds: number };
+export type PendingAdmission = { ok: true } | { ok: false; scope: PendingScope; retryAfterSeconds: number };
+type PendingScope = 'client' | 'network' | 'relay';
 
 export interface PendingBytes {
   /**
@@ -35,6 +39,8 @@ export interface PendingBytesOptions {
   maxBytes: number;
   /** The most one client may have pending. */
   maxBytesPerClient: number;
+  /** The most the clients of one network (networkKey) may have pending together. */
+  maxBytesPerNetwork: number;
   /**
    * How long an upload counts at most: until the sweep may delete it (the orphan time plus the
    * lease). By then no ticket can take it, and another instance's sweep may have deleted it
@@ -50,17 +56,22 @@ interface Counted {
   until: number;
 }
 
-export function createPendingBytes({ maxBytes, maxBytesPerClient, holdMs, now }: PendingBytesOptions): PendingBytes {
+export function createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNetwork, holdMs, now }: PendingBytesOptions): PendingBytes {
   // In the order they lapse: every entry holds for the same time, and `set` moves one to the end.
   const counted = new Map<string, Counted>();
   const perClient = new Map<string, number>();
+  const perNetwork = new Map<string, number>();
   let sum = 0;
 
+  const addTo = (counts: Map<string, number>, key: string, bytes: number) => {
+    const left = (counts.get(key) ?? 0) + bytes;
+    if (left === 0) counts.delete(key);
+    else counts.set(key, left);
+  };
   const add = (client: string, bytes: number) => {
     sum += bytes;
-    const left = (perClient.get(client) ?? 0) + bytes;
-    if (left === 0) perClient.delete(client);
-    else perClient.set(client, left);
+    addTo(perClient, client, bytes);
+    addTo(perNetwork, networkKey(client), bytes);
   };
   const release = (id: string) => {
     const entry = counted.get(id);
@@ -79,19 +90,24 @@ export function createPendingBytes({ maxBytes, maxBytesPerClient, holdMs, now }:
    * When enough has lapsed for `bytes` more under the cap that refused: the entries lapse in
    * order, so this is exact unless tickets take uploads sooner (then it is earlier).
    */
-  const retryAfter = (scope: 'client' | 'relay', client: string, bytes: number): number => {
-    const limit = scope === 'client' ? maxBytesPerClient : maxBytes;
-    let held = scope === 'client' ? (perClient.get(client) ?? 0) : sum;
+  const retryAfter = (scope: PendingScope, client: string, bytes: number): number => {
+    const network = networkKey(client);
+    const inScope = (entry: Counted) =>
+      scope === 'relay' || (scope === 'client' ? entry.client === client : networkKey(entry.client) === network);
+    const limit = scope === 'client' ? maxBytesPerClient : scope === 'network' ? maxBytesPerNetwork : maxBytes;
+    let held = scope === 'client' ? (perClient.get(client) ?? 0) : scope === 'network' ? (perNetwork.get(network) ?? 0) : sum;
     for (const entry of counted.values()) {
-      if (scope === 'client' && entry.client !== client) continue;
+      if (!inScope(entry)) continue;
       held -= entry.bytes;
       if (held + bytes <= limit) return Math.max(1, Math.ceil((entry.until - now()) / 1000));
     }
     return Math.max(1, Math.ceil(holdMs / 1000));
   };
+  const refusal = (scope: PendingScope, client: string, bytes: number): PendingAdmission => ({ ok: false, scope, retryAfterSeconds: retryAfter(scope, client, bytes) });
   const check = (client: string, bytes: number): PendingAdmission => {
-    if ((perClient.get(client) ?? 0) + bytes > maxBytesPerClient) return { ok: false, scope: 'client', retryAfterSeconds: retryAfter('client', client, bytes) };
-    if (sum + bytes > maxBytes) return { ok: false, scope: 'relay', retryAfterSeconds: retryAfter('relay', client, bytes) };
+    if ((perClient.get(client) ?? 0) + bytes > maxBytesPerClient) return refusal('client', client, bytes);
+    if ((perNetwork.get(networkKey(client)) ?? 0) + bytes > maxBytesPerNetwork) return refusal('network', client, bytes);
+    if (sum + bytes > maxBytes) return refusal('relay', client, bytes);
     return { ok: true };
   };
   const set = (id: string, client: string, bytes: number) => {

@@ -82,6 +82,17 @@ export function clientKey(address: string): string {
 }
 
 /**
+ * The network a client key belongs to: an IPv4 address's /24, an IPv6 /64's /48 (one site's or
+ * one cloud customer's block). Caps shared by a whole network hold when one party rotates through
+ * many addresses of its block.
+ */
+export function networkKey(clientKey: string): string {
+  if (isIP(clientKey) === 4) return `${clientKey.split('.').slice(0, 3).join('.')}.0/24`;
+  if (clientKey.endsWith('::/64')) return `${clientKey.split(':').slice(0, 3).join(':')}::/48`;
+  return clientKey;
+}
+
+/**
  * Names clients in log lines by a keyed hash (HMAC-SHA-256, 64 bits) of their limit key rather
  * than the address itself: an address is personal data, and a plain hash of an IPv4 address is
  * reversed by trying all 2³² of them. With the key (RELAY_LOG_CLIENT_KEY) an operator can still

@@ -92,6 +92,8 @@ const LimitsEntries = v.object({
   RELAY_BODY_TIMEOUT_MS: integer(1000, 600_000, 10_000),
   RELAY_ATTACHMENT_DAILY_MB: integer(1, 1024 * 1024, 100),
   // Unset: as much as one ticket may carry (RELAY_ATTACHMENT_MAX_TOTAL_MB), since a visitor never needs more unattached.
+  // Unset: four clients' shares.
+  RELAY_ATTACHMENT_PENDING_NETWORK_MB: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d{1,7}$/, 'must be an integer from 1 to 1048576'), v.transform(Number), v.minValue(1, 'must be an integer from 1 to 1048576'), v.maxValue(1024 * 1024, 'must be an integer from 1 to 1048576'))),
   RELAY_ATTACHMENT_PENDING_CLIENT_MB: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d{1,7}$/, 'must be an integer from 1 to 1048576'), v.transform(Number), v.minValue(1, 'must be an integer from 1 to 1048576'), v.maxValue(1024 * 1024, 'must be an integer from 1 to 1048576'))),
 });
 
@@ -124,10 +126,14 @@ export const LimitsEnv = v.pipe(
       dailyBytesPerClient: env.RELAY_ATTACHMENT_DAILY_MB * 1024 * 1024,
       /** Null: RELAY_ATTACHMENT_MAX_TOTAL_MB (config.ts fills it in). */
       pendingBytesPerClient: env.RELAY_ATTACHMENT_PENDING_CLIENT_MB === undefined ? null : env.RELAY_ATTACHMENT_PENDING_CLIENT_MB * 1024 * 1024,
+      /** Null: four times the client's share. */
+      pendingBytesPerNetwork: env.RELAY_ATTACHMENT_PENDING_NETWORK_MB === undefined ? null : env.RELAY_ATTACHMENT_PENDING_NETWORK_MB * 1024 * 1024,
     },
   })),
 );
 type ParsedLimits = v.InferOutput<typeof LimitsEnv>;
 /** The limits as the relay uses them, every default filled in. */
-export type LimitsConfig = Omit<ParsedLimits, 'uploads'> & { uploads: { dailyBytesPerClient: number; pendingBytesPerClient: number } };
+export type LimitsConfig = Omit<ParsedLimits, 'uploads'> & {
+  uploads: { dailyBytesPerClient: number; pendingBytesPerClient: number; pendingBytesPerNetwork: number };
+};
 export type RateLimitName = keyof LimitsConfig['rates'];

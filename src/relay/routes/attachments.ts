@@ -210,9 +210,11 @@ const busy = (c: Context<RelayEnv>, admission: Extract<PendingAdmission, { ok: f
   rateLimited(
     c,
     admission.retryAfterSeconds,
-    admission.scope === 'client'
-      ? 'You have too many uploads that no ticket has taken yet; send them with a ticket, or try again later.'
-      : 'The relay holds too many uploads that no ticket has taken yet; try again later.',
+    {
+      client: 'You have too many uploads that no ticket has taken yet; send them with a ticket, or try again later.',
+      network: 'Your network has too many uploads that no ticket has taken yet; try again later.',
+      relay: 'The relay holds too many uploads that no ticket has taken yet; try again later.',
+    }[admission.scope],
   );
 
 /** The client stored as much as it may in a day (RELAY_ATTACHMENT_DAILY_MB). */

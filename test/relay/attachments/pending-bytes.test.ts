@@ -3,9 +3,9 @@ import { createPendingBytes, MIN_COUNTED_BYTES } from '../../../src/relay/attach
 
 const KB = 1024;
 
-function setup({ maxBytes = 100 * KB, maxBytesPerClient = 100 * KB, holdMs = 1000 } = {}) {
+function setup({ maxBytes = 100 * KB, maxBytesPerClient = 100 * KB, maxBytesPerNetwork = 100 * KB, holdMs = 1000 } = {}) {
   const clock = { now: 0 };
-  return { clock, pending: createPendingBytes({ maxBytes, maxBytesPerClient, holdMs, now: () => clock.now }) };
+  return { clock, pending: createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNetwork, holdMs, now: () => clock.now }) };
 }
 
 describe('pending bytes', () => {
@@ -57,8 +57,18 @@ describe('pending bytes', () => {
     expect(pending.grow('a1', 20 * KB).ok).toBe(true);
   });
 
+  it('gives each network (IPv4 /24, IPv6 /48) a share: rotating addresses within one block does not get past it', () => {
+    const { pending } = setup({ maxBytes: 1000 * KB, maxBytesPerClient: 20 * KB, maxBytesPerNetwork: 50 * KB });
+    for (let host = 1; host <= 2; host += 1) expect(pending.admit(`m${host}`, `203.0.113.${host}`, 20 * KB).ok).toBe(true);
+    expect(pending.admit('m3', '203.0.113.3', 20 * KB)).toMatchObject({ ok: false, scope: 'network' });
+    expect(pending.admit('other', '198.51.100.3', 20 * KB).ok).toBe(true);
+    for (let net = 1; net <= 2; net += 1) expect(pending.admit(`v6-${net}`, `2001:0db8:00aa:000${net}::/64`, 20 * KB).ok).toBe(true);
+    expect(pending.admit('v6-3', '2001:0db8:00aa:0003::/64', 20 * KB)).toMatchObject({ ok: false, scope: 'network' });
+    expect(pending.admit('v6-other', '2001:0db8:00bb:0001::/64', 20 * KB).ok).toBe(true);
+  });
+
   it('tells a refused client truthfully when enough of its uploads lapse', () => {
-    const { clock, pending } = setup({ maxBytes: 1000 * KB, maxBytesPerClient: 30 * KB, holdMs: 60_000 });
+    const { clock, pending } = setup({ maxBytes: 1000 * KB, maxBytesPerClient: 30 * KB, maxBytesPerNetwork: 1000 * KB, holdMs: 60_000 });
     pending.set('a', 'ann', 20 * KB);
     clock.now = 10_000;
     pending.set('b', 'ann', 10 * KB);

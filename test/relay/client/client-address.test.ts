@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, clientKey, createClientHasher } from '../../../src/relay/client/client-address';
+import { clientAddress, clientKey, createClientHasher, networkKey } from '../../../src/relay/client/client-address';
 
 const direct = { trustedProxies: 0, forwardedHeader: 'x-forwarded-for' } as const;
 const behind = (trustedProxies: number, forwardedHeader: 'x-forwarded-for' | 'forwarded' = 'x-forwarded-for') => ({ trustedProxies, forwardedHeader });
@@ -50,6 +50,14 @@ describe('clientKey', () => {
     expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
     expect(clientKey('2001:0db8:cafe:0001:aaaa:bbbb:cccc:dddd')).toBe(clientKey('2001:0db8:cafe:0001:0000:0000:0000:0001'));
     expect(clientKey('2001:0db8:cafe:0001:0000:0000:0000:0001')).not.toBe(clientKey('2001:0db8:cafe:0002:0000:0000:0000:0001'));
+  });
+});
+
+describe('networkKey', () => {
+  it('groups IPv4 clients by /24 and IPv6 clients by /48', () => {
+    expect(networkKey('203.0.113.7')).toBe('203.0.113.0/24');
+    expect(networkKey(clientKey('2001:0db8:cafe:0001:0000:0000:0000:0001'))).toBe('2001:0db8:cafe::/48');
+    expect(networkKey('unknown')).toBe('unknown');
   });
 });
 

@@ -46,7 +46,7 @@ describe('abuse-limit variables', () => {
         files: [{ points: 600, seconds: 60 }],
       },
       bodyTimeoutMs: 10_000,
-      uploads: { dailyBytesPerClient: 100 * 1024 * 1024, pendingBytesPerClient: 25 * 1024 * 1024 },
+      uploads: { dailyBytesPerClient: 100 * 1024 * 1024, pendingBytesPerClient: 25 * 1024 * 1024, pendingBytesPerNetwork: 100 * 1024 * 1024 },
     });
   });
 
@@ -72,7 +72,7 @@ describe('abuse-limit variables', () => {
       { points: 100, seconds: 7200 },
     ]);
     expect(limits.bodyTimeoutMs).toBe(2500);
-    expect(limits.uploads).toEqual({ dailyBytesPerClient: 20 * 1024 * 1024, pendingBytesPerClient: 15 * 1024 * 1024 });
+    expect(limits.uploads).toEqual({ dailyBytesPerClient: 20 * 1024 * 1024, pendingBytesPerClient: 15 * 1024 * 1024, pendingBytesPerNetwork: 60 * 1024 * 1024 });
   });
 
   it.each([
@@ -89,6 +89,11 @@ describe('abuse-limit variables', () => {
     const problems = problemsOf({ [variable]: value });
     expect(problems.map((problem) => problem.variable)).toEqual([variable]);
     expect(problems[0]?.reason).not.toContain(value);
+  });
+
+  it('refuses a network share smaller than a client share', () => {
+    const problems = problemsOf({ RELAY_ATTACHMENT_PENDING_CLIENT_MB: '30', RELAY_ATTACHMENT_PENDING_NETWORK_MB: '20' });
+    expect(problems.map((problem) => problem.variable)).toEqual(['RELAY_ATTACHMENT_PENDING_NETWORK_MB']);
   });
 
   it('refuses per-client upload budgets smaller than one file', () => {
