@@ -3,11 +3,11 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 
 /**
  * The community id the fake's tokens carry in `cid` (a string in the doc example). The value is ours;
- * 15 is the community id in the docs' Widget Schedule example (socialboards-api.md §7).
+ * 15 is the community id in the docs' Widget Schedule example (docs/socialboards-api.md §7).
  */
 export const FAKE_COMMUNITY_ID = '15';
 
-/** The claims of the doc example token, decoded (socialboards-api.md §2.1). */
+/** The claims of the doc example token, decoded (docs/socialboards-api.md §2.1). */
 export interface AccessTokenClaims {
   cid: string;
   type: 'Community';

@@ -68,7 +68,7 @@ export function createFakeSocialboards(options: FakeOptions): { app: Hono; state
     createTicketRoute(state, now, { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.attachmentTimeoutMs ?? 10_000 }),
   );
   // The paths of the custom field and category lists are OUR CHOICE: the docs' pages for
-  // "Get Full Community Custom Field List" and "... Category List" could not be read (socialboards-api.md §7).
+  // "Get Full Community Custom Field List" and "... Category List" could not be read (docs/socialboards-api.md §7).
   socialboards.get('/customfields', bearer, (c) => c.json(success(CUSTOM_FIELDS)));
   socialboards.get('/categories', bearer, (c) => c.json(success(CATEGORIES)));
   socialboards.all('*', (c) => c.json(failure(FAKE_ERROR_CODES.notFound, 'Not found'), 404));

@@ -1,12 +1,12 @@
 /** The community's custom field definitions and category tree that the fake serves and judges tickets by. */
 
-/** One option of a choice field (socialboards-api.md §5.5, shape from the §5.4 example). */
+/** One option of a choice field (docs/socialboards-api.md §5.5, shape from the §5.4 example). */
 export interface PossibleValue {
   order: number;
   value: string;
 }
 
-/** A Custom Field definition in the shape of the doc example (socialboards-api.md §5.4). */
+/** A Custom Field definition in the shape of the doc example (docs/socialboards-api.md §5.4). */
 export interface CustomFieldDefinition {
   /** Obsolete per the docs; kept because the real object still carries it. */
   assignedCategoryIds: number[];
@@ -25,7 +25,7 @@ export interface CustomFieldDefinition {
 
 /**
  * A category. ASSUMED camelCase REST shape, inferred from the PascalCase webhook shape
- * `{Id, Name, Parents}` (socialboards-api.md §5.6). The element type of `parents` is UNKNOWN;
+ * `{Id, Name, Parents}` (docs/socialboards-api.md §5.6). The element type of `parents` is UNKNOWN;
  * the fake's choice: the ids of the ancestors, ordered from the root down to the direct parent.
  */
 export interface Category {
@@ -52,7 +52,7 @@ const field = (
 });
 
 /**
- * The custom fields of the fake community. Only the type `region` is documented (socialboards-api.md
+ * The custom fields of the fake community. Only the type `region` is documented (docs/socialboards-api.md
  * §6.2); every other type name here is INVENTED (plausible lower-case names) so that one field per
  * kind of form control exists for the widget to map, and must be checked against the live API.
  * Value formats per type are UNKNOWN too, so the fake checks only that choice fields get one of

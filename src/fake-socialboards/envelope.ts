@@ -1,10 +1,10 @@
 /** Builds Socialboards' `{data, errorCode, errorText}` answer bodies, and the fake's error codes. */
 
-/** The success code in every documented example (socialboards-api.md §3). */
+/** The success code in every documented example (docs/socialboards-api.md §3). */
 export const ENVELOPE_OK = -1;
 
 /**
- * The fake's error codes. Socialboards' list of codes is UNKNOWN (socialboards-api.md §3, the
+ * The fake's error codes. Socialboards' list of codes is UNKNOWN (docs/socialboards-api.md §3, the
  * "API Request Result" page could not be read), so these are invented: 1 for a rejected body,
  * and the HTTP status for transport-level refusals.
  */

@@ -1,6 +1,6 @@
 /**
  * Fetches a new ticket's attachment URLs, as Socialboards may when it copies the files
- * (socialboards-api.md §5.2: whether it copies or links is UNKNOWN). What each fetch got is recorded,
+ * (docs/socialboards-api.md §5.2: whether it copies or links is UNKNOWN). What each fetch got is recorded,
  * so a test sees an unreachable or wrong URL. Only loopback addresses are fetched: the fake never
  * reaches beyond this machine.
  */

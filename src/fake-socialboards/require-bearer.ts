@@ -5,7 +5,7 @@ import { FAKE_ERROR_CODES, failure } from './envelope';
 
 /**
  * Answers 401 `{data:null, errorCode:401, errorText:"Unauthorized"}` when the token is missing, foreign,
- * expired or revoked. The docs do not say how Socialboards refuses a bad token (socialboards-api.md §3:
+ * expired or revoked. The docs do not say how Socialboards refuses a bad token (docs/socialboards-api.md §3:
  * error model UNKNOWN); the status and the code are ASSUMED.
  */
 export function requireBearer(tokens: AccessTokens): MiddlewareHandler {

@@ -2,7 +2,7 @@
 import type { FetchedAttachment } from './fetch-attachments';
 import type { QueuedFault } from './faults';
 
-/** Ids continue from the id in the Create Ticket doc example (seed page, socialboards-api.md §4). */
+/** Ids continue from the id in the Create Ticket doc example (docs/socialboards-api.md §4). */
 export const FIRST_TICKET_ID = 4484636;
 
 /** A ticket as the fake stored it. */

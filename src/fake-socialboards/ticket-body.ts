@@ -1,4 +1,4 @@
-/** Judges a Create Ticket body by the fake's own reading of the docs (socialboards-api.md §4–§5). */
+/** Judges a Create Ticket body by the fake's own reading of the docs (docs/socialboards-api.md §4–§5). */
 import * as v from 'valibot';
 import type { Category, CustomFieldDefinition } from './definitions';
 
@@ -36,7 +36,7 @@ const stringOrNull = v.optional(v.nullable(v.string('must be a string or null'))
 const strings = v.array(v.string('must be a string'), 'must be an array of strings');
 const integer = v.pipe(v.number('must be an integer'), v.integer('must be an integer'));
 
-/** The Ticket Creator: only the keys of the doc example (socialboards-api.md §5.1), each a string or null. */
+/** The Ticket Creator: only the keys of the doc example (docs/socialboards-api.md §5.1), each a string or null. */
 const Creator = v.pipe(
   strictJsonObject({
     name: stringOrNull,
@@ -67,7 +67,7 @@ export function createTicketBodySchema(fields: readonly CustomFieldDefinition[],
     ),
     // ASSUMED: Socialboards refuses a value that is not one of a choice field's options (the doc
     // example sends "Oslo", one of the options). A multiselect takes several options joined by ","
-    // (the relay's default format; the real format is UNKNOWN, socialboards-api.md §6.2).
+    // (the relay's default format; the real format is UNKNOWN, docs/socialboards-api.md §6.2).
     v.forward(
       v.check((item) => {
         const definition = fieldsById.get(item.id);

@@ -1,4 +1,4 @@
-/** `POST /tickets` (Create Ticket, socialboards-api.md §4): judges the body and stores the ticket. */
+/** `POST /tickets` (Create Ticket, docs/socialboards-api.md §4): judges the body and stores the ticket. */
 import type { Context } from 'hono';
 import { CATEGORIES, CUSTOM_FIELDS } from './definitions';
 import { FAKE_ERROR_CODES, failure, success } from './envelope';

@@ -1,4 +1,4 @@
-/** `POST /token`: trades the refresh token for an access token (Authorization v2, socialboards-api.md §2.1). */
+/** `POST /token`: trades the refresh token for an access token (Authorization v2, docs/socialboards-api.md §2.1). */
 import type { Context } from 'hono';
 import type { AccessTokens } from './access-tokens';
 
@@ -10,7 +10,7 @@ export interface TokenRouteOptions {
   tokens: AccessTokens;
 }
 
-// The error shape of a failed /token call is UNKNOWN (socialboards-api.md §2.1). ASSUMED OAuth 2
+// The error shape of a failed /token call is UNKNOWN (docs/socialboards-api.md §2.1). ASSUMED OAuth 2
 // style (RFC 6749 §5.2): HTTP 400 with `error` and `error_description`, not the data/errorCode envelope.
 const oauthError = (c: Context, error: 'invalid_request' | 'invalid_grant', description: string) =>
   c.json({ error, error_description: description }, 400);

@@ -59,11 +59,11 @@ const RelayEnv = v.pipe(
   v.object({
     SOCIALBOARDS_CLIENT_ID: required(),
     SOCIALBOARDS_REFRESH_TOKEN: required(),
-    // ASSUMED base URL (socialboards-api.md §1: the resource base is UNKNOWN; the token host is KNOWN).
+    // ASSUMED base URL (docs/socialboards-api.md §1: the resource base is UNKNOWN; the token host is KNOWN).
     SOCIALBOARDS_API_URL: v.optional(httpUrl('must be an http(s) URL'), 'https://api.socialboards.com'),
     SOCIALBOARDS_TOKEN_URL: v.optional(httpUrl('must be an http(s) URL')),
     // OUR GUESSES: the pages of "Get Full Community Custom Field List" and "... Category List"
-    // could not be read (socialboards-api.md §7), hence variables rather than constants.
+    // could not be read (docs/socialboards-api.md §7), hence variables rather than constants.
     SOCIALBOARDS_CUSTOM_FIELDS_PATH: apiPath('/customfields'),
     SOCIALBOARDS_CATEGORIES_PATH: apiPath('/categories'),
     RELAY_ALLOWED_ORIGINS: v.pipe(

@@ -15,7 +15,7 @@ export interface PinnedTicketFields {
 const NO_ANSWERS: Pick<FormAnswers, 'customFields' | 'categoryId'> = { customFields: [], categoryId: undefined };
 
 /**
- * Builds the Create Ticket body (socialboards-api.md §4). `answers` were checked against the
+ * Builds the Create Ticket body (docs/socialboards-api.md §4). `answers` were checked against the
  * form: custom fields already in their upstream format, and a category the operator offered,
  * which wins over the pinned one. `attachments` are the request's references, already turned
  * into the stored files' public URLs and safe names (never anything the visitor wrote).

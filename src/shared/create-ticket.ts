@@ -1,6 +1,6 @@
 /**
  * Socialboards' side of the contract: the Create Ticket body, the response envelope and the
- * token answer, as documented (../shared/socialboards-api.md §2–§4 and the seed page).
+ * token answer, as documented (docs/socialboards-api.md §2–§4).
  */
 import * as v from 'valibot';
 import { SENTIMENTS } from './ticket-request';

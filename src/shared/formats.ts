@@ -13,7 +13,7 @@ export const fitsLocalPart = (value: string) => value.lastIndexOf('@') <= LIMITS
 
 // Digits with the usual separators, an optional leading +, and 5 to 20 digits in all: E.164
 // allows 15 digits, extensions need a few more. Socialboards documents no phone format
-// (socialboards-api.md §5.1, UNKNOWN), so it is sent as typed.
+// (docs/socialboards-api.md §5.1, UNKNOWN), so it is sent as typed.
 const PHONE_CHARS = /^\+?[\d ().\-/]+$/;
 export const isPhone = (value: string) => {
   const digits = value.replace(/\D/g, '').length;

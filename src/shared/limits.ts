@@ -1,6 +1,6 @@
 /** Size caps shared by the widget (live validation) and the relay (the authority). */
 
-// Socialboards documents no field limits (socialboards-api.md §4, "UNKNOWN"). These are our own
+// Socialboards documents no field limits (docs/socialboards-api.md §4, "UNKNOWN"). These are our own
 // conservative choices: long enough for any real ticket, short enough to stop abuse.
 export const LIMITS = {
   title: 200,

@@ -48,7 +48,7 @@ const SEPARATORS: Partial<Record<ValueFormat, string>> = { comma: ',', semicolon
 /**
  * Builds the form. Fields not in the config are never exposed. A field Socialboards marks
  * `isHidden` is exposed only as `prefillOnly` (ASSUMED meaning of isHidden: not shown to the
- * person writing the ticket, socialboards-api.md §5.4).
+ * person writing the ticket, docs/socialboards-api.md §5.4).
  */
 export function buildForm(definitions: Definitions, config: FormConfig): BuiltForm {
   const warnings: string[] = [];
@@ -157,7 +157,7 @@ function validDefault(
 
 /**
  * The category picker: the offered categories in tree order (parent before children, siblings in
- * list order). The parent is the last of `parents` (ASSUMED root-first, socialboards-api.md §5.6);
+ * list order). The parent is the last of `parents` (ASSUMED root-first, docs/socialboards-api.md §5.6);
  * a category whose parent is not offered is a root of the picker.
  */
 function buildCategories(

@@ -14,7 +14,7 @@ export interface FieldTypeMapping {
 }
 
 /**
- * Only `region` appears in the documentation (socialboards-api.md §5.4, §6.2: a choice whose
+ * Only `region` appears in the documentation (docs/socialboards-api.md §5.4, §6.2: a choice whose
  * options are `possibleValues`; the ticket example sends the option's `value`, "Oslo"). Every
  * other name is ASSUMED: the fake Socialboards invented them, and the page listing the real types
  * could not be read. A wrong guess is corrected per field with `control` in the form config.

@@ -3,7 +3,7 @@
  * src/shared/custom-fields.ts) to the string Socialboards stores, per control and format.
  *
  * ASSUMED, every one of them: the page that lists Socialboards' value formats could not be read
- * (socialboards-api.md §6.2). The defaults are the plainest choice; an operator who learns the
+ * (docs/socialboards-api.md §6.2). The defaults are the plainest choice; an operator who learns the
  * real format sets `format` for the field in the form config (docs/form-config.md).
  */
 import type { CustomValue } from '../../shared/custom-fields';

@@ -22,7 +22,7 @@ export interface IdempotencyOptions {
  * - the same key and body after a final answer replays it without calling upstream;
  * - the same key with a different body is a 422 `idempotency_conflict`.
  *
- * Residual risk: Socialboards' Create Ticket takes no idempotency key (socialboards-api.md §10).
+ * Residual risk: Socialboards' Create Ticket takes no idempotency key (docs/socialboards-api.md §10).
  * A released failure is one of two kinds. Either the ticket was certainly not created (the call
  * never left: no token, connection refused; or Socialboards refused it: a 4xx, an error
  * envelope, a 429), and a retry is safe. Or the call was sent and the outcome is unknown (a

@@ -1,6 +1,6 @@
 /**
  * Socialboards' custom field and category objects as the relay reads them: tolerantly, because
- * the documentation shows one example of each and no schema (socialboards-api.md §5.4–§5.6).
+ * the documentation shows one example of each and no schema (docs/socialboards-api.md §5.4–§5.6).
  */
 import * as v from 'valibot';
 

@@ -58,7 +58,7 @@ interface Call {
 }
 
 /**
- * Creates the client (`POST {apiUrl}/tickets`, socialboards-api.md §4; the two list paths are
+ * Creates the client (`POST {apiUrl}/tickets`, docs/socialboards-api.md §4; the two list paths are
  * configurable because the docs do not give them, §7). Every call goes through `authorized`: the
  * only retry is after a 401, because a refused token means the call was not processed, so a fresh
  * token and one more try are safe. A 5xx or a timeout of Create Ticket may have created the
@@ -117,7 +117,7 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
     return second.ok ? send(second.value, call) : second;
   };
 
-  // The list paths are guesses (socialboards-api.md §7), so their log lines name the variable that sets them.
+  // The list paths are guesses (docs/socialboards-api.md §7), so their log lines name the variable that sets them.
   const list = async <T>(
     what: string,
     path: string,
@@ -144,7 +144,7 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
       const answer = await authorized({ what: 'create ticket', method: 'POST', url: `${config.apiUrl}/tickets`, body, context });
       const result = answer.ok ? ticketIdOf(answer.value, context, log, options.redact ?? []) : answer;
       if (!result.ok && result.failure.outcomeUnknown) {
-        // Create Ticket takes no idempotency key (socialboards-api.md §10): if this call did create
+        // Create Ticket takes no idempotency key (docs/socialboards-api.md §10): if this call did create
         // the ticket, the widget's retry with the same key creates another. An operator reconciles by this line.
         log.warn('socialboards may have created the ticket; a retry creates it again if it did', {
           ...context,
@@ -180,7 +180,7 @@ function ticketIdOf(
 }
 
 /**
- * Success ⇔ 2xx and an envelope with `errorCode === -1` (ASSUMED, socialboards-api.md §3); then
+ * Success ⇔ 2xx and an envelope with `errorCode === -1` (ASSUMED, docs/socialboards-api.md §3); then
  * the envelope, for the caller to check its `data`. A 2xx that is not an envelope fails with
  * `unreadable`; a 5xx leaves the outcome unknown.
  */

@@ -37,7 +37,7 @@ const FIRST_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 60_000;
 
 /**
- * Creates the cache (socialboards-api.md §2.1: `POST /token`, form-encoded, refresh_token grant).
+ * Creates the cache (docs/socialboards-api.md §2.1: `POST /token`, form-encoded, refresh_token grant).
  * Tokens never leave this module except as the Authorization header the client builds.
  */
 export function createTokenCache(options: TokenCacheOptions): TokenCache {

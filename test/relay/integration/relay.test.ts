@@ -227,7 +227,7 @@ describe('relay timeouts over HTTP', () => {
 
   it('documents the residual risk: a timed-out call Socialboards did process is created again on retry', async () => {
     // `slow` processes the ticket after the relay gave up: the ambiguous case the API cannot resolve,
-    // because Create Ticket takes no idempotency key (socialboards-api.md §10).
+    // because Create Ticket takes no idempotency key (docs/socialboards-api.md §10).
     await h.fault({ kind: 'slow', delayMs: 800, path: '/tickets' });
     const key = newKey();
     expect((await h.post(SEED, { key })).status).toBe(504);
