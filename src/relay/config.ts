@@ -209,28 +209,29 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     // Every larger file would be refused as if the relay were busy.
     problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
   }
-  if (limits.success && attachments.success) {
+  const uploads = limits.success && attachments.success ? resolveUploadShares(limits.output.uploads, attachments.output.policy.maxTotalBytes) : undefined;
+  if (uploads !== undefined && attachments.success) {
     const { maxFileBytes } = attachments.output.policy;
     // Otherwise every larger file would be refused as if the visitor had used up their share.
-    const { pendingBytesPerClient, pendingBytesPerNetwork } = resolveUploadShares(limits.output.uploads, attachments.output.policy.maxTotalBytes);
+    const { pendingBytesPerClient, pendingBytesPerNetwork, dailyBytesPerClient } = uploads;
     if (pendingBytesPerNetwork < pendingBytesPerClient) {
       problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_NETWORK_MB', reason: 'must be at least a client\'s share (RELAY_ATTACHMENT_PENDING_CLIENT_MB)' });
     }
     if (pendingBytesPerClient < maxFileBytes) {
       problems.push({ variable: 'RELAY_ATTACHMENT_PENDING_CLIENT_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
     }
-    if (limits.output.uploads.dailyBytesPerClient < maxFileBytes) {
+    if (dailyBytesPerClient < maxFileBytes) {
       problems.push({ variable: 'RELAY_ATTACHMENT_DAILY_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
     }
   }
-  if (!result.success || !attachments.success || !limits.success || !identity.success || !spam.success || !form.ok || problems.length > 0) {
+  if (!result.success || !attachments.success || !limits.success || uploads === undefined || !identity.success || !spam.success || !form.ok || problems.length > 0) {
     throw new ConfigError(problems);
   }
   return {
     ...result.output,
     form: { ...result.output.form, config: form.config },
     attachments: attachments.output,
-    limits: { ...limits.output, uploads: resolveUploadShares(limits.output.uploads, attachments.output.policy.maxTotalBytes) },
+    limits: { ...limits.output, uploads },
     identity: identity.output,
     spam: spam.output,
   };

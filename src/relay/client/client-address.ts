@@ -13,7 +13,7 @@ export interface ClientAddressOptions {
 }
 
 /** The address when the socket's is unknown (tests through `app.request()`, a runtime that hides it). */
-export const UNKNOWN_ADDRESS = 'unknown';
+const UNKNOWN_ADDRESS = 'unknown';
 
 /**
  * The client's address. Each trusted proxy appends the address it received the request from, so

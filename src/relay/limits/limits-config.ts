@@ -4,7 +4,7 @@
  * counters live. Composed by config.ts like the attachment variables.
  */
 import * as v from 'valibot';
-import { integer } from '../env-values';
+import { integer, wholeNumber } from '../env-values';
 
 /** One window of a rate limit: at most `points` in `seconds`. */
 export interface RateWindow {
@@ -51,7 +51,7 @@ const rate = (fallback: string) =>
  * a few files each, and loads the form once per page view; the per-origin limits cap what a crowd
  * of addresses (a botnet, or one site's real visitors gone wild) can put in the inbox.
  */
-export const DEFAULT_LIMITS = {
+const DEFAULT_LIMITS = {
   RELAY_RATE_LIMIT_REQUESTS: '120/1m',
   RELAY_RATE_LIMIT_TICKETS: '5/10m,30/1d',
   RELAY_RATE_LIMIT_TICKETS_PER_ORIGIN: '100/10m,1000/1d',
@@ -93,8 +93,8 @@ const LimitsEntries = v.object({
   RELAY_ATTACHMENT_DAILY_MB: integer(1, 1024 * 1024, 100),
   // Unset: as much as one ticket may carry (RELAY_ATTACHMENT_MAX_TOTAL_MB), since a visitor never needs more unattached.
   // Unset: four clients' shares.
-  RELAY_ATTACHMENT_PENDING_NETWORK_MB: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d{1,7}$/, 'must be an integer from 1 to 1048576'), v.transform(Number), v.minValue(1, 'must be an integer from 1 to 1048576'), v.maxValue(1024 * 1024, 'must be an integer from 1 to 1048576'))),
-  RELAY_ATTACHMENT_PENDING_CLIENT_MB: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d{1,7}$/, 'must be an integer from 1 to 1048576'), v.transform(Number), v.minValue(1, 'must be an integer from 1 to 1048576'), v.maxValue(1024 * 1024, 'must be an integer from 1 to 1048576'))),
+  RELAY_ATTACHMENT_PENDING_NETWORK_MB: v.optional(wholeNumber(1, 1024 * 1024)),
+  RELAY_ATTACHMENT_PENDING_CLIENT_MB: v.optional(wholeNumber(1, 1024 * 1024)),
 });
 
 export const LimitsEnv = v.pipe(
@@ -136,4 +136,3 @@ type ParsedLimits = v.InferOutput<typeof LimitsEnv>;
 export type LimitsConfig = Omit<ParsedLimits, 'uploads'> & {
   uploads: { dailyBytesPerClient: number; pendingBytesPerClient: number; pendingBytesPerNetwork: number };
 };
-export type RateLimitName = keyof LimitsConfig['rates'];
