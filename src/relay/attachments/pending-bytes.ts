@@ -3,11 +3,11 @@
  * so uploads that never reach a ticket cannot fill the disk or the bucket before the sweep deletes
  * them, a share of it per client (RELAY_ATTACHMENT_PENDING_CLIENT_MB), so one client cannot fill it
  * for everyone, and a share per network (RELAY_ATTACHMENT_PENDING_NETWORK_MB: an IPv4 /24, an IPv6
- * /48), so one party cannot either by rotating through the addresses of its block. An upload counts the bytes actually received, growing as they arrive, not
- * what its Content-Length declares: a client that declares 10 MB and sends nothing holds nothing.
+ * /48), so one party cannot either by rotating through the addresses of its block. An upload
+ * counts the bytes actually received, growing as they arrive, not what its Content-Length
+ * declares: a client that declares 10 MB and sends nothing holds nothing.
  * Counted in this process only: with several relay instances, each counts the uploads it received.
  */
-
 import { networkKey } from '../client/client-address';
 
 /** Each upload counts at least this much: its metadata and the file system's blocks cost that anyway. */
@@ -20,7 +20,7 @@ type PendingScope = 'client' | 'network' | 'relay';
 export interface PendingBytes {
   /**
    * Starts counting upload `id` of `client` at `bytes` (at least MIN_COUNTED_BYTES), when that
-   * fits under both caps; nothing is counted when it does not.
+   * fits under every cap; nothing is counted when it does not.
    */
   admit(id: string, client: string, bytes?: number): PendingAdmission;
   /** Counts `bytes` more received for `id`; a refusal means a cap is reached and the upload must stop. */
