@@ -85,7 +85,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
     config.spam.challenge &&
     createChallenge(config.spam.challenge, {
       allowedOrigins: config.allowedOrigins,
-      replays: deps.replayStore ?? createReplayStore(deps.redis === undefined ? {} : { redis: deps.redis }),
+      replays: deps.replayStore ?? createReplayStore({ now, ...(deps.redis === undefined ? {} : { redis: deps.redis }) }),
       now,
       ...(deps.challengeFetch === undefined ? {} : { fetch: deps.challengeFetch }),
     });

@@ -48,7 +48,7 @@ export function createAltcha({ config, hostnames, replays, now }: AltchaOptions)
       ...secrets,
     });
 
-  const verify = async (token: string): Promise<ChallengeVerdict> => {
+  const verify = async (token: string, owner: string): Promise<ChallengeVerdict> => {
     const payload = decode(token);
     if (payload === undefined) return { ok: false, reason: 'not_solved', detail: 'malformed' };
     const { challenge, solution } = payload;
@@ -59,7 +59,7 @@ export function createAltcha({ config, hostnames, replays, now }: AltchaOptions)
     const { data, expiresAt = 0 } = challenge.parameters;
     if (data?.action !== config.action) return { ok: false, reason: 'wrong_action' };
     if (typeof data.host !== 'string' || !hostnames.includes(data.host)) return { ok: false, reason: 'wrong_hostname' };
-    if (!(await replays.firstUse(`altcha:${challenge.signature}`, expiresAt - now() / 1000))) return { ok: false, reason: 'reused' };
+    if (!(await replays.claim(`altcha:${challenge.signature}`, owner, expiresAt - now() / 1000))) return { ok: false, reason: 'reused' };
     return { ok: true };
   };
 

@@ -14,7 +14,8 @@ export interface Challenge {
   provider: ChallengeConfig['provider'];
   /** What the widget needs to show or solve it. */
   form: FormChallenge;
-  verify(token: string): Promise<ChallengeVerdict>;
+  /** Verifies `token` for the submission `owner` (its Idempotency-Key), which then holds it. */
+  verify(token: string, owner: string): Promise<ChallengeVerdict>;
   /** ALTCHA only: issues a fresh challenge for a page on `host`. */
   issue?: (host: string) => Promise<unknown>;
 }

@@ -1,41 +1,63 @@
-/** Single use of challenge tokens: a token seen once is refused until it would have expired anyway. */
+/**
+ * Single use of challenge tokens: a token belongs to the first submission (Idempotency-Key) that
+ * used it, until it would have expired anyway. The same submission may present it again (a retry
+ * after Socialboards failed, or after a limit refused it): it was verified then, and the provider
+ * would refuse to verify it twice. Any other submission is refused.
+ */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface ReplayStore {
-  /** True the first time a token is used; false for every later use before `expiresInSeconds` has passed. */
-  firstUse(token: string, expiresInSeconds: number): Promise<boolean>;
+  /** Claims `token` for `owner`: true when it was free (or already `owner`'s), false when another owner holds it. */
+  claim(token: string, owner: string, expiresInSeconds: number): Promise<boolean>;
+  /** Whether `owner` already holds `token`: its retry needs no second verification. */
+  heldBy(token: string, owner: string): Promise<boolean>;
 }
 
 export interface ReplayStoreOptions {
   /** Shares the store between relay instances; in memory (one process) without it. */
   redis?: Redis;
+  /** Clock in milliseconds (memory store). */
+  now?: () => number;
 }
 
 /**
- * One point per token: the first use consumes it, and the key lives for the token's remaining
- * lifetime, so memory is bounded by the tokens issued in one lifetime. Keys are SHA-256 hashes, so
- * the store (and Redis) never holds a usable token.
+ * Keys are SHA-256 hashes, so the store (and Redis) never holds a usable token; each lives for the
+ * token's remaining lifetime (at least a second), so memory is bounded by the tokens of one lifetime.
+ * With Redis, a claim is one atomic `SET NX EX`; a store that cannot be reached throws, and the
+ * request is answered as the provider being unavailable.
  */
-export function createReplayStore({ redis }: ReplayStoreOptions = {}): ReplayStore {
-  const options = { keyPrefix: 'sbrelay:challenge-used', points: 1, duration: 1 };
-  const limiter = redis === undefined ? new RateLimiterMemory(options) : new RateLimiterRedis({ ...options, storeClient: redis });
-  return {
-    async firstUse(token, expiresInSeconds) {
-      const key = await sha256(token);
-      try {
-        await limiter.consume(key, 1, { customDuration: Math.max(1, Math.ceil(expiresInSeconds)) });
-        return true;
-      } catch (error) {
-        // The limiter rejects with a RateLimiterRes when the point is spent; anything else is a store failure.
-        if (error instanceof RateLimiterRes) return false;
-        throw error;
-      }
-    },
+export function createReplayStore({ redis, now = Date.now }: ReplayStoreOptions = {}): ReplayStore {
+  const keyOf = (token: string) => `sbrelay:challenge-used:${createHash('sha256').update(token).digest('base64url')}`;
+  const seconds = (expiresInSeconds: number) => Math.max(1, Math.ceil(expiresInSeconds));
+  if (redis !== undefined) {
+    return {
+      async claim(token, owner, expiresInSeconds) {
+        const key = keyOf(token);
+        if ((await redis.set(key, owner, 'EX', seconds(expiresInSeconds), 'NX')) === 'OK') return true;
+        return (await redis.get(key)) === owner;
+      },
+      heldBy: async (token, owner) => (await redis.get(keyOf(token))) === owner,
+    };
+  }
+  // In the order they were claimed; entries are dropped once expired, from the oldest on.
+  const held = new Map<string, { owner: string; until: number }>();
+  const current = (key: string) => {
+    for (const [oldest, { until }] of held) {
+      if (until > now()) break;
+      held.delete(oldest);
+    }
+    const entry = held.get(key);
+    return entry !== undefined && entry.until > now() ? entry : undefined;
   };
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Buffer.from(digest).toString('base64url');
+  return {
+    async claim(token, owner, expiresInSeconds) {
+      const key = keyOf(token);
+      const entry = current(key);
+      if (entry !== undefined) return entry.owner === owner;
+      held.set(key, { owner, until: now() + seconds(expiresInSeconds) * 1000 });
+      return true;
+    },
+    heldBy: async (token, owner) => current(keyOf(token))?.owner === owner,
+  };
 }

@@ -31,7 +31,9 @@ export interface SiteverifyOptions {
 
 /** Creates the verifier for one provider. */
 export function createSiteverify({ config, hostnames, replays, fetch: fetchImpl = globalThis.fetch }: SiteverifyOptions) {
-  return async (token: string): Promise<ChallengeVerdict> => {
+  return async (token: string, owner: string): Promise<ChallengeVerdict> => {
+    // A retry of the submission that used it: verified then, and the provider refuses a second look.
+    if (await replays.heldBy(token, owner)) return { ok: true };
     const form = new URLSearchParams({ secret: config.secret, response: token });
     // hCaptcha then also refuses a token solved for another site key of the same account.
     if (config.provider === 'hcaptcha') form.set('sitekey', config.siteKey);
@@ -51,7 +53,7 @@ export function createSiteverify({ config, hostnames, replays, fetch: fetchImpl 
     if (config.provider === 'turnstile' && answer.action !== config.action) return { ok: false, reason: 'wrong_action' };
     if (answer.sitekey !== undefined && answer.sitekey !== config.siteKey) return { ok: false, reason: 'wrong_site_key' };
     // The providers refuse a second use themselves; this holds even against one that does not (or a stand-in).
-    if (!(await replays.firstUse(token, TOKEN_LIFETIME_SECONDS[config.provider]))) return { ok: false, reason: 'reused' };
+    if (!(await replays.claim(token, owner, TOKEN_LIFETIME_SECONDS[config.provider]))) return { ok: false, reason: 'reused' };
     return { ok: true };
   };
 }

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { errorResponse } from '../error-response';
 import type { Logger } from '../log';
 import type { RelayEnv } from '../relay-env';
-import type { Challenge } from './challenge';
+import type { Challenge, ChallengeVerdict } from './challenge';
 
 export interface ScreenOptions {
   minFillMs: number;
@@ -39,14 +39,21 @@ export interface VerifyOptions {
 }
 
 /**
- * Verifies the challenge, which uses it up. It runs after the idempotency key is reserved: a retry
- * of a ticket already created is answered from the store instead of being refused for reusing its
- * token, and a refusal releases the key, so the visitor solves a new challenge and sends again.
+ * Verifies the challenge, which then belongs to this submission. It runs after the idempotency key
+ * is reserved: a retry of a ticket already created is answered from the idempotency store, a
+ * retry after a failure (Socialboards, a limit) presents the token its submission holds, and a
+ * refusal releases the key, so the visitor solves a new challenge and sends again.
  */
 export const verifyChallenge =
   ({ challenge, log }: VerifyOptions): MiddlewareHandler<RelayEnv> =>
   async (c, next) => {
-    const verdict = await challenge.verify(c.get('ticketRequest').verification?.challenge ?? '');
+    let verdict: ChallengeVerdict;
+    try {
+      verdict = await challenge.verify(c.get('ticketRequest').verification?.challenge ?? '', c.get('idempotencyKey'));
+    } catch (error) {
+      // The store of used tokens (Redis) could not be reached: nothing is known about the token.
+      verdict = { ok: false, reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' };
+    }
     if (!verdict.ok) {
       const { reason, detail } = verdict;
       // An unreachable provider says nothing about the visitor: a 5xx, which the widget retries.

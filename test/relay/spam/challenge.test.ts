@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ORIGIN } from '../helpers';
 import { startSiteverifyStandIn } from './siteverify-stand-in';
 import type { SiteverifyStandIn } from './siteverify-stand-in';
-import { TICKET, codeOf, newKey, spamRelay } from './support';
+import { FAILS_ONCE, TICKET, codeOf, newKey, spamRelay } from './support';
 
 const SECRET = 'stand-in-secret-0x4AAA';
 const SITE_KEY = '1x00000000000000000000AA';
@@ -21,14 +21,18 @@ describe.each(['turnstile', 'hcaptcha'] as const)('RELAY_CHALLENGE=%s', (provide
     standIn.issue(token, { hostname: HOST, action: 'ticket', ...overrides });
     return token;
   };
-  const relay = (env: Record<string, string> = {}, url = standIn.url) =>
-    spamRelay({
-      RELAY_CHALLENGE: provider,
-      RELAY_CHALLENGE_SITE_KEY: SITE_KEY,
-      RELAY_CHALLENGE_SECRET: SECRET,
-      RELAY_CHALLENGE_VERIFY_URL: url,
-      ...env,
-    });
+  const relay = (env: Record<string, string> = {}, url = standIn.url, upstream: Parameters<typeof spamRelay>[2] = {}) =>
+    spamRelay(
+      {
+        RELAY_CHALLENGE: provider,
+        RELAY_CHALLENGE_SITE_KEY: SITE_KEY,
+        RELAY_CHALLENGE_SECRET: SECRET,
+        RELAY_CHALLENGE_VERIFY_URL: url,
+        ...env,
+      },
+      {},
+      upstream,
+    );
 
   beforeAll(async () => {
     standIn = await startSiteverifyStandIn({ provider, secret: SECRET, siteKey: SITE_KEY });
@@ -112,6 +116,19 @@ describe.each(['turnstile', 'hcaptcha'] as const)('RELAY_CHALLENGE=%s', (provide
     expect((await post(filled(token), { key })).status).toBe(201);
   });
 
+  it('lets the widget’s automatic retry after a Socialboards failure through with its token, and no other submission', async () => {
+    const { post, ticketCalls } = relay({}, standIn.url, FAILS_ONCE);
+    const token = solved();
+    const key = newKey();
+    expect((await post(filled(token), { key })).status).toBe(502);
+    // The provider would call the token a duplicate: the relay knows this submission verified it.
+    expect((await post(filled(token), { key })).status).toBe(201);
+    const other = await post(filled(token));
+    expect(other.status).toBe(403);
+    expect(await codeOf(other)).toBe('challenge_failed');
+    expect(ticketCalls()).toBe(2);
+  });
+
   it('replays the first answer for a retry with the same Idempotency-Key instead of refusing its used token', async () => {
     const { post, ticketCalls } = relay();
     const token = solved();
@@ -164,8 +181,8 @@ describe('RELAY_CHALLENGE=hcaptcha checks', () => {
 
 describe('RELAY_CHALLENGE=altcha', () => {
   const HMAC_KEY = 'altcha-hmac-key-for-tests-0123456789abcdef';
-  const relay = (env: Record<string, string> = {}) =>
-    spamRelay({ RELAY_CHALLENGE: 'altcha', RELAY_CHALLENGE_SECRET: HMAC_KEY, RELAY_ALTCHA_MAX_NUMBER: '2000', ...env });
+  const relay = (env: Record<string, string> = {}, upstream: Parameters<typeof spamRelay>[2] = {}) =>
+    spamRelay({ RELAY_CHALLENGE: 'altcha', RELAY_CHALLENGE_SECRET: HMAC_KEY, RELAY_ALTCHA_MAX_NUMBER: '2000', ...env }, {}, upstream);
   const fetchChallenge = async (app: ReturnType<typeof relay>['app'], origin = ORIGIN) => {
     const response = await app.request('/challenge', { headers: { Origin: origin } });
     expect(response.status).toBe(200);
@@ -200,6 +217,16 @@ describe('RELAY_CHALLENGE=altcha', () => {
     expect(again.status).toBe(403);
     expect(await codeOf(again)).toBe('challenge_failed');
     expect(ticketCalls()).toBe(1);
+  });
+
+  it('lets a retry of the same submission after a Socialboards failure through with its solution, and no other submission', async () => {
+    const { app, post, ticketCalls } = relay({}, FAILS_ONCE);
+    const payload = await solve(await fetchChallenge(app));
+    const key = newKey();
+    expect((await post(filled(payload), { key })).status).toBe(502);
+    expect((await post(filled(payload), { key })).status).toBe(201);
+    expect((await post(filled(payload))).status).toBe(403);
+    expect(ticketCalls()).toBe(2);
   });
 
   it('refuses a wrong solution, a tampered challenge and garbage', async () => {

@@ -1,7 +1,7 @@
 /** A relay app for spam tests, with a scripted Socialboards and helpers to post tickets. */
 import { createRelayApp } from '../../../src/relay/app';
 import type { RelayDeps } from '../../../src/relay/app';
-import { ORIGIN, captureLogs, scriptedSocialboards, testConfig } from '../helpers';
+import { ORIGIN, captureLogs, envelope, scriptedSocialboards, testConfig } from '../helpers';
 
 export const TICKET = {
   title: 'New car price list.',
@@ -12,8 +12,12 @@ export const TICKET = {
 let keys = 0;
 export const newKey = () => `spam-test-key-${String(++keys).padStart(8, '0')}`;
 
-export function spamRelay(env: Record<string, string> = {}, deps: Partial<RelayDeps> = {}) {
-  const upstream = scriptedSocialboards();
+export function spamRelay(
+  env: Record<string, string> = {},
+  deps: Partial<RelayDeps> = {},
+  upstreamOptions: Parameters<typeof scriptedSocialboards>[0] = {},
+) {
+  const upstream = scriptedSocialboards(upstreamOptions);
   const logs = captureLogs();
   const app = createRelayApp(testConfig(env), { fetch: upstream.fetch, log: logs.log, ...deps });
   const post = (body: unknown, options: { key?: string; origin?: string } = {}) =>
@@ -29,3 +33,6 @@ export function spamRelay(env: Record<string, string> = {}, deps: Partial<RelayD
 }
 
 export const codeOf = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
+
+/** Socialboards failing once (a 5xx), then creating tickets. */
+export const FAILS_ONCE = { tickets: [() => envelope(null, 500, 'Boom', 500)] };
