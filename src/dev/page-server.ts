@@ -22,7 +22,7 @@ const TYPES: Record<string, string> = {
  * What a page's Content-Security-Policy must allow for each challenge provider, as the providers
  * document it (docs/spam.md). ALTCHA needs nothing: the widget solves it and talks only to the relay.
  */
-export const CHALLENGE_CSP: Record<string, { script: string; frame: string; style?: string; connect?: string }> = {
+const CHALLENGE_CSP: Record<string, { script: string; frame: string; style?: string; connect?: string }> = {
   // https://developers.cloudflare.com/turnstile/reference/content-security-policy/
   turnstile: { script: 'https://challenges.cloudflare.com', frame: 'https://challenges.cloudflare.com' },
   // https://docs.hcaptcha.com/#content-security-policy-settings

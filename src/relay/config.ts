@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import type { TicketPolicy } from '../shared/ticket-request';
 import { AttachmentsEnv } from './attachments/attachments-config';
-import { flag, integer } from './env-values';
+import { commaList, flag, integer } from './env-values';
 import { LimitsEnv } from './limits/limits-config';
 import type { LimitsConfig } from './limits/limits-config';
 import type { AttachmentsConfig } from './attachments/attachments-config';
@@ -51,7 +51,6 @@ const ORIGIN_SHAPE = /^https?:\/\/[^/?#@\s]+$/;
 const ORIGINS_MESSAGE =
   'must be a comma-separated list of exact origins like https://shop.example (scheme, host, optional port; no path, no *)';
 
-const commaList = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
 
 const GUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
 

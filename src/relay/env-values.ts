@@ -27,3 +27,6 @@ export const flag = (fallback: 'true' | 'false') =>
     ),
     fallback,
   );
+
+/** The items of a comma-separated list, trimmed, blanks dropped. */
+export const commaList = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);

@@ -101,21 +101,23 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
     const emit = (name: string, detail: object) =>
       host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true }));
     const timeout = config.timeoutMs ? { timeoutMs: config.timeoutMs } : {};
+    const report = (problem: string) => console.error(`${PREFIX} ${problem}`);
+    // One retry only: a visitor pressing Send waits for a load (of the form, or a challenge) in flight, so it must fail fast.
+    const quickCall = createRelayCall({ relay: config.relay, ...timeout, retries: 1 });
     const state = createFormState({
       policy: { emailRequired: config.requireEmail },
       submit: createSubmitter(createRelayCall({ relay: config.relay, ...timeout, onRetry: (retry) => state.retrying(retry) }), {
         identity: config.identity,
-        report: (problem) => console.error(`${PREFIX} ${problem}`),
+        report,
       }),
-      // One retry only: a visitor pressing Send waits for a load in flight, so it must fail fast.
-      loadForm: createFormLoader(createRelayCall({ relay: config.relay, ...timeout, retries: 1 })),
+      loadForm: createFormLoader(quickCall),
       upload: createUploader(config.relay, createRelayCall({ relay: config.relay, ...timeout }), () => {
         const load = state.form.value;
         return load.kind === 'ready' && Boolean(load.form.attachments?.direct);
       }),
-      solveAltcha: createAltchaSolver(createRelayCall({ relay: config.relay, ...timeout, retries: 1 })),
+      solveAltcha: createAltchaSolver(quickCall),
       ...(config.lockFields === undefined ? {} : { lockFields: config.lockFields }),
-      report: (problem) => console.error(`${PREFIX} ${problem}`),
+      report,
     });
     const load = () => void state.load(controller.signal);
     if (config.prefill) state.prefill(config.prefill);

@@ -71,7 +71,6 @@ export function applyIdentity(
     return { ok: false, code: 'identity_invalid', message };
   }
 
-  const { identity: _token, ...rest } = request;
   const signedEntries = Object.entries(values).flatMap(([id, value]) =>
     (Array.isArray(value) ? value : [value]).map((one) => ({ id: Number(id), value: one })),
   );
@@ -79,7 +78,7 @@ export function applyIdentity(
   return {
     ok: true,
     request: {
-      ...rest,
+      ...request,
       creator: {
         ...request.creator,
         ...(claims?.name === undefined ? {} : { name: claims.name }),

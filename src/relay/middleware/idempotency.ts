@@ -61,8 +61,8 @@ export const idempotency =
     }
   };
 
-/** An answer a retry must get again rather than a second upstream call. */
-function isFinal(c: Context<RelayEnv>, answer: StoredResponse): boolean {
+/** An answer a retry must get again rather than a second upstream call: the ticket exists, or may. */
+export function isFinal(c: Context<RelayEnv>, answer: Pick<StoredResponse, 'status'>): boolean {
   return (answer.status >= 200 && answer.status < 300) || c.get('errorCode') === 'upstream_unconfirmed';
 }
 

@@ -17,7 +17,7 @@ import type { Logger } from '../log';
 import { mapTicket } from '../map-ticket';
 import type { PinnedTicketFields } from '../map-ticket';
 import { bodyLimit } from '../middleware/body-limit';
-import { idempotency } from '../middleware/idempotency';
+import { idempotency, isFinal } from '../middleware/idempotency';
 import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
 import type { RateLimiter } from '../limits/rate-limits';
 import { requireJson } from '../middleware/require-json';
@@ -86,7 +86,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
       }
       const answer = await createTicket(c);
       // Only a ticket that exists counts: a retry after a failure is the same submission again.
-      if (answer.status !== 201 && c.get('errorCode') !== 'upstream_unconfirmed') {
+      if (!isFinal(c, answer)) {
         await Promise.all([limits.perClient.refund(c.get('client').key, 1), limits.perOrigin.refund(originKey(c), 1)]);
       }
       return answer;

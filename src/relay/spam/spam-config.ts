@@ -1,6 +1,6 @@
 /** The spam-defence variables of the relay's environment (docs/spam.md), as a valibot schema that config.ts composes. */
 import * as v from 'valibot';
-import { flag, integer } from '../env-values';
+import { commaList, flag, integer } from '../env-values';
 
 export const CHALLENGE_PROVIDERS = ['none', 'turnstile', 'hcaptcha', 'altcha'] as const;
 
@@ -71,7 +71,7 @@ const SpamVariables = v.object({
   RELAY_CHALLENGE_HOSTNAMES: v.optional(
     v.pipe(
       v.string(),
-      v.transform((value) => value.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean)),
+      v.transform((value) => commaList(value.toLowerCase())),
       v.minLength(1, HOSTNAMES_MESSAGE),
       v.check((items) => items.every((item) => HOSTNAME.test(item)), HOSTNAMES_MESSAGE),
     ),
