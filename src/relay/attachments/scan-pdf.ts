@@ -40,6 +40,10 @@ const LF = 0x0a;
  * (the xref table) would read it as an object, so its contents are scanned like the file's own.
  */
 const OBJECT_HEADER = /\d[\0\t\n\f\r ]+\d+[\0\t\n\f\r ]+obj/;
+/** Stream data kept from the end of a chunk, to find a match split across two chunks. */
+const RECENT = 32;
+/** How far into a chunk a match that began in the previous one may reach. */
+const SEAM = 64;
 
 /** A name's bytes with `#xx` escapes decoded (PDF 1.2 §7.3.5), as Latin-1 text. */
 function decodeName(raw: string): string {
@@ -123,6 +127,7 @@ class PdfLexer {
   write(chunk: Uint8Array): Step[] {
     const steps: Step[] = [];
     let dataStart = 0;
+    let text: string | undefined;
     for (let index = 0; index < chunk.length; index += 1) {
       const byte = chunk[index] ?? 0;
       if (this.stream === undefined) {
@@ -138,13 +143,14 @@ class PdfLexer {
         }
       }
       // Stream data is searched, not lexed: for `endstream`, and in skipped data for an object header.
-      const window = this.recent + Buffer.from(chunk.buffer, chunk.byteOffset + index, chunk.length - index).toString('latin1');
-      const end = window.indexOf('endstream');
-      const header = this.stream.kind === 'skip' ? OBJECT_HEADER.exec(window) : null;
+      // Positions are in the window `recent + text.slice(index)`, which is never built: the chunk is
+      // decoded once and searched from `index`, so many small streams in one chunk cost one pass.
+      text ??= Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString('latin1');
+      const { end, header } = this.search(text, index);
       const endAt = end === -1 ? Infinity : end + 'endstream'.length;
-      const headerAt = header === null ? Infinity : header.index + header[0].length;
+      const headerAt = header === undefined ? Infinity : header.at + header.length;
       if (endAt === Infinity && headerAt === Infinity) {
-        this.recent = window.slice(-32);
+        this.recent = text.length - index >= RECENT ? text.slice(-RECENT) : (this.recent + text.slice(index)).slice(-RECENT);
         break;
       }
       // The chunk index just past the match (`window` starts with the `recent` bytes of earlier chunks).
@@ -161,6 +167,27 @@ class PdfLexer {
     if (this.stream?.kind === 'inflate') steps.push({ inflation: this.stream.inflation, data: chunk.subarray(dataStart) });
     this.offset += chunk.length;
     return steps;
+  }
+
+  /**
+   * The first `endstream` and (in skipped data) object header in `recent + text.slice(from)`, as
+   * positions in that window: a match that begins in `recent` is found in the seam (the tail of the
+   * previous chunk and the start of this one), any other by searching `text` itself from `from`.
+   */
+  private search(text: string, from: number): { end: number; header: { at: number; length: number } | undefined } {
+    const { recent } = this;
+    const seam = recent + text.slice(from, from + SEAM);
+    const toWindow = (position: number) => recent.length + position - from;
+    const seamEnd = seam.indexOf('endstream');
+    const inText = text.indexOf('endstream', from);
+    const end = seamEnd !== -1 && seamEnd < recent.length ? seamEnd : inText === -1 ? -1 : toWindow(inText);
+    if (this.stream?.kind !== 'skip') return { end, header: undefined };
+    const seamHeader = OBJECT_HEADER.exec(seam);
+    if (seamHeader !== null && seamHeader.index < recent.length) return { end, header: { at: seamHeader.index, length: seamHeader[0].length } };
+    // Only a header that ends before `endstream` does matters: the search stops there, so each
+    // stream's data is searched once however many streams a chunk holds.
+    const header = OBJECT_HEADER.exec(inText === -1 ? text.slice(from) : text.slice(from, inText + 'endstream'.length));
+    return { end, header: header === null ? undefined : { at: recent.length + header.index, length: header[0].length } };
   }
 
   /** The file has ended: a name or word at its very end still counts. */
