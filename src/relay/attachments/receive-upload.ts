@@ -159,6 +159,8 @@ export function receiveUpload(request: Request, options: ReceiveOptions): Promis
     // Anything besides the one file is refused at once, not skipped: a client that sends more
     // than it should is not read any further.
     const refuseExtra = () => {
+      // Also read by the close handler, which may run before the stored file is deleted here.
+      extraPart = true;
       if (settled) return;
       body.unpipe(parser);
       const current = storing;
@@ -172,7 +174,6 @@ export function receiveUpload(request: Request, options: ReceiveOptions): Promis
     };
     parser.on('file', (field, file, info) => {
       if (field !== FILE_FIELD || storing !== undefined) {
-        extraPart = true;
         file.resume();
         refuseExtra();
         return;
