@@ -52,6 +52,8 @@ export interface PendingBytesOptions {
 
 interface Counted {
   client: string;
+  /** The client's network (networkKey), worked out once. */
+  network: string;
   bytes: number;
   until: number;
 }
@@ -68,15 +70,15 @@ export function createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNet
     if (left === 0) counts.delete(key);
     else counts.set(key, left);
   };
-  const add = (client: string, bytes: number) => {
+  const add = ({ client, network }: Pick<Counted, 'client' | 'network'>, bytes: number) => {
     sum += bytes;
     addTo(perClient, client, bytes);
-    addTo(perNetwork, networkKey(client), bytes);
+    addTo(perNetwork, network, bytes);
   };
   const release = (id: string) => {
     const entry = counted.get(id);
     if (entry === undefined) return;
-    add(entry.client, -entry.bytes);
+    add(entry, -entry.bytes);
     counted.delete(id);
   };
   const lapse = () => {
@@ -90,10 +92,10 @@ export function createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNet
    * When enough has lapsed for `bytes` more under the cap that refused: the entries lapse in
    * order, so this is exact unless tickets take uploads sooner (then it is earlier).
    */
-  const retryAfter = (scope: PendingScope, client: string, bytes: number): number => {
-    const network = networkKey(client);
-    const inScope = (entry: Counted) =>
-      scope === 'relay' || (scope === 'client' ? entry.client === client : networkKey(entry.client) === network);
+  type Owner = Pick<Counted, 'client' | 'network'>;
+  const ownerOf = (client: string): Owner => ({ client, network: networkKey(client) });
+  const retryAfter = (scope: PendingScope, { client, network }: Owner, bytes: number): number => {
+    const inScope = (entry: Counted) => scope === 'relay' || (scope === 'client' ? entry.client === client : entry.network === network);
     const limit = scope === 'client' ? maxBytesPerClient : scope === 'network' ? maxBytesPerNetwork : maxBytes;
     let held = scope === 'client' ? (perClient.get(client) ?? 0) : scope === 'network' ? (perNetwork.get(network) ?? 0) : sum;
     for (const entry of counted.values()) {
@@ -103,18 +105,19 @@ export function createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNet
     }
     return Math.max(1, Math.ceil(holdMs / 1000));
   };
-  const refusal = (scope: PendingScope, client: string, bytes: number): PendingAdmission => ({ ok: false, scope, retryAfterSeconds: retryAfter(scope, client, bytes) });
-  const check = (client: string, bytes: number): PendingAdmission => {
-    if ((perClient.get(client) ?? 0) + bytes > maxBytesPerClient) return refusal('client', client, bytes);
-    if ((perNetwork.get(networkKey(client)) ?? 0) + bytes > maxBytesPerNetwork) return refusal('network', client, bytes);
-    if (sum + bytes > maxBytes) return refusal('relay', client, bytes);
+  const refusal = (scope: PendingScope, owner: Owner, bytes: number): PendingAdmission => ({ ok: false, scope, retryAfterSeconds: retryAfter(scope, owner, bytes) });
+  const check = (owner: Owner, bytes: number): PendingAdmission => {
+    if ((perClient.get(owner.client) ?? 0) + bytes > maxBytesPerClient) return refusal('client', owner, bytes);
+    if ((perNetwork.get(owner.network) ?? 0) + bytes > maxBytesPerNetwork) return refusal('network', owner, bytes);
+    if (sum + bytes > maxBytes) return refusal('relay', owner, bytes);
     return { ok: true };
   };
   const set = (id: string, client: string, bytes: number) => {
     release(id);
     const charged = Math.max(bytes, MIN_COUNTED_BYTES);
-    counted.set(id, { client, bytes: charged, until: now() + holdMs });
-    add(client, charged);
+    const entry = { ...ownerOf(client), bytes: charged, until: now() + holdMs };
+    counted.set(id, entry);
+    add(entry, charged);
   };
 
   return {
@@ -122,7 +125,7 @@ export function createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNet
       lapse();
       release(id);
       const charged = Math.max(bytes, MIN_COUNTED_BYTES);
-      const admission = check(client, charged);
+      const admission = check(ownerOf(client), charged);
       if (admission.ok) set(id, client, charged);
       return admission;
     },
@@ -130,10 +133,10 @@ export function createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNet
       const entry = counted.get(id);
       if (entry === undefined) return { ok: true };
       lapse();
-      const admission = check(entry.client, bytes);
+      const admission = check(entry, bytes);
       // Counted even past the cap: the bytes arrived, and the caller stops the upload now.
       entry.bytes += bytes;
-      add(entry.client, bytes);
+      add(entry, bytes);
       return admission;
     },
     set,
