@@ -3,7 +3,7 @@
  * token answer, as documented (docs/socialboards-api.md §2–§4).
  */
 import * as v from 'valibot';
-import { SENTIMENTS } from './ticket-request';
+import { SENTIMENTS } from './built-in-fields';
 
 /** `POST /tickets` body. Optional fields are the ones the relay may leave out. */
 export const CreateTicketBody = v.object({

@@ -1,0 +1,35 @@
+/**
+ * The built-in fields: what every ticket form asks, as field specs of the same shape as custom
+ * fields. This table is the one place a built-in field is declared; its label lives in the widget's
+ * catalogue under its name. The relay's form config may hide, require, relabel and reorder them.
+ */
+import type { FormField } from './form-definition';
+import { LIMITS } from './limits';
+
+/** Socialboards' sentiments (Create Ticket's `sentiment`). */
+export const SENTIMENTS = ['question', 'praise', 'suggestion', 'complaint'] as const;
+export type Sentiment = (typeof SENTIMENTS)[number];
+
+/**
+ * In their default order. Title and message are always asked (ASSUMED required by Socialboards,
+ * docs/socialboards-api.md §4); email is required unless the operator says otherwise.
+ */
+export const BUILT_IN_FIELDS = [
+  { path: 'title', control: 'text', required: true, maxLength: LIMITS.title },
+  { path: 'message', control: 'multiline', required: true, maxLength: LIMITS.message },
+  { path: 'sentiment', control: 'radio', required: false, choices: SENTIMENTS.map((value) => ({ value })) },
+  { path: 'creator.name', control: 'text', required: false, maxLength: LIMITS.name, autocomplete: 'name', half: true },
+  { path: 'creator.email', control: 'email', required: true, maxLength: LIMITS.email, autocomplete: 'email', half: true },
+  { path: 'creator.phoneNumber', control: 'phone', required: false, maxLength: LIMITS.phone, autocomplete: 'tel' },
+] as const satisfies readonly FormField[];
+
+type LastSegment<P extends string> = P extends `${string}.${infer Rest}` ? LastSegment<Rest> : P;
+
+/** A built-in field's name (the last segment of its path): `title`, `message`, `sentiment`, `name`, `email`, `phoneNumber`. */
+export type BuiltInName = LastSegment<(typeof BUILT_IN_FIELDS)[number]['path']>;
+
+/** Built-in fields that every form asks and the operator can neither hide nor make optional. */
+export const ALWAYS_ASKED: readonly BuiltInName[] = ['title', 'message'];
+
+/** The form a relay serves with no form config: the built-in fields, as they are. */
+export const DEFAULT_FIELDS: readonly FormField[] = BUILT_IN_FIELDS;

@@ -1,0 +1,150 @@
+/**
+ * Field values: how each field's value is checked by its spec (built-in and custom fields alike),
+ * the form's schema (built once per form definition), and how values by path become the ticket
+ * request and back. The widget and the relay call the same functions, so a visitor sees the
+ * relay's rules as they type.
+ *
+ * Canonical values (what the widget sends, per control): text-like controls a trimmed string,
+ * cleaned by the single-line rule (`multiline`: the multi-line rule; see clean-text.ts);
+ * `number` a decimal with a dot (`3.5`); `date` `YYYY-MM-DD`; `checkbox` `"true"` or `"false"`;
+ * `choice` and `radio` one option's `value`; `multichoice` a list of values (in the request, one
+ * `{id, value}` entry per chosen option); the category its id, as text in the form and a number in
+ * the request.
+ */
+import * as v from 'valibot';
+import { cleanLine, cleanLines, cleanText } from './clean-text';
+import { toFieldIssues, type FieldIssue } from './field-issues';
+import { CATEGORY_PATH, customFieldId, customFieldPath, type Control, type FormField } from './form-definition';
+import { fitsLocalPart, isDecimal, isEmail, isIsoDate, isPhone, isWebUrl } from './formats';
+import { LIMITS } from './limits';
+import { fail, ok, type Result } from './result';
+
+/** A field's value as the form holds it: several strings for `multichoice`, else one. */
+export type FieldValue = string | string[];
+/** Values keyed by field path (`title`, `creator.email`, `customFields.42623`, `categoryId`). */
+export type FieldValues = Record<string, FieldValue>;
+
+/** Format checks by control, with the code a failure reports. */
+const FORMAT: Partial<Record<Control, [(value: string) => boolean, string]>> = {
+  number: [isDecimal, 'invalid_number'],
+  date: [isIsoDate, 'invalid_date'],
+  email: [isEmail, 'invalid_email'],
+  phone: [isPhone, 'invalid_phone'],
+  url: [isWebUrl, 'invalid_url'],
+  checkbox: [(value) => value === 'true' || value === 'false', 'invalid'],
+};
+
+/**
+ * How each control's value is cleaned; the rest are single-line text. A choice is compared with
+ * the operator's options as sent, so it is left alone (anything else is not an option anyway).
+ */
+const CLEAN: Partial<Record<Control, (text: string) => string>> = {
+  multiline: cleanLines,
+  choice: (text) => text,
+  radio: (text) => text,
+};
+
+/** The schema of one field's value; blank counts as absent. */
+export function fieldSchema(field: FormField) {
+  const allowed = new Set(field.choices?.map((choice) => choice.value));
+  if (field.control === 'multichoice') {
+    return v.pipe(
+      v.array(v.string('invalid'), 'invalid'),
+      v.check((values) => values.every((value) => allowed.has(value)), 'invalid_choice'),
+      v.check((values) => new Set(values).size === values.length, 'invalid'),
+      v.check((values) => !field.required || values.length > 0, 'required'),
+    );
+  }
+  const [isValid, code] = FORMAT[field.control] ?? [() => true, 'invalid'];
+  return v.pipe(
+    v.string('invalid'),
+    ...cleanText(CLEAN[field.control] ?? cleanLine),
+    v.trim(),
+    v.maxLength(field.maxLength ?? LIMITS.customFieldValue, 'too_long'),
+    // A required checkbox is one the visitor must tick ("I accept the terms").
+    v.check((value) => !field.required || (value !== '' && (field.control !== 'checkbox' || value === 'true')), 'required'),
+    v.check((value) => value === '' || isValid(value), code),
+    v.check((value) => field.control !== 'email' || fitsLocalPart(value), 'email_local_too_long'),
+    v.check((value) => value === '' || !allowed.size || allowed.has(value), 'invalid_choice'),
+  );
+}
+
+/** The first problem with one value, checked by its field's schema (see fieldSchema). */
+export function checkValue(schema: ReturnType<typeof fieldSchema>, value: FieldValue): FieldIssue | undefined {
+  const result = v.safeParse(schema, value, { abortPipeEarly: true });
+  return result.success ? undefined : toFieldIssues(result.issues)[0];
+}
+
+/** A schema for values keyed by path; a path the form does not have is an unknown field. */
+export function createFormSchema(fields: readonly FormField[]) {
+  const entries: Record<string, v.GenericSchema<unknown, unknown>> = {};
+  for (const field of fields) entries[field.path] = field.required ? fieldSchema(field) : v.optional(fieldSchema(field));
+  return v.strictObject(entries, 'unknown_field');
+}
+export type FormSchema = ReturnType<typeof createFormSchema>;
+
+/**
+ * Checks values against the form's schema: the values as they travel on (cleaned and trimmed), or
+ * one issue per bad path (the first found, as a visitor fixes one problem at a time per field).
+ */
+export function checkValues(schema: FormSchema, values: FieldValues): Result<FieldValues, FieldIssue[]> {
+  const result = v.safeParse(schema, values);
+  // An issue's path is its value's key (`creator.email` is one key here), so it reads as the request's path.
+  return result.success ? ok(result.output as FieldValues) : fail(toFieldIssues(result.issues));
+}
+
+/** The field part of a ticket request, as `toTicketFields` builds it and `fromTicketFields` reads it. */
+export interface TicketFields {
+  title?: string | null | undefined;
+  message?: string | null | undefined;
+  sentiment?: string | null | undefined;
+  creator?: { name?: string | null | undefined; email?: string | null | undefined; phoneNumber?: string | null | undefined } | undefined;
+  customFields?: { id: number; value: string }[] | undefined;
+  categoryId?: number | undefined;
+}
+
+/**
+ * The request's fields from values by path: blanks left out, a multichoice spread into one entry
+ * per option, the category as a number, and `creator` always present.
+ */
+export function toTicketFields(values: FieldValues): TicketFields & { creator: NonNullable<TicketFields['creator']> } {
+  const request: Record<string, unknown> & { creator: Record<string, string> } = { creator: {} };
+  const customFields: { id: number; value: string }[] = [];
+  for (const [path, value] of Object.entries(values)) {
+    const parts = (Array.isArray(value) ? value : [value]).filter((part) => part.trim() !== '');
+    const id = customFieldId(path);
+    if (id !== undefined) for (const part of parts) customFields.push({ id, value: part });
+    else if (!parts.length) continue;
+    else if (path === CATEGORY_PATH) request.categoryId = Number(parts[0]);
+    else if (path.startsWith('creator.')) request.creator[path.slice(8)] = parts[0] as string;
+    else request[path] = parts[0];
+  }
+  if (customFields.length) request.customFields = customFields;
+  return request as ReturnType<typeof toTicketFields>;
+}
+
+/**
+ * Values by path from a request's fields: the entries of a multichoice field become one list (the
+ * form says which fields are), and a repeated id of any other field is reported. Null counts as absent.
+ */
+export function fromTicketFields(request: TicketFields, fields: readonly FormField[]): Result<FieldValues, FieldIssue[]> {
+  const values: FieldValues = {};
+  const put = (path: string, value: string | null | undefined) => {
+    if (value !== undefined && value !== null) values[path] = value;
+  };
+  put('title', request.title);
+  put('message', request.message);
+  put('sentiment', request.sentiment);
+  for (const [name, value] of Object.entries(request.creator ?? {})) put(`creator.${name}`, value);
+  if (request.categoryId !== undefined) values[CATEGORY_PATH] = String(request.categoryId);
+  const multiple = new Set(fields.filter((field) => field.control === 'multichoice').map((field) => field.path));
+  const issues: FieldIssue[] = [];
+  for (const { id, value } of request.customFields ?? []) {
+    const path = customFieldPath(id);
+    const current = values[path];
+    if (multiple.has(path)) values[path] = [...((current as string[] | undefined) ?? []), value];
+    else if (current === undefined) values[path] = value;
+    else if (!issues.some((issue) => issue.path === path)) issues.push({ path, code: 'invalid' });
+  }
+  return issues.length ? fail(issues) : ok(values);
+}
