@@ -1,16 +1,15 @@
-/** Fetches the form definition (`GET {relay}/form`): the custom fields, categories and attachment policy to render. */
+/** Fetches the form definition (`GET {relay}/form`): the fields, the attachment policy and the challenge to render. */
 import { CONTROLS, type FormChallenge, type FormDefinition, type FormField } from '../shared/form-definition';
 import { isRecord, type RelayCall, type RelayCallResult } from './relay-call';
 
-export type LoadFormResult = RelayCallResult<{ form: FormDefinition }>;
+export type LoadFormResult = RelayCallResult<FormDefinition>;
 export type LoadForm = (signal?: AbortSignal) => Promise<LoadFormResult>;
 
 const isField = (field: unknown): field is FormField =>
   isRecord(field) &&
-  Number.isInteger(field.id) &&
-  typeof field.label === 'string' &&
+  typeof field.path === 'string' &&
   (CONTROLS as readonly unknown[]).includes(field.control) &&
-  (!String(field.control).includes('choice') || Array.isArray(field.choices));
+  (!/choice|radio/.test(String(field.control)) || Array.isArray(field.choices));
 
 /** A challenge the widget knows how to show or solve; anything else is dropped, and the relay will say `challenge_required`. */
 const isChallenge = (challenge: unknown): challenge is FormChallenge =>
@@ -24,17 +23,13 @@ const isChallenge = (challenge: unknown): challenge is FormChallenge =>
  * checks every value anyway, so a dropped field only means a question not asked), and an
  * attachment policy without its list of types.
  */
-function readForm(body: unknown): { form: FormDefinition } | undefined {
+function readForm(body: unknown): FormDefinition | undefined {
   if (!isRecord(body) || !Array.isArray(body.fields)) return undefined;
-  const categories = isRecord(body.categories) && Array.isArray(body.categories.options) ? body.categories : null;
   const attachments = isRecord(body.attachments) && Array.isArray(body.attachments.types) ? body.attachments : undefined;
   return {
-    form: {
-      fields: body.fields.filter(isField),
-      categories: categories as FormDefinition['categories'],
-      attachments: attachments as FormDefinition['attachments'],
-      ...(isChallenge(body.challenge) ? { challenge: body.challenge } : {}),
-    },
+    fields: body.fields.filter(isField),
+    attachments: attachments as FormDefinition['attachments'],
+    ...(isChallenge(body.challenge) ? { challenge: body.challenge } : {}),
   };
 }
 

@@ -5,13 +5,13 @@
  */
 import { FIELD_ISSUE_TEXT_EN, type FieldIssue, type FieldIssueCode } from '../shared/field-issues';
 import { RELAY_ERROR_CODES, type RelayErrorCode, type RelayFieldError } from '../shared/relay-contract';
+import { fail, ok, type Result } from '../shared/result';
 import { parseRetryAfter } from '../shared/retry-after';
 
 /** Why a call failed: a relay code, or what went wrong before the relay could answer. */
 export type RelayCallErrorCode = RelayErrorCode | 'network' | 'timeout' | 'bad_response' | 'aborted';
 
 export interface RelayCallFailure {
-  ok: false;
   code: RelayCallErrorCode;
   /** For `validation`: the fields the relay refused. */
   fields?: FieldIssue[];
@@ -22,7 +22,7 @@ export interface RelayCallFailure {
 }
 
 /** Success carries what `read` made of the body. */
-export type RelayCallResult<T> = ({ ok: true } & T) | RelayCallFailure;
+export type RelayCallResult<T> = Result<T, RelayCallFailure>;
 
 export interface RelayCallOptions {
   /** Base URL of the relay. */
@@ -100,7 +100,7 @@ function readFields(fields: unknown): FieldIssue[] | undefined {
 export function readFailure(status: number, body: unknown, retryAfter: string | null): RelayCallFailure {
   const error = isRecord(body) && isRecord(body.error) ? body.error : {};
   const code = typeof error.code === 'string' && isRelayCode(error.code) ? error.code : codeForStatus(status);
-  const result: RelayCallFailure = { ok: false, code };
+  const result: RelayCallFailure = { code };
   const fields = readFields(error.fields);
   if (fields) result.fields = fields;
   const retryAfterMs = parseRetryAfter(retryAfter);
@@ -151,7 +151,7 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
   /** One attempt, bounded by its own timeout and by the caller's signal. */
   async function attempt<T>(request: RelayRequest<T>, signal?: AbortSignal): Promise<{ status?: number; result: RelayCallResult<T> }> {
     // An abort event never fires for a signal that is already aborted, so check before sending.
-    if (signal?.aborted) return { result: { ok: false, code: 'aborted' } };
+    if (signal?.aborted) return { result: fail({ code: 'aborted' }) };
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -174,12 +174,11 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
       } catch {
         // not JSON: judged by status below
       }
-      if (!response.ok) return { status: response.status, result: readFailure(response.status, body, response.headers.get('Retry-After')) };
+      if (!response.ok) return { status: response.status, result: fail(readFailure(response.status, body, response.headers.get('Retry-After'))) };
       const value = request.read(body, response);
-      return { status: response.status, result: value === undefined ? { ok: false, code: 'bad_response' } : { ok: true, ...value } };
+      return { status: response.status, result: value === undefined ? fail({ code: 'bad_response' }) : ok(value) };
     } catch {
-      if (signal?.aborted) return { result: { ok: false, code: 'aborted' } };
-      return { result: { ok: false, code: timedOut ? 'timeout' : 'network' } };
+      return { result: fail({ code: signal?.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }) };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -189,19 +188,20 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
   return async function call(request, signal) {
     for (let retry = 0; ; retry++) {
       const { status, result } = await attempt(request, signal);
-      if (result.ok || retry >= retries || !isTransient(status, result.code)) return result;
+      if (result.ok || retry >= retries || !isTransient(status, result.error.code)) return result;
       // Exponential backoff with "equal jitter": half fixed, half random, so many widgets
       // that failed together do not come back together.
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** retry);
       let delay = backoff / 2 + random() * (backoff / 2);
-      if (result.retryAfterMs !== undefined) {
-        if (result.retryAfterMs > maxRetryAfterMs) return result;
-        delay = result.retryAfterMs;
+      const { retryAfterMs } = result.error;
+      if (retryAfterMs !== undefined) {
+        if (retryAfterMs > maxRetryAfterMs) return result;
+        delay = retryAfterMs;
       }
       try {
         await sleep(delay, signal);
       } catch {
-        return { ok: false, code: 'aborted' };
+        return fail({ code: 'aborted' });
       }
       onRetry?.(retry + 1);
     }

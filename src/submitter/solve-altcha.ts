@@ -3,6 +3,7 @@
  * relay, find the counter whose SHA-256 key starts with the signed prefix, and return the payload
  * the relay verifies (base64 JSON of the challenge and the solution, as altcha-lib 2.x reads it).
  */
+import { fail, ok, type Result } from '../shared/result';
 import { isRecord, type RelayCall, type RelayCallFailure } from './relay-call';
 
 interface Parameters {
@@ -15,7 +16,8 @@ interface Parameters {
   keyLength?: number;
 }
 
-export type AltchaSolution = { ok: true; payload: string; expiresAt: number } | RelayCallFailure;
+/** The payload the relay verifies, and when it stops accepting it (ms since 1970). */
+export type AltchaSolution = Result<{ payload: string; expiresAt: number }, RelayCallFailure>;
 export type SolveAltcha = (path: string, signal?: AbortSignal) => Promise<AltchaSolution>;
 
 const bytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
@@ -60,15 +62,16 @@ const isChallenge = (parameters: unknown): parameters is Parameters =>
 export function createAltchaSolver(call: RelayCall): SolveAltcha {
   return async (path, signal) => {
     // Web Crypto exists only in secure contexts: a page on plain http (other than localhost) has none.
-    if (!globalThis.crypto?.subtle) return { ok: false, code: 'challenge_required' };
+    if (!globalThis.crypto?.subtle) return fail({ code: 'challenge_required' });
     const fetched = await call(
-      { path, read: (body) => (isRecord(body) && isChallenge(body.parameters) ? { challenge: body as { parameters: Parameters } } : undefined) },
+      { path, read: (body) => (isRecord(body) && isChallenge(body.parameters) ? (body as { parameters: Parameters }) : undefined) },
       signal,
     );
     if (!fetched.ok) return fetched;
-    const solution = await solve(fetched.challenge.parameters, signal);
-    if (!solution) return { ok: false, code: 'aborted' };
-    const { expiresAt = Infinity } = fetched.challenge.parameters;
-    return { ok: true, payload: btoa(JSON.stringify({ challenge: fetched.challenge, solution })), expiresAt: expiresAt * 1000 };
+    const challenge = fetched.value;
+    const solution = await solve(challenge.parameters, signal);
+    if (!solution) return fail({ code: 'aborted' });
+    const { expiresAt = Infinity } = challenge.parameters;
+    return ok({ payload: btoa(JSON.stringify({ challenge, solution })), expiresAt: expiresAt * 1000 });
   };
 }

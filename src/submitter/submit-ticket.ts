@@ -3,12 +3,14 @@
  * every attempt. The widget receives `submit` and never sees HTTP statuses.
  */
 import { IDEMPOTENCY_HEADER } from '../shared/relay-contract';
-import type { TicketRequest } from '../shared/ticket-request';
+import { fail } from '../shared/result';
+import type { TicketRequestInput } from '../shared/ticket-request';
 import { isRecord, type RelayCall, type RelayCallErrorCode, type RelayCallResult } from './relay-call';
 
 export type SubmitErrorCode = RelayCallErrorCode;
-export type SubmitResult = RelayCallResult<{ ticketId: number }>;
-export type Submit = (request: TicketRequest, key: string, signal?: AbortSignal) => Promise<SubmitResult>;
+/** The new ticket's id, or why there is none. */
+export type SubmitResult = RelayCallResult<number>;
+export type Submit = (request: TicketRequestInput, key: string, signal?: AbortSignal) => Promise<SubmitResult>;
 
 /** The page's signed identity token (docs/identity.md), or a function giving a fresh one; nothing for an anonymous visitor. */
 export type IdentitySource = string | (() => string | null | undefined | Promise<string | null | undefined>);
@@ -28,7 +30,7 @@ export function createSubmitter(call: RelayCall, { identity, report = () => {} }
       token = typeof identity === 'function' ? await identity() : identity;
     } catch (error) {
       report(`option "identity" failed: ${(error as Error)?.message ?? String(error)}`);
-      return { ok: false, code: 'identity_invalid' };
+      return fail({ code: 'identity_invalid' });
     }
     const result = await call(
       {
@@ -38,12 +40,12 @@ export function createSubmitter(call: RelayCall, { identity, report = () => {} }
         body: JSON.stringify(token ? { ...request, identity: token } : request),
         read: (body) => {
           const ticketId = isRecord(body) ? body.ticketId : undefined;
-          return Number.isInteger(ticketId) ? { ticketId: ticketId as number } : undefined;
+          return Number.isInteger(ticketId) ? (ticketId as number) : undefined;
         },
       },
       signal,
     );
-    if (!result.ok && result.code.startsWith('identity')) report(`the relay refused the identity: ${result.message ?? result.code}`);
+    if (!result.ok && result.error.code.startsWith('identity')) report(`the relay refused the identity: ${result.error.message ?? result.error.code}`);
     return result;
   };
 }

@@ -5,9 +5,10 @@
  * progress.
  */
 import type { DirectUpload, UploadedAttachment } from '../shared/attachments';
+import { fail, ok } from '../shared/result';
 import { isRecord, readFailure, type RelayCall, type RelayCallResult } from './relay-call';
 
-export type UploadResult = RelayCallResult<{ attachment: UploadedAttachment }>;
+export type UploadResult = RelayCallResult<UploadedAttachment>;
 /** Uploads `file`, calling `onProgress` with the share sent so far (0–1). */
 export type Upload = (file: File, onProgress: (share: number) => void, signal: AbortSignal) => Promise<UploadResult>;
 
@@ -16,8 +17,7 @@ const STALL_MS = 30_000;
 /** Once every byte is sent, the relay may still be storing the file (to S3, say): wait longer. */
 const ANSWER_MS = 120_000;
 
-const readAttachment = (body: unknown) =>
-  isRecord(body) && typeof body.id === 'string' ? { attachment: body as unknown as UploadedAttachment } : undefined;
+const readAttachment = (body: unknown) => (isRecord(body) && typeof body.id === 'string' ? (body as unknown as UploadedAttachment) : undefined);
 
 /** One XMLHttpRequest, read like a relay answer; aborts on `signal` and when progress stalls. */
 function send<T>(
@@ -60,12 +60,11 @@ function send<T>(
       } catch {
         // not JSON: judged by status
       }
-      if (xhr.status < 200 || xhr.status > 299) return done(readFailure(xhr.status, parsed, xhr.getResponseHeader('Retry-After')));
+      if (xhr.status < 200 || xhr.status > 299) return done(fail(readFailure(xhr.status, parsed, xhr.getResponseHeader('Retry-After'))));
       const value = read(parsed);
-      done(value === undefined ? { ok: false, code: 'bad_response' } : { ok: true, ...value });
+      done(value === undefined ? fail({ code: 'bad_response' }) : ok(value));
     };
-    xhr.onerror = xhr.onabort = () =>
-      done({ ok: false, code: signal.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' });
+    xhr.onerror = xhr.onabort = () => done(fail({ code: signal.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }));
     signal.addEventListener('abort', abort, { once: true });
     watch();
     xhr.send(body);
@@ -81,18 +80,18 @@ export function createUploader(relay: string, call: RelayCall, direct: () => boo
       form.append('file', file, file.name);
       return send('POST', `${base}/attachments`, form, {}, readAttachment, onProgress, signal);
     }
-    const ticket = await call<{ upload: DirectUpload }>(
+    const ticket = await call<DirectUpload>(
       {
         path: '/attachments/uploads',
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ name: file.name, size: file.size, type: file.type }),
-        read: (body) => (isRecord(body) && typeof body.url === 'string' ? { upload: body as unknown as DirectUpload } : undefined),
+        read: (body) => (isRecord(body) && typeof body.url === 'string' ? (body as unknown as DirectUpload) : undefined),
       },
       signal,
     );
     if (!ticket.ok) return ticket;
-    const { id, url, headers } = ticket.upload;
+    const { id, url, headers } = ticket.value;
     const put = await send('PUT', url, file, headers, () => ({}), onProgress, signal);
     if (!put.ok) return put;
     return call({ path: `/attachments/${id}/complete`, method: 'POST', read: readAttachment }, signal);

@@ -2,8 +2,8 @@
 import { createRef } from 'preact';
 import type { AttachmentPolicy } from '../shared/attachments';
 import { formatIssue } from '../shared/field-issues';
-import type { Attached } from './attachments-state';
-import { ATTACHMENTS_PATH, type FormState } from './form-state';
+import type { Attached, AttachmentList } from '../submitter/attachment-list';
+import type { FieldIssue } from '../shared/field-issues';
 import { known, type Translate } from './i18n';
 
 /** "2.4 MB", in the visitor's number format; binary units, as the relay's limits are set (MB = 1024 KB). */
@@ -16,12 +16,14 @@ export function formatBytes(bytes: number, locale: string): string {
 export const filesOf = (transfer: DataTransfer | null) => [...(transfer?.files ?? [])];
 
 interface Props {
-  state: FormState;
+  list: AttachmentList;
+  /** The message to show for the attachments as a whole. */
+  issue: FieldIssue | undefined;
   policy: AttachmentPolicy;
   t: Translate;
 }
 
-function Row({ one, state, t }: Omit<Props, 'policy'> & { one: Attached }) {
+function Row({ one, list, t }: Pick<Props, 'list' | 't'> & { one: Attached }) {
   const { name, size } = one.file;
   const words = t(one.status === 'failed' ? known(`upload.${one.code}`, 'upload.failed') : one.status === 'done' ? 'uploaded' : 'uploading');
   return (
@@ -31,24 +33,23 @@ function Row({ one, state, t }: Omit<Props, 'policy'> & { one: Attached }) {
       <progress value={one.progress} max={1} aria-label={`${name}: ${words}`} />
       <span class="muted">{words}</span>
       {one.status === 'failed' && (
-        <button type="button" class="link" aria-label={`${t('reload')}: ${name}`} onClick={() => state.attachments.retry(one.key)}>
+        <button type="button" class="link" aria-label={`${t('reload')}: ${name}`} onClick={() => list.retry(one.key)}>
           {t('reload')}
         </button>
       )}
-      <button type="button" class="link" aria-label={`${t('remove')}: ${name}`} onClick={() => state.attachments.remove(one.key)}>
+      <button type="button" class="link" aria-label={`${t('remove')}: ${name}`} onClick={() => list.remove(one.key)}>
         {t('remove')}
       </button>
     </li>
   );
 }
 
-export function Attachments({ state, policy, t }: Props) {
+export function Attachments({ list, issue, policy, t }: Props) {
   const input = createRef<HTMLInputElement>();
-  const { files, refused } = state.attachments;
-  const issue = state.errors.value[ATTACHMENTS_PATH];
+  const { files, refused } = list;
   const limits = { count: policy.maxFiles, size: formatBytes(policy.maxFileBytes, t.locale), total: formatBytes(policy.maxTotalBytes, t.locale) };
   const add = (chosen: File[]) => {
-    if (chosen.length) state.attachments.add(chosen);
+    if (chosen.length) list.add(chosen);
   };
   return (
     <fieldset class="field" aria-invalid={issue ? 'true' : undefined} aria-describedby={issue ? 'files-error' : undefined}>
@@ -98,7 +99,7 @@ export function Attachments({ state, policy, t }: Props) {
       {files.value.length > 0 && (
         <ul class="files">
           {files.value.map((one) => (
-            <Row key={one.key} one={one} state={state} t={t} />
+            <Row key={one.key} one={one} list={list} t={t} />
           ))}
         </ul>
       )}

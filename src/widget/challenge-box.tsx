@@ -5,7 +5,7 @@
  */
 import { Component, createRef } from 'preact';
 import type { FormChallenge } from '../shared/form-definition';
-import type { ChallengeSlot } from './form-state';
+import type { ChallengeSlot } from '../submitter/submission';
 
 type Provider = 'turnstile' | 'hcaptcha';
 

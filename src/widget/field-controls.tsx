@@ -1,7 +1,14 @@
-/** Labelled form controls that show their own error message and tell assistive tech about it. */
+/**
+ * Labelled form controls that show their own error message and tell assistive tech about it, and
+ * the one component that renders any field (built-in or custom) from its spec. Each field reads
+ * its own signals, so typing in one re-renders that field alone.
+ */
 import type { ComponentChildren } from 'preact';
 import { formatIssue, type FieldIssue } from '../shared/field-issues';
-import type { Translate } from './i18n';
+import type { FieldValue } from '../shared/field-values';
+import { customFieldId, type FormChoice, type FormField } from '../shared/form-definition';
+import type { FieldModel } from '../submitter/form-model';
+import type { MessageKey, Translate } from './i18n';
 
 export interface FieldProps {
   id: string;
@@ -9,6 +16,8 @@ export interface FieldProps {
   optional?: boolean;
   issue?: FieldIssue | undefined;
   t: Translate;
+  /** Shares a row with a neighbouring half-width field. */
+  half?: boolean | undefined;
 }
 
 /** The attributes that tie a control to its message. */
@@ -18,7 +27,8 @@ const described = (id: string, issue?: FieldIssue) => ({
 });
 
 /** Label (or legend, for a group), message and control, in that order. */
-function Field({ id, label, optional, issue, t, group, children }: FieldProps & { group?: boolean; children: ComponentChildren }) {
+function Field({ id, label, optional, issue, t, half, group, children }: FieldProps & { group?: boolean; children: ComponentChildren }) {
+  const kind = half ? 'field half' : 'field';
   const text = (
     <>
       {label}
@@ -31,13 +41,13 @@ function Field({ id, label, optional, issue, t, group, children }: FieldProps & 
     </p>
   );
   return group ? (
-    <fieldset class="field" {...described(id, issue)}>
+    <fieldset class={kind} {...described(id, issue)}>
       <legend>{text}</legend>
       {error}
       {children}
     </fieldset>
   ) : (
-    <div class="field">
+    <div class={kind}>
       <label for={id}>{text}</label>
       {error}
       {children}
@@ -47,8 +57,8 @@ function Field({ id, label, optional, issue, t, group, children }: FieldProps & 
 
 export interface TextProps extends FieldProps {
   value: string;
-  onInput: (value: string) => void;
-  onBlur: () => void;
+  onInput?: (value: string) => void;
+  onBlur?: () => void;
   multiline?: boolean;
   type?: 'text' | 'email' | 'tel' | 'url' | 'date';
   autocomplete?: string;
@@ -68,7 +78,7 @@ export function TextControl(props: TextProps) {
     readOnly,
     ...described(id, issue),
     'aria-required': optional ? undefined : ('true' as const),
-    onInput: (event: Event) => onInput((event.currentTarget as HTMLInputElement).value),
+    onInput: (event: Event) => onInput?.((event.currentTarget as HTMLInputElement).value),
     onBlur,
   };
   return (
@@ -159,9 +169,9 @@ interface CheckProps extends FieldProps {
 }
 
 /** One checkbox with its label beside it ("Subscribe to the newsletter"). */
-export function CheckControl({ id, label, optional, issue, checked, onChange, t }: CheckProps) {
+export function CheckControl({ id, label, optional, issue, checked, onChange, t, half }: CheckProps) {
   return (
-    <div class="field check">
+    <div class={half ? 'field check half' : 'field check'}>
       {issue && (
         <p id={`${id}-error`} class="error">
           {formatIssue(t(`field.${issue.code}`), issue)}
@@ -182,4 +192,74 @@ export function CheckControl({ id, label, optional, issue, checked, onChange, t 
       </label>
     </div>
   );
+}
+
+/** Input type and keyboard per text-like control. Numbers use a text input: type=number hides bad input. */
+const TEXT_INPUTS: Partial<Record<FormField['control'], Pick<TextProps, 'type' | 'inputMode'>>> = {
+  number: { inputMode: 'decimal' },
+  date: { type: 'date' },
+  email: { type: 'email', inputMode: 'email' },
+  phone: { type: 'tel', inputMode: 'tel' },
+  url: { type: 'url', inputMode: 'url' },
+};
+
+/** An option's words: the operator's, or for a built-in field the widget's own (`sentiment.praise`). */
+const choiceLabel = (name: string, choice: FormChoice, t: Translate) => choice.label ?? t(`${name}.${choice.value}` as MessageKey);
+
+/** What a locked field shows: its value in words. */
+function display({ field, name }: FieldModel, value: FieldValue, t: Translate): string {
+  if (field.control === 'checkbox') return t(value === 'true' ? 'yes' : 'no');
+  const label = (one: string) => {
+    const choice = field.choices?.find((option) => option.value === one);
+    return choice ? choiceLabel(name, choice, t) : one;
+  };
+  return typeof value === 'string' ? label(value) : value.map(label).join(', ');
+}
+
+/** Any field, with the control its spec asks for. */
+export function FieldView({ model, t }: { model: FieldModel; t: Translate }) {
+  const { field, name } = model;
+  const value = model.value.value;
+  const common = {
+    // Custom field ids are numbers, and an element id must not start with a digit.
+    id: customFieldId(field.path) === undefined ? name : `f${name}`,
+    label: field.label ?? t(name as MessageKey),
+    optional: !field.required,
+    issue: model.issue.value,
+    half: field.half,
+    t,
+  };
+  if (model.locked.value) return <TextControl {...common} value={display(model, value, t)} readOnly />;
+  const choose = (next: FieldValue) => {
+    model.set(next);
+    model.touch();
+  };
+  const choices = (field.choices ?? []).map((choice) => ({
+    value: choice.value,
+    // Categories are indented by their depth in the tree.
+    label: '\u2003'.repeat(choice.depth ?? 0) + choiceLabel(name, choice, t),
+  }));
+  switch (field.control) {
+    case 'choice':
+      return <SelectControl {...common} value={String(value)} choices={choices} onChange={choose} />;
+    case 'radio':
+      return <ChoiceControl {...common} value={String(value)} choices={choices} onChange={choose} />;
+    case 'multichoice':
+      return <ChoiceControl {...common} value={typeof value === 'string' ? [] : value} choices={choices} multiple onChange={choose} />;
+    case 'checkbox':
+      return <CheckControl {...common} checked={value === 'true'} onChange={(checked) => choose(String(checked))} />;
+    default:
+      return (
+        <TextControl
+          {...common}
+          {...TEXT_INPUTS[field.control]}
+          multiline={field.control === 'multiline'}
+          placeholder={field.placeholder}
+          autocomplete={field.autocomplete ?? 'off'}
+          value={String(value)}
+          onInput={model.set}
+          onBlur={model.touch}
+        />
+      );
+  }
 }

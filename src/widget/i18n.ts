@@ -17,7 +17,7 @@ const EN = {
   optional: 'optional',
   required: 'required',
   choose: 'Choose…',
-  category: 'Topic',
+  categoryId: 'Topic',
   yes: 'Yes',
   no: 'No',
   formFailed: 'Some questions could not be loaded.',

@@ -5,5 +5,5 @@
  */
 export { mount, type WidgetHandle } from './mount';
 export { registerLocale, type Catalogue, type MessageKey } from './i18n';
-export type { Prefill } from './form-state';
+export type { Prefill } from '../submitter/prefill';
 export type { MountOptions, SubmittedDetail, ErrorDetail } from './options';

@@ -3,16 +3,12 @@
  * without leaving a node, style, listener or request behind.
  */
 import { render } from 'preact';
-import { createFormLoader } from '../submitter/load-form';
-import { createRelayCall } from '../submitter/relay-call';
-import { createAltchaSolver } from '../submitter/solve-altcha';
-import { createSubmitter } from '../submitter/submit-ticket';
-import { createUploader } from '../submitter/upload-attachment';
-import { createFormState, type Prefill } from './form-state';
+import type { Prefill } from '../submitter/prefill';
 import { createTranslator, pickLocale } from './i18n';
 import { parseOptions, type MountOptions } from './options';
 import { Widget } from './widget';
 import { WIDGET_CSS } from './widget.css';
+import { wireForm } from './wiring';
 
 const PREFIX = '[SocialboardsTicket]';
 
@@ -96,48 +92,11 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
     element.append(host);
 
     const locale = pickLocale([config.locale, document.documentElement.lang, ...(navigator.languages ?? [])]);
-    const t = createTranslator(locale, config.messages);
-    const controller = new AbortController();
-    const emit = (name: string, detail: object) =>
-      host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true }));
-    const timeout = config.timeoutMs ? { timeoutMs: config.timeoutMs } : {};
-    const report = (problem: string) => console.error(`${PREFIX} ${problem}`);
-    // One retry only: a visitor pressing Send waits for a load (of the form, or a challenge) in flight, so it must fail fast.
-    const quickCall = createRelayCall({ relay: config.relay, ...timeout, retries: 1 });
-    const state = createFormState({
-      policy: { emailRequired: config.requireEmail },
-      submit: createSubmitter(createRelayCall({ relay: config.relay, ...timeout, onRetry: (retry) => state.retrying(retry) }), {
-        identity: config.identity,
-        report,
-      }),
-      loadForm: createFormLoader(quickCall),
-      upload: createUploader(config.relay, createRelayCall({ relay: config.relay, ...timeout }), () => {
-        const load = state.form.value;
-        return load.kind === 'ready' && Boolean(load.form.attachments?.direct);
-      }),
-      solveAltcha: createAltchaSolver(quickCall),
-      ...(config.lockFields === undefined ? {} : { lockFields: config.lockFields }),
-      report,
+    const form = wireForm(config, {
+      report: (problem) => console.error(`${PREFIX} ${problem}`),
+      emit: (name, detail) => host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true })),
     });
-    const load = () => void state.load(controller.signal);
-    if (config.prefill) state.prefill(config.prefill);
-    load();
-
-    const onSend = async (trap: string) => {
-      const ticketId = await state.send(controller.signal, trap);
-      if (controller.signal.aborted) return;
-      const status = state.status.value;
-      if (ticketId !== undefined) {
-        emit('submitted', { ticketId });
-        config.onSubmitted?.({ ticketId });
-      } else if (status.kind === 'failed') {
-        if (status.code !== 'validation') console.error(`${PREFIX} submission failed: ${status.code}`);
-        emit('error', { code: status.code });
-        config.onError?.({ code: status.code });
-      }
-    };
-
-    render(<Widget state={state} t={t} requireEmail={config.requireEmail} onSend={onSend} onReload={load} />, shadow);
+    render(<Widget form={form} t={createTranslator(locale, config.messages)} />, shadow);
 
     let alive = true;
     const handle: WidgetHandle = {
@@ -145,12 +104,11 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
       unmount() {
         if (!alive) return;
         alive = false;
-        controller.abort();
-        state.attachments.clear();
+        form.dispose();
         render(null, shadow);
         host.remove();
       },
-      prefill: (values) => state.prefill(values),
+      prefill: form.prefill,
     };
     host[HANDLE] = handle;
     return handle;

@@ -2,8 +2,8 @@
  * Widget options, parsed once at the edge: from `mount()` objects and from the script tag's
  * `data-*` attributes (same names, kebab-case), into one typed config with defaults.
  */
+import { PREFILL_KEYS, type Prefill } from '../submitter/prefill';
 import type { IdentitySource } from '../submitter/submit-ticket';
-import type { Prefill } from './form-state';
 import { MESSAGE_KEYS, type MessageKey } from './i18n';
 
 export interface SubmittedDetail {
@@ -19,8 +19,6 @@ export interface MountOptions {
   relay: string;
   /** Language tag (`en`, `nb`); default: `<html lang>`, then the browser's languages. */
   locale?: string;
-  /** Whether the visitor must give an email address (default true; must match the relay's RELAY_REQUIRE_EMAIL). */
-  requireEmail?: boolean;
   /** Overrides for any text the widget shows, by message key. */
   messages?: Partial<Record<MessageKey, string>>;
   /** Nonce for the fallback `<style>` element where constructable stylesheets are missing. */
@@ -46,10 +44,16 @@ export interface MountOptions {
 }
 
 /** The config the rest of the widget receives. */
-export interface WidgetConfig extends Omit<MountOptions, 'requireEmail'> {
-  relay: string;
-  requireEmail: boolean;
-}
+export type WidgetConfig = MountOptions;
+
+/**
+ * Options that no longer exist, with where their job went: named on the console instead of a bare
+ * "unknown option", so an integrator upgrading knows what to do.
+ */
+const RETIRED: Record<string, string> = {
+  requireEmail:
+    'the relay decides which fields are required and the widget follows its form: set RELAY_REQUIRE_EMAIL or builtIn.email.required in RELAY_FORM_CONFIG (docs/form-config.md)',
+};
 
 const isHttpUrl = (value: string) => {
   try {
@@ -70,7 +74,6 @@ const isFunction: Check = (value) => typeof value === 'function';
 const OPTIONS: Record<keyof MountOptions, [Check, string]> = {
   relay: [(value) => isString(value) && isHttpUrl(value as string), 'an http(s) URL'],
   locale: [(value) => isString(value) && /^[a-z]{2,3}([-_][a-z\d]{2,8})*$/i.test(value as string), 'a language tag such as "en" or "nb-NO"'],
-  requireEmail: [(value) => typeof value === 'boolean', 'true or false'],
   messages: [
     (value) => typeof value === 'object' && value !== null && Object.values(value).every(isString),
     'an object of message texts (JSON in data-messages)',
@@ -87,7 +90,6 @@ const OPTIONS: Record<keyof MountOptions, [Check, string]> = {
   onError: [isFunction, 'a function'],
 };
 
-const PREFILL_KEYS = ['title', 'message', 'sentiment', 'name', 'email', 'phoneNumber', 'categoryId', 'fields'];
 
 /** A value as an integrator would recognise it; never throws (BigInt, cycles). */
 const show = (value: unknown) => {
@@ -116,9 +118,13 @@ export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
   if (typeof raw !== 'object' || raw === null) {
     return { problems: ['options must be an object with at least { relay: "https://…" }'] };
   }
-  const config: Record<string, unknown> = { requireEmail: true };
+  const config: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;
+    if (name in RETIRED) {
+      problems.push(`${describe(name, fromData)} was ignored: ${RETIRED[name]}`);
+      continue;
+    }
     if (!(name in OPTIONS)) {
       problems.push(`unknown ${describe(name, fromData)} was ignored`);
       continue;
@@ -152,7 +158,7 @@ export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
   return { config: config as unknown as WidgetConfig, problems };
 }
 
-const BOOLEAN_OPTIONS = new Set(['requireEmail', 'lockFields']);
+const BOOLEAN_OPTIONS = new Set(['lockFields']);
 const NUMBER_OPTIONS = new Set(['timeoutMs']);
 const JSON_OPTIONS = new Set(['messages', 'prefill']);
 

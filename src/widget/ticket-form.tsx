@@ -1,30 +1,16 @@
-/** The ticket form: fields, sending state, errors and the confirmation, driven by the form state. */
-import { SENTIMENTS } from '../shared/ticket-request';
+/** The ticket form: its fields in the definition's order, the attachments, the sending state, errors and the confirmation. */
+import type { Status } from '../submitter/submission';
 import { Attachments, filesOf } from './attachments';
-import { nameScreenshot } from './attachments-state';
+import { nameScreenshot } from '../submitter/attachment-list';
 import { ChallengeBox } from './challenge-box';
-import { CategoryPicker, CustomField } from './custom-fields';
-import { ChoiceControl, TextControl } from './field-controls';
-import { FIELD_PATHS, type FieldName, type FormState } from './form-state';
+import { FieldView } from './field-controls';
 import { submitErrorText, type Translate } from './i18n';
+import type { WidgetForm } from './wiring';
 
 export interface TicketFormProps {
-  state: FormState;
+  form: WidgetForm;
+  status: Status;
   t: Translate;
-  requireEmail: boolean;
-  /** Sends the form; `trap` is the honeypot's value at that moment. */
-  onSend: (trap: string) => void;
-  /** Loads the form definition again after a failure. */
-  onReload: () => void;
-}
-
-interface TextField {
-  name: Exclude<FieldName, 'sentiment'>;
-  optional?: boolean;
-  multiline?: boolean;
-  type?: 'email' | 'tel';
-  autocomplete?: string;
-  inputMode?: 'email' | 'tel';
 }
 
 /**
@@ -33,52 +19,28 @@ interface TextField {
  */
 const TRAP = 'sb-x7';
 
-/** The built-in text fields in display order, with what the browser should autofill into them. */
-const TEXT_FIELDS: readonly TextField[] = [
-  { name: 'title' },
-  { name: 'message', multiline: true },
-  { name: 'name', optional: true, autocomplete: 'name' },
-  { name: 'email', type: 'email', autocomplete: 'email', inputMode: 'email' },
-  { name: 'phoneNumber', optional: true, type: 'tel', autocomplete: 'tel', inputMode: 'tel' },
-];
-
-export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketFormProps) {
-  const { values, errors, status, locked } = state;
-  const current = status.value;
-
-  if (current.kind === 'sent') {
+/**
+ * Reads the definition and the load state, never a field's value: typing re-renders the field
+ * alone, not this form.
+ */
+export function TicketForm({ form, status, t }: TicketFormProps) {
+  const { model, submission } = form;
+  if (status.kind === 'sent') {
     return (
       <div class="done">
         <h2 class="focus" tabIndex={-1}>
           {t('sentHeading')}
         </h2>
-        <p>{t('sentBody', { id: current.ticketId })}</p>
-        <button type="button" class="secondary" onClick={state.reset}>
+        <p>{t('sentBody', { id: status.ticketId })}</p>
+        <button type="button" class="secondary" onClick={submission.reset}>
           {t('sendAnother')}
         </button>
       </div>
     );
   }
 
-  const sending = current.kind === 'sending';
-  const load = state.form.value;
-  const form = load.kind === 'ready' ? load.form : undefined;
-  const text = ({ name, ...field }: TextField) => (
-    <TextControl
-      key={name}
-      id={name}
-      label={t(name)}
-      t={t}
-      {...field}
-      optional={name === 'email' ? !requireEmail : field.optional}
-      readOnly={locked.value.has(FIELD_PATHS[name])}
-      value={values.value[name]}
-      issue={errors.value[FIELD_PATHS[name]]}
-      onInput={(value) => state.set(FIELD_PATHS[name], value)}
-      onBlur={() => state.validateField(FIELD_PATHS[name])}
-    />
-  );
-  const sentiments = SENTIMENTS.map((value) => ({ value, label: t(`sentiment.${value}`) }));
+  const sending = status.kind === 'sending';
+  const { attachments, challenge } = model.definition.value;
 
   return (
     <form
@@ -86,10 +48,11 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
       noValidate
       aria-labelledby="sb-heading"
       aria-busy={sending ? 'true' : undefined}
+      onInput={form.warmUp}
       onSubmit={(event) => {
         event.preventDefault();
         const trap = event.currentTarget.elements.namedItem(TRAP) as HTMLInputElement;
-        onSend(trap.value);
+        void form.send(trap.value);
         // Emptied after each press: a person whose tool filled it anyway gets through with the next press.
         trap.value = '';
       }}
@@ -97,45 +60,31 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
         // A pasted screenshot becomes an attachment; pasted text stays text.
         // Office apps put text and a picture of it on the clipboard together: that is text.
         const files = filesOf(event.clipboardData);
-        if (!files.length || !form?.attachments || event.clipboardData?.types.includes('text/plain')) return;
+        if (!files.length || !attachments || event.clipboardData?.types.includes('text/plain')) return;
         event.preventDefault();
-        state.attachments.add(files.map((file) => nameScreenshot(file)));
+        model.attachments.add(files.map((file) => nameScreenshot(file)));
       }}
     >
       <h2 id="sb-heading">{t('heading')}</h2>
-      {current.kind === 'failed' && (
+      {status.kind === 'failed' && (
         <p class="alert" role="alert">
-          {submitErrorText(t, current.code, current.retryAfterMs)}
+          {submitErrorText(t, status.code, status.retryAfterMs)}
         </p>
       )}
-      {TEXT_FIELDS.slice(0, 2).map(text)}
-      {locked.value.has('sentiment') ? (
-        <TextControl id="sentiment" label={t('sentiment')} t={t} optional readOnly value={sentiments.find((s) => s.value === values.value.sentiment)?.label ?? ''} onInput={() => {}} onBlur={() => {}} />
-      ) : (
-        <ChoiceControl
-          id="sentiment"
-          label={t('sentiment')}
-          optional
-          t={t}
-          value={values.value.sentiment}
-          issue={errors.value.sentiment}
-          choices={sentiments}
-          onChange={(value) => state.set('sentiment', value)}
-        />
-      )}
-      {form?.categories && <CategoryPicker categories={form.categories} state={state} t={t} />}
-      {form?.fields.map((field) => !field.prefillOnly && <CustomField key={field.id} field={field} state={state} t={t} />)}
-      {form?.attachments && <Attachments state={state} policy={form.attachments} t={t} />}
-      {load.kind === 'failed' && (
+      <div class="fields">
+        {model.shown.value.map((field) => (
+          <FieldView key={field.field.path} model={field} t={t} />
+        ))}
+      </div>
+      {attachments && <Attachments list={model.attachments} issue={model.attachmentsIssue.value} policy={attachments} t={t} />}
+      {model.load.value === 'failed' && (
         <p class="alert">
           {t('formFailed')}{' '}
-          <button type="button" class="link" onClick={onReload}>
+          <button type="button" class="link" onClick={form.reload}>
             {t('reload')}
           </button>
         </p>
       )}
-      <div class="row">{TEXT_FIELDS.slice(2, 4).map(text)}</div>
-      {text(TEXT_FIELDS[4] as TextField)}
       {/* Off-screen rather than display:none, which bots skip; out of the tab order and hidden from assistive tech. */}
       <div class="trap" aria-hidden="true">
         <label>
@@ -143,11 +92,11 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
           <input name={TRAP} tabIndex={-1} autoComplete="off" data-1p-ignore="" data-lpignore="true" data-bwignore="" data-form-type="other" />
         </label>
       </div>
-      {form?.challenge && form.challenge.provider !== 'altcha' && <ChallengeBox challenge={form.challenge} slot={state.challengeSlot} />}
+      {challenge && challenge.provider !== 'altcha' && <ChallengeBox challenge={challenge} slot={submission.challengeSlot} />}
       <div class="actions">
         <button type="submit" class="primary" aria-disabled={sending ? 'true' : undefined}>
           {sending && <span class="spinner" aria-hidden="true" />}
-          {sending ? t(current.retry ? 'retrying' : 'sending') : t('submit')}
+          {sending ? t(status.retry ? 'retrying' : 'sending') : t('submit')}
         </button>
       </div>
     </form>
@@ -158,9 +107,8 @@ export function TicketForm({ state, t, requireEmail, onSend, onReload }: TicketF
  * Text for the polite live region, which exists before it changes so screen readers hear it.
  * Failures are not repeated here: the form's alert announces them.
  */
-export function statusText(state: FormState, t: Translate): string {
-  const current = state.status.value;
-  if (current.kind === 'sending') return current.retry ? t('retrying') : t('sending');
-  if (current.kind === 'sent') return t('sentBody', { id: current.ticketId });
+export function statusText(status: Status, t: Translate): string {
+  if (status.kind === 'sending') return status.retry ? t('retrying') : t('sending');
+  if (status.kind === 'sent') return t('sentBody', { id: status.ticketId });
   return '';
 }

@@ -32,7 +32,9 @@ textarea{resize:vertical;min-height:120px}
 input:focus-visible,textarea:focus-visible,button:focus-visible,.pill input:focus-visible+span{outline:3px solid var(--sb-focus,#2557d680);outline-offset:1px}
 [aria-invalid=true]{border-color:var(--e);border-width:2px}
 .error{color:var(--e);font-size:14px;font-weight:600;margin:0 0 4px}
-.row{display:grid;gap:0 16px;grid-template-columns:repeat(auto-fit,minmax(200px,1fr))}
+.fields{display:flex;flex-wrap:wrap;gap:0 16px}
+.fields>*{flex:1 1 100%}
+.fields>.half{flex-basis:200px}
 .pills{display:flex;flex-wrap:wrap;gap:8px}
 .pill{margin:0;font-weight:400;cursor:pointer}
 .pill input{position:absolute;opacity:0;width:1px;height:1px;padding:0}

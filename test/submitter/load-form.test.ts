@@ -1,6 +1,7 @@
 /** Loading the form definition: what is asked of the relay, what the widget is given, and what it refuses to render. */
+import { fail, ok } from '../../src/shared/result';
 import { describe, expect, it } from 'vitest';
-import type { FormCategories, FormDefinition, FormField } from '../../src/shared/form-definition';
+import type { FormDefinition, FormField } from '../../src/shared/form-definition';
 import { createFormLoader } from '../../src/submitter/load-form';
 import { createRelayCall } from '../../src/submitter/relay-call';
 
@@ -21,26 +22,31 @@ function harness(answers: Answer[]) {
   return { loadForm, calls };
 }
 
-const CITY: FormField = { id: 42623, label: 'City', control: 'text', required: true, maxLength: 80 };
+const CITY: FormField = { path: 'customFields.42623', label: 'City', control: 'text', required: true, maxLength: 80 };
 const TOPICS: FormField = {
-  id: 42624,
+  path: 'customFields.42624',
   label: 'Topics',
   control: 'multichoice',
   required: false,
   choices: [{ value: 'cars', label: 'Cars' }],
 };
-const CATEGORIES: FormCategories = {
-  required: true,
+/** The category picker, a choice field like any other. */
+const CATEGORIES: FormField = {
+  path: 'categoryId',
   label: 'Department',
-  options: [
-    { id: 12, name: 'Sales', parentId: null, depth: 0 },
-    { id: 13, name: 'New cars', parentId: 12, depth: 1 },
+  control: 'choice',
+  required: true,
+  choices: [
+    { value: '12', label: 'Sales' },
+    { value: '13', label: 'New cars', depth: 1 },
   ],
 };
+/** A built-in field as served: no label (the widget has its own words), options without labels. */
+const SENTIMENT: FormField = { path: 'sentiment', control: 'radio', required: false, choices: [{ value: 'question' }, { value: 'praise' }] };
 
 describe('GET {relay}/form', () => {
   it('asks for the form with a plain GET: no body, no Idempotency-Key, no cookies', async () => {
-    const { loadForm, calls } = harness([json(200, { fields: [], categories: null })]);
+    const { loadForm, calls } = harness([json(200, { fields: [] })]);
     await loadForm();
     expect(calls).toHaveLength(1);
     const { url, init } = calls[0]!;
@@ -51,16 +57,16 @@ describe('GET {relay}/form', () => {
     expect(init.credentials).toBe('omit');
   });
 
-  it('gives the widget the fields and categories as served', async () => {
-    const form: FormDefinition = { fields: [CITY, TOPICS], categories: CATEGORIES };
+  it('gives the widget the fields, built-in and custom, and the category picker as served', async () => {
+    const form: FormDefinition = { fields: [SENTIMENT, CITY, TOPICS, CATEGORIES] };
     const { loadForm } = harness([json(200, form)]);
-    expect(await loadForm()).toEqual({ ok: true, form });
+    expect(await loadForm()).toEqual(ok(form));
   });
 
   it('gives the widget the attachment policy as served', async () => {
     const attachments = { maxFiles: 3, maxFileBytes: 1000, maxTotalBytes: 1500, types: ['image/*', 'application/pdf'], direct: true };
-    const { loadForm } = harness([json(200, { fields: [CITY], categories: null, attachments })]);
-    expect(await loadForm()).toEqual({ ok: true, form: { fields: [CITY], categories: null, attachments } });
+    const { loadForm } = harness([json(200, { fields: [CITY], attachments })]);
+    expect(await loadForm()).toEqual(ok({ fields: [CITY], attachments }));
   });
 
   it.each([
@@ -68,59 +74,54 @@ describe('GET {relay}/form', () => {
     ['null (the relay takes none)', null],
     ['without a list of types', { maxFiles: 3, maxFileBytes: 1000, maxTotalBytes: 1500 }],
   ])('reads an attachment policy %s as no attachments', async (_, attachments) => {
-    const { loadForm } = harness([json(200, { fields: [CITY], categories: null, attachments })]);
+    const { loadForm } = harness([json(200, { fields: [CITY], attachments })]);
     const result = await loadForm();
     expect(result.ok).toBe(true);
-    expect(result.ok && result.form.attachments).toBeFalsy();
-  });
-
-  it('reads a form without categories as having no picker', async () => {
-    const { loadForm } = harness([json(200, { fields: [CITY] })]);
-    expect(await loadForm()).toEqual({ ok: true, form: { fields: [CITY], categories: null } });
+    expect(result.ok && result.value.attachments).toBeFalsy();
   });
 
   it.each([
-    ['an unknown control', { ...CITY, id: 1, control: 'slider' }],
-    ['an id that is not an integer', { ...CITY, id: 1.5 }],
-    ['an id given as text', { ...CITY, id: '42623' }],
-    ['no label', { id: 1, control: 'text', required: false }],
-    ['a choice without choices', { id: 2, label: 'City', control: 'choice', required: false }],
-    ['a multichoice without choices', { id: 3, label: 'Topics', control: 'multichoice', required: false }],
+    ['an unknown control', { ...CITY, control: 'slider' }],
+    ['no path', { label: 'City', control: 'text', required: false }],
+    ['a path that is not text', { ...CITY, path: 42623 }],
+    ['a radio without choices', { path: 'sentiment', control: 'radio', required: false }],
+    ['a choice without choices', { path: 'customFields.2', label: 'City', control: 'choice', required: false }],
+    ['a multichoice without choices', { path: 'customFields.3', label: 'Topics', control: 'multichoice', required: false }],
     ['a field that is not an object', 'City'],
-  ])('drops a field with %s and keeps the rest, with the categories', async (_, bad) => {
-    const { loadForm } = harness([json(200, { fields: [CITY, bad, TOPICS], categories: CATEGORIES })]);
-    expect(await loadForm()).toEqual({ ok: true, form: { fields: [CITY, TOPICS], categories: CATEGORIES } });
+  ])('drops a field with %s and keeps the rest', async (_, bad) => {
+    const { loadForm } = harness([json(200, { fields: [CITY, bad, TOPICS, CATEGORIES] })]);
+    expect(await loadForm()).toEqual(ok({ fields: [CITY, TOPICS, CATEGORIES] }));
   });
 
   it.each([
     ['a list', [CITY]],
     ['null', null],
     ['a string', 'form'],
-    ['an object without fields', { categories: CATEGORIES }],
+    ['an object without fields', { attachments: null }],
   ])('calls a 200 whose body is %s a bad response', async (_, body) => {
     const { loadForm } = harness([json(200, body)]);
-    expect(await loadForm()).toEqual({ ok: false, code: 'bad_response' });
+    expect(await loadForm()).toEqual(fail({ code: 'bad_response' }));
   });
 
   it('retries a 503 and then gives the form', async () => {
-    const form: FormDefinition = { fields: [CITY], categories: null };
+    const form: FormDefinition = { fields: [CITY] };
     const { loadForm, calls } = harness([
       json(503, { error: { code: 'upstream_unavailable', message: 'Socialboards is not available.' } }),
       json(200, form),
     ]);
-    expect(await loadForm()).toEqual({ ok: true, form });
+    expect(await loadForm()).toEqual(ok(form));
     expect(calls.map(({ url }) => url)).toEqual(['https://relay.example/support/form', 'https://relay.example/support/form']);
   });
 
   it('gives up with the relay’s code when the relay keeps failing', async () => {
     const { loadForm, calls } = harness([json(503, { error: { code: 'upstream_unavailable', message: 'Socialboards is not available.' } })]);
-    expect(await loadForm()).toEqual({ ok: false, code: 'upstream_unavailable' });
+    expect(await loadForm()).toEqual(fail({ code: 'upstream_unavailable' }));
     expect(calls).toHaveLength(4);
   });
 
   it('returns aborted without asking when the caller has already aborted', async () => {
-    const { loadForm, calls } = harness([json(200, { fields: [], categories: null })]);
-    expect(await loadForm(AbortSignal.abort())).toEqual({ ok: false, code: 'aborted' });
+    const { loadForm, calls } = harness([json(200, { fields: [] })]);
+    expect(await loadForm(AbortSignal.abort())).toEqual(fail({ code: 'aborted' }));
     expect(calls).toHaveLength(0);
   });
 });
@@ -131,8 +132,8 @@ describe('GET {relay}/form challenge', () => {
     { provider: 'hcaptcha', siteKey: '10000000-ffff-ffff-ffff-000000000001', action: 'ticket' },
     { provider: 'altcha', path: '/challenge' },
   ])('gives the widget the $provider challenge as served', async (challenge) => {
-    const { loadForm } = harness([json(200, { fields: [], categories: null, challenge })]);
-    expect(await loadForm()).toEqual({ ok: true, form: { fields: [], categories: null, challenge } });
+    const { loadForm } = harness([json(200, { fields: [], challenge })]);
+    expect(await loadForm()).toEqual(ok({ fields: [], challenge }));
   });
 
   it.each([
@@ -141,7 +142,7 @@ describe('GET {relay}/form challenge', () => {
     ['ALTCHA at an absolute URL', { provider: 'altcha', path: 'https://elsewhere.example/challenge' }],
     ['not an object', 'turnstile'],
   ])('drops %s', async (_, challenge) => {
-    const { loadForm } = harness([json(200, { fields: [], categories: null, challenge })]);
-    expect(await loadForm()).toEqual({ ok: true, form: { fields: [], categories: null } });
+    const { loadForm } = harness([json(200, { fields: [], challenge })]);
+    expect(await loadForm()).toEqual(ok({ fields: [] }));
   });
 });

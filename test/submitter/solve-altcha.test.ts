@@ -1,4 +1,5 @@
 import { createChallenge, verifySolution } from 'altcha-lib';
+import { fail, ok } from '../../src/shared/result';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { describe, expect, it, vi } from 'vitest';
 import { createRelayCall } from '../../src/submitter/relay-call';
@@ -46,9 +47,9 @@ describe('the widget ALTCHA solver', () => {
     });
     const result = await createAltchaSolver(call)('/challenge');
     expect(urls).toEqual(['https://relay.example/challenge']);
-    if (!result.ok) throw new Error(result.code);
-    expect(result.expiresAt).toBe((made.parameters.expiresAt ?? 0) * 1000);
-    const payload = JSON.parse(atob(result.payload)) as { challenge: unknown; solution: { counter: number } };
+    if (!result.ok) throw new Error(result.error.code);
+    expect(result.value.expiresAt).toBe((made.parameters.expiresAt ?? 0) * 1000);
+    const payload = JSON.parse(atob(result.value.payload)) as { challenge: unknown; solution: { counter: number } };
     expect(payload.challenge).toEqual(made);
     expect(payload.solution.counter).toBe(99);
   });
@@ -59,7 +60,7 @@ describe('the widget ALTCHA solver', () => {
       retries: 0,
       fetch: async () => new Response(JSON.stringify({ parameters: { salt: 'ab', nonce: 'cd' }, signature: 'x' })),
     });
-    expect(await createAltchaSolver(call)('/challenge')).toEqual({ ok: false, code: 'bad_response' });
+    expect(await createAltchaSolver(call)('/challenge')).toEqual(fail({ code: 'bad_response' }));
   });
 
   it('answers challenge_required without fetching anything where Web Crypto is missing (a page on plain http)', async () => {
@@ -67,7 +68,7 @@ describe('the widget ALTCHA solver', () => {
     try {
       const urls: string[] = [];
       const call = createRelayCall({ relay: 'https://relay.example', fetch: async (url) => (urls.push(String(url)), new Response('{}')) });
-      expect(await createAltchaSolver(call)('/challenge')).toEqual({ ok: false, code: 'challenge_required' });
+      expect(await createAltchaSolver(call)('/challenge')).toEqual(fail({ code: 'challenge_required' }));
       expect(urls).toEqual([]);
     } finally {
       vi.unstubAllGlobals();
@@ -76,6 +77,6 @@ describe('the widget ALTCHA solver', () => {
 
   it('passes on the failure when the challenge cannot be fetched', async () => {
     const call = createRelayCall({ relay: 'https://relay.example', retries: 0, fetch: async () => Promise.reject(new TypeError('offline')) });
-    expect(await createAltchaSolver(call)('/challenge')).toEqual({ ok: false, code: 'network' });
+    expect(await createAltchaSolver(call)('/challenge')).toEqual(fail({ code: 'network' }));
   });
 });

@@ -1,4 +1,5 @@
 /** The submitter: what reaches the relay, which failures are retried and how, and what the widget is told. */
+import { fail, ok } from '../../src/shared/result';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newIdempotencyKey } from '../../src/submitter/idempotency-key';
 import { parseRetryAfter } from '../../src/shared/retry-after';
@@ -108,12 +109,12 @@ describe('the request', () => {
 describe('success', () => {
   it('returns the ticket id from a 201', async () => {
     const { submit } = harness([created(4711)]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: true, ticketId: 4711 });
+    expect(await submit(REQUEST, KEY)).toEqual(ok(4711));
   });
 
   it('takes a replayed answer for the same key like a fresh one', async () => {
     const { submit } = harness([created(4711, { 'Idempotent-Replayed': 'true' })]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: true, ticketId: 4711 });
+    expect(await submit(REQUEST, KEY)).toEqual(ok(4711));
   });
 
   it.each([
@@ -122,13 +123,13 @@ describe('success', () => {
     ['a fractional ticket id', { ticketId: 47.11 }],
   ])('treats a 2xx with %s as a bad response', async (_, body) => {
     const { submit, calls } = harness([json(201, body)]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code: 'bad_response' });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'bad_response' }));
     expect(calls).toHaveLength(1);
   });
 
   it('treats a 200 HTML page as a bad response', async () => {
     const { submit } = harness([html(200)]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code: 'bad_response' });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'bad_response' }));
   });
 });
 
@@ -143,7 +144,7 @@ describe('retries', () => {
     ['a 429', relayError(429, 'rate_limited'), 'rate_limited'],
   ])('retries %s three times with the same Idempotency-Key, then returns its code', async (_, answer, code) => {
     const { submit, calls, retries, keysSent } = harness([answer]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code }));
     expect(calls).toHaveLength(4);
     expect(keysSent()).toEqual([KEY, KEY, KEY, KEY]);
     expect(retries).toEqual([1, 2, 3]);
@@ -151,7 +152,7 @@ describe('retries', () => {
 
   it('returns the ticket when a retry succeeds', async () => {
     const { submit, calls, keysSent } = harness([networkError, relayError(503, 'upstream_unavailable'), created(4711)]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: true, ticketId: 4711 });
+    expect(await submit(REQUEST, KEY)).toEqual(ok(4711));
     expect(calls).toHaveLength(3);
     expect(keysSent()).toEqual([KEY, KEY, KEY]);
   });
@@ -164,7 +165,7 @@ describe('retries', () => {
 
   it('returns the code of the last failure, not the first', async () => {
     const { submit } = harness([networkError, networkError, networkError, relayError(502, 'upstream_unavailable')]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code: 'upstream_unavailable' });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'upstream_unavailable' }));
   });
 
   it('makes as many retries as configured', async () => {
@@ -183,7 +184,7 @@ describe('retries', () => {
     [502, 'upstream_rejected'],
   ])('never retries a %i %s', async (status, code) => {
     const { submit, calls, delays, retries } = harness([relayError(status, code)]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code }));
     expect(calls).toHaveLength(1);
     expect(delays).toEqual([]);
     expect(retries).toEqual([]);
@@ -228,28 +229,28 @@ describe('backoff', () => {
     const { submit, calls, delays } = harness([relayError(429, 'rate_limited', { 'Retry-After': '60' })], {
       maxRetryAfterMs: 30_000,
     });
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code: 'rate_limited', retryAfterMs: 60_000 });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'rate_limited', retryAfterMs: 60_000 }));
     expect(calls).toHaveLength(1);
     expect(delays).toEqual([]);
   });
 
   it('tells the caller how long the relay asked to wait when retries run out', async () => {
     const { submit } = harness([relayError(429, 'rate_limited', { 'Retry-After': '1' })]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code: 'rate_limited', retryAfterMs: 1000 });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'rate_limited', retryAfterMs: 1000 }));
   });
 });
 
 describe('timeouts and cancelling', () => {
   it('ends an attempt that takes longer than timeoutMs with code timeout, and retries it', async () => {
     const { submit, calls, keysSent } = harness([hang], { timeoutMs: 20, retries: 1 });
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code: 'timeout' });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'timeout' }));
     expect(calls).toHaveLength(2);
     expect(keysSent()).toEqual([KEY, KEY]);
   });
 
   it('succeeds when the attempt after a timeout answers', async () => {
     const { submit } = harness([hang, created(4711)], { timeoutMs: 20 });
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: true, ticketId: 4711 });
+    expect(await submit(REQUEST, KEY)).toEqual(ok(4711));
   });
 
   it('returns aborted and stops when the caller aborts during an attempt', async () => {
@@ -261,7 +262,7 @@ describe('timeouts and cancelling', () => {
         return pending;
       },
     ]);
-    expect(await submit(REQUEST, KEY, controller.signal)).toEqual({ ok: false, code: 'aborted' });
+    expect(await submit(REQUEST, KEY, controller.signal)).toEqual(fail({ code: 'aborted' }));
     expect(calls).toHaveLength(1);
     expect(delays).toEqual([]);
   });
@@ -271,7 +272,7 @@ describe('timeouts and cancelling', () => {
     // The real wait: the abort must cut it short, not the 10 s backoff run out.
     const { submit, calls, retries } = harness([networkError], { sleep: undefined, baseDelayMs: 10_000 });
     setTimeout(() => controller.abort(), 10);
-    expect(await submit(REQUEST, KEY, controller.signal)).toEqual({ ok: false, code: 'aborted' });
+    expect(await submit(REQUEST, KEY, controller.signal)).toEqual(fail({ code: 'aborted' }));
     expect(calls).toHaveLength(1);
     expect(retries).toEqual([]);
   });
@@ -280,7 +281,7 @@ describe('timeouts and cancelling', () => {
     const controller = new AbortController();
     controller.abort();
     const { submit, calls } = harness([created()]);
-    expect(await submit(REQUEST, KEY, controller.signal)).toEqual({ ok: false, code: 'aborted' });
+    expect(await submit(REQUEST, KEY, controller.signal)).toEqual(fail({ code: 'aborted' }));
     expect(calls).toHaveLength(0);
   });
 });
@@ -299,14 +300,15 @@ describe('error answers', () => {
         },
       }),
     ]);
-    expect(await submit(REQUEST, KEY)).toEqual({
-      ok: false,
-      code: 'validation',
-      fields: [
-        { path: 'creator.email', code: 'invalid_email' },
-        { path: 'title', code: 'too_long', limit: 200 },
-      ],
-    });
+    expect(await submit(REQUEST, KEY)).toEqual(
+      fail({
+        code: 'validation',
+        fields: [
+          { path: 'creator.email', code: 'invalid_email' },
+          { path: 'title', code: 'too_long', limit: 200 },
+        ],
+      }),
+    );
   });
 
   it('drops field entries that are not well formed', async () => {
@@ -315,7 +317,7 @@ describe('error answers', () => {
         error: { code: 'validation', message: '…', fields: [null, 'title', { path: 7, code: 'required' }, { path: 'title', code: 'required' }] },
       }),
     ]);
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code: 'validation', fields: [{ path: 'title', code: 'required' }] });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'validation', fields: [{ path: 'title', code: 'required' }] }));
   });
 
   it.each([
@@ -329,7 +331,7 @@ describe('error answers', () => {
     ['a 400 whose error is not an object', json(400, { error: 'nope' }), 'bad_response'],
   ])('maps %s by its status', async (_, answer, code) => {
     const { submit } = harness([answer], { retries: 0 });
-    expect(await submit(REQUEST, KEY)).toEqual({ ok: false, code });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code }));
   });
 });
 

@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
 /** Uploading one attached file: what reaches the relay (or storage), the progress the widget is told, and every way it can end. */
+import { fail, ok } from '../../src/shared/result';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { UploadedAttachment } from '../../src/shared/attachments';
-import { createRelayCall } from '../../src/submitter/relay-call';
+import { createRelayCall, type RelayCallFailure } from '../../src/submitter/relay-call';
 import { createUploader, type UploadResult } from '../../src/submitter/upload-attachment';
 import { stubXhr, type FakeXhr } from './fake-xhr';
 
@@ -93,10 +94,10 @@ describe('through the relay', () => {
     const { start } = setup();
     const uploading = start();
     requests[0]!.respondJson(201, ATTACHMENT);
-    expect(await uploading).toEqual({ ok: true, attachment: ATTACHMENT });
+    expect(await uploading).toEqual(ok(ATTACHMENT));
   });
 
-  it.each<[string, number, string, Record<string, string>, Partial<UploadResult>]>([
+  it.each<[string, number, string, Record<string, string>, RelayCallFailure]>([
     ['a 413 from the relay', 413, JSON.stringify(relayError('payload_too_large')), {}, { code: 'payload_too_large' }],
     ['a 415 from the relay', 415, JSON.stringify(relayError('unsupported_media_type')), {}, { code: 'unsupported_media_type' }],
     ['a 413 from a proxy, not JSON', 413, '<html>Request Entity Too Large</html>', {}, { code: 'payload_too_large' }],
@@ -108,14 +109,14 @@ describe('through the relay', () => {
     const { start } = setup();
     const uploading = start();
     requests[0]!.respond(status, body, headers);
-    expect(await uploading).toEqual({ ok: false, ...failure });
+    expect(await uploading).toEqual(fail(failure));
   });
 
   it('says "network" when the connection fails', async () => {
     const { start } = setup();
     const uploading = start();
     requests[0]!.fail();
-    expect(await uploading).toEqual({ ok: false, code: 'network' });
+    expect(await uploading).toEqual(fail({ code: 'network' }));
   });
 
   it('aborts the request when the signal aborts, and says "aborted"', async () => {
@@ -124,7 +125,7 @@ describe('through the relay', () => {
     requests[0]!.progress(100, 1000);
     controller.abort();
     expect(requests[0]!.aborted).toBe(true);
-    expect(await uploading).toEqual({ ok: false, code: 'aborted' });
+    expect(await uploading).toEqual(fail({ code: 'aborted' }));
   });
 
   describe('a stalled upload', () => {
@@ -139,7 +140,7 @@ describe('through the relay', () => {
       expect(result()).toBeUndefined();
       await vi.advanceTimersByTimeAsync(1);
       expect(requests[0]!.aborted).toBe(true);
-      expect(result()).toEqual({ ok: false, code: 'timeout' });
+      expect(result()).toEqual(fail({ code: 'timeout' }));
     });
 
     it('is kept alive by each progress event', async () => {
@@ -152,7 +153,7 @@ describe('through the relay', () => {
       await vi.advanceTimersByTimeAsync(29_999);
       expect(result()).toBeUndefined();
       await vi.advanceTimersByTimeAsync(1);
-      expect(result()).toEqual({ ok: false, code: 'timeout' });
+      expect(result()).toEqual(fail({ code: 'timeout' }));
     });
 
     it('waits 2 minutes for the answer once every byte is sent, while the relay stores the file', async () => {
@@ -163,7 +164,7 @@ describe('through the relay', () => {
       await vi.advanceTimersByTimeAsync(119_999);
       expect(result()).toBeUndefined();
       await vi.advanceTimersByTimeAsync(1);
-      expect(result()).toEqual({ ok: false, code: 'timeout' });
+      expect(result()).toEqual(fail({ code: 'timeout' }));
     });
 
     it('leaves no timer behind once answered', async () => {
@@ -203,7 +204,7 @@ describe('direct to storage', () => {
     expect(shares).toEqual([0.5, 1]);
     put!.respond(200, '');
 
-    expect(await uploading).toEqual({ ok: true, attachment: ATTACHMENT });
+    expect(await uploading).toEqual(ok(ATTACHMENT));
     expect(fetch).toHaveBeenCalledTimes(2);
     expect(fetch.mock.calls[1]![0]).toBe(`${RELAY}/attachments/${ATTACHMENT.id}/complete`);
     expect(fetch.mock.calls[1]![1]).toMatchObject({ method: 'POST' });
@@ -236,7 +237,7 @@ describe('direct to storage', () => {
     await settle();
     if (storage) storage(requests[0]!);
     else expect(requests).toHaveLength(0);
-    expect(await uploading).toEqual({ ok: false, code });
+    expect(await uploading).toEqual(fail({ code }));
     // Nothing is asked of the relay after a failed step: a failed PUT is never completed.
     expect(fetch).toHaveBeenCalledTimes(relayCalls);
   });
@@ -247,7 +248,7 @@ describe('direct to storage', () => {
     await settle();
     controller.abort();
     expect(requests[0]!.aborted).toBe(true);
-    expect(await uploading).toEqual({ ok: false, code: 'aborted' });
+    expect(await uploading).toEqual(fail({ code: 'aborted' }));
     expect(fetch).toHaveBeenCalledTimes(1);
   });
 
@@ -255,7 +256,7 @@ describe('direct to storage', () => {
     const { start, controller } = setup({ direct: true, routes: { '/attachments/uploads': hang } });
     const uploading = start();
     controller.abort();
-    expect(await uploading).toEqual({ ok: false, code: 'aborted' });
+    expect(await uploading).toEqual(fail({ code: 'aborted' }));
     expect(requests).toHaveLength(0);
   });
 });

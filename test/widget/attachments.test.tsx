@@ -1,13 +1,15 @@
 /** Attachments as a visitor meets them: choosing, dropping and pasting files, progress, failures, limits, and sending with them. */
+import { fail, ok } from '../../src/shared/result';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AttachmentPolicy } from '../../src/shared/attachments';
-import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definition';
+import type { FormDefinition } from '../../src/shared/form-definition';
+import { BUILT_IN_FORM, formWith } from './forms';
 import type { Upload, UploadResult } from '../../src/submitter/upload-attachment';
 import { control, description, fillBuiltIns, renderWidget, sendButton, type RenderOptions } from './render-widget';
 
 const POLICY: AttachmentPolicy = { maxFiles: 3, maxFileBytes: 1000, maxTotalBytes: 1500, types: ['image/*', 'application/pdf'] };
-const FORM: FormDefinition = { ...EMPTY_FORM, attachments: POLICY };
+const FORM: FormDefinition = { ...BUILT_IN_FORM, attachments: POLICY };
 
 afterEach(() => {
   cleanup();
@@ -40,7 +42,7 @@ function fakeUploader() {
   const upload = vi.fn<Upload>(
     (file, progress, signal) =>
       new Promise((resolve) => {
-        signal.addEventListener('abort', () => resolve({ ok: false, code: 'aborted' }));
+        signal.addEventListener('abort', () => resolve(fail({ code: 'aborted' })));
         calls.push({ file, signal, progress: (share) => act(() => progress(share)), finish: resolve });
       }),
   );
@@ -49,7 +51,7 @@ function fakeUploader() {
 
 /** A reference as the relay gives it (16–64 URL-safe characters). */
 const ref = (n: number) => `att_${String(n).padStart(16, '0')}`;
-const uploaded = (file: File, id: string): UploadResult => ({ ok: true, attachment: { id, name: file.name, size: file.size, type: file.type } });
+const uploaded = (file: File, id: string): UploadResult => ok({ id, name: file.name, size: file.size, type: file.type });
 
 const file = (name: string, size: number, type: string) => new File(['x'.repeat(size)], name, { type });
 const pdf = (name: string, size = 400) => file(name, size, 'application/pdf');
@@ -102,8 +104,8 @@ describe('the section', () => {
 
   it('is not there, and a pasted image does nothing, when the relay takes no attachments', async () => {
     const { upload } = fakeUploader();
-    const { state } = renderWidget({ form: EMPTY_FORM, upload });
-    await waitFor(() => expect(state.form.value.kind).toBe('ready'));
+    const { widget } = renderWidget({ form: BUILT_IN_FORM, upload });
+    await waitFor(() => expect(widget.model.load.value).toBe('ready'));
     expect(screen.queryByRole('group', { name: /Attachments/ })).toBeNull();
     expect(document.querySelector('input[type="file"]')).toBeNull();
     const pasted = fireEvent.paste(control('Message'), { clipboardData: { files: [png('image.png')] } });
@@ -164,7 +166,7 @@ describe('a failed upload', () => {
   ] as const)('after %s says "%s", with "Try again" and "Remove"', async (code, words) => {
     const { calls } = await setup();
     pick(pdf('receipt.pdf'));
-    await finish(calls[0]!, { ok: false, code });
+    await finish(calls[0]!, fail({ code }));
     const failed = within(row('receipt.pdf'));
     expect(failed.getByText(words)).toBeTruthy();
     expect(failed.getByRole('progressbar', { name: `receipt.pdf: ${words}` })).toBeTruthy();
@@ -176,7 +178,7 @@ describe('a failed upload', () => {
     const { calls } = await setup();
     const receipt = pdf('receipt.pdf');
     pick(receipt);
-    await finish(calls[0]!, { ok: false, code: 'network' });
+    await finish(calls[0]!, fail({ code: 'network' }));
     fireEvent.click(screen.getByRole('button', { name: 'Try again: receipt.pdf' }));
     expect(calls).toHaveLength(2);
     expect(calls[1]!.file).toBe(receipt);
@@ -188,7 +190,7 @@ describe('a failed upload', () => {
   it('is taken off the list by "Remove"', async () => {
     const { calls } = await setup();
     pick(pdf('receipt.pdf'));
-    await finish(calls[0]!, { ok: false, code: 'network' });
+    await finish(calls[0]!, fail({ code: 'network' }));
     fireEvent.click(screen.getByRole('button', { name: 'Remove: receipt.pdf' }));
     expect(rows()).toEqual([]);
   });
@@ -302,7 +304,7 @@ describe('sending with attachments', () => {
     const [receipt, photo] = [pdf('receipt.pdf'), png('photo.png')];
     pick(receipt, photo);
     await finish(calls[0]!, uploaded(receipt, ref(1)));
-    await finish(calls[1]!, { ok: false, code: 'network' });
+    await finish(calls[1]!, fail({ code: 'network' }));
     fillBuiltIns();
     fireEvent.click(sendButton());
     await screen.findByText('An attachment did not upload. Try again or remove it.');
@@ -317,7 +319,7 @@ describe('sending with attachments', () => {
     const [receipt, photo] = [pdf('receipt.pdf'), png('photo.png')];
     pick(receipt, photo);
     await finish(calls[0]!, uploaded(receipt, ref(1)));
-    await finish(calls[1]!, { ok: false, code: 'network' });
+    await finish(calls[1]!, fail({ code: 'network' }));
     fillBuiltIns();
     fireEvent.click(sendButton());
     await screen.findByText('An attachment did not upload. Try again or remove it.');
@@ -329,7 +331,7 @@ describe('sending with attachments', () => {
 
   it('marks the file the relay no longer accepts for another upload, and says so on the section', async () => {
     const { calls, sent, section, report } = await setup({
-      submit: async () => ({ ok: false, code: 'validation', fields: [{ path: 'attachments.1', code: 'invalid' }] }),
+      submit: async () => fail({ code: 'validation', fields: [{ path: 'attachments.1', code: 'invalid' }] }),
     });
     const [receipt, photo] = [pdf('receipt.pdf'), png('photo.png')];
     pick(receipt, photo);

@@ -1,7 +1,9 @@
 /** The operator's custom fields and category picker as a visitor meets them: controls, messages, sending and loading. */
+import { fail, ok } from '../../src/shared/result';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definition';
+import type { FormDefinition, FormField } from '../../src/shared/form-definition';
+import { BUILT_IN_FORM, formWith } from './forms';
 import type { LoadFormResult } from '../../src/submitter/load-form';
 import { registerLocale } from '../../src/widget/i18n';
 import { nb } from '../../src/widget/locales/nb';
@@ -21,19 +23,34 @@ import {
 // Norwegian ships as a language pack; these tests use it as a page with the pack would.
 registerLocale('nb', nb);
 
+/** The category picker over a small tree, as the relay serves it: a choice field. */
+const DEPARTMENT: FormField = {
+  path: 'categoryId',
+  label: 'Department',
+  control: 'choice',
+  required: false,
+  choices: [
+    { value: '12', label: 'Sales' },
+    { value: '13', label: 'New cars', depth: 1 },
+    { value: '14', label: 'Electric', depth: 2 },
+    { value: '15', label: 'Used cars', depth: 1 },
+    { value: '16', label: 'Service' },
+  ],
+};
+
 /** One field of every control, a field only the integrator fills, and a category tree. */
-const FORM: FormDefinition = {
-  fields: [
-    { id: 1, label: 'City', control: 'text', required: true, placeholder: 'Oslo' },
-    { id: 2, label: 'Details', control: 'multiline', required: false },
-    { id: 3, label: 'Budget', control: 'number', required: false },
-    { id: 4, label: 'Delivery date', control: 'date', required: false },
-    { id: 5, label: 'Work email', control: 'email', required: false },
-    { id: 6, label: 'Mobile', control: 'phone', required: false },
-    { id: 7, label: 'Order page', control: 'url', required: false },
-    { id: 8, label: 'I accept the terms', control: 'checkbox', required: true },
+const FORM: FormDefinition = formWith([
+  DEPARTMENT,
+    { path: 'customFields.1', label: 'City', control: 'text', required: true, placeholder: 'Oslo' },
+    { path: 'customFields.2', label: 'Details', control: 'multiline', required: false },
+    { path: 'customFields.3', label: 'Budget', control: 'number', required: false },
+    { path: 'customFields.4', label: 'Delivery date', control: 'date', required: false },
+    { path: 'customFields.5', label: 'Work email', control: 'email', required: false },
+    { path: 'customFields.6', label: 'Mobile', control: 'phone', required: false },
+    { path: 'customFields.7', label: 'Order page', control: 'url', required: false },
+    { path: 'customFields.8', label: 'I accept the terms', control: 'checkbox', required: true },
     {
-      id: 9,
+      path: 'customFields.9',
       label: 'Dealer',
       control: 'choice',
       required: false,
@@ -43,7 +60,7 @@ const FORM: FormDefinition = {
       ],
     },
     {
-      id: 10,
+      path: 'customFields.10',
       label: 'Models',
       control: 'multichoice',
       required: false,
@@ -53,20 +70,8 @@ const FORM: FormDefinition = {
         { value: 'volvo', label: 'Volvo' },
       ],
     },
-    { id: 11, label: 'Customer number', control: 'text', required: false, prefillOnly: true },
-  ],
-  categories: {
-    required: false,
-    label: 'Department',
-    options: [
-      { id: 12, name: 'Sales', parentId: null, depth: 0 },
-      { id: 13, name: 'New cars', parentId: 12, depth: 1 },
-      { id: 14, name: 'Electric', parentId: 13, depth: 2 },
-      { id: 15, name: 'Used cars', parentId: 12, depth: 1 },
-      { id: 16, name: 'Service', parentId: null, depth: 0 },
-    ],
-  },
-};
+    { path: 'customFields.11', label: 'Customer number', control: 'text', required: false, prefillOnly: true },
+]);
 
 const setup = (options: RenderOptions = {}) => renderWidget({ form: FORM, ...options });
 
@@ -139,7 +144,7 @@ describe('each control', () => {
   });
 
   it('labels the picker "Topic" when the operator gave it no label, and marks it required when it is', async () => {
-    setup({ form: { ...FORM, categories: { ...FORM.categories!, label: undefined, required: true } } });
+    setup({ form: { fields: FORM.fields.map(({ label, ...field }) => (field.path === 'categoryId' ? { ...field, required: true } : { label, ...field })) } });
     await ready();
     const picker = control<HTMLSelectElement>('Topic');
     expect(picker.tagName).toBe('SELECT');
@@ -147,7 +152,7 @@ describe('each control', () => {
   });
 
   it('shows nothing beyond the built-in fields for a form without custom fields', async () => {
-    setup({ form: EMPTY_FORM });
+    setup({ form: BUILT_IN_FORM });
     await waitFor(() => expect(screen.getAllByRole('textbox')).toHaveLength(5));
     expect(screen.queryByRole('combobox', { name: /Department|Topic/ })).toBeNull();
   });
@@ -180,7 +185,7 @@ describe('messages under custom fields', () => {
     ['en', 'This field is required.'],
     ['nb', 'Dette feltet må fylles ut.'],
   ])('[%s] says a required choice is missing as soon as it is set back to "Choose…"', async (locale, text) => {
-    setup({ locale, form: { ...FORM, fields: FORM.fields.map((field) => (field.id === 9 ? { ...field, required: true } : field)) } });
+    setup({ locale, form: { ...FORM, fields: FORM.fields.map((field) => (field.path === 'customFields.9' ? { ...field, required: true } : field)) } });
     await ready();
     choose(control('Dealer'), 'bgo');
     await waitFor(() => expect(control<HTMLSelectElement>('Dealer').value).toBe('bgo'));
@@ -201,7 +206,7 @@ describe('messages under custom fields', () => {
   });
 
   it('shows an impossible date the relay refused under the date field', async () => {
-    setup({ submit: async () => ({ ok: false, code: 'validation', fields: [{ path: 'customFields.4', code: 'invalid_date' }] }) });
+    setup({ submit: async () => fail({ code: 'validation', fields: [{ path: 'customFields.4', code: 'invalid_date' }] }) });
     await ready();
     fillBuiltIns();
     fillRequired();
@@ -236,7 +241,7 @@ describe('sending with custom fields', () => {
   });
 
   it('focuses a checkbox in a multichoice group the relay refused', async () => {
-    setup({ submit: async () => ({ ok: false, code: 'validation', fields: [{ path: 'customFields.10', code: 'invalid_choice' }] }) });
+    setup({ submit: async () => fail({ code: 'validation', fields: [{ path: 'customFields.10', code: 'invalid_choice' }] }) });
     await ready();
     fillBuiltIns();
     fillRequired();
@@ -283,14 +288,14 @@ describe('sending with custom fields', () => {
 
   it('shows the relay’s refusals under the custom field and the category picker', async () => {
     setup({
-      submit: async () => ({
-        ok: false,
-        code: 'validation',
-        fields: [
-          { path: 'customFields.1', code: 'too_long', limit: 3 },
-          { path: 'categoryId', code: 'invalid_choice' },
-        ],
-      }),
+      submit: async () =>
+        fail({
+          code: 'validation',
+          fields: [
+            { path: 'customFields.1', code: 'too_long', limit: 3 },
+            { path: 'categoryId', code: 'invalid_choice' },
+          ],
+        }),
     });
     await ready();
     fillBuiltIns();
@@ -306,7 +311,7 @@ describe('sending with custom fields', () => {
 
 describe('loading the form', () => {
   it('says when questions could not be loaded, and "Try again" loads them', async () => {
-    const answers: LoadFormResult[] = [{ ok: false, code: 'network' }, { ok: true, form: FORM }];
+    const answers: LoadFormResult[] = [fail({ code: 'network' }), ok(FORM)];
     const { loads } = setup({ loadForm: async () => answers.shift()! });
     expect(await screen.findByText('Some questions could not be loaded.')).toBeTruthy();
     expect(screen.queryByLabelText('City')).toBeNull();
@@ -317,7 +322,7 @@ describe('loading the form', () => {
   });
 
   it('still sends the built-in fields when the form could not be loaded', async () => {
-    const { sent } = setup({ loadForm: async () => ({ ok: false, code: 'upstream_unavailable' }) });
+    const { sent } = setup({ loadForm: async () => fail({ code: 'upstream_unavailable' }) });
     await screen.findByText('Some questions could not be loaded.');
     fillBuiltIns();
     fireEvent.click(sendButton());
@@ -339,7 +344,7 @@ describe('loading the form', () => {
     fireEvent.click(sendButton());
     await waitFor(() => expect(sendButton().textContent).toBe('Sending…'));
     expect(sent).toEqual([]);
-    load.resolve({ ok: true, form: FORM });
+    load.resolve(ok(FORM));
     await waitFor(() => expect(description(control('City'))).toBe('This field is required.'));
     await waitFor(() => expect(document.activeElement).toBe(control('City')));
     expect(sent).toEqual([]);
@@ -352,7 +357,7 @@ describe('loading the form', () => {
     fireEvent.click(sendButton());
     await Promise.resolve();
     expect(sent).toEqual([]);
-    load.resolve({ ok: true, form: EMPTY_FORM });
+    load.resolve(ok(BUILT_IN_FORM));
     await screen.findByText('Thank you!');
     expect(sent).toHaveLength(1);
   });

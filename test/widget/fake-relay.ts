@@ -1,6 +1,6 @@
 /** A relay behind a stubbed `fetch`, for tests that mount the widget: the network lies outside it. */
 import { vi } from 'vitest';
-import { EMPTY_FORM } from '../../src/shared/form-definition';
+import { BUILT_IN_FORM } from './forms';
 
 /** One answer, made fresh per request since a Response body can be read once. */
 export type Answer = (init: RequestInit) => Response | Promise<Response>;
@@ -23,7 +23,7 @@ export const hang: Answer = (init) =>
  * custom fields unless told otherwise; a path without an answer fails like an unreachable host.
  */
 export function stubRelay(answers: Record<string, Answer> = {}) {
-  const routes: Record<string, Answer> = { '/form': json(200, EMPTY_FORM), ...answers };
+  const routes: Record<string, Answer> = { '/form': json(200, BUILT_IN_FORM), ...answers };
   const fetch = vi.fn(async (url: string, init: RequestInit = {}) => {
     const answer = routes[new URL(url).pathname];
     if (!answer) throw new TypeError(`Failed to fetch ${url}`);

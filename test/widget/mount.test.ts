@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { mount, mountWith, type WidgetHandle } from '../../src/widget/mount';
 import { registerLocale } from '../../src/widget/i18n';
 import { nb } from '../../src/widget/locales/nb';
-import { EMPTY_FORM } from '../../src/shared/form-definition';
+import { BUILT_IN_FORM } from './forms';
 import { stubXhr } from '../submitter/fake-xhr';
 import { hang, json, stubRelay } from './fake-relay';
 
@@ -130,8 +130,8 @@ describe('mistakes are reported, never thrown', () => {
 
   it('mounts anyway when only an optional option is wrong, naming it as a data attribute', () => {
     const element = addTarget();
-    mountTracked(element, { relay: RELAY, requireEmail: 'maybe' }, true);
-    expect(errors.mock.calls).toEqual([['[SocialboardsTicket] data-require-email must be true or false; got "maybe"']]);
+    mountTracked(element, { relay: RELAY, timeoutMs: 'soon' }, true);
+    expect(errors.mock.calls).toEqual([['[SocialboardsTicket] data-timeout-ms must be a whole number of milliseconds from 1000 to 120000; got "soon"']]);
     expect(element.querySelectorAll(HOST)).toHaveLength(1);
   });
 });
@@ -206,7 +206,7 @@ describe('unmount()', () => {
   });
 
   it('aborts an upload in flight', async () => {
-    stubRelay({ '/form': json(200, { ...EMPTY_FORM, attachments: ATTACHMENTS }) });
+    stubRelay({ '/form': json(200, { ...BUILT_IN_FORM, attachments: ATTACHMENTS }) });
     const uploads = stubXhr();
     const handle = mount(addTarget(), { relay: RELAY });
     await pickFile(handle, new File(['%PDF-1.'], 'receipt.pdf', { type: 'application/pdf' }));
@@ -221,7 +221,7 @@ describe('attachments', () => {
   it('uploads straight to storage when the relay’s form says so', async () => {
     const storage = 'https://storage.example/bucket/att_0123456789abcdef?X-Amz-Signature=abc';
     const { urls } = stubRelay({
-      '/form': json(200, { ...EMPTY_FORM, attachments: { ...ATTACHMENTS, direct: true } }),
+      '/form': json(200, { ...BUILT_IN_FORM, attachments: { ...ATTACHMENTS, direct: true } }),
       '/attachments/uploads': json(201, { id: 'att_0123456789abcdef', url: storage, headers: { 'Content-Type': 'application/pdf' } }),
     });
     const uploads = stubXhr();

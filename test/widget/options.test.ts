@@ -12,8 +12,20 @@ registerLocale('nb', nb);
 const RELAY = 'https://relay.example';
 
 describe('parseOptions', () => {
-  it('accepts a relay alone, requiring email by default', () => {
-    expect(parseOptions({ relay: RELAY })).toEqual({ config: { relay: RELAY, requireEmail: true }, problems: [] });
+  it('accepts a relay alone', () => {
+    expect(parseOptions({ relay: RELAY })).toEqual({ config: { relay: RELAY }, problems: [] });
+  });
+
+  it.each([
+    [false, 'option "requireEmail"'],
+    [true, 'data-require-email'],
+  ])('says requireEmail is gone and where the relay sets it instead (from a script tag: %s)', (fromData, spelled) => {
+    expect(parseOptions({ relay: RELAY, requireEmail: false }, fromData)).toEqual({
+      config: { relay: RELAY },
+      problems: [
+        `${spelled} was ignored: the relay decides which fields are required and the widget follows its form: set RELAY_REQUIRE_EMAIL or builtIn.email.required in RELAY_FORM_CONFIG (docs/form-config.md)`,
+      ],
+    });
   });
 
   it('accepts every documented option', () => {
@@ -22,7 +34,6 @@ describe('parseOptions', () => {
     const options = {
       relay: RELAY,
       locale: 'nb-NO',
-      requireEmail: false,
       messages: { submit: 'Go' },
       nonce: 'r4nd0m',
       timeoutMs: 20_000,
@@ -57,13 +68,12 @@ describe('parseOptions', () => {
 
   it('reports an unknown option by name and ignores it', () => {
     expect(parseOptions({ relay: RELAY, colour: 'red' })).toEqual({
-      config: { relay: RELAY, requireEmail: true },
+      config: { relay: RELAY },
       problems: ['unknown option "colour" was ignored'],
     });
   });
 
   it.each([
-    ['requireEmail', 'yes', 'option "requireEmail" must be true or false; got "yes"'],
     ['timeoutMs', 500, 'option "timeoutMs" must be a whole number of milliseconds from 1000 to 120000; got 500'],
     ['timeoutMs', 1500.5, 'option "timeoutMs" must be a whole number of milliseconds from 1000 to 120000; got 1500.5'],
     ['locale', 'Norwegian!', 'option "locale" must be a language tag such as "en" or "nb-NO"; got "Norwegian!"'],
@@ -73,7 +83,7 @@ describe('parseOptions', () => {
     ['onSubmitted', 'done()', 'option "onSubmitted" must be a function; got "done()"'],
   ])('names a wrong %s with what was expected, and keeps the default', (name, value, problem) => {
     expect(parseOptions({ relay: RELAY, [name]: value })).toEqual({
-      config: { relay: RELAY, requireEmail: true },
+      config: { relay: RELAY },
       problems: [problem],
     });
   });
@@ -83,7 +93,7 @@ describe('parseOptions', () => {
   });
 
   it.each([
-    [{ requireEmail: 'maybe' }, 'data-require-email must be true or false; got "maybe"'],
+    [{ lockFields: 7 }, 'data-lock-fields must be true, false or a list of field names and ids; got 7'],
     [{ timeoutMs: '20s' }, 'data-timeout-ms must be a whole number of milliseconds from 1000 to 120000; got "20s"'],
     [{ colour: 'red' }, 'unknown data-colour was ignored'],
     [{ messages: { sumbit: 'Go' } }, 'data-messages has an unknown key "sumbit"'],
@@ -98,8 +108,8 @@ describe('parseOptions', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(parseOptions({ requireEmail: 'no', colour: 'red' }).problems).toEqual([
-      'option "requireEmail" must be true or false; got "no"',
+    expect(parseOptions({ timeoutMs: 'no', colour: 'red' }).problems).toEqual([
+      'option "timeoutMs" must be a whole number of milliseconds from 1000 to 120000; got "no"',
       'unknown option "colour" was ignored',
       'option "relay" is required: the URL of your Socialboards relay',
     ]);
@@ -113,7 +123,7 @@ describe('parseOptions', () => {
   });
 
   it('skips options given as undefined', () => {
-    expect(parseOptions({ relay: RELAY, locale: undefined })).toEqual({ config: { relay: RELAY, requireEmail: true }, problems: [] });
+    expect(parseOptions({ relay: RELAY, locale: undefined })).toEqual({ config: { relay: RELAY }, problems: [] });
   });
 });
 
@@ -122,9 +132,9 @@ describe('optionsFromDataset', () => {
     ['false', false],
     ['true', true],
     ['', true],
-    ['nope', 'nope'],
-  ])('reads data-require-email="%s" as %j', (text, value) => {
-    expect(optionsFromDataset({ relay: RELAY, requireEmail: text })).toEqual({ relay: RELAY, requireEmail: value });
+    ['email, 42623', ['email', '42623']],
+  ])('reads data-lock-fields="%s" as %j', (text, value) => {
+    expect(optionsFromDataset({ relay: RELAY, lockFields: text })).toEqual({ relay: RELAY, lockFields: value });
   });
 
   it.each([
@@ -152,12 +162,12 @@ describe('optionsFromDataset', () => {
   it('turns a real script tag into a config', () => {
     const script = document.createElement('script');
     script.setAttribute('data-relay', RELAY);
-    script.setAttribute('data-require-email', 'false');
+    script.setAttribute('data-lock-fields', 'email');
     script.setAttribute('data-timeout-ms', '30000');
     script.setAttribute('data-locale', 'nb');
     script.setAttribute('data-messages', '{"submit":"Send inn"}');
     expect(parseOptions(optionsFromDataset({ ...script.dataset }), true)).toEqual({
-      config: { relay: RELAY, requireEmail: false, timeoutMs: 30_000, locale: 'nb', messages: { submit: 'Send inn' } },
+      config: { relay: RELAY, lockFields: ['email'], timeoutMs: 30_000, locale: 'nb', messages: { submit: 'Send inn' } },
       problems: [],
     });
   });

@@ -1,21 +1,35 @@
 /** Values the integrator sets from the page (options, data attributes, handle.prefill) and fields it locks. */
+import { fail, ok } from '../../src/shared/result';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import type { Prefill } from '../../src/widget/form-state';
-import type { FormDefinition } from '../../src/shared/form-definition';
+import type { Prefill } from '../../src/submitter/prefill';
+import { formWith } from './forms';
+import type { FormDefinition, FormField } from '../../src/shared/form-definition';
 import type { LoadFormResult } from '../../src/submitter/load-form';
 import { mount, mountWith, type WidgetHandle } from '../../src/widget/mount';
 import { optionsFromDataset, parseOptions } from '../../src/widget/options';
 import { json, stubRelay } from './fake-relay';
 import { choose, control, deferred, description, fillBuiltIns, renderWidget, sendButton, type, type RenderOptions } from './render-widget';
 
-const FORM: FormDefinition = {
-  fields: [
-    { id: 42623, label: 'City', control: 'text', required: true },
-    { id: 3, label: 'Budget', control: 'number', required: false },
-    { id: 8, label: 'Newsletter', control: 'checkbox', required: false },
+/** The category picker, as the relay serves it: a choice field. */
+const DEPARTMENT: FormField = {
+  path: 'categoryId',
+  label: 'Department',
+  control: 'choice',
+  required: false,
+  choices: [
+    { value: '12', label: 'Sales' },
+    { value: '13', label: 'New cars', depth: 1 },
+  ],
+};
+
+const FORM: FormDefinition = formWith([
+  DEPARTMENT,
+    { path: 'customFields.42623', label: 'City', control: 'text', required: true },
+    { path: 'customFields.3', label: 'Budget', control: 'number', required: false },
+    { path: 'customFields.8', label: 'Newsletter', control: 'checkbox', required: false },
     {
-      id: 9,
+      path: 'customFields.9',
       label: 'Dealer',
       control: 'choice',
       required: false,
@@ -26,7 +40,7 @@ const FORM: FormDefinition = {
       ],
     },
     {
-      id: 10,
+      path: 'customFields.10',
       label: 'Models',
       control: 'multichoice',
       required: false,
@@ -35,17 +49,8 @@ const FORM: FormDefinition = {
         { value: 'bmw', label: 'BMW' },
       ],
     },
-    { id: 11, label: 'Customer number', control: 'number', required: false, prefillOnly: true },
-  ],
-  categories: {
-    required: false,
-    label: 'Department',
-    options: [
-      { id: 12, name: 'Sales', parentId: null, depth: 0 },
-      { id: 13, name: 'New cars', parentId: 12, depth: 1 },
-    ],
-  },
-};
+    { path: 'customFields.11', label: 'Customer number', control: 'number', required: false, prefillOnly: true },
+]);
 
 const setup = (options: RenderOptions = {}) => renderWidget({ form: FORM, ...options });
 const ready = () => screen.findByLabelText('City');
@@ -80,9 +85,9 @@ describe('prefill', () => {
   });
 
   it('chooses the prefilled option and category in selects already on screen', async () => {
-    const { state } = setup();
+    const { widget } = setup();
     await ready();
-    state.prefill({ categoryId: 13, fields: { 9: 'bgo' } });
+    widget.prefill({ categoryId: 13, fields: { 9: 'bgo' } });
     await waitFor(() => expect(value(/^Dealer/)).toBe('bgo'));
     expect(value(/^Department/)).toBe('13');
   });
@@ -99,12 +104,12 @@ describe('prefill', () => {
       creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
       categoryId: 13,
       customFields: [
+        { id: 42623, value: 'Oslo' },
         { id: 8, value: 'true' },
         { id: 9, value: 'bgo' },
         { id: 10, value: 'audi' },
         { id: 10, value: 'bmw' },
         { id: 11, value: '1001' },
-        { id: 42623, value: 'Oslo' },
       ],
     });
   });
@@ -114,7 +119,7 @@ describe('prefill', () => {
     setup({ prefill: PREFILL, loadForm: () => load.promise });
     expect(value('Email')).toBe('bill_smith@gmail.com');
     expect(screen.queryByLabelText('City')).toBeNull();
-    load.resolve({ ok: true, form: FORM });
+    load.resolve(ok(FORM));
     await ready();
     expect(value('City')).toBe('Oslo');
     expect([checked('Audi'), checked('BMW')]).toEqual([true, true]);
@@ -124,7 +129,7 @@ describe('prefill', () => {
     const load = deferred<LoadFormResult>();
     setup({ prefill: { name: 'Bill Smith' }, loadForm: () => load.promise });
     type(control(/^Your name/), 'William Smith');
-    load.resolve({ ok: true, form: FORM });
+    load.resolve(ok(FORM));
     await ready();
     expect(value(/^Your name/)).toBe('William Smith');
   });
@@ -136,8 +141,8 @@ describe('prefill', () => {
     fireEvent.click(sendButton());
     await screen.findByText('Thank you!');
     expect(sent[0]!.customFields).toEqual([
-      { id: 9, value: 'osl' },
       { id: 42623, value: 'Oslo' },
+      { id: 9, value: 'osl' },
     ]);
     fireEvent.click(screen.getByRole('button', { name: 'Send another message' }));
     await ready();
@@ -166,10 +171,10 @@ describe('prefill', () => {
     fireEvent.click(sendButton());
     await screen.findByText('Thank you!');
     expect(sent[0]!.customFields).toEqual([
+      { id: 42623, value: 'Oslo' },
       { id: 3, value: '42' },
       { id: 8, value: 'true' },
       { id: 9, value: 'osl' },
-      { id: 42623, value: 'Oslo' },
     ]);
   });
 
@@ -183,13 +188,13 @@ describe('prefill', () => {
     fireEvent.click(sendButton());
     await screen.findByText('Thank you!');
     expect(sent[0]!.customFields).toEqual([
-      { id: 9, value: 'osl' },
       { id: 42623, value: 'Oslo' },
+      { id: 9, value: 'osl' },
     ]);
     expect(report).toHaveBeenCalledTimes(1);
   });
   it('reports a prefilled category when the form offers none, and still sends', async () => {
-    const { sent, report } = setup({ form: { ...FORM, categories: null }, prefill: { categoryId: 13 } });
+    const { sent, report } = setup({ form: { fields: FORM.fields.filter(({ path }) => path !== 'categoryId') }, prefill: { categoryId: 13 } });
     await ready();
     fillBuiltIns();
     type(control('City'), 'Oslo');
@@ -248,7 +253,7 @@ describe('lockFields', () => {
     type(control('City'), 'Bergen');
     fireEvent.click(sendButton());
     await screen.findByText('Thank you!');
-    expect(sent[0]!.creator.email).toBe('bill_smith@gmail.com');
+    expect(sent[0]!.creator?.email).toBe('bill_smith@gmail.com');
     expect(sent[0]!.customFields).toContainEqual({ id: 42623, value: 'Oslo' });
   });
 
@@ -344,7 +349,6 @@ describe('from the page', () => {
     expect(parseOptions(optionsFromDataset(dataset), true)).toEqual({
       config: {
         relay: RELAY,
-        requireEmail: true,
         prefill: { email: 'a@b.co', fields: { 42623: 'Oslo' } },
         lockFields: ['email', '42623'],
       },
@@ -368,7 +372,7 @@ describe('from the page', () => {
 
   it('names an unknown prefill key as the integrator wrote it, and keeps the rest', () => {
     expect(parseOptions({ relay: RELAY, prefill: { emial: 'a@b.co', name: 'Bill' } }, true)).toEqual({
-      config: { relay: RELAY, requireEmail: true, prefill: { name: 'Bill' } },
+      config: { relay: RELAY, prefill: { name: 'Bill' } },
       problems: ['data-prefill has an unknown key "emial" (ignored)'],
     });
     expect(parseOptions({ relay: RELAY, prefill: { emial: 'a@b.co' } }).problems).toEqual([

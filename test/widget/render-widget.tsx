@@ -1,17 +1,20 @@
-/** Renders the real widget around a real form state, with fakes only for what lies outside it: the relay's answers. */
+/** Renders the real widget around a real form model and submission, with fakes only for what lies outside it: the relay's answers. */
 import { fireEvent, render, screen } from '@testing-library/preact';
 import { vi } from 'vitest';
-import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definition';
-import type { TicketRequest } from '../../src/shared/ticket-request';
+import type { FormDefinition } from '../../src/shared/form-definition';
+import { fail, ok } from '../../src/shared/result';
+import type { TicketRequestInput } from '../../src/shared/ticket-request';
 import type { LoadForm } from '../../src/submitter/load-form';
+import type { Prefill } from '../../src/submitter/prefill';
 import type { SolveAltcha } from '../../src/submitter/solve-altcha';
 import type { SubmitResult } from '../../src/submitter/submit-ticket';
 import type { Upload } from '../../src/submitter/upload-attachment';
-import { createFormState, type Prefill } from '../../src/widget/form-state';
 import { createTranslator } from '../../src/widget/i18n';
 import { Widget } from '../../src/widget/widget';
+import { assembleForm } from '../../src/widget/wiring';
+import { BUILT_IN_FORM } from './forms';
 
-export const SENT: SubmitResult = { ok: true, ticketId: 4711 };
+export const SENT: SubmitResult = ok(4711);
 
 export interface RenderOptions {
   /** The form definition the fake relay serves. */
@@ -19,50 +22,52 @@ export interface RenderOptions {
   /** Stands in for the form loader; default: serves `form` at once. */
   loadForm?: LoadForm;
   /** Stands in for the submitter; default: a ticket is created. */
-  submit?: (request: TicketRequest) => Promise<SubmitResult>;
+  submit?: (request: TicketRequestInput, key: string) => Promise<SubmitResult>;
   /** Stands in for the uploader; default: every upload fails as if offline. */
   upload?: Upload;
   locale?: string;
+  messages?: Partial<Record<string, string>>;
   prefill?: Prefill;
   lockFields?: boolean | string[];
-  /** The form state's clock (the fill time). */
+  /** The submission's clock (the fill time). */
   now?: () => number;
   solveAltcha?: SolveAltcha;
 }
 
 /** Renders the widget as mount() wires it (prefill, then load), recording what is sent, loaded and reported. */
 export function renderWidget({
-  form = EMPTY_FORM,
+  form = BUILT_IN_FORM,
   loadForm,
   submit = async () => SENT,
-  upload = async () => ({ ok: false, code: 'network' }),
+  upload = async () => fail({ code: 'network' }),
   locale = 'en',
+  messages = {},
   prefill,
   lockFields,
   now,
   solveAltcha,
 }: RenderOptions = {}) {
-  const sent: TicketRequest[] = [];
+  const sent: TicketRequestInput[] = [];
+  const keys: string[] = [];
   const report = vi.fn<(problem: string) => void>();
-  const loads = vi.fn<LoadForm>(loadForm ?? (async () => ({ ok: true, form })));
-  const state = createFormState({
-    policy: { emailRequired: true },
-    submit: (request) => {
-      sent.push(request);
-      return submit(request);
+  const loads = vi.fn<LoadForm>(loadForm ?? (async () => ok(form)));
+  const widget = assembleForm(
+    { prefill, lockFields },
+    {
+      submit: (request, key) => {
+        sent.push(request);
+        keys.push(key);
+        return submit(request, key);
+      },
+      loadForm: loads,
+      upload,
+      ...(now ? { now } : {}),
+      ...(solveAltcha ? { solveAltcha } : {}),
     },
-    loadForm: loads,
-    upload,
-    lockFields,
-    report,
-    ...(now ? { now } : {}),
-    ...(solveAltcha ? { solveAltcha } : {}),
-  });
-  if (prefill) state.prefill(prefill);
-  void state.load();
-  const t = createTranslator(locale);
-  render(<Widget state={state} t={t} requireEmail onSend={(trap) => void state.send(undefined, trap)} onReload={() => void state.load()} />);
-  return { state, sent, report, loads };
+    { report, emit: () => {} },
+  );
+  render(<Widget form={widget} t={createTranslator(locale, messages)} />);
+  return { widget, sent, keys, report, loads };
 }
 
 /** A promise the test settles by hand, to hold a request in flight. */

@@ -1,7 +1,9 @@
 /** The spam defence as a visitor meets it: an invisible honeypot, the fill time, the challenge, and what a refusal says. */
+import { fail, ok } from '../../src/shared/result';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definition';
+import type { FormDefinition } from '../../src/shared/form-definition';
+import { BUILT_IN_FORM, formWith } from './forms';
 import type { SubmitResult } from '../../src/submitter/submit-ticket';
 import { registerLocale } from '../../src/widget/i18n';
 import { nb } from '../../src/widget/locales/nb';
@@ -49,7 +51,7 @@ describe('the honeypot', () => {
   });
 
   it('sends its value, then empties it, so a person whose tool filled it gets through with the next press', async () => {
-    const answers: SubmitResult[] = [{ ok: false, code: 'spam_suspected' }, SENT];
+    const answers: SubmitResult[] = [fail({ code: 'spam_suspected' }), SENT];
     const { sent } = renderWidget({ submit: async () => answers.shift() ?? SENT });
     await screen.findByLabelText('Subject');
     fill();
@@ -83,7 +85,7 @@ describe('the fill time', () => {
 
   it('explains a refusal for being too fast, keeps everything typed, and sends with the longer time on the next press', async () => {
     const time = clock();
-    const answers: SubmitResult[] = [{ ok: false, code: 'spam_suspected' }, SENT];
+    const answers: SubmitResult[] = [fail({ code: 'spam_suspected' }), SENT];
     const { sent } = renderWidget({ now: time.now, submit: async () => answers.shift() ?? SENT });
     await screen.findByLabelText('Subject');
     time.advance(400);
@@ -101,7 +103,7 @@ describe('the fill time', () => {
   });
 
   it('says it in Norwegian on a Norwegian page', async () => {
-    renderWidget({ locale: 'nb', submit: async () => ({ ok: false, code: 'spam_suspected' }) });
+    renderWidget({ locale: 'nb', submit: async () => fail({ code: 'spam_suspected' }) });
     await screen.findByLabelText('Emne');
     type(control('Emne'), 'Prisliste');
     type(control('Melding'), 'Hei, kan jeg få en prisliste?');
@@ -114,7 +116,7 @@ describe('the fill time', () => {
 });
 
 describe('a provider challenge (Turnstile)', () => {
-  const FORM: FormDefinition = { ...EMPTY_FORM, challenge: { provider: 'turnstile', siteKey: '1x00000000000000000000AA', action: 'ticket' } };
+  const FORM: FormDefinition = { ...BUILT_IN_FORM, challenge: { provider: 'turnstile', siteKey: '1x00000000000000000000AA', action: 'ticket' } };
 
   /** Stands in for window.turnstile, as the provider's script defines it. */
   function stubTurnstile(token: string | undefined) {
@@ -154,7 +156,7 @@ describe('a provider challenge (Turnstile)', () => {
 
   it('resets the challenge after a refused token, keeps the form filled, and sends the new token on the next press', async () => {
     const api = stubTurnstile('used-token');
-    const answers: SubmitResult[] = [{ ok: false, code: 'challenge_failed' }, SENT];
+    const answers: SubmitResult[] = [fail({ code: 'challenge_failed' }), SENT];
     const { sent } = renderWidget({ form: FORM, submit: async () => answers.shift() ?? SENT });
     await waitFor(() => expect(api.render).toHaveBeenCalled());
     fill();
@@ -186,7 +188,7 @@ describe('a provider challenge (Turnstile)', () => {
   it('loads hCaptcha from its own URL and renders it without an action', async () => {
     const api = { render: vi.fn(() => 'h-1'), getResponse: vi.fn(() => 'h-token'), reset: vi.fn(), remove: vi.fn() };
     vi.stubGlobal('hcaptcha', api);
-    const { sent } = renderWidget({ form: { ...EMPTY_FORM, challenge: { provider: 'hcaptcha', siteKey: '10000000-ffff-ffff-ffff-000000000001', action: 'ticket' } } });
+    const { sent } = renderWidget({ form: { ...BUILT_IN_FORM, challenge: { provider: 'hcaptcha', siteKey: '10000000-ffff-ffff-ffff-000000000001', action: 'ticket' } } });
     await waitFor(() => expect(api.render).toHaveBeenCalledWith(expect.any(HTMLElement), { sitekey: '10000000-ffff-ffff-ffff-000000000001' }));
     fill();
     fireEvent.click(sendButton());
@@ -196,11 +198,11 @@ describe('a provider challenge (Turnstile)', () => {
 });
 
 describe('ALTCHA', () => {
-  const FORM: FormDefinition = { ...EMPTY_FORM, challenge: { provider: 'altcha', path: '/challenge' } };
+  const FORM: FormDefinition = { ...BUILT_IN_FORM, challenge: { provider: 'altcha', path: '/challenge' } };
   const NOW = 1_000_000;
   /** A solver that hands out solution-1, solution-2, … each good for `validMs`. */
   const solver = (validMs = 600_000) => {
-    const solve = vi.fn(async () => ({ ok: true as const, payload: `solution-${solve.mock.calls.length}`, expiresAt: NOW + validMs }));
+    const solve = vi.fn(async () => ok({ payload: `solution-${solve.mock.calls.length}`, expiresAt: NOW + validMs }));
     return solve;
   };
 
@@ -211,7 +213,7 @@ describe('ALTCHA', () => {
     expect(solveAltcha).not.toHaveBeenCalled();
     fill();
     expect(solveAltcha).toHaveBeenCalledTimes(1);
-    expect(solveAltcha).toHaveBeenCalledWith('/challenge', undefined);
+    expect(solveAltcha).toHaveBeenCalledWith('/challenge', expect.any(AbortSignal));
     fireEvent.click(sendButton());
     await screen.findByText('Thank you!');
     expect(solveAltcha).toHaveBeenCalledTimes(1);
@@ -231,7 +233,7 @@ describe('ALTCHA', () => {
 
   it('solves a new challenge after a refused one, keeping the form filled', async () => {
     const solveAltcha = solver();
-    const answers: SubmitResult[] = [{ ok: false, code: 'challenge_failed' }, SENT];
+    const answers: SubmitResult[] = [fail({ code: 'challenge_failed' }), SENT];
     const { sent } = renderWidget({ form: FORM, solveAltcha, now: () => NOW, submit: async () => answers.shift() ?? SENT });
     await screen.findByLabelText('Subject');
     fill();
@@ -244,7 +246,7 @@ describe('ALTCHA', () => {
   });
 
   it('asks for the check and names the cause on the console where ALTCHA cannot run (no Web Crypto)', async () => {
-    const { sent, report } = renderWidget({ form: FORM, solveAltcha: async () => ({ ok: false, code: 'challenge_required' }) });
+    const { sent, report } = renderWidget({ form: FORM, solveAltcha: async () => fail({ code: 'challenge_required' }) });
     await screen.findByLabelText('Subject');
     fill();
     fireEvent.click(sendButton());
@@ -254,7 +256,7 @@ describe('ALTCHA', () => {
   });
 
   it('reports a challenge that could not be fetched like any network failure', async () => {
-    const { sent } = renderWidget({ form: FORM, solveAltcha: async () => ({ ok: false, code: 'network' }) });
+    const { sent } = renderWidget({ form: FORM, solveAltcha: async () => fail({ code: 'network' }) });
     await screen.findByLabelText('Subject');
     fill();
     fireEvent.click(sendButton());

@@ -1,15 +1,17 @@
 /** The ticket form as a visitor meets it: labels, messages under fields, sending, success, failure and language. */
+import { fail, ok } from '../../src/shared/result';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EMPTY_FORM, type FormDefinition } from '../../src/shared/form-definition';
+import type { FormDefinition } from '../../src/shared/form-definition';
+import { BUILT_IN_FORM, formWith } from './forms';
 import { LIMITS } from '../../src/shared/limits';
-import type { TicketRequest } from '../../src/shared/ticket-request';
-import type { Submit, SubmitResult } from '../../src/submitter/submit-ticket';
-import { createFormState, type FormState } from '../../src/widget/form-state';
+import type { TicketRequestInput } from '../../src/shared/ticket-request';
+import type { SubmitResult } from '../../src/submitter/submit-ticket';
+import type { WidgetForm } from '../../src/widget/wiring';
+import { renderWidget } from './render-widget';
 import { createTranslator, submitErrorText } from '../../src/widget/i18n';
 import { mount, type WidgetHandle } from '../../src/widget/mount';
 import type { MountOptions } from '../../src/widget/options';
-import { Widget } from '../../src/widget/widget';
 import { stubRelay } from './fake-relay';
 import { registerLocale } from '../../src/widget/i18n';
 import { nb } from '../../src/widget/locales/nb';
@@ -17,37 +19,30 @@ import { nb } from '../../src/widget/locales/nb';
 // Norwegian ships as a language pack; these tests use it as a page with the pack would.
 registerLocale('nb', nb);
 
-const SENT: SubmitResult = { ok: true, ticketId: 4711 };
+const SENT: SubmitResult = ok(4711);
 
 interface Setup {
   /** Stands in for the submitter: the network lies outside the form. */
-  submit?: (request: TicketRequest, key: string, state: FormState) => Promise<SubmitResult>;
+  submit?: (request: TicketRequestInput, key: string, widget: WidgetForm) => Promise<SubmitResult>;
   locale?: string;
   messages?: Partial<Record<string, string>>;
-  requireEmail?: boolean;
   /** The form definition the fake relay serves. */
   form?: FormDefinition;
 }
 
 /** Renders the real widget with a fake submit that records what it was given. */
-function setup({ submit = async () => SENT, locale = 'en', messages = {}, requireEmail = true, form = EMPTY_FORM }: Setup = {}) {
-  const sent: { request: TicketRequest; key: string }[] = [];
-  const fake: Submit = (request, key) => {
-    sent.push({ request, key });
-    return submit(request, key, state);
-  };
-  const state = createFormState({
-    policy: { emailRequired: requireEmail },
-    submit: fake,
-    loadForm: async () => ({ ok: true, form }),
-    // No test here attaches a file.
-    upload: async () => ({ ok: false, code: 'network' }),
-    report: () => {},
+function setup({ submit = async () => SENT, locale = 'en', messages = {}, form = BUILT_IN_FORM }: Setup = {}) {
+  const sent: { request: TicketRequestInput; key: string }[] = [];
+  const rendered = renderWidget({
+    form,
+    locale,
+    messages,
+    submit: (request, key) => {
+      sent.push({ request, key });
+      return submit(request, key, rendered.widget);
+    },
   });
-  void state.load();
-  const t = createTranslator(locale, messages);
-  render(<Widget state={state} t={t} requireEmail={requireEmail} onSend={() => void state.send()} onReload={() => void state.load()} />);
-  return { state, sent };
+  return { widget: rendered.widget, sent };
 }
 
 /** A promise the test settles by hand, to hold the form in "sending". */
@@ -188,8 +183,8 @@ describe('sending', () => {
   it('says "Still trying to send…" once the submitter retries', async () => {
     const answer = deferred<SubmitResult>();
     setup({
-      submit: (_request, _key, state) => {
-        state.retrying(1);
+      submit: (_request, _key, widget) => {
+        widget.submission.retrying(1);
         return answer.promise;
       },
     });
@@ -216,7 +211,7 @@ describe('sending', () => {
 
 describe('after a ticket is created', () => {
   it('says thank you with the ticket number, announces it, and focuses that heading', async () => {
-    setup({ submit: async () => ({ ok: true, ticketId: 4711, replayed: false }) });
+    setup({ submit: async () => ok(4711) });
     fillValidForm();
     fireEvent.click(sendButton());
     const heading = await screen.findByRole('heading', { name: 'Thank you!' });
@@ -240,7 +235,7 @@ describe('after a ticket is created', () => {
 
 describe('when sending fails', () => {
   it('shows the specific reason in an alert and keeps everything typed', async () => {
-    setup({ submit: async () => ({ ok: false, code: 'upstream_unavailable' }) });
+    setup({ submit: async () => fail({ code: 'upstream_unavailable' }) });
     fillValidForm();
     type(phone(), '+47 22 33 44 55');
     fireEvent.click(sendButton());
@@ -261,7 +256,7 @@ describe('when sending fails', () => {
     ['en', 7 * 60_000, 'Too many messages were sent from your connection. Please try again in 7 minutes.'],
     ['en', 3 * 3600_000, 'Too many messages were sent from your connection. Please try again in 3 hours.'],
   ])('tells a rate-limited visitor (%s) when to try again, and keeps the form filled', async (locale, retryAfterMs, text) => {
-    setup({ locale, submit: async () => ({ ok: false, code: 'rate_limited', retryAfterMs }) });
+    setup({ locale, submit: async () => fail({ code: 'rate_limited', retryAfterMs }) });
     fillValidForm();
     fireEvent.click(sendButton());
     expect((await screen.findByRole('alert')).textContent).toBe(text);
@@ -270,7 +265,7 @@ describe('when sending fails', () => {
 
   it('shows the relay’s field errors under the field and focuses it', async () => {
     setup({
-      submit: async () => ({ ok: false, code: 'validation', fields: [{ path: 'creator.email', code: 'invalid_email' }] }),
+      submit: async () => fail({ code: 'validation', fields: [{ path: 'creator.email', code: 'invalid_email' }] }),
     });
     fillValidForm();
     fireEvent.click(sendButton());
@@ -281,7 +276,7 @@ describe('when sending fails', () => {
   });
 
   it('retries unchanged content with the same idempotency key', async () => {
-    const { sent } = setup({ submit: async () => ({ ok: false, code: 'network' }) });
+    const { sent } = setup({ submit: async () => fail({ code: 'network' }) });
     fillValidForm();
     fireEvent.click(sendButton());
     await screen.findByRole('alert');
@@ -291,7 +286,7 @@ describe('when sending fails', () => {
   });
 
   it('sends edited content with a new idempotency key', async () => {
-    const { sent } = setup({ submit: async () => ({ ok: false, code: 'network' }) });
+    const { sent } = setup({ submit: async () => fail({ code: 'network' }) });
     fillValidForm();
     fireEvent.click(sendButton());
     await screen.findByRole('alert');
@@ -344,7 +339,9 @@ describe('words', () => {
   });
 
   it('marks email optional and sends without it when the relay does not require it', async () => {
-    const { sent } = setup({ requireEmail: false });
+    const fields = BUILT_IN_FORM.fields.map((one) => (one.path === 'creator.email' ? { ...one, required: false } : one));
+    const { sent } = setup({ form: { fields } });
+    await waitFor(() => expect(field(/^Email/).getAttribute('aria-required')).toBeNull());
     type(subject(), 'New car price list.');
     type(message(), 'Hello');
     expect(field(/^Email/).getAttribute('aria-required')).toBeNull();

@@ -2,9 +2,9 @@
  * The files a visitor attached: checked against the relay's policy before any byte is sent,
  * uploaded at once (so sending the ticket is instant), with progress, removal and retry.
  */
+import { signal } from '@preact/signals-core';
 import { checkFile, type AttachmentPolicy, type FileProblem } from '../shared/attachments';
-import type { Upload } from '../submitter/upload-attachment';
-import type { Cells } from './observable';
+import type { Upload } from './upload-attachment';
 
 export interface Attached {
   key: number;
@@ -34,11 +34,12 @@ export function nameScreenshot(file: File, now = new Date()): File {
   return new File([file], `screenshot-${stamp}.${file.type.split('/')[1] ?? 'png'}`, { type: file.type });
 }
 
-export type AttachmentsState = ReturnType<typeof createAttachments>;
+export type AttachmentList = ReturnType<typeof createAttachmentList>;
 
-export function createAttachments(cell: Cells['cell'], upload: Upload, policy: () => AttachmentPolicy | null | undefined) {
-  const files = cell<readonly Attached[]>([]);
-  const refused = cell<readonly Refused[]>([]);
+/** The visitor's files for one form, uploaded under `policy()` (the relay's, from the form definition). */
+export function createAttachmentList(upload: Upload, policy: () => AttachmentPolicy | null | undefined) {
+  const files = signal<readonly Attached[]>([]);
+  const refused = signal<readonly Refused[]>([]);
   const controllers = new Map<number, AbortController>();
   const running = new Map<number, Promise<unknown>>();
   let nextKey = 0;
@@ -54,8 +55,8 @@ export function createAttachments(cell: Cells['cell'], upload: Upload, policy: (
     const job = upload(file, (progress) => update(key, { progress }), controller.signal).then((result) => {
       running.delete(key);
       if (controller.signal.aborted) return;
-      if (result.ok) update(key, { status: 'done', progress: 1, id: result.attachment.id });
-      else update(key, { status: 'failed', code: result.code });
+      if (result.ok) update(key, { status: 'done', progress: 1, id: result.value.id });
+      else update(key, { status: 'failed', code: result.error.code });
     });
     running.set(key, job);
   }
@@ -92,16 +93,16 @@ export function createAttachments(cell: Cells['cell'], upload: Upload, policy: (
     if (one) start(key, one.file);
   }
 
-  /**
-   * Waits for uploads in flight, including any added or retried meanwhile; resolves with the
-   * references, or undefined when one has failed.
-   */
   /** Marks the file behind the `index`-th reference sent as needing another upload. */
   function expire(index: number) {
     const one = files.value.filter((file) => file.status === 'done')[index];
     if (one) update(one.key, { status: 'failed', code: 'expired' });
   }
 
+  /**
+   * Waits for uploads in flight, including any added or retried meanwhile; resolves with the
+   * references, or undefined when one has failed.
+   */
   async function settled(): Promise<string[] | undefined> {
     while (running.size) await Promise.all(running.values());
     return files.value.some((one) => one.status !== 'done') ? undefined : files.value.map((one) => one.id as string);

@@ -1,0 +1,214 @@
+/**
+ * The form model: the form definition, what the visitor typed (one value per request path), and
+ * everything that follows from them as signals — each field's message, whether it is locked, the
+ * fields shown. State that follows from other state is `computed`; the model writes only values,
+ * the definition, the prefill and the relay's refusals.
+ */
+import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals-core';
+import { DEFAULT_FIELDS } from '../shared/built-in-fields';
+import type { FieldIssue } from '../shared/field-issues';
+import { checkValue, checkValues, createFormSchema, fieldSchema, type FieldValue, type FieldValues } from '../shared/field-values';
+import { fieldName, type FormDefinition, type FormField } from '../shared/form-definition';
+import type { Result } from '../shared/result';
+import { createAttachmentList } from './attachment-list';
+import type { LoadForm } from './load-form';
+import { fitPrefill, initialValue, prefillFor, prefillValues, type Prefill } from './prefill';
+import type { Upload } from './upload-attachment';
+
+/** Where a problem with the attachments is shown (the relay reports `attachments.<index>`). */
+export const ATTACHMENTS_PATH = 'attachments';
+
+/** One field on screen: its spec, its value, and what follows from them. */
+export interface FieldModel {
+  field: FormField;
+  /** The name the integrator and the catalogue use (`email`, `42623`, `categoryId`). */
+  name: string;
+  value: ReadonlySignal<FieldValue>;
+  /** The message to show under it now: its own problem once the visitor left it or pressed Send, or the relay's refusal of this very value. */
+  issue: ReadonlySignal<FieldIssue | undefined>;
+  /** Shown read-only: the integrator prefilled it, asked for it to be locked, and the value is valid. */
+  locked: ReadonlySignal<boolean>;
+  /** Sets what the visitor typed or chose (ignored while locked). */
+  set(value: FieldValue): void;
+  /** The visitor left the field: its problems show from now on. */
+  touch(): void;
+}
+
+export type FormLoad = 'loading' | 'ready' | 'failed';
+
+export interface FormModelOptions {
+  upload: Upload;
+  /** Lock prefilled fields: all of them (`true`) or those named (`email`, a field id). */
+  lockFields?: boolean | readonly string[] | undefined;
+  /** Reports an integration problem (a prefill the form cannot take) to the console. */
+  report: (problem: string) => void;
+}
+
+/** A value and whether the visitor has left its field, kept per path across form definitions. */
+interface Slot {
+  value: Signal<FieldValue>;
+  touched: Signal<boolean>;
+}
+
+export type FormModel = ReturnType<typeof createFormModel>;
+
+/** Creates one form's model. Until the relay's definition arrives, the built-in fields are shown as they are by default. */
+export function createFormModel({ upload, lockFields, report }: FormModelOptions) {
+  const definition = signal<FormDefinition>({ fields: [...DEFAULT_FIELDS] });
+  const load = signal<FormLoad>('loading');
+  /** The integrator's values by path. */
+  const prefilled = signal<FieldValues>({});
+  /** Send was pressed since the form was last fresh: every problem shows. */
+  const attempted = signal(false);
+  /** What the relay refused, by path, with the value it refused. */
+  const refused = signal<Record<string, { issue: FieldIssue; value: FieldValue | undefined }>>({});
+  const attachments = createAttachmentList(upload, () => definition.value.attachments);
+
+  const slots = new Map<string, Slot>();
+  const slot = (field: FormField): Slot => {
+    let found = slots.get(field.path);
+    if (!found) {
+      const value = initialValue(field, prefilled.peek());
+      found = { value: signal(value), touched: signal(field.path in prefilled.peek()) };
+      slots.set(field.path, found);
+    }
+    return found;
+  };
+
+  const locks = (name: string) => lockFields === true || (Array.isArray(lockFields) && lockFields.map(String).includes(name));
+
+  /** One model per field spec: a new definition brings new specs, while values stay with their paths. */
+  const models = new WeakMap<FormField, FieldModel>();
+  function modelOf(field: FormField): FieldModel {
+    const existing = models.get(field);
+    if (existing) return existing;
+    const { value, touched } = slot(field);
+    const name = fieldName(field.path);
+    const schema = fieldSchema(field);
+    const own = computed(() => checkValue(schema, value.value));
+    const locked = computed(() => {
+      const given = prefillFor(field, prefilled.value);
+      // A locked field whose prefilled value is wrong could never be fixed: it stays editable.
+      return locks(name) && given !== undefined && !checkValue(schema, given);
+    });
+    const model: FieldModel = {
+      field,
+      name,
+      value,
+      issue: computed(() => {
+        const refusal = refused.value[field.path];
+        if (refusal && refusal.value === value.value) return refusal.issue;
+        return touched.value || attempted.value ? own.value : undefined;
+      }),
+      locked,
+      set: (next) => {
+        if (!locked.peek()) value.value = next;
+      },
+      touch: () => {
+        touched.value = true;
+      },
+    };
+    models.set(field, model);
+    return model;
+  }
+
+  /** Every field of the form, prefill-only ones included. */
+  const fields = computed(() => definition.value.fields.map(modelOf));
+  /** The fields the visitor sees, in display order. */
+  const shown = computed(() => fields.value.filter(({ field }) => !field.prefillOnly));
+  /** The schema of the whole form, built once per definition. */
+  const schema = computed(() => createFormSchema(definition.value.fields));
+  /** How the prefill fits the loaded form; nothing is judged before it loaded. */
+  const fit = computed(() =>
+    load.value === 'ready' ? fitPrefill(definition.value.fields, prefilled.value, (field, value) => checkValue(fieldSchema(field), value)) : undefined,
+  );
+  const attachmentsIssue = computed<FieldIssue | undefined>(() => {
+    const refusal = refused.value[ATTACHMENTS_PATH];
+    if (refusal) return refusal.issue;
+    return attempted.value && attachments.files.value.some((one) => one.status === 'failed') ? { path: ATTACHMENTS_PATH, code: 'invalid' } : undefined;
+  });
+
+  // Each problem with the prefill is said once, when it is found.
+  const said = new Set<string>();
+  const stopReporting = effect(() => {
+    for (const problem of fit.value?.problems ?? []) {
+      if (!said.has(problem)) report(problem);
+      said.add(problem);
+    }
+  });
+
+  /** Sets values from the page; may be called before or after the form definition arrives, and adds to earlier calls. */
+  function prefill(raw: Prefill) {
+    const given = prefillValues(raw, report);
+    batch(() => {
+      prefilled.value = { ...prefilled.value, ...given };
+      // Given values win over typed ones, and are checked like typed ones.
+      for (const field of definition.value.fields) {
+        if (!(field.path in given)) continue;
+        const { value, touched } = slot(field);
+        value.value = initialValue(field, given);
+        touched.value = true;
+      }
+    });
+  }
+
+  /** Loads (or reloads) the form definition. */
+  async function loadDefinition(loadForm: LoadForm, signal?: AbortSignal): Promise<void> {
+    load.value = 'loading';
+    const result = await loadForm(signal);
+    if (signal?.aborted) return;
+    batch(() => {
+      if (result.ok) definition.value = result.value;
+      load.value = result.ok ? 'ready' : 'failed';
+    });
+  }
+
+  /** Every value as it travels on (cleaned and trimmed), or every problem; shows every problem from now on. */
+  function check(): Result<FieldValues, FieldIssue[]> {
+    attempted.value = true;
+    const dropped = fit.peek()?.dropped;
+    const values: FieldValues = {};
+    for (const { field, value } of fields.peek()) if (!dropped?.has(field.path)) values[field.path] = value.peek();
+    return checkValues(schema.peek(), values);
+  }
+
+  /**
+   * Shows the relay's refusals under their fields, for as long as the value is the one refused.
+   * Returns those nobody can see (a prefill-only field, a path this form does not have).
+   */
+  function refuse(issues: readonly FieldIssue[]): FieldIssue[] {
+    const next: Record<string, { issue: FieldIssue; value: FieldValue | undefined }> = {};
+    const hidden: FieldIssue[] = [];
+    for (const issue of issues) {
+      // `attachments.2` is shown with the attachments as a whole.
+      const path = issue.path.startsWith(ATTACHMENTS_PATH) ? ATTACHMENTS_PATH : issue.path;
+      const model = shown.peek().find(({ field }) => field.path === path);
+      if (!model && !(path === ATTACHMENTS_PATH && definition.peek().attachments)) hidden.push(issue);
+      else next[path] ??= { issue: { ...issue, path }, value: model?.value.peek() };
+    }
+    refused.value = next;
+    return hidden;
+  }
+
+  /** Back to a fresh form after a ticket was sent: empty, but with defaults and prefilled values again. */
+  function reset() {
+    batch(() => {
+      for (const field of definition.peek().fields) {
+        const { value, touched } = slot(field);
+        value.value = initialValue(field, prefilled.peek());
+        touched.value = field.path in prefilled.peek();
+      }
+      attempted.value = false;
+      refused.value = {};
+      attachments.clear();
+    });
+  }
+
+  /** Stops the model's own effects and uploads (on unmount). */
+  function dispose() {
+    stopReporting();
+    attachments.clear();
+  }
+
+  return { definition, load, fields, shown, attachments, attachmentsIssue, prefill, loadDefinition, check, refuse, reset, dispose };
+}
