@@ -85,7 +85,10 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     const { value, touched } = slot(field);
     const name = fieldName(field.path);
     const schema = fieldSchema(field);
-    const own = computed(() => checkValue(schema, value.value));
+    const own = computed(() => {
+      const issue = checkValue(schema, value.value);
+      return issue && { ...issue, path: field.path };
+    });
     const locked = computed(() => {
       const given = prefillFor(field, prefilled.value);
       // A locked field whose prefilled value is wrong could never be fixed: it stays editable.

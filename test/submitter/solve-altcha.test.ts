@@ -1,5 +1,5 @@
 import { createChallenge, verifySolution } from 'altcha-lib';
-import { fail, ok } from '../../src/shared/result';
+import { fail } from '../../src/shared/result';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { describe, expect, it, vi } from 'vitest';
 import { createRelayCall } from '../../src/submitter/relay-call';

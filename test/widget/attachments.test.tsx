@@ -4,7 +4,7 @@ import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-libra
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AttachmentPolicy } from '../../src/shared/attachments';
 import type { FormDefinition } from '../../src/shared/form-definition';
-import { BUILT_IN_FORM, formWith } from './forms';
+import { BUILT_IN_FORM } from './forms';
 import type { Upload, UploadResult } from '../../src/submitter/upload-attachment';
 import { control, description, fillBuiltIns, renderWidget, sendButton, type RenderOptions } from './render-widget';
 

@@ -1,5 +1,5 @@
 /** Values the integrator sets from the page (options, data attributes, handle.prefill) and fields it locks. */
-import { fail, ok } from '../../src/shared/result';
+import { ok } from '../../src/shared/result';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { Prefill } from '../../src/submitter/prefill';

@@ -3,7 +3,7 @@ import { fail, ok } from '../../src/shared/result';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FormDefinition } from '../../src/shared/form-definition';
-import { BUILT_IN_FORM, formWith } from './forms';
+import { BUILT_IN_FORM } from './forms';
 import type { SubmitResult } from '../../src/submitter/submit-ticket';
 import { registerLocale } from '../../src/widget/i18n';
 import { nb } from '../../src/widget/locales/nb';

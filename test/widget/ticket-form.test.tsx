@@ -1,9 +1,9 @@
 /** The ticket form as a visitor meets it: labels, messages under fields, sending, success, failure and language. */
 import { fail, ok } from '../../src/shared/result';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FormDefinition } from '../../src/shared/form-definition';
-import { BUILT_IN_FORM, formWith } from './forms';
+import { BUILT_IN_FORM } from './forms';
 import { LIMITS } from '../../src/shared/limits';
 import type { TicketRequestInput } from '../../src/shared/ticket-request';
 import type { SubmitResult } from '../../src/submitter/submit-ticket';
