@@ -69,10 +69,16 @@ export function fieldSchema(field: FormField) {
   );
 }
 
-/** The first problem with one value, checked by its field's schema (see fieldSchema). */
-export function checkValue(schema: ReturnType<typeof fieldSchema>, value: FieldValue): FieldIssue | undefined {
+/** One value checked by its field's schema (see fieldSchema): as it travels on (cleaned and trimmed), or its first problem. */
+export function parseValue(schema: ReturnType<typeof fieldSchema>, value: FieldValue): Result<FieldValue, FieldIssue> {
   const result = v.safeParse(schema, value, { abortPipeEarly: true });
-  return result.success ? undefined : toFieldIssues(result.issues)[0];
+  return result.success ? ok(result.output) : fail(toFieldIssues(result.issues)[0] as FieldIssue);
+}
+
+/** The first problem with one value, if any (see parseValue). */
+export function checkValue(schema: ReturnType<typeof fieldSchema>, value: FieldValue): FieldIssue | undefined {
+  const result = parseValue(schema, value);
+  return result.ok ? undefined : result.error;
 }
 
 /** A schema for values keyed by path; a path the form does not have is an unknown field. */

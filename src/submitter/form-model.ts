@@ -7,9 +7,9 @@
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals-core';
 import { DEFAULT_FIELDS } from '../shared/built-in-fields';
 import type { FieldIssue } from '../shared/field-issues';
-import { checkValue, checkValues, createFormSchema, fieldSchema, type FieldValue, type FieldValues } from '../shared/field-values';
+import { checkValue, fieldSchema, parseValue, type FieldValue, type FieldValues } from '../shared/field-values';
 import { fieldName, type FormDefinition, type FormField } from '../shared/form-definition';
-import type { Result } from '../shared/result';
+import { fail, ok, type Result } from '../shared/result';
 import { createAttachmentList } from './attachment-list';
 import type { LoadForm } from './load-form';
 import { fitPrefill, initialValue, prefillFor, prefillValues, type Prefill } from './prefill';
@@ -20,6 +20,8 @@ export const ATTACHMENTS_PATH = 'attachments';
 
 /** One field on screen: its spec, its value, and what follows from them. */
 export interface FieldModel {
+  /** The value as it would travel on (cleaned and trimmed), or its own problem, shown or not. */
+  parsed: ReadonlySignal<Result<FieldValue, FieldIssue>>;
   field: FormField;
   /** The name the integrator and the catalogue use (`email`, `42623`, `categoryId`). */
   name: string;
@@ -85,9 +87,9 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     const { value, touched } = slot(field);
     const name = fieldName(field.path);
     const schema = fieldSchema(field);
-    const own = computed(() => {
-      const issue = checkValue(schema, value.value);
-      return issue && { ...issue, path: field.path };
+    const parsed = computed(() => {
+      const result = parseValue(schema, value.value);
+      return result.ok ? result : fail({ ...result.error, path: field.path });
     });
     const locked = computed(() => {
       const given = prefillFor(field, prefilled.value);
@@ -95,13 +97,15 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
       return locks(name) && given !== undefined && !checkValue(schema, given);
     });
     const model: FieldModel = {
+      parsed,
       field,
       name,
       value,
       issue: computed(() => {
         const refusal = refused.value[field.path];
         if (refusal && refusal.value === value.value) return refusal.issue;
-        return touched.value || attempted.value ? own.value : undefined;
+        const own = parsed.value;
+        return (touched.value || attempted.value) && !own.ok ? own.error : undefined;
       }),
       locked,
       set: (next) => {
@@ -119,8 +123,6 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   const fields = computed(() => definition.value.fields.map(modelOf));
   /** The fields the visitor sees, in display order. */
   const shown = computed(() => fields.value.filter(({ field }) => !field.prefillOnly));
-  /** The schema of the whole form, built once per definition. */
-  const schema = computed(() => createFormSchema(definition.value.fields));
   /** How the prefill fits the loaded form; nothing is judged before it loaded. */
   const fit = computed(() =>
     load.value === 'ready' ? fitPrefill(definition.value.fields, prefilled.value, (field, value) => checkValue(fieldSchema(field), value)) : undefined,
@@ -166,13 +168,22 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     });
   }
 
-  /** Every value as it travels on (cleaned and trimmed), or every problem; shows every problem from now on. */
+  /**
+   * Every value as it travels on (cleaned and trimmed), or every problem, each checked by its own
+   * field's schema (the relay checks the whole with those same schemas); shows every problem from now on.
+   */
   function check(): Result<FieldValues, FieldIssue[]> {
     attempted.value = true;
     const dropped = fit.peek()?.dropped;
     const values: FieldValues = {};
-    for (const { field, value } of fields.peek()) if (!dropped?.has(field.path)) values[field.path] = value.peek();
-    return checkValues(schema.peek(), values);
+    const issues: FieldIssue[] = [];
+    for (const { field, parsed } of fields.peek()) {
+      if (dropped?.has(field.path)) continue;
+      const result = parsed.peek();
+      if (result.ok) values[field.path] = result.value;
+      else issues.push(result.error);
+    }
+    return issues.length ? fail(issues) : ok(values);
   }
 
   /**

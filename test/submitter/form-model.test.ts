@@ -29,7 +29,7 @@ describe('form model', () => {
     vi.mocked(fieldValues.fieldSchema).mockClear();
     for (const text of ['O', 'Os', 'Osl', 'Oslo']) city.set(text);
     expect(fieldValues.fieldSchema).not.toHaveBeenCalled();
-    expect(fieldValues.checkValue).toHaveBeenCalled();
+    expect(fieldValues.parseValue).toHaveBeenCalled();
     stop();
   });
 
