@@ -11,13 +11,15 @@ const ORIGIN = 'http://127.0.0.1:9';
 export const SCRIPT_URL = `${ORIGIN}/widget.js`;
 const PAGE_URL = `${ORIGIN}/`;
 const PROBE = fileURLToPath(new URL('./probe.js', import.meta.url));
+/** The host page's own content, the same in every case. */
+export const BLANK_BODY = '<main><h1>Page</h1><p>A page that embeds a form.</p></main>';
 
 export interface Case {
   name: string;
-  /** The page's body; `<script src="${SCRIPT_URL}">` in it loads `script`. Empty for the blank page. */
+  /** The page's body, with a `<script src="${SCRIPT_URL}">` that loads `script`. */
   body: string;
-  /** The script served at SCRIPT_URL, if any. */
-  script?: string;
+  /** The script served at SCRIPT_URL. */
+  script: string;
   /** Label of a required text field whose message the keystroke measurement clears, if measured. */
   keystrokeField?: string;
 }
@@ -75,8 +77,16 @@ async function keystrokeLatency(page: Page, label: string, timeoutMs: number): P
   return await within(page.evaluate('window.__bench.keystroke()') as Promise<number>, timeoutMs, 'the validation message did not leave after a keystroke');
 }
 
-/** Loads one case in a fresh context and measures it. The blank case yields only its heap. */
-export async function measure(browser: Browser, testCase: Case, options: RunOptions): Promise<Sample> {
+/**
+ * Opens a page in a fresh context at the given CPU rate, with `body` and `script` served from
+ * memory and every other request aborted, hands it to `use`, and closes the context.
+ */
+async function withPage<T>(
+  browser: Browser,
+  served: { title: string; body: string; script?: string },
+  options: RunOptions,
+  use: (page: Page, session: CDPSession) => Promise<T>,
+): Promise<T> {
   const context = await browser.newContext();
   try {
     await context.route('**/*', (route) => {
@@ -84,11 +94,11 @@ export async function measure(browser: Browser, testCase: Case, options: RunOpti
       if (url === PAGE_URL) {
         return route.fulfill({
           contentType: 'text/html; charset=utf-8',
-          body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${testCase.name}</title></head><body>${testCase.body}</body></html>`,
+          body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${served.title}</title></head><body>${served.body}</body></html>`,
         });
       }
-      if (url === SCRIPT_URL && testCase.script !== undefined) {
-        return route.fulfill({ contentType: 'text/javascript; charset=utf-8', body: testCase.script });
+      if (url === SCRIPT_URL && served.script !== undefined) {
+        return route.fulfill({ contentType: 'text/javascript; charset=utf-8', body: served.script });
       }
       return route.abort();
     });
@@ -98,12 +108,23 @@ export async function measure(browser: Browser, testCase: Case, options: RunOpti
     await session.send('Emulation.setCPUThrottlingRate', { rate: options.cpuRate });
     page.setDefaultTimeout(options.timeoutMs);
     await page.goto(PAGE_URL);
+    return await use(page, session);
+  } finally {
+    await context.close();
+  }
+}
 
-    if (testCase.script === undefined) {
-      await page.waitForTimeout(options.settleMs);
-      return { startupMs: 0, longTaskCount: 0, longTaskTotalMs: 0, longTaskMaxMs: 0, heapBytes: await heapAfterGc(session) };
-    }
+/** The JS heap of a page with no widget (but the same probe), after it settled: the baseline. */
+export function blankHeap(browser: Browser, options: RunOptions): Promise<number> {
+  return withPage(browser, { title: 'blank', body: BLANK_BODY }, options, async (page, session) => {
+    await page.waitForTimeout(options.settleMs);
+    return heapAfterGc(session);
+  });
+}
 
+/** Loads one case in a fresh context and measures it. */
+export function measure(browser: Browser, testCase: Case, options: RunOptions): Promise<Sample> {
+  return withPage(browser, { title: testCase.name, body: testCase.body, script: testCase.script }, options, async (page, session) => {
     // Awaiting the probe's promise rather than polling keeps the runner off the throttled CPU.
     await within(page.evaluate('window.__bench.ready'), options.timeoutMs, `${testCase.name}: no enabled input in a shadow root`);
     await page.waitForTimeout(options.settleMs);
@@ -127,7 +148,5 @@ export async function measure(browser: Browser, testCase: Case, options: RunOpti
       });
     }
     return sample;
-  } finally {
-    await context.close();
-  }
+  });
 }

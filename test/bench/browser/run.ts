@@ -6,10 +6,10 @@
  *
  * Knobs: BENCH_RUNS (20), BENCH_WARMUPS (3), BENCH_CPU_RATES ("1,4"), BENCH_SETTLE_MS (1000).
  */
-import { chromium } from '@playwright/test';
+import { chromium, type Browser } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from '../../../e2e/chromium';
 import { buildFloor, buildOurs, buildSentry, type Bundle } from './bundles';
-import { measure, SCRIPT_URL, type Case, type Sample } from './measure';
+import { BLANK_BODY, blankHeap, measure, SCRIPT_URL, type Case, type Sample } from './measure';
 import { median, p90 } from './stats';
 
 function whole(name: string, fallback: number, min: number): number {
@@ -31,16 +31,18 @@ const CPU_RATES = (process.env.BENCH_CPU_RATES ?? '1,4').split(',').map((rate) =
 
 const started = performance.now();
 console.log('building: ours (npm run build), floor and Sentry (Vite, in memory)…');
-const [ours, floor, sentry] = [buildOurs(), await buildFloor(), await buildSentry()];
+const ours = buildOurs();
+const floor = await buildFloor();
+const sentry = await buildSentry();
 
-const tag = (attributes = '') => `<script src="${SCRIPT_URL}"${attributes}></script>`;
-const BLANK: Case = { name: 'blank', body: '<main><h1>Page</h1></main>' };
-// Ours mounts itself from its tag. Its relay is on the aborted origin too, so the form definition
-// never arrives and only the built-in fields render, as they do before any relay answers.
-const OURS: Case = { name: 'ours', body: `<main><h1>Page</h1></main>${tag(' data-relay="http://127.0.0.1:9/relay"')}`, script: ours.code, keystrokeField: 'Subject' };
-const FLOOR: Case = { name: 'floor', body: `<main><h1>Page</h1></main>${tag()}`, script: floor.code, keystrokeField: 'Subject' };
-const SENTRY: Case = { name: 'Sentry', body: `<main><h1>Page</h1></main>${tag()}`, script: sentry.code };
-const CASES = [BLANK, OURS, FLOOR, SENTRY];
+const tag = (attributes = '') => `${BLANK_BODY}<script src="${SCRIPT_URL}"${attributes}></script>`;
+const CASES: Case[] = [
+  // Ours mounts itself from its tag. Its relay is on the aborted origin too, so the form definition
+  // never arrives and only the built-in fields render, as they do before any relay answers.
+  { name: 'ours', body: tag(' data-relay="http://127.0.0.1:9/relay"'), script: ours.code, keystrokeField: 'Subject' },
+  { name: 'floor', body: tag(), script: floor.code, keystrokeField: 'Subject' },
+  { name: 'Sentry', body: tag(), script: sentry.code },
+];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
@@ -59,30 +61,36 @@ function printSizes() {
   for (const [label, of] of rows) line(label, [kb(of(ours)), kb(of(floor)), kb(of(sentry)), ratio(of(ours), of(floor)), ratio(of(ours), of(sentry))]);
 }
 
-/** Samples per case at one CPU rate: warm-ups first (discarded), then RUNS rounds. */
-async function measureRate(browser: Awaited<ReturnType<typeof chromium.launch>>, cpuRate: number) {
+/** Samples per case at one CPU rate, and the blank page's heaps: warm-ups first (discarded), then RUNS rounds. */
+async function measureRate(browser: Browser, cpuRate: number) {
   const samples = new Map<string, Sample[]>(CASES.map(({ name }) => [name, []]));
+  const blank: number[] = [];
   const options = { cpuRate, settleMs: SETTLE_MS, timeoutMs: 30_000 * cpuRate };
-  for (let round = 0; round < WARMUPS + RUNS; round++) {
-    // Each round starts with a different case, so none always follows the same neighbour.
-    const order = CASES.map((_, index) => CASES[(index + round) % CASES.length] as Case);
-    for (const testCase of order) {
+  const loads = [
+    async (counted: boolean) => {
+      const heap = await blankHeap(browser, options);
+      if (counted) blank.push(heap);
+    },
+    ...CASES.map((testCase) => async (counted: boolean) => {
       const sample = await measure(browser, testCase, options);
-      if (round >= WARMUPS) samples.get(testCase.name)?.push(sample);
-    }
+      if (counted) samples.get(testCase.name)?.push(sample);
+    }),
+  ];
+  for (let round = 0; round < WARMUPS + RUNS; round++) {
+    // Each round starts with a different load, so none always follows the same neighbour.
+    for (let index = 0; index < loads.length; index++) await loads[(index + round) % loads.length]?.(round >= WARMUPS);
     process.stdout.write(round < WARMUPS ? 'w' : '.');
   }
   process.stdout.write('\n');
-  return samples;
+  return { samples, blank };
 }
 
-function printRate(cpuRate: number, samples: Map<string, Sample[]>) {
+function printRate(cpuRate: number, { samples, blank }: { samples: Map<string, Sample[]>; blank: number[] }) {
   const of = (name: string) => samples.get(name) ?? [];
-  const blank = of('blank');
   const startup = (name: string) => of(name).map((sample) => sample.startupMs);
   const keystroke = (name: string) => of(name).flatMap((sample) => (sample.keystrokeMs === undefined ? [] : [sample.keystrokeMs]));
   // Heap over blank is taken round by round, against the blank page loaded in the same round.
-  const overBlank = (name: string) => of(name).map((sample, round) => sample.heapBytes - (blank[round]?.heapBytes ?? 0));
+  const overBlank = (name: string) => of(name).map((sample, round) => sample.heapBytes - (blank[round] ?? 0));
   const ms = (digits: number) => (value: number) => value.toFixed(digits);
   const rows: [string, (name: string) => number[], (values: readonly number[]) => number, (value: number) => string][] = [
     ['startup ms, median', startup, median, ms(1)],
@@ -111,7 +119,7 @@ printSizes();
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 try {
   for (const cpuRate of CPU_RATES) {
-    console.log(`\nCPU ${cpuRate}×: ${WARMUPS} warm-up and ${RUNS} measured rounds of ${CASES.map(({ name }) => name).join(', ')}`);
+    console.log(`\nCPU ${cpuRate}×: ${WARMUPS} warm-up and ${RUNS} measured rounds of a blank page, ${CASES.map(({ name }) => name).join(', ')}`);
     printRate(cpuRate, await measureRate(browser, cpuRate));
   }
 } finally {
