@@ -97,6 +97,8 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
       emit: (name, detail) => host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true })),
     });
     render(<Widget form={form} t={createTranslator(locale, config.messages)} />, shadow);
+    // After the first render: the visitor can start typing in the built-in fields while the form definition is on its way.
+    form.reload();
 
     let alive = true;
     const handle: WidgetHandle = {

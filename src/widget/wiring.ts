@@ -74,7 +74,6 @@ export function assembleForm(
     ...(now ? { now } : {}),
   });
   if (config.prefill) model.prefill(config.prefill);
-  reload();
 
   /** Sends the form, then tells the page how it went. `trap` is the honeypot's value. */
   async function send(trap: string) {
@@ -95,6 +94,7 @@ export function assembleForm(
     model,
     submission,
     send,
+    /** Loads (or reloads) the form definition; the built-in fields are on screen meanwhile. */
     reload,
     warmUp: () => submission.warmUp(alive.signal),
     prefill: model.prefill,

@@ -20,7 +20,8 @@ export interface Bundle {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OURS = `${ROOT}dist/socialboards-ticket.js`;
 
-function sized(code: string): Bundle {
+/** A script with its compressed sizes. */
+export function sized(code: string): Bundle {
   const bytes = Buffer.from(code);
   return {
     code,

@@ -4,11 +4,14 @@
  * are interleaved round by round, each load in a fresh context, so drift on a shared machine
  * falls on all three alike; only ratios from the same run are meant to be compared.
  *
- * Knobs: BENCH_RUNS (20), BENCH_WARMUPS (3), BENCH_CPU_RATES ("1,4"), BENCH_SETTLE_MS (1000).
+ * Knobs: BENCH_RUNS (20), BENCH_WARMUPS (3), BENCH_CPU_RATES ("1,4"), BENCH_SETTLE_MS (1000), and
+ * BENCH_BASELINE: the path of an earlier build of our script, measured in the same run as a fourth
+ * case, so a change is judged against its own "before" on the same machine at the same moment.
  */
+import { readFileSync } from 'node:fs';
 import { chromium, type Browser } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from '../../../e2e/chromium';
-import { buildFloor, buildOurs, buildSentry, type Bundle } from './bundles';
+import { buildFloor, buildOurs, buildSentry, sized, type Bundle } from './bundles';
 import { BLANK_BODY, blankHeap, measure, SCRIPT_URL, type Case, type Sample } from './measure';
 import { median, p90 } from './stats';
 
@@ -34,6 +37,8 @@ console.log('building: ours (npm run build), floor and Sentry (Vite, in memory)�
 const ours = buildOurs();
 const floor = await buildFloor();
 const sentry = await buildSentry();
+const baselinePath = process.env.BENCH_BASELINE;
+const baseline = baselinePath ? sized(readFileSync(baselinePath, 'utf8')) : undefined;
 
 const tag = (attributes = '') => `${BLANK_BODY}<script src="${SCRIPT_URL}"${attributes}></script>`;
 const CASES: Case[] = [
@@ -42,13 +47,18 @@ const CASES: Case[] = [
   { name: 'ours', body: tag(' data-relay="http://127.0.0.1:9/relay"'), script: ours.code, keystrokeField: 'Subject' },
   { name: 'floor', body: tag(), script: floor.code, keystrokeField: 'Subject' },
   { name: 'Sentry', body: tag(), script: sentry.code },
+  ...(baseline ? [{ name: 'baseline', body: tag(' data-relay="http://127.0.0.1:9/relay"'), script: baseline.code, keystrokeField: 'Subject' }] : []),
 ];
+const BUNDLES: [string, Bundle][] = [['ours', ours], ['floor', floor], ['Sentry', sentry], ...(baseline ? [['baseline', baseline] as [string, Bundle]] : [])];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 /** One table line: a label, then right-aligned columns. */
 const line = (label: string, cells: string[]) => console.log(`  ${label.padEnd(24)}${cells.map((text) => text.padStart(12)).join('')}`);
-const HEADER = ['ours', 'floor', 'Sentry', 'ours/floor', 'ours/Sentry'];
+const NAMES = BUNDLES.map(([name]) => name);
+/** Ours against each other case. */
+const AGAINST = NAMES.filter((name) => name !== 'ours');
+const HEADER = [...NAMES, ...AGAINST.map((name) => `ours/${name}`)];
 
 function printSizes() {
   const rows: [string, (bundle: Bundle) => number][] = [
@@ -58,7 +68,10 @@ function printSizes() {
   ];
   console.log('\nscript size');
   line('', HEADER);
-  for (const [label, of] of rows) line(label, [kb(of(ours)), kb(of(floor)), kb(of(sentry)), ratio(of(ours), of(floor)), ratio(of(ours), of(sentry))]);
+  for (const [label, of] of rows) {
+    const sizes = BUNDLES.map(([, bundle]) => of(bundle));
+    line(label, [...sizes.map(kb), ...sizes.slice(1).map((size) => ratio(of(ours), size))]);
+  }
 }
 
 /** Samples per case at one CPU rate, and the blank page's heaps: warm-ups first (discarded), then RUNS rounds. */
@@ -105,13 +118,13 @@ function printRate(cpuRate: number, { samples, blank }: { samples: Map<string, S
   console.log(`\nCPU ${cpuRate}×, ${RUNS} runs each (medians unless marked)`);
   line('', HEADER);
   for (const [label, values, statistic, format] of rows) {
-    const [o, f, s] = ['ours', 'floor', 'Sentry'].map((name) => {
+    const [o, ...others] = NAMES.map((name) => {
       const list = values(name);
       return list.length ? statistic(list) : undefined;
     });
     const shown = (value: number | undefined) => (value === undefined ? '—' : format(value));
     const share = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : ratio(a, b));
-    line(label, [shown(o), shown(f), shown(s), share(o, f), share(o, s)]);
+    line(label, [shown(o), ...others.map(shown), ...others.map((other) => share(o, other))]);
   }
 }
 

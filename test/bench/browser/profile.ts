@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:profile`: where our widget's startup time goes. Loads the built script-tag widget
+ * in Chromium from memory (like bench:browser), CPU throttled (BENCH_CPU_RATE, default 4), with the
+ * V8 sampling profiler on from navigation until the first enabled input exists, over BENCH_RUNS
+ * loads (default 10); prints self time by source file (read off the source map) and by V8's own
+ * categories (compiling, garbage collection, the idle program). A tool for finding time, not a gate.
+ */
+import { readFileSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, findChromium } from '../../../e2e/chromium';
+import { buildOurs } from './bundles';
+import { BLANK_BODY, SCRIPT_URL } from './measure';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const CPU_RATE = Number(process.env.BENCH_CPU_RATE ?? 4);
+const ours = buildOurs();
+const map = JSON.parse(readFileSync('dist/socialboards-ticket.js.map', 'utf8')) as { sources: string[]; mappings: string };
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Generated [line, column] → source index, from the source map's segments. */
+const segments: { line: number; column: number; source: number }[] = [];
+{
+  let source = 0;
+  map.mappings.split(';').forEach((text, line) => {
+    let column = 0;
+    for (const segment of text.split(',').filter(Boolean)) {
+      const values: number[] = [];
+      let value = 0;
+      let shift = 0;
+      for (const char of segment) {
+        const digit = BASE64.indexOf(char);
+        value += (digit & 31) << shift;
+        if (digit & 32) shift += 5;
+        else {
+          values.push(value & 1 ? -(value >> 1) : value >> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      column += values[0] ?? 0;
+      if (values.length > 1) source += values[1] ?? 0;
+      segments.push({ line, column, source });
+    }
+  });
+}
+const sourceAt = (line: number, column: number) => {
+  let found = -1;
+  for (const one of segments) {
+    if (one.line > line || (one.line === line && one.column > column)) break;
+    found = one.source;
+  }
+  const name = map.sources[found] ?? '?';
+  return (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(name)?.[1] ?? name.replace(/^(\.\.\/)+/, '')).replace(/^src\//, '');
+};
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+}
+
+const totals = new Map<string, number>();
+const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+try {
+  for (let run = 0; run < RUNS; run++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url === SCRIPT_URL) return route.fulfill({ body: ours.code, contentType: 'text/javascript' });
+      if (url === 'http://127.0.0.1:9/') {
+        return route.fulfill({ body: `<!doctype html><html lang="en"><body>${BLANK_BODY}<script src="${SCRIPT_URL}" data-relay="http://127.0.0.1:9/relay"></script></body></html>`, contentType: 'text/html' });
+      }
+      return route.abort();
+    });
+    const session = await context.newCDPSession(page);
+    await session.send('Emulation.setCPUThrottlingRate', { rate: CPU_RATE });
+    await session.send('Profiler.enable');
+    await session.send('Profiler.setSamplingInterval', { interval: 100 });
+    await session.send('Profiler.start');
+    await page.goto('http://127.0.0.1:9/');
+    await page.waitForFunction(() => {
+      const host = document.querySelector('[data-socialboards-ticket]');
+      return Boolean(host?.shadowRoot?.querySelector('input:enabled,textarea:enabled'));
+    });
+    const { profile } = (await session.send('Profiler.stop')) as unknown as {
+      profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+    };
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    profile.samples.forEach((id, index) => {
+      const frame = byId.get(id)?.callFrame;
+      if (!frame) return;
+      const key =
+        frame.url === SCRIPT_URL
+          ? sourceAt(frame.lineNumber, frame.columnNumber)
+          : frame.url
+            ? `(page: ${frame.url.replace('http://127.0.0.1:9', '')})`
+            : `(${frame.functionName || 'anonymous'})`;
+      totals.set(key, (totals.get(key) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000 / RUNS);
+    });
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+const rows = [...totals].sort((a, b) => b[1] - a[1]).filter(([key, ms]) => ms >= 0.2 && key !== '(idle)');
+console.log(`self time per load, ms (mean of ${RUNS} loads at ${CPU_RATE}× CPU, navigation to the first enabled input; idle left out)`);
+for (const [key, ms] of rows) console.log(`  ${key.padEnd(48)} ${ms.toFixed(1).padStart(7)}`);
