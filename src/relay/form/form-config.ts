@@ -82,7 +82,7 @@ const FieldConfig = v.pipe(
 );
 
 /** The built-in fields' names, in their default order: the keys of `builtIn`. */
-export const BUILT_IN_NAMES = BUILT_IN_FIELDS.map((field) => fieldName(field.path) as BuiltInName);
+const BUILT_IN_NAMES = BUILT_IN_FIELDS.map((field) => fieldName(field.path) as BuiltInName);
 
 /**
  * How one built-in field is asked. Title and message are always asked and always required
@@ -175,9 +175,6 @@ const FormConfigSchema = v.pipe(
 export type FormConfig = v.InferOutput<typeof FormConfigSchema>;
 /** One field the operator allowed, with its overrides. */
 export type FieldConfig = v.InferOutput<typeof FieldConfig>;
-
-/** One built-in field's overrides. */
-export type BuiltInConfig = NonNullable<FormConfig['builtIn'][BuiltInName]>;
 
 /** What a relay without RELAY_FORM_CONFIG uses: the built-in fields as they are, no custom fields, no picker. */
 export const NO_FORM_CONFIG: FormConfig = { order: 'community', fields: [], builtIn: {} };

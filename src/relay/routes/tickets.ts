@@ -48,11 +48,11 @@ export interface TicketsRouteOptions {
 }
 
 /**
- * The order matters: cheap header checks, then the size cap before reading, then validation
- * against the schema, the spam screen, the identity token and the form (so invalid requests never
- * touch the idempotency store, and the fingerprint covers the ticket as it will be made), then
- * the key reservation, then the challenge (after the key, so a replay of a ticket that used a
- * token is answered from the store; docs/spam.md), then the ticket limits (after the key, so a
+ * The order matters: cheap header checks, then the size cap before reading, then the body's
+ * shape, the spam screen, the identity token and every field's value against the form (so invalid
+ * requests never touch the idempotency store, and the fingerprint covers the ticket as it will be
+ * made), then the key reservation, then the challenge (after the key, so a replay of a ticket
+ * that used a token is answered from the store; docs/spam.md), then the ticket limits (after the key, so a
  * retry or replay of one submission never counts twice), then the attachments (after the key, so
  * a replay of a ticket that took them is answered from the store instead of being refused for
  * reusing them), and only then the upstream call.
