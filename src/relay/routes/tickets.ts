@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { TicketCreated } from '../../shared/relay-contract';
+import { toTicketFields } from '../../shared/field-values';
 import type { TicketRequest } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
 import type { TicketAttachments } from '../attachments/ticket-attachments';
@@ -154,11 +155,12 @@ const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<RelayEn
 
 /**
  * What one submission's Idempotency-Key stands for: the ticket as it will be made (its checked
- * values, attachments and whether it is verified), not `verification` (a press of Send after a
- * refusal carries a new fill time and token, yet is the same ticket) nor how the values were typed.
+ * fields, blanks left out, its attachments and whether it is verified), not `verification` (a
+ * press of Send after a refusal carries a new fill time and token, yet is the same ticket) nor
+ * how the values were typed.
  */
 const ticketContent = (request: TicketRequest, answers: FormAnswers, verified: boolean) => ({
-  values: answers.values,
+  ...toTicketFields(answers.values),
   attachments: request.attachments ?? [],
   identity: request.identity,
   ...(verified ? { verified: true } : {}),
