@@ -165,7 +165,6 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   app.route(
     '/',
     ticketsRoute({
-      policy: config.policy,
       pinned: config.pinned,
       maxBodyBytes: config.maxBodyBytes,
       client,

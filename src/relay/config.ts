@@ -1,7 +1,6 @@
 /** Relay configuration: the environment and the form config file, parsed once at start-up into a typed object. */
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import type { TicketPolicy } from '../shared/ticket-request';
 import { AttachmentsEnv } from './attachments/attachments-config';
 import { commaList, flag, integer } from './env-values';
 import { LimitsEnv } from './limits/limits-config';
@@ -9,7 +8,7 @@ import type { LimitsConfig } from './limits/limits-config';
 import type { AttachmentsConfig } from './attachments/attachments-config';
 import { IdentityEnv } from './identity/identity-config';
 import type { IdentityConfig } from './identity/identity-config';
-import { NO_FORM_CONFIG, parseFormConfig } from './form/form-config';
+import { NO_FORM_CONFIG, parseFormConfig, withRequireEmail } from './form/form-config';
 import type { FormConfig } from './form/form-config';
 import type { LogLevel } from './log';
 import type { PinnedTicketFields } from './map-ticket';
@@ -87,6 +86,7 @@ const RelayEnv = v.pipe(
       v.pipe(v.string(), v.trim(), v.regex(GUID, 'must be a GUID like 43b8adc7-755d-2be3-afb1-b6a462631977')),
     ),
     RELAY_TAGS: v.optional(v.pipe(v.string(), v.transform(commaList)), ''),
+    // The shortcut for the form config's builtIn.email.required (form-config.ts: withRequireEmail).
     RELAY_REQUIRE_EMAIL: flag('true'),
     RELAY_HOST: v.optional(v.pipe(v.string(), v.trim()), '127.0.0.1'),
     RELAY_PORT: integer(0, 65_535, 8787),
@@ -131,13 +131,12 @@ const RelayEnv = v.pipe(
       assigneeId: env.RELAY_ASSIGNEE_ID ?? null,
       tags: env.RELAY_TAGS,
     } satisfies PinnedTicketFields,
-    policy: { emailRequired: env.RELAY_REQUIRE_EMAIL } satisfies TicketPolicy,
     host: env.RELAY_HOST,
     port: env.RELAY_PORT,
     maxBodyBytes: env.RELAY_MAX_BODY_BYTES,
     idempotencyTtlSeconds: env.RELAY_IDEMPOTENCY_TTL_SECONDS,
     logLevel: env.RELAY_LOG satisfies LogLevel,
-    form: { file: env.RELAY_FORM_CONFIG ?? null, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS },
+    form: { file: env.RELAY_FORM_CONFIG ?? null, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS, requireEmail: env.RELAY_REQUIRE_EMAIL },
     /** RELAY_ATTACHMENT_PENDING_MB in bytes. */
     maxPendingUploadBytes: env.RELAY_ATTACHMENT_PENDING_MB * 1024 * 1024,
   })),
@@ -147,8 +146,8 @@ type EnvConfig = v.InferOutput<typeof RelayEnv>;
 
 /** The relay's typed configuration. */
 export type RelayConfig = Omit<EnvConfig, 'form'> & {
-  form: EnvConfig['form'] & {
-    /** The operator's form config (docs/form-config.md); none without RELAY_FORM_CONFIG. */
+  form: Omit<EnvConfig['form'], 'requireEmail'> & {
+    /** The operator's form config (docs/form-config.md), RELAY_REQUIRE_EMAIL folded in; none without RELAY_FORM_CONFIG. */
     config: FormConfig;
   };
   /** Uploads: storage, limits, types, lifetimes (docs/attachments.md). */
@@ -199,6 +198,10 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
   const file = present.RELAY_FORM_CONFIG?.trim();
   const form = file === undefined ? { ok: true as const, config: NO_FORM_CONFIG } : readFormConfig(file, options.readFile ?? readText);
   if (!form.ok) problems.push(...form.problems.map((reason) => ({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: ${reason}` })));
+  const asked = form.ok && result.success
+    ? withRequireEmail(form.config, { value: result.output.form.requireEmail, set: present.RELAY_REQUIRE_EMAIL !== undefined })
+    : undefined;
+  if (asked?.ok === false) problems.push({ variable: 'RELAY_REQUIRE_EMAIL', reason: asked.error });
   if (form.ok && identity.success && identity.output.keys.length === 0) {
     // A signed field could never be filled: every ticket needing it would be refused.
     const signed = form.config.fields.findIndex((field) => field.signed === true);
@@ -223,12 +226,13 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
       problems.push({ variable: 'RELAY_ATTACHMENT_DAILY_MB', reason: 'must be at least RELAY_ATTACHMENT_MAX_FILE_MB' });
     }
   }
-  if (!result.success || !attachments.success || !limits.success || uploads === undefined || !identity.success || !spam.success || !form.ok || problems.length > 0) {
+  if (!result.success || !attachments.success || !limits.success || uploads === undefined || !identity.success || !spam.success || !asked?.ok || problems.length > 0) {
     throw new ConfigError(problems);
   }
+  const { requireEmail: _folded, ...formSettings } = result.output.form;
   return {
     ...result.output,
-    form: { ...result.output.form, config: form.config },
+    form: { ...formSettings, config: asked.value },
     attachments: attachments.output,
     limits: { ...limits.output, uploads },
     identity: identity.output,

@@ -1,6 +1,8 @@
-/** Maps a validated widget request to Socialboards' Create Ticket body, adding what the site owner pins. */
+/** Maps a request's checked answers to Socialboards' Create Ticket body, adding what the site owner pins. */
+import { SENTIMENTS } from '../shared/built-in-fields';
+import type { Sentiment } from '../shared/built-in-fields';
 import type { CreateTicketBody } from '../shared/create-ticket';
-import type { TicketRequest } from '../shared/ticket-request';
+import { toTicketFields } from '../shared/field-values';
 import type { FormAnswers } from './form/form-answers';
 
 /** Fields the site owner chooses in the relay's config; a visitor can never set them. */
@@ -11,39 +13,41 @@ export interface PinnedTicketFields {
   tags: readonly string[];
 }
 
-/** No custom fields and no category choice: what a request without them maps with. */
-const NO_ANSWERS: Pick<FormAnswers, 'customFields' | 'categoryId'> = { customFields: [], categoryId: undefined };
+const isSentiment = (value: unknown): value is Sentiment => (SENTIMENTS as readonly unknown[]).includes(value);
 
 /**
- * Builds the Create Ticket body (docs/socialboards-api.md §4). `answers` were checked against the
- * form: custom fields already in their upstream format, and a category the operator offered,
- * which wins over the pinned one. `attachments` are the request's references, already turned
- * into the stored files' public URLs and safe names (never anything the visitor wrote).
+ * Builds the Create Ticket body (docs/socialboards-api.md §4) from `answers`, checked against the
+ * form: built-in values cleaned and trimmed, custom fields already in their upstream format, and a
+ * category the operator offered, which wins over the pinned one. Only the paths of the form's
+ * fields are read, so nothing else a value map might hold reaches Socialboards. `attachments` are
+ * the request's references, already turned into the stored files' public URLs and safe names
+ * (never anything the visitor wrote).
  */
 export function mapTicket(
-  request: TicketRequest,
+  answers: Pick<FormAnswers, 'values' | 'customFields'>,
   pinned: PinnedTicketFields,
-  answers: Pick<FormAnswers, 'customFields' | 'categoryId'> = NO_ANSWERS,
   attachments: CreateTicketBody['attachments'] = [],
 ): CreateTicketBody {
+  const { title, message, sentiment, creator, categoryId } = toTicketFields(answers.values);
   return {
-    title: request.title,
-    message: request.message,
+    // Title and message are always asked and required (ALWAYS_ASKED): checked answers have both.
+    title: title ?? '',
+    message: message ?? '',
     // Socialboards renders `message` as HTML unless told otherwise (§4: "Default is true"), so a
     // visitor's `<img onerror=…>` would render in agents' inboxes. Plain text, always.
     isHtml: false,
-    ...(request.sentiment === undefined ? {} : { sentiment: request.sentiment }),
+    ...(isSentiment(sentiment) ? { sentiment } : {}),
     sourceName: pinned.sourceName,
-    categoryId: answers.categoryId ?? pinned.categoryId,
+    categoryId: categoryId ?? pinned.categoryId,
     assigneeId: pinned.assigneeId,
     tags: [...pinned.tags],
     cc: [],
     creator: {
-      name: request.creator.name ?? null,
-      email: request.creator.email ?? null,
+      name: creator.name ?? null,
+      email: creator.email ?? null,
       customIdentifier: null,
       image: null,
-      phoneNumber: request.creator.phoneNumber ?? null,
+      phoneNumber: creator.phoneNumber ?? null,
     },
     customFields: answers.customFields.map(({ id, value }) => ({ id, value })),
     attachments: attachments.map(({ url, name }) => ({ url, name })),

@@ -21,7 +21,7 @@ export interface RelayEnv {
     ticketRequest: TicketRequest;
     /** What a verified identity token vouches for; undefined without one (set by the identity middleware). */
     identity: IdentityClaims | undefined;
-    /** Its custom fields and category, checked against the form (set by the tickets route). */
+    /** Its fields checked against the form, custom values in their upstream format (set by the tickets route). */
     formAnswers: FormAnswers;
     /** What the request log reports besides method, path and status. */
     errorCode: RelayErrorCode;

@@ -1,10 +1,12 @@
-/** Re-validates a widget request with the shared schema and turns failures into field errors with English text. */
+/**
+ * Checks a widget request's shape with the shared schema and turns failures into field errors with
+ * English text. Its fields' values are checked against the form afterwards (form/form-answers.ts).
+ */
 import * as v from 'valibot';
 import { toFieldIssues } from '../shared/field-issues';
 import type { FieldIssue } from '../shared/field-issues';
 import type { RelayFieldError } from '../shared/relay-contract';
-import { createTicketRequestSchema } from '../shared/ticket-request';
-import type { TicketPolicy, TicketRequest } from '../shared/ticket-request';
+import { TicketRequest } from '../shared/ticket-request';
 import { invalidFields } from './field-errors';
 
 export type TicketValidation =
@@ -16,17 +18,13 @@ export interface ValidatorOptions {
   attachments: boolean;
 }
 
-/** Builds a validator for one policy (the schema is built once, not per request). */
-export function createTicketValidator(
-  policy: TicketPolicy,
-  options: ValidatorOptions = { attachments: true },
-): (input: unknown) => TicketValidation {
-  const schema = createTicketRequestSchema(policy);
+/** Builds a validator for a relay that does or does not take attachments. */
+export function createTicketValidator(options: ValidatorOptions = { attachments: true }): (input: unknown) => TicketValidation {
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return { ok: false, message: 'The request body must be a JSON object.', fields: [] };
     }
-    const result = v.safeParse(schema, input);
+    const result = v.safeParse(TicketRequest, input);
     // A relay with RELAY_ATTACHMENTS=off refuses attachments rather than silently dropping them.
     const { attachments } = input as Record<string, unknown>;
     const refused = !options.attachments && (Array.isArray(attachments) ? attachments.length > 0 : attachments !== undefined);

@@ -33,13 +33,12 @@ describe('parseRelayConfig', () => {
       upstreamGuard: { concurrency: 16, queueMs: 2000, breakerFailures: 5, breakerOpenSeconds: 10 },
       allowedOrigins: ['https://shop.example'],
       pinned: { sourceName: 'Website ticket widget', categoryId: null, assigneeId: null, tags: [] },
-      policy: { emailRequired: true },
       host: '127.0.0.1',
       port: 8787,
       maxBodyBytes: 65_536,
       idempotencyTtlSeconds: 86_400,
       logLevel: 'info',
-      form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [] } },
+      form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [], builtIn: { email: { required: true } } } },
       maxPendingUploadBytes: 1024 * 1024 * 1024,
       // Every attachment default: test/relay/attachments/attachments-config.test.ts.
       attachments: expect.objectContaining({ storage: 'disk' }),
@@ -85,7 +84,7 @@ describe('parseRelayConfig', () => {
       assigneeId: '43b8adc7-755d-2be3-afb1-b6a462631977',
       tags: ['web', 'widget'],
     });
-    expect(config.policy).toEqual({ emailRequired: false });
+    expect(config.form.config.builtIn.email).toEqual({ required: false });
     expect(config).toMatchObject({ host: '0.0.0.0', port: 0, maxBodyBytes: 1024, idempotencyTtlSeconds: 60, logLevel: 'debug' });
     expect(config.maxPendingUploadBytes).toBe(50 * 1024 * 1024);
   });
@@ -187,8 +186,27 @@ describe('RELAY_FORM_CONFIG', () => {
     expect(config.form).toEqual({
       file: '/etc/relay/form.json',
       cacheTtlSeconds: 300,
-      config: { order: 'community', fields: [{ id: 42623 }], categories: { picker: true, required: false } },
+      config: { order: 'community', fields: [{ id: 42623 }], categories: { picker: true, required: false }, builtIn: { email: { required: true } } },
     });
+  });
+
+  it('takes RELAY_REQUIRE_EMAIL as the shortcut for builtIn.email.required, and the file over its default', () => {
+    const email = (env: Record<string, string>, text: string) =>
+      parseRelayConfig({ ...BASE_ENV, ...env, RELAY_FORM_CONFIG: '/f.json' }, { readFile: () => text }).form.config.builtIn.email;
+    expect(email({ RELAY_REQUIRE_EMAIL: 'false' }, '{}')).toEqual({ required: false });
+    expect(email({}, '{"builtIn": {"email": {"required": false, "label": "Work email"}}}')).toEqual({ required: false, label: 'Work email' });
+    expect(email({ RELAY_REQUIRE_EMAIL: 'true' }, '{"builtIn": {"email": {"required": true}}}')).toEqual({ required: true });
+    // Hidden, with the variable left at its default: not asked, so not required.
+    expect(email({}, '{"builtIn": {"email": {"hidden": true}}}')).toEqual({ hidden: true, required: false });
+  });
+
+  it.each([
+    ['false', '{"builtIn": {"email": {"required": true}}}', 'RELAY_REQUIRE_EMAIL: is false, but the form config\'s builtIn.email.required is true; set one of them'],
+    ['true', '{"builtIn": {"email": {"required": false}}}', 'RELAY_REQUIRE_EMAIL: is true, but the form config\'s builtIn.email.required is false; set one of them'],
+    ['true', '{"builtIn": {"email": {"hidden": true}}}', "RELAY_REQUIRE_EMAIL: is true, but the form config's builtIn.email.hidden is true: a hidden field cannot be required"],
+  ])('refuses RELAY_REQUIRE_EMAIL=%s against %s, naming both', (value, text, problem) => {
+    const message = messageOf(() => parseRelayConfig({ ...BASE_ENV, RELAY_REQUIRE_EMAIL: value, RELAY_FORM_CONFIG: '/f.json' }, { readFile: () => text }));
+    expect(message).toContain(problem);
   });
 
   it('names the file and the key path of each problem, beside the bad variables', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CUSTOM_FIELDS } from '../../src/fake-socialboards/definitions';
 import { createRelayApp } from '../../src/relay/app';
+import { BUILT_IN_FIELDS, DEFAULT_FIELDS } from '../../src/shared/built-in-fields';
 import type { FormDefinition } from '../../src/shared/form-definition';
 import {
   EVERY_CONTROL_FORM,
@@ -57,38 +58,67 @@ describe('GET /form', () => {
     const response = await getForm();
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Type')).toBe('application/json');
+    const [title, message, sentiment, name, email, phone] = BUILT_IN_FIELDS;
     expect(await response.json()).toEqual({
       fields: [
-        expect.objectContaining({ id: 42623, label: 'Shop region', control: 'choice', required: false, placeholder: 'region' }),
-        { id: 42626, label: 'Lead source', control: 'text', required: false, defaultValue: 'web-form', prefillOnly: true },
-        { id: 42630, label: 'Preferred test drive date', control: 'date', required: false },
+        title,
+        message,
+        sentiment,
+        {
+          path: 'categoryId',
+          control: 'choice',
+          required: true,
+          label: 'Topic',
+          choices: [
+            { value: '15600', label: 'Workshop' },
+            { value: '15601', label: 'Tyre change', depth: 1 },
+          ],
+        },
+        expect.objectContaining({ path: 'customFields.42623', label: 'Shop region', control: 'choice', required: false, placeholder: 'region' }),
+        { path: 'customFields.42626', label: 'Lead source', control: 'text', required: false, defaultValue: 'web-form', prefillOnly: true },
+        { path: 'customFields.42630', label: 'Preferred test drive date', control: 'date', required: false },
+        name,
+        email,
+        phone,
       ],
-      categories: {
-        required: true,
-        label: 'Topic',
-        options: [
-          { id: 15600, name: 'Workshop', parentId: null, depth: 0 },
-          { id: 15601, name: 'Tyre change', parentId: 15600, depth: 1 },
-        ],
-      },
       attachments: testConfig().attachments.policy,
     } satisfies FormDefinition);
   });
 
   it('never exposes a field the operator did not allow, nor how values go upstream', async () => {
-    // The fields and categories only: the attachment policy's types name office formats.
-    const { fields, categories } = (await (await setup().getForm()).json()) as FormDefinition;
-    const text = JSON.stringify({ fields, categories });
+    // The fields only: the attachment policy's types name office formats.
+    const { fields } = (await (await setup().getForm()).json()) as FormDefinition;
+    const text = JSON.stringify(fields);
     for (const id of [42624]) expect(text).not.toContain(String(id));
     for (const word of ['format', 'decimal-comma', 'dd.mm.yyyy', 'isSensitiveData', 'sensitive']) expect(text).not.toContain(word);
   });
 
-  it('serves the empty form without calling Socialboards when there is no form config', async () => {
+  it('serves the built-in fields without calling Socialboards when there is no form config', async () => {
     const upstream = scriptedSocialboards();
     const app = createRelayApp(testConfig(), { fetch: upstream.fetch, log: captureLogs().log });
     const response = await app.request('/form', { headers: { Origin: ORIGIN } });
-    expect(await response.json()).toEqual({ fields: [], categories: null, attachments: testConfig().attachments.policy });
+    expect(await response.json()).toEqual({ fields: DEFAULT_FIELDS, attachments: testConfig().attachments.policy });
     expect(upstream.calls).toEqual([]);
+  });
+
+  it('serves email as optional under RELAY_REQUIRE_EMAIL=false, still without calling Socialboards', async () => {
+    const upstream = scriptedSocialboards();
+    const app = createRelayApp(testConfig({ RELAY_REQUIRE_EMAIL: 'false' }), { fetch: upstream.fetch, log: captureLogs().log });
+    const { fields } = (await (await app.request('/form', { headers: { Origin: ORIGIN } })).json()) as FormDefinition;
+    expect(fields.find((field) => field.path === 'creator.email')).toMatchObject({ control: 'email', required: false });
+    expect(upstream.calls).toEqual([]);
+  });
+
+  it("serves the built-in fields as the operator asks them: hidden, required, relabelled, in the layout's order", async () => {
+    const { getForm } = setup({
+      fields: [{ id: 42623 }],
+      builtIn: { name: { hidden: true }, sentiment: { hidden: true }, phoneNumber: { required: true, label: 'Mobile' }, title: { label: 'Subject', placeholder: 'In a few words' } },
+      layout: ['email', 'phoneNumber', 42623],
+    });
+    const { fields } = (await (await getForm()).json()) as FormDefinition;
+    expect(fields.map((field) => field.path)).toEqual(['creator.email', 'creator.phoneNumber', 'customFields.42623', 'title', 'message']);
+    expect(fields[1]).toMatchObject({ control: 'phone', required: true, label: 'Mobile' });
+    expect(fields[3]).toMatchObject({ control: 'text', required: true, label: 'Subject', placeholder: 'In a few words' });
   });
 
   it('answers with a strong ETag and caching headers for browsers and CDNs', async () => {
@@ -184,6 +214,45 @@ describe('GET /form', () => {
   });
 });
 
+describe('POST /tickets with built-in fields configured', () => {
+  it('refuses a name with unknown_field when the operator hides it, and sends nothing', async () => {
+    const { post, upstream } = setup({ builtIn: { name: { hidden: true } } });
+    const response = await post(SEED);
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toEqual({
+      code: 'validation',
+      message: 'Invalid field: creator.name.',
+      fields: [{ path: 'creator.name', code: 'unknown_field', message: 'This field is not accepted.' }],
+    });
+    expect(upstream.ticketCalls()).toEqual([]);
+    expect((await post({ ...SEED, creator: { email: 'ann@example.com' } })).status).toBe(201);
+  });
+
+  it('creates a ticket without an email when the operator makes it optional', async () => {
+    const { post, sentBody } = setup({ builtIn: { email: { required: false } } });
+    const response = await post({ ...SEED, creator: { name: 'Ann' } });
+    expect(response.status).toBe(201);
+    expect(sentBody().creator).toMatchObject({ name: 'Ann', email: null });
+  });
+
+  it('requires a phone number when the operator says so, and checks its format', async () => {
+    const { post, sentBody } = setup({ builtIn: { phoneNumber: { required: true } } });
+    const missing = await post(SEED);
+    expect(missing.status).toBe(400);
+    expect((await errorOf(missing)).fields).toEqual([{ path: 'creator.phoneNumber', code: 'required', message: 'This field is required.' }]);
+    const wrong = await post({ ...SEED, creator: { ...SEED.creator, phoneNumber: 'call me' } });
+    expect((await errorOf(wrong)).fields).toEqual([expect.objectContaining({ path: 'creator.phoneNumber', code: 'invalid_phone' })]);
+    expect((await post({ ...SEED, creator: { ...SEED.creator, phoneNumber: ' +47 22 33 44 55 ' } })).status).toBe(201);
+    expect(sentBody().creator).toMatchObject({ phoneNumber: '+47 22 33 44 55' });
+  });
+
+  it('refuses a sentiment the operator hides', async () => {
+    const { post } = setup({ builtIn: { sentiment: { hidden: true } } });
+    const response = await post({ ...SEED, sentiment: 'praise' });
+    expect((await errorOf(response)).fields).toEqual([expect.objectContaining({ path: 'sentiment', code: 'unknown_field' })]);
+  });
+});
+
 describe('POST /tickets with a form', () => {
   it('sends every control upstream as {id, value} strings in its format', async () => {
     const { post, sentBody } = setup();
@@ -273,7 +342,7 @@ describe('POST /tickets with a form', () => {
   it('refuses any category when the operator offers no picker', async () => {
     const { post } = setup({ fields: [{ id: 42623 }] });
     const response = await post({ ...SEED, categoryId: 15597 });
-    expect((await errorOf(response)).fields).toEqual([expect.objectContaining({ path: 'categoryId', code: 'invalid_choice' })]);
+    expect((await errorOf(response)).fields).toEqual([expect.objectContaining({ path: 'categoryId', code: 'unknown_field' })]);
   });
 
   it('requires a category when the operator says so', async () => {

@@ -7,10 +7,11 @@ import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { cleanLine, cleanLines, isSendable } from '../../src/shared/clean-text';
-import { parseAgainstForm } from '../../src/shared/custom-fields';
-import { toFieldIssues } from '../../src/shared/field-issues';
-import type { FormDefinition } from '../../src/shared/form-definition';
+import { DEFAULT_FIELDS } from '../../src/shared/built-in-fields';
+import { toFieldIssues, type FieldIssue } from '../../src/shared/field-issues';
+import { checkValues, createFormSchema, fromTicketFields, toTicketFields, type FieldValues } from '../../src/shared/field-values';
 import { LIMITS } from '../../src/shared/limits';
+import { fail, ok, type Result } from '../../src/shared/result';
 import { TicketRequest } from '../../src/shared/ticket-request';
 import { codePoints, expectedClean, isBidiControl, isJunk, isRefused, LINE_BREAKS } from './clean-text-reference';
 
@@ -82,12 +83,21 @@ describe.each([
   });
 });
 
-const parse = (input: unknown) => v.safeParse(TicketRequest, input);
+const BUILT_IN_SCHEMA = createFormSchema(DEFAULT_FIELDS);
+
+/** A request checked as the relay checks it (its shape, then its values by the built-in fields), as it travels on. */
+function parse(input: unknown): Result<ReturnType<typeof toTicketFields>, FieldIssue[]> {
+  const shaped = v.safeParse(TicketRequest, input);
+  if (!shaped.success) return fail(toFieldIssues(shaped.issues));
+  const values = fromTicketFields(shaped.output, DEFAULT_FIELDS);
+  const checked = values.ok ? checkValues(BUILT_IN_SCHEMA, values.value) : values;
+  return checked.ok ? ok(toTicketFields(checked.value)) : checked;
+}
 const email = 'ann@example.com';
 
-describe('the request schema, for any text in any field', () => {
+describe('the request, for any text in any built-in field', () => {
   it('never throws, whatever the body', () => {
-    fc.assert(fc.property(fc.anything(), (input) => typeof parse(input).success === 'boolean'), RUNS);
+    fc.assert(fc.property(fc.anything(), (input) => typeof parse(input).ok === 'boolean'), RUNS);
   });
 
   it('gives each field its cleaned, trimmed text, or refuses it with a code that says why', () => {
@@ -99,14 +109,12 @@ describe('the request schema, for any text in any field', () => {
           message: !isRefused(message) ? cleanLines(message).trim() : undefined,
           name: !isRefused(name) ? cleanLine(name).trim() : undefined,
         };
-        const codes = Object.fromEntries(
-          result.success ? [] : toFieldIssues(result.issues).map((issue) => [issue.path, issue.code]),
-        );
+        const codes = Object.fromEntries(result.ok ? [] : result.error.map((issue) => [issue.path, issue.code]));
         expect(codes.title).toBe(expected.title === undefined ? 'invalid_text' : expected.title === '' ? 'required' : undefined);
         expect(codes.message).toBe(expected.message === undefined ? 'invalid_text' : expected.message === '' ? 'required' : undefined);
         expect(codes['creator.name']).toBe(expected.name === undefined ? 'invalid_text' : undefined);
-        if (result.success) {
-          expect(result.output).toEqual({ title: expected.title, message: expected.message, creator: { name: expected.name || undefined, email } });
+        if (result.ok) {
+          expect(result.value).toEqual({ title: expected.title, message: expected.message, creator: { ...(expected.name ? { name: expected.name } : {}), email } });
         }
       }),
       RUNS,
@@ -117,9 +125,9 @@ describe('the request schema, for any text in any field', () => {
     fc.assert(
       fc.property(anyText, anyText, anyText, anyText, (title, message, name, phoneNumber) => {
         const first = parse({ title, message, creator: { name, email, phoneNumber } });
-        if (!first.success) return true;
-        const again = parse(first.output);
-        return again.success && JSON.stringify(again.output) === JSON.stringify(first.output);
+        if (!first.ok) return true;
+        const again = parse(first.value);
+        return again.ok && JSON.stringify(again.value) === JSON.stringify(first.value);
       }),
       RUNS,
     );
@@ -130,7 +138,7 @@ describe('the request schema, for any text in any field', () => {
     fc.assert(
       fc.property(long, long, (title, name) => {
         const result = parse({ title, message: 'Hello', creator: { name, email } });
-        return !result.success || (result.output.title.length <= LIMITS.title && (result.output.creator.name?.length ?? 0) <= LIMITS.name);
+        return !result.ok || ((result.value.title?.length ?? 0) <= LIMITS.title && (result.value.creator.name?.length ?? 0) <= LIMITS.name);
       }),
       RUNS,
     );
@@ -141,26 +149,28 @@ describe('the request schema, for any text in any field', () => {
     fc.assert(
       fc.property(local, (part) => {
         const result = parse({ title: 'Hi', message: 'Hello', creator: { email: `${part}@example.com` } });
-        return !result.success || part.length <= LIMITS.emailLocalPart;
+        return !result.ok || part.length <= LIMITS.emailLocalPart;
       }),
       RUNS,
     );
   });
 });
 
-const FORM: FormDefinition = {
-  fields: [
-    { id: 1, label: 'Text', control: 'text', required: false },
-    { id: 2, label: 'Multiline', control: 'multiline', required: false },
-  ],
-  categories: null,
+const FORM_SCHEMA = createFormSchema([
+  { path: 'customFields.1', label: 'Text', control: 'text', required: false },
+  { path: 'customFields.2', label: 'Multiline', control: 'multiline', required: false },
+]);
+
+const checkCustom = (values: FieldValues): { values: FieldValues; issues: FieldIssue[] } => {
+  const result = checkValues(FORM_SCHEMA, values);
+  return result.ok ? { values: result.value, issues: [] } : { values: {}, issues: result.error };
 };
 
 describe('custom text fields, for any text', () => {
   it('are cleaned by their control, refused only for what cannot be sent, and clean again to themselves', () => {
     fc.assert(
       fc.property(anyText, anyText, (text, lines) => {
-        const { values, issues } = parseAgainstForm(FORM, { 1: text, 2: lines }, undefined);
+        const { values, issues } = checkCustom({ 'customFields.1': text, 'customFields.2': lines });
         const refused = issues.map((issue) => `${issue.path} ${issue.code}`).sort();
         const expected = [
           ...(!isRefused(text) ? [] : ['customFields.1 invalid_text']),
@@ -168,8 +178,8 @@ describe('custom text fields, for any text', () => {
         ];
         expect(refused).toEqual(expected);
         if (refused.length > 0) return;
-        expect(values).toEqual({ 1: cleanLine(text).trim(), 2: cleanLines(lines).trim() });
-        expect(parseAgainstForm(FORM, values, undefined).values).toEqual(values);
+        expect(values).toEqual({ 'customFields.1': cleanLine(text).trim(), 'customFields.2': cleanLines(lines).trim() });
+        expect(checkCustom(values).values).toEqual(values);
       }),
       RUNS,
     );

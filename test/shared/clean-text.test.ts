@@ -2,9 +2,10 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { cleanLine, cleanLines, isSendable } from '../../src/shared/clean-text';
-import { checkAgainstForm, parseAgainstForm } from '../../src/shared/custom-fields';
-import { FIELD_ISSUE_TEXT_EN, toFieldIssues } from '../../src/shared/field-issues';
-import type { FormDefinition } from '../../src/shared/form-definition';
+import { DEFAULT_FIELDS } from '../../src/shared/built-in-fields';
+import { FIELD_ISSUE_TEXT_EN, toFieldIssues, type FieldIssue } from '../../src/shared/field-issues';
+import { checkValues, createFormSchema, fromTicketFields, toTicketFields, type FieldValues } from '../../src/shared/field-values';
+import type { FormField } from '../../src/shared/form-definition';
 import { LIMITS } from '../../src/shared/limits';
 import { TicketRequest } from '../../src/shared/ticket-request';
 
@@ -62,12 +63,18 @@ describe('what only a forged request can hold', () => {
 
 const MINIMAL = { title: 'Hi', message: 'Hello', creator: { email: 'ann@example.com' } };
 
+const BUILT_IN_SCHEMA = createFormSchema(DEFAULT_FIELDS);
+
+/** A request checked as the relay checks it (its shape, then its values by the built-in fields), as it travels on. */
 function parse(input: unknown) {
-  const result = v.safeParse(TicketRequest, input);
-  return result.success ? { output: result.output } : { issues: toFieldIssues(result.issues) };
+  const shaped = v.safeParse(TicketRequest, input);
+  if (!shaped.success) return { issues: toFieldIssues(shaped.issues) };
+  const values = fromTicketFields(shaped.output, DEFAULT_FIELDS);
+  const checked = values.ok ? checkValues(BUILT_IN_SCHEMA, values.value) : values;
+  return checked.ok ? { output: toTicketFields(checked.value) } : { issues: checked.error };
 }
 
-describe('the request schema', () => {
+describe('the request, by its built-in fields', () => {
   it('cleans each built-in field by its rule', () => {
     const input = {
       title: ` Invoice \u202Egpj.exe\r\nnow `,
@@ -113,32 +120,34 @@ describe('the request schema', () => {
   });
 });
 
-const FORM: FormDefinition = {
-  fields: [
-    { id: 1, label: 'Car model', control: 'text', required: false },
-    { id: 2, label: 'What happened?', control: 'multiline', required: false },
-    { id: 3, label: 'Region', control: 'choice', required: false, choices: [{ value: 'Oslo\tNorth', label: 'Oslo' }] },
-    { id: 4, label: 'Other email', control: 'email', required: false },
-    { id: 5, label: 'Listing', control: 'url', required: false },
-  ],
-  categories: null,
-};
+const FORM_SCHEMA = createFormSchema([
+  { path: 'customFields.1', label: 'Car model', control: 'text', required: false },
+  { path: 'customFields.2', label: 'What happened?', control: 'multiline', required: false },
+  { path: 'customFields.3', label: 'Region', control: 'choice', required: false, choices: [{ value: 'Oslo\tNorth', label: 'Oslo' }] },
+  { path: 'customFields.4', label: 'Other email', control: 'email', required: false },
+  { path: 'customFields.5', label: 'Listing', control: 'url', required: false },
+] satisfies FormField[]);
+
+/** Custom values by id, checked: the values as they travel on, or the issues. */
+function checkCustom(byId: Record<number, string>): { values: FieldValues } | { issues: FieldIssue[] } {
+  const result = checkValues(FORM_SCHEMA, Object.fromEntries(Object.entries(byId).map(([id, value]) => [`customFields.${id}`, value])));
+  return result.ok ? { values: result.value } : { issues: result.error };
+}
 
 describe('custom fields, by control', () => {
   it('cleans text by the single-line rule and multiline by the multi-line rule', () => {
     const values = { 1: ' Model\tY\u202E\r\n', 2: `Caf${NFD_E_ACUTE}\r\n\tdent\u0007`, 5: 'https://cars.example/\u0007y' };
-    expect(parseAgainstForm(FORM, values, undefined)).toEqual({
-      values: { 1: 'Model Y', 2: 'Café\n\tdent', 5: 'https://cars.example/y' },
-      issues: [],
+    expect(checkCustom(values)).toEqual({
+      values: { 'customFields.1': 'Model Y', 'customFields.2': 'Café\n\tdent', 'customFields.5': 'https://cars.example/y' },
     });
   });
 
   it('compares a choice with its options exactly as sent', () => {
-    expect(parseAgainstForm(FORM, { 3: 'Oslo\tNorth' }, undefined)).toEqual({ values: { 3: 'Oslo\tNorth' }, issues: [] });
+    expect(checkCustom({ 3: 'Oslo\tNorth' })).toEqual({ values: { 'customFields.3': 'Oslo\tNorth' } });
   });
 
   it('refuses a web address the URL parser would have mended (a tab inside the host)', () => {
-    expect(checkAgainstForm(FORM, { 5: 'https://cars.exa\tmple/' }, undefined)).toEqual([{ path: 'customFields.5', code: 'invalid_url' }]);
+    expect(checkCustom({ 5: 'https://cars.exa\tmple/' })).toEqual({ issues: [{ path: 'customFields.5', code: 'invalid_url' }] });
   });
 
   it.each([
@@ -146,12 +155,12 @@ describe('custom fields, by control', () => {
     [2, '\uD800'],
     [4, 'ann@example.com\uDC00'],
   ])('refuses NUL or a lone surrogate in field %i with invalid_text', (id, value) => {
-    expect(checkAgainstForm(FORM, { [id]: value }, undefined)).toEqual([{ path: `customFields.${id}`, code: 'invalid_text' }]);
+    expect(checkCustom({ [id]: value })).toEqual({ issues: [{ path: `customFields.${id}`, code: 'invalid_text' }] });
   });
 
   it('refuses an email field whose local part is too long', () => {
-    expect(checkAgainstForm(FORM, { 4: `${'a'.repeat(LIMITS.emailLocalPart + 1)}@example.com` }, undefined)).toEqual([
-      { path: 'customFields.4', code: 'email_local_too_long' },
-    ]);
+    expect(checkCustom({ 4: `${'a'.repeat(LIMITS.emailLocalPart + 1)}@example.com` })).toEqual({
+      issues: [{ path: 'customFields.4', code: 'email_local_too_long' }],
+    });
   });
 });

@@ -1,10 +1,15 @@
 /**
  * Builds the form the widget renders from Socialboards' definitions and the operator's config:
- * only what the operator allowed, translated into controls, with the rules the relay sends
- * values by. Pure: problems come back as warnings for the caller to log.
+ * the built-in fields as the operator asks them, only the custom fields and categories the operator
+ * allowed, translated into controls, in display order, with the rules the relay sends values by.
+ * Pure: problems come back as warnings for the caller to log.
  */
-import { checkAgainstForm } from '../../shared/custom-fields';
-import type { Control, FormCategories, FormCategory, FormChoice, FormDefinition, FormField } from '../../shared/form-definition';
+import { BUILT_IN_FIELDS } from '../../shared/built-in-fields';
+import type { BuiltInName } from '../../shared/built-in-fields';
+import { checkValue, createFormSchema, fieldSchema } from '../../shared/field-values';
+import type { FormSchema } from '../../shared/field-values';
+import { CATEGORY_PATH, customFieldId, customFieldPath, fieldName } from '../../shared/form-definition';
+import type { Control, FormChoice, FormDefinition, FormField } from '../../shared/form-definition';
 import type { CategoryDefinition, CustomFieldDefinition } from '../upstream/definitions';
 import { resolveFieldType } from './field-types';
 import type { FieldConfig, FormConfig } from './form-config';
@@ -36,11 +41,34 @@ export interface BuiltForm {
   warnings: string[];
 }
 
+/** Whether `field` is signed: filled only from a verified identity token. */
+export const isSigned = (field: FormField, rules: BuiltForm['rules']): boolean => {
+  const id = customFieldId(field.path);
+  return id !== undefined && rules.get(id)?.signed === true;
+};
+
 /** The form as `GET /form` serves it: without signed fields, which are the relay's and the token's alone. */
 export const servedForm = ({ form, rules }: Pick<BuiltForm, 'form' | 'rules'>): FormDefinition => ({
   ...form,
-  fields: form.fields.filter((field) => rules.get(field.id)?.signed !== true),
+  fields: form.fields.filter((field) => !isSigned(field, rules)),
 });
+
+/**
+ * The schemas a request's values are checked with, built once per built form: `typed` for what a
+ * visitor may send (the served fields), `signed` for what only a verified identity token may carry.
+ */
+export interface FormSchemas {
+  typed: FormSchema;
+  signed: FormSchema;
+}
+
+/** Builds the form's schemas (see FormSchemas). */
+export function formSchemas({ form, rules }: Pick<BuiltForm, 'form' | 'rules'>): FormSchemas {
+  return {
+    typed: createFormSchema(servedForm({ form, rules }).fields),
+    signed: createFormSchema(form.fields.filter((field) => isSigned(field, rules))),
+  };
+}
 
 /** Separators of the multichoice formats that join with one, for the ambiguity warning. */
 const SEPARATORS: Partial<Record<ValueFormat, string>> = { comma: ',', semicolon: ';', newline: '\n' };
@@ -49,11 +77,15 @@ const SEPARATORS: Partial<Record<ValueFormat, string>> = { comma: ',', semicolon
  * Builds the form. Fields not in the config are never exposed. A field Socialboards marks
  * `isHidden` is exposed only as `prefillOnly` (ASSUMED meaning of isHidden: not shown to the
  * person writing the ticket, docs/socialboards-api.md §5.4).
+ *
+ * The default order is title, message, sentiment, the category picker, the custom fields (in
+ * community or listed order), then the visitor's name, email and phone; the config's `layout`
+ * puts the fields it names first, in its order.
  */
 export function buildForm(definitions: Definitions, config: FormConfig): BuiltForm {
   const warnings: string[] = [];
   const byId = new Map(definitions.fields.map((definition) => [definition.id, definition]));
-  const built: { field: FormField; rule: FieldRule; order: number; listed: number }[] = [];
+  const custom: { id: number; field: FormField; rule: FieldRule; order: number; listed: number }[] = [];
 
   config.fields.forEach((wanted, listed) => {
     const definition = byId.get(wanted.id);
@@ -62,15 +94,55 @@ export function buildForm(definitions: Definitions, config: FormConfig): BuiltFo
       return;
     }
     const one = buildField(definition, wanted, warnings);
-    if (one !== undefined) built.push({ ...one, order: definition.order ?? Number.POSITIVE_INFINITY, listed });
+    if (one !== undefined) custom.push({ ...one, id: definition.id, order: definition.order ?? Number.POSITIVE_INFINITY, listed });
   });
+  if (config.order === 'community') custom.sort((a, b) => a.order - b.order || a.listed - b.listed);
 
-  if (config.order === 'community') built.sort((a, b) => a.order - b.order || a.listed - b.listed);
+  const builtIn = builtInFields(config);
+  const category = buildCategories(definitions.categories, config, warnings);
+  const byDefault = [
+    ...builtIn.filter((field) => !field.path.startsWith('creator.')),
+    ...(category === undefined ? [] : [category]),
+    ...custom.map(({ field }) => field),
+    ...builtIn.filter((field) => field.path.startsWith('creator.')),
+  ];
   return {
-    form: { fields: built.map(({ field }) => field), categories: buildCategories(definitions.categories, config, warnings) },
-    rules: new Map(built.map(({ field, rule }) => [field.id, rule])),
+    form: { fields: laidOut(byDefault, config.layout ?? [], warnings) },
+    rules: new Map(custom.map(({ id, rule }) => [id, rule])),
     warnings,
   };
+}
+
+/** The built-in fields the operator did not hide, with their overrides. */
+function builtInFields(config: FormConfig): FormField[] {
+  return BUILT_IN_FIELDS.flatMap((spec): FormField[] => {
+    const override = config.builtIn[fieldName(spec.path) as BuiltInName] ?? {};
+    if (override.hidden === true) return [];
+    const field: FormField = { ...spec, required: override.required ?? spec.required };
+    if ('choices' in spec) field.choices = spec.choices.map((choice) => ({ ...choice }));
+    if (override.label !== undefined) field.label = override.label;
+    if (override.placeholder !== undefined) field.placeholder = override.placeholder;
+    return [field];
+  });
+}
+
+/**
+ * The fields `layout` names first, in its order, then the rest in their default order. A custom
+ * field id the form does not offer is a warning (its field may be missing from the community, or
+ * left out for another reason, already warned); built-in names and `categoryId` were checked
+ * against the config at start-up, and a picker left without categories was warned about.
+ */
+function laidOut(fields: readonly FormField[], layout: readonly (string | number)[], warnings: string[]): FormField[] {
+  const byPath = new Map(fields.map((field) => [field.path, field]));
+  const builtInPath = new Map(BUILT_IN_FIELDS.map((spec) => [fieldName(spec.path), spec.path as string]));
+  const first: FormField[] = [];
+  for (const name of layout) {
+    const path = typeof name === 'number' ? customFieldPath(name) : (builtInPath.get(name) ?? name);
+    const field = byPath.get(path);
+    if (field !== undefined) first.push(field);
+    else if (typeof name === 'number') warnings.push(`layout names custom field ${name}, which the form does not offer; ignored`);
+  }
+  return [...first, ...fields.filter((field) => !first.includes(field))];
 }
 
 function buildField(
@@ -94,7 +166,7 @@ function buildField(
     return undefined;
   }
 
-  const choices = control === 'choice' || control === 'multichoice' ? choicesOf(definition) : undefined;
+  const choices = control === 'choice' || control === 'radio' || control === 'multichoice' ? choicesOf(definition) : undefined;
   if (choices?.length === 0) {
     warnings.push(`${name} is a ${control} field without possibleValues; left out (set another "control")`);
     return undefined;
@@ -105,7 +177,7 @@ function buildField(
   }
 
   const field: FormField = {
-    id: definition.id,
+    path: customFieldPath(definition.id),
     label: wanted.label ?? definition.name,
     control,
     // A visitor cannot fill in a field they do not see, so a prefill-only or signed field is
@@ -146,9 +218,7 @@ function validDefault(
   const value = candidate?.trim();
   if (!value) return undefined;
   const probe: FormField = { ...field, required: false, ...(choices === undefined ? {} : { choices }) };
-  const valid =
-    field.control !== 'multichoice' &&
-    checkAgainstForm({ fields: [probe], categories: null }, { [field.id]: value }, undefined).length === 0;
+  const valid = field.control !== 'multichoice' && checkValue(fieldSchema(probe), value) === undefined;
   if (valid) return value;
   const origin = fromConfig ? 'defaultValue in the form config' : "Socialboards' defaultValue";
   warnings.push(`${name}: ${origin} is not a valid ${field.control} value in canonical form; ignored`);
@@ -156,17 +226,18 @@ function validDefault(
 }
 
 /**
- * The category picker: the offered categories in tree order (parent before children, siblings in
- * list order). The parent is the last of `parents` (ASSUMED root-first, docs/socialboards-api.md §5.6);
- * a category whose parent is not offered is a root of the picker.
+ * The category picker, a choice field at `categoryId` whose values are category ids: the offered
+ * categories in tree order (parent before children, siblings in list order), each with its depth
+ * under its offered ancestors. The parent is the last of `parents` (ASSUMED root-first,
+ * docs/socialboards-api.md §5.6); a category whose parent is not offered is a root of the picker.
  */
 function buildCategories(
   categories: readonly CategoryDefinition[],
   config: FormConfig,
   warnings: string[],
-): FormCategories | null {
+): FormField | undefined {
   const picker = config.categories;
-  if (picker?.picker !== true) return null;
+  if (picker?.picker !== true) return undefined;
   const byId = new Map(categories.map((category) => [category.id, category]));
   const parentOf = (category: CategoryDefinition) => category.parents.at(-1) ?? null;
 
@@ -198,12 +269,12 @@ function buildCategories(
     const parent = parentIn(category);
     children.set(parent, [...(children.get(parent) ?? []), category]);
   }
-  const options: FormCategory[] = [];
+  const options: FormChoice[] = [];
   const placed = new Set<number>();
   const visit = (category: CategoryDefinition, depth: number) => {
     if (placed.has(category.id)) return;
     placed.add(category.id);
-    options.push({ id: category.id, name: category.name, parentId: parentIn(category), depth });
+    options.push({ value: String(category.id), label: category.name, ...(depth > 0 ? { depth } : {}) });
     for (const child of children.get(category.id) ?? []) visit(child, depth + 1);
   };
   for (const root of children.get(null) ?? []) visit(root, 0);
@@ -213,11 +284,13 @@ function buildCategories(
 
   if (options.length === 0) {
     warnings.push('the category picker has no categories to offer; no picker is shown');
-    return null;
+    return undefined;
   }
   return {
+    path: CATEGORY_PATH,
+    control: 'choice',
     required: picker.required,
     ...(picker.label === undefined ? {} : { label: picker.label }),
-    options,
+    choices: options,
   };
 }

@@ -1,11 +1,16 @@
 /**
  * The operator's form config file (RELAY_FORM_CONFIG): which custom fields the widget asks for or
- * fills silently, in which order, with which overrides, and the category picker. Parsed once at
- * start-up; every problem is reported with its key path (`fields[2].control must be one of …`).
+ * fills silently, with which overrides, the category picker, how the built-in fields are asked
+ * (hidden, required, relabelled) and the order of it all. Parsed once at start-up; every problem is
+ * reported with its key path (`fields[2].control must be one of …`).
  */
 import * as v from 'valibot';
-import { CONTROLS } from '../../shared/form-definition';
+import { ALWAYS_ASKED, BUILT_IN_FIELDS } from '../../shared/built-in-fields';
+import type { BuiltInName } from '../../shared/built-in-fields';
+import { CATEGORY_PATH, CONTROLS, fieldName } from '../../shared/form-definition';
 import { LIMITS } from '../../shared/limits';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 import { VALUE_FORMATS, fitsControl, formatsOf } from './value-formats';
 
 const POSITIVE_ID = 'must be a positive integer (a Socialboards id)';
@@ -76,6 +81,46 @@ const FieldConfig = v.pipe(
   ),
 );
 
+/** The built-in fields' names, in their default order: the keys of `builtIn`. */
+const BUILT_IN_NAMES = BUILT_IN_FIELDS.map((field) => fieldName(field.path) as BuiltInName);
+
+/**
+ * How one built-in field is asked. Title and message are always asked and always required
+ * (ALWAYS_ASKED), so only their label and placeholder can change.
+ */
+const builtInConfig = (name: BuiltInName) =>
+  v.pipe(
+    strict({
+      hidden: v.optional(flag),
+      required: v.optional(flag),
+      label: v.optional(text(200)),
+      placeholder: v.optional(text(200)),
+    }),
+    v.forward(v.check((field) => !ALWAYS_ASKED.includes(name) || field.hidden !== true, `cannot be true: ${name} is always asked`), ['hidden']),
+    v.forward(v.check((field) => !ALWAYS_ASKED.includes(name) || field.required !== false, `cannot be false: ${name} is always required`), ['required']),
+    // A visitor cannot fill in a field they do not see, so every ticket would be refused.
+    v.forward(v.check((field) => field.hidden !== true || field.required !== true, 'cannot be true for a hidden field: a visitor cannot fill in a field they do not see'), ['required']),
+  );
+
+const BuiltInConfig = strict(
+  Object.fromEntries(BUILT_IN_NAMES.map((name) => [name, v.optional(builtInConfig(name))])) as Record<
+    BuiltInName,
+    v.OptionalSchema<ReturnType<typeof builtInConfig>, undefined>
+  >,
+);
+
+/** What `layout` may name besides custom field ids. */
+const LAYOUT_NAMES = [...BUILT_IN_NAMES, CATEGORY_PATH] as const;
+const LAYOUT_ENTRY = `must be a built-in field name (${LAYOUT_NAMES.join(', ')}) or a custom field id (a positive integer)`;
+
+const Layout = v.pipe(
+  v.array(v.union([v.picklist(LAYOUT_NAMES), v.pipe(v.number(), v.integer(), v.minValue(1))], LAYOUT_ENTRY), 'must be a list of field names and custom field ids'),
+  v.check(
+    (names) => new Set(names).size === names.length,
+    (issue) => `must name each field once (${duplicates(issue.input).join(', ')} repeated)`,
+  ),
+);
+
 const CategoriesConfig = v.variant(
   'picker',
   [
@@ -91,29 +136,77 @@ const CategoriesConfig = v.variant(
   'must be true or false',
 );
 
-const FormConfigSchema = strict({
-  order: v.optional(v.picklist(['community', 'listed'], 'must be community or listed'), 'community'),
-  fields: v.optional(
-    v.pipe(
-      v.array(FieldConfig, 'must be a list of fields'),
-      v.maxLength(LIMITS.customFields, `must have at most ${LIMITS.customFields} fields`),
-      v.check(
-        (fields) => new Set(fields.map((field) => field.id)).size === fields.length,
-        (issue) => `must list each id once (${duplicates(issue.input.map((field) => field.id)).join(', ')} repeated)`,
+const FormConfigSchema = v.pipe(
+  strict({
+    order: v.optional(v.picklist(['community', 'listed'], 'must be community or listed'), 'community'),
+    fields: v.optional(
+      v.pipe(
+        v.array(FieldConfig, 'must be a list of fields'),
+        v.maxLength(LIMITS.customFields, `must have at most ${LIMITS.customFields} fields`),
+        v.check(
+          (fields) => new Set(fields.map((field) => field.id)).size === fields.length,
+          (issue) => `must list each id once (${duplicates(issue.input.map((field) => field.id)).join(', ')} repeated)`,
+        ),
       ),
+      [],
     ),
-    [],
+    categories: v.optional(CategoriesConfig),
+    builtIn: v.optional(BuiltInConfig, {}),
+    /** The display order, by name; what it leaves out follows in the default order (build-form.ts). */
+    layout: v.optional(Layout),
+  }),
+  // A custom id the form does not offer is only known when the definitions arrive (a warning then);
+  // a built-in the config hides, or a picker it does not have, is a mistake in the file itself.
+  v.forward(
+    v.check(
+      (config) => notInForm(config) === undefined,
+      (issue) => {
+        const name = notInForm(issue.input) ?? '';
+        return name === CATEGORY_PATH
+          ? `names ${name}, but the form has no category picker (categories.picker)`
+          : `names ${name}, which builtIn.${name}.hidden hides`;
+      },
+    ),
+    ['layout'],
   ),
-  categories: v.optional(CategoriesConfig),
-});
+);
 
 /** The operator's choices, with defaults filled in. */
 export type FormConfig = v.InferOutput<typeof FormConfigSchema>;
 /** One field the operator allowed, with its overrides. */
 export type FieldConfig = v.InferOutput<typeof FieldConfig>;
 
-/** What a relay without RELAY_FORM_CONFIG uses: no custom fields, no picker. */
-export const NO_FORM_CONFIG: FormConfig = { order: 'community', fields: [] };
+/** What a relay without RELAY_FORM_CONFIG uses: the built-in fields as they are, no custom fields, no picker. */
+export const NO_FORM_CONFIG: FormConfig = { order: 'community', fields: [], builtIn: {} };
+
+/** The first built-in or `categoryId` that `layout` names but the form cannot have. */
+function notInForm(config: {
+  builtIn: v.InferOutput<typeof BuiltInConfig>;
+  categories?: v.InferOutput<typeof CategoriesConfig> | undefined;
+  layout?: v.InferOutput<typeof Layout> | undefined;
+}): (typeof LAYOUT_NAMES)[number] | undefined {
+  return config.layout?.find(
+    (name): name is (typeof LAYOUT_NAMES)[number] =>
+      typeof name === 'string' && (name === CATEGORY_PATH ? config.categories?.picker !== true : config.builtIn[name]?.hidden === true),
+  );
+}
+
+/**
+ * Folds RELAY_REQUIRE_EMAIL, the environment's shortcut for `builtIn.email.required`, into the
+ * config: `set` says whether the operator set the variable (its default is only a default, and
+ * gives way to the file). When both say something and disagree, start-up fails naming both.
+ */
+export function withRequireEmail(config: FormConfig, requireEmail: { value: boolean; set: boolean }): Result<FormConfig, string> {
+  const email = config.builtIn.email ?? {};
+  if (requireEmail.set && email.required !== undefined && email.required !== requireEmail.value) {
+    return fail(`is ${requireEmail.value}, but the form config's builtIn.email.required is ${email.required}; set one of them (RELAY_REQUIRE_EMAIL is a shortcut for builtIn.email.required)`);
+  }
+  if (requireEmail.set && requireEmail.value && email.hidden === true) {
+    return fail("is true, but the form config's builtIn.email.hidden is true: a hidden field cannot be required; unset RELAY_REQUIRE_EMAIL");
+  }
+  const required = email.required ?? (email.hidden === true ? false : requireEmail.value);
+  return ok({ ...config, builtIn: { ...config.builtIn, email: { ...email, required } } });
+}
 
 /** Whether the config needs Socialboards' definitions at all (else nothing is fetched). */
 export const needsDefinitions = (config: FormConfig): boolean =>
@@ -149,6 +242,6 @@ function keyPath(issue: v.BaseIssue<unknown>): string {
   return path || '(file)';
 }
 
-function duplicates(ids: readonly number[]): number[] {
+function duplicates<T>(ids: readonly T[]): T[] {
   return [...new Set(ids.filter((one, index) => ids.indexOf(one) !== index))];
 }

@@ -4,16 +4,20 @@ import type { FormChallenge } from '../../shared/form-definition';
 import type { Logger } from '../log';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
 import type { UpstreamResult } from '../upstream/upstream-result';
-import { buildForm, servedForm } from './build-form';
-import type { BuiltForm } from './build-form';
+import { buildForm, formSchemas, servedForm } from './build-form';
+import type { BuiltForm, FormSchemas } from './build-form';
 import { createDefinitionCache } from './definition-cache';
 import { needsDefinitions } from './form-config';
 import type { FormConfig } from './form-config';
 
-/** A built form with its `GET /form` body and that body's strong ETag, computed once per copy. */
+/**
+ * A built form with its `GET /form` body, that body's strong ETag and the schemas requests are
+ * checked with, computed once per copy (a request never builds a schema).
+ */
 export interface ServedForm extends BuiltForm {
   body: string;
   etag: string;
+  schemas: FormSchemas;
 }
 
 export interface FormSource {
@@ -33,8 +37,8 @@ export interface FormSourceOptions {
 }
 
 /**
- * Creates the source. A config without fields and without a picker needs nothing from
- * Socialboards: its (empty) form is built once and nothing is ever fetched.
+ * Creates the source. A config without custom fields and without a picker needs nothing from
+ * Socialboards: its form (the built-in fields) is built once and nothing is ever fetched.
  */
 export function createFormSource({ config, ttlSeconds, client, now, log, attachments, challenge }: FormSourceOptions): FormSource {
   if (!needsDefinitions(config)) {
@@ -67,5 +71,5 @@ async function serve(built: BuiltForm, extras: { attachments: AttachmentPolicy |
   const body = JSON.stringify({ ...servedForm(built), attachments, ...(challenge === null ? {} : { challenge }) });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
   const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  return { ...built, body, etag: `"${hex.slice(0, 32)}"` };
+  return { ...built, body, etag: `"${hex.slice(0, 32)}"`, schemas: formSchemas(built) };
 }

@@ -1,15 +1,15 @@
 /**
  * How a custom field value travels upstream: from the canonical form the widget sends (see
- * src/shared/custom-fields.ts) to the string Socialboards stores, per control and format.
+ * src/shared/field-values.ts) to the string Socialboards stores, per control and format.
  *
  * ASSUMED, every one of them: the page that lists Socialboards' value formats could not be read
  * (docs/socialboards-api.md §6.2). The defaults are the plainest choice; an operator who learns the
  * real format sets `format` for the field in the form config (docs/form-config.md).
  */
-import type { CustomValue } from '../../shared/custom-fields';
+import type { FieldValue } from '../../shared/field-values';
 import type { Control } from '../../shared/form-definition';
 
-type Convert = (value: CustomValue) => string;
+type Convert = (value: FieldValue) => string;
 
 /** A converter of one string (every control but multichoice), given the trimmed value. */
 const one =
@@ -78,10 +78,10 @@ export const fitsControl = (control: Control, format: ValueFormat): boolean => f
 const AS_TYPED = one((value) => value);
 
 /**
- * The upstream string for a value that has passed `checkAgainstForm`, in the field's format:
+ * The upstream string for a value that has passed its field's check (field-values.ts), in the field's format:
  * text-like controls and single choices are sent trimmed, as typed.
  */
-export function toUpstreamValue(control: Control, format: ValueFormat | undefined, value: CustomValue): string {
+export function toUpstreamValue(control: Control, format: ValueFormat | undefined, value: FieldValue): string {
   const convert = format === undefined ? undefined : TABLE[control]?.[format];
   return (convert ?? AS_TYPED)(value);
 }

@@ -4,10 +4,11 @@
  * values as claims. The site's server signs it (sign-identity.ts); the relay verifies it.
  */
 import * as v from 'valibot';
+import { BUILT_IN_FIELDS } from '../../shared/built-in-fields';
 import { FIELD_ISSUE_TEXT_EN, formatIssue, toFieldIssues } from '../../shared/field-issues';
+import { fieldSchema } from '../../shared/field-values';
 import { isEmail } from '../../shared/formats';
 import { LIMITS } from '../../shared/limits';
-import { Creator } from '../../shared/ticket-request';
 
 /** The one algorithm: a token naming any other (`none`, `RS256`, …) is refused before any key is used. */
 export const IDENTITY_ALGORITHM = 'HS256';
@@ -59,13 +60,29 @@ export const IdentityClaims = v.looseObject({
   ),
 });
 
+/**
+ * The rules of the built-in name and email fields, which signed values pass like typed ones:
+ * optional here (a token need not carry them), and applied whether or not the operator asks for
+ * the fields, since a verified identity is used even where the form hides them.
+ */
+const CREATOR_SCHEMAS = {
+  name: builtInSchema('creator.name'),
+  email: builtInSchema('creator.email'),
+};
+
+function builtInSchema(path: string) {
+  const spec = BUILT_IN_FIELDS.find((field) => field.path === path);
+  if (spec === undefined) throw new Error(`no built-in field at ${path}`);
+  return fieldSchema({ ...spec, required: false });
+}
+
 /** What a verified token vouches for. */
 export type IdentityClaims = v.InferOutput<typeof IdentityClaims>;
 
 /**
  * Reads claims: what the relay uses, or the first problem as `email must be an email address`.
- * Signed names and emails also pass the rules typed ones do (the shared `Creator` schema), and
- * come out as that schema leaves them, so a signed value is never held to a laxer rule.
+ * Signed names and emails also pass the rules typed ones do (the built-in fields' schemas), and
+ * come out as those schemas leave them, so a signed value is never held to a laxer rule.
  */
 export function readClaims(input: unknown): { ok: true; claims: IdentityClaims } | { ok: false; problem: string } {
   const result = v.safeParse(IdentityClaims, input);
@@ -74,16 +91,17 @@ export function readClaims(input: unknown): { ok: true; claims: IdentityClaims }
     const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
     return { ok: false, problem: `${path || 'the claims'} ${issue.message}` };
   }
-  const { name, email } = result.output;
-  const creator = v.safeParse(Creator, { name, email });
-  if (!creator.success) {
-    const [issue] = toFieldIssues(creator.issues);
-    return { ok: false, problem: issue === undefined ? 'name or email is not valid' : `${issue.path}: ${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)}` };
-  }
   const claims: IdentityClaims = { ...result.output };
-  delete claims.name;
-  delete claims.email;
-  if (creator.output.name !== undefined) claims.name = creator.output.name;
-  if (creator.output.email !== undefined) claims.email = creator.output.email;
+  for (const key of ['name', 'email'] as const) {
+    const value = claims[key];
+    if (value === undefined) continue;
+    const checked = v.safeParse(CREATOR_SCHEMAS[key], value, { abortPipeEarly: true });
+    if (!checked.success) {
+      const [issue] = toFieldIssues(checked.issues);
+      return { ok: false, problem: issue === undefined ? `${key} is not valid` : `${key}: ${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)}` };
+    }
+    // As the schema leaves it: cleaned and trimmed (a single-line field's value is one string).
+    claims[key] = String(checked.output);
+  }
   return { ok: true, claims };
 }

@@ -3,7 +3,7 @@
  * (docs/identity.md). Node 20+ (or any runtime with Web Crypto); its only dependency is `jose`.
  */
 import { SignJWT } from 'jose';
-import type { CustomValue } from '../../shared/custom-fields';
+import type { FieldValue } from '../../shared/field-values';
 import { IDENTITY_ALGORITHM, IDENTITY_AUDIENCE, MAX_TOKEN_LENGTH, MIN_SECRET_LENGTH, readClaims } from './identity-token';
 
 export interface SignIdentityOptions {
@@ -14,7 +14,7 @@ export interface SignIdentityOptions {
   /** The logged-in visitor's email; wins over what the visitor types. */
   email?: string;
   /** Values of custom fields by id (a list for multiple choice), in the canonical form of docs/form-config.md. */
-  fields?: Record<string | number, CustomValue>;
+  fields?: Record<string | number, FieldValue>;
   /** Seconds until the token expires (default 600). Keep it at or below the relay's RELAY_IDENTITY_MAX_LIFETIME_SECONDS. */
   expiresInSeconds?: number;
   /** Default `socialboards-ticket-relay`; match RELAY_IDENTITY_AUDIENCE if the relay sets one. */

@@ -2,15 +2,15 @@
 import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { TicketCreated } from '../../shared/relay-contract';
-import type { TicketPolicy } from '../../shared/ticket-request';
+import { toTicketFields } from '../../shared/field-values';
+import type { TicketRequest } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
 import type { TicketAttachments } from '../attachments/ticket-attachments';
 import { errorResponse } from '../error-response';
-import { invalidFields } from '../field-errors';
 import { fingerprint } from '../fingerprint';
 import { checkFormAnswers } from '../form/form-answers';
+import type { FormAnswers } from '../form/form-answers';
 import type { FormSource } from '../form/form-source';
-import { applyIdentity } from '../identity/apply-identity';
 import { verifyIdentity } from '../identity/identity-middleware';
 import type { VerifyIdentity } from '../identity/verify-identity';
 import type { Logger } from '../log';
@@ -31,7 +31,6 @@ import { screenSubmission, verifyChallenge } from '../spam/spam-checks';
 import type { SpamConfig } from '../spam/spam-config';
 
 export interface TicketsRouteOptions {
-  policy: TicketPolicy;
   pinned: PinnedTicketFields;
   maxBodyBytes: number;
   client: SocialboardsClient;
@@ -50,32 +49,30 @@ export interface TicketsRouteOptions {
 }
 
 /**
- * The order matters: cheap header checks, then the size cap before reading, then validation
- * against the schema, the spam screen, the identity token and the form (so invalid requests never
- * touch the idempotency store, and the fingerprint covers the ticket as it will be made), then
- * the key reservation, then the challenge (after the key, so a replay of a ticket that used a
- * token is answered from the store; docs/spam.md), then the ticket limits (after the key, so a
+ * The order matters: cheap header checks, then the size cap before reading, then the body's
+ * shape, the spam screen, the identity token and every field's value against the form (so invalid
+ * requests never touch the idempotency store, and the fingerprint covers the ticket as it will be
+ * made), then the key reservation, then the challenge (after the key, so a replay of a ticket
+ * that used a token is answered from the store; docs/spam.md), then the ticket limits (after the key, so a
  * retry or replay of one submission never counts twice), then the attachments (after the key, so
  * a replay of a ticket that took them is answered from the store instead of being refused for
  * reusing them), and only then the upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, limits, identity, spam, challenge, log }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attachments, limits, identity, spam, challenge, log }: TicketsRouteOptions): Hono<RelayEnv> {
   const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
   const { minFillMs, requireVerification } = spam;
   return new Hono<RelayEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
-    validateTicket(policy, attachments !== undefined),
+    validateTicket(attachments !== undefined),
     screenSubmission({ minFillMs, requireVerification, challengeRequired: challenge !== null, log }),
     verifyIdentity({ verify: identity.verify, required: identity.required, log }),
     checkAgainstFormDefinition(form),
-    // Without `verification`: a press of Send after a refusal carries a new fill time and token,
-    // yet is the same ticket. The same content sent as a verified and as an anonymous ticket is not.
+    // The same content sent as a verified and as an anonymous ticket is not the same ticket.
     idempotency({
       store,
-      fingerprint: (c) =>
-        fingerprint({ ...c.get('ticketRequest'), verification: undefined, ...(c.get('identity') === undefined ? {} : { verified: true }) }),
+      fingerprint: (c) => fingerprint(ticketContent(c.get('ticketRequest'), c.get('formAnswers'), c.get('identity') !== undefined)),
     }),
     challenge === null ? (_c, next) => next() : verifyChallenge({ challenge, log }),
     async (c) => {
@@ -99,7 +96,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
     const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
     if (!files.ok) return errorResponse(c, 'validation', { message: files.message, fields: files.fields });
     const answers = c.get('formAnswers');
-    const body = mapTicket(request, c.get('identity') === undefined ? pinned : verifiedPinned, answers, files.links);
+    const body = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.links);
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
     let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
     try {
@@ -125,8 +122,8 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
   }
 }
 
-const validateTicket = (policy: TicketPolicy, attachments: boolean): MiddlewareHandler<RelayEnv> => {
-  const validate = createTicketValidator(policy, { attachments });
+const validateTicket = (attachments: boolean): MiddlewareHandler<RelayEnv> => {
+  const validate = createTicketValidator({ attachments });
   return async (c, next) => {
     const body = await readJsonBody(c.req);
     if (!body.ok) return errorResponse(c, 'validation', { message: body.message });
@@ -138,25 +135,33 @@ const validateTicket = (policy: TicketPolicy, attachments: boolean): MiddlewareH
 };
 
 /**
- * Custom fields and the category, checked against the form the widget was given, after the
- * verified identity took its place (signed fields, name and email). Without a form (Socialboards
- * down and no copy yet) nothing is forwarded: values could not be checked or formatted, and
- * required fields could not be enforced.
+ * Every field — built-in and custom, and the category — checked against the form the widget was
+ * given, with the verified identity in its place (its name and email, and the signed fields).
+ * Without a form (Socialboards down and no copy yet) nothing is forwarded: values could not be
+ * checked or formatted, and required fields could not be enforced.
  */
 const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<RelayEnv> => async (c, next) => {
   const served = await form.get();
   if (!served.ok) return errorResponse(c, 'upstream_unavailable');
-  const applied = applyIdentity(c.get('ticketRequest'), c.get('identity'), served.value);
-  if (!applied.ok) {
-    const { code, message } = applied;
-    return errorResponse(c, code, code === 'validation' ? { message, fields: applied.fields } : { message });
-  }
-  c.set('ticketRequest', applied.request);
-  const checked = checkFormAnswers(applied.request, served.value);
+  const checked = checkFormAnswers(c.get('ticketRequest'), c.get('identity'), served.value);
   if (!checked.ok) {
-    const { message, fields } = invalidFields(checked.issues);
-    return errorResponse(c, 'validation', { message, fields });
+    const refusal = checked.error;
+    const { code, message } = refusal;
+    return errorResponse(c, code, refusal.code === 'validation' ? { message, fields: refusal.fields } : { message });
   }
-  c.set('formAnswers', checked.answers);
+  c.set('formAnswers', checked.value);
   await next();
 };
+
+/**
+ * What one submission's Idempotency-Key stands for: the ticket as it will be made (its checked
+ * fields, blanks left out, its attachments and whether it is verified), not `verification` (a
+ * press of Send after a refusal carries a new fill time and token, yet is the same ticket) nor
+ * how the values were typed.
+ */
+const ticketContent = (request: TicketRequest, answers: FormAnswers, verified: boolean) => ({
+  ...toTicketFields(answers.values),
+  attachments: request.attachments ?? [],
+  identity: request.identity,
+  ...(verified ? { verified: true } : {}),
+});

@@ -32,25 +32,44 @@ describe('form config', () => {
           { id: 42630, format: 'dd.mm.yyyy', defaultValue: '2025-01-31' },
         ],
         categories: { picker: true, ids: [15597, 15600], required: false, label: 'Topic' },
+        builtIn: {},
+      },
+    });
+  });
+
+  it('reads built-in overrides and a layout', () => {
+    const result = parseFormConfig(
+      JSON.stringify({
+        fields: [{ id: 42623 }],
+        categories: { picker: true },
+        builtIn: { title: { label: 'Subject' }, name: { hidden: true }, email: { required: false }, phoneNumber: { required: true, placeholder: '+47 …' } },
+        layout: ['email', 42623, 'categoryId', 'title'],
+      }),
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      config: {
+        builtIn: { title: { label: 'Subject' }, name: { hidden: true }, email: { required: false }, phoneNumber: { required: true, placeholder: '+47 …' } },
+        layout: ['email', 42623, 'categoryId', 'title'],
       },
     });
   });
 
   it('reads an empty object as no fields, community order and no picker', () => {
-    expect(parseFormConfig('{}')).toEqual({ ok: true, config: { order: 'community', fields: [] } });
+    expect(parseFormConfig('{}')).toEqual({ ok: true, config: { order: 'community', fields: [], builtIn: {} } });
   });
 
   it.each([
     ['not JSON', '{"fields": [', /^is not valid JSON/],
     ['a list', [], /^must be a JSON object/],
-    ['an unknown top-level key', { field: [] }, /^field is not a known key \(known: order, fields, categories\)$/],
+    ['an unknown top-level key', { field: [] }, /^field is not a known key \(known: order, fields, categories, builtIn, layout\)$/],
     ['a bad order', { order: 'alphabetical' }, /^order must be community or listed$/],
     ['fields not a list', { fields: { id: 1 } }, /^fields must be a list of fields$/],
     ['a field without an id', { fields: [{ label: 'x' }] }, /^fields\[0\]\.id is required$/],
     ['a field id that is a string', { fields: [{ id: '42623' }] }, /^fields\[0\]\.id must be a positive integer/],
     ['a field id of 0', { fields: [{ id: 0 }] }, /^fields\[0\]\.id must be a positive integer/],
     ['a misspelt override', { fields: [{ id: 1 }, { id: 2, lable: 'x' }] }, /^fields\[1\]\.lable is not a known key \(known: id, label,/],
-    ['an unknown control', { fields: [{ id: 1 }, { id: 2 }, { id: 3, control: 'slider' }] }, /^fields\[2\]\.control must be one of text, multiline, number, date, email, phone, url, checkbox, choice, multichoice$/],
+    ['an unknown control', { fields: [{ id: 1 }, { id: 2 }, { id: 3, control: 'slider' }] }, /^fields\[2\]\.control must be one of text, multiline, number, date, email, phone, url, checkbox, choice, radio, multichoice$/],
     ['an unknown format', { fields: [{ id: 1, format: 'dd/mm/yy' }] }, /^fields\[0\]\.format must be one of iso-date, dd\.mm\.yyyy,/],
     ['a format that does not fit the control', { fields: [{ id: 1, control: 'number', format: 'dd.mm.yyyy' }] }, /^fields\[0\]\.format must be one of decimal, decimal-comma for control number$/],
     ['a format on a control sent as typed', { fields: [{ id: 1, control: 'email', format: 'comma' }] }, /^fields\[0\]\.format does not apply: control email is sent as typed$/],
@@ -65,6 +84,18 @@ describe('form config', () => {
     ['category ids that are names', { categories: { picker: true, ids: ['Sales'] } }, /^categories\.ids\[0\] must be a positive integer/],
     ['an empty category id list', { categories: { picker: true, ids: [] } }, /^categories\.ids must not be empty/],
     ['an unknown category key', { categories: { picker: true, fixed: 15597 } }, /^categories\.fixed is not a known key \(known: picker, ids, required, label\)$/],
+    ['an unknown built-in field', { builtIn: { phone: { hidden: true } } }, /^builtIn\.phone is not a known key \(known: title, message, sentiment, name, email, phoneNumber\)$/],
+    ['a misspelt built-in override', { builtIn: { name: { hiden: true } } }, /^builtIn\.name\.hiden is not a known key \(known: hidden, required, label, placeholder\)$/],
+    ['a hidden title', { builtIn: { title: { hidden: true } } }, /^builtIn\.title\.hidden cannot be true: title is always asked$/],
+    ['an optional message', { builtIn: { message: { required: false } } }, /^builtIn\.message\.required cannot be false: message is always required$/],
+    ['a hidden required field', { builtIn: { phoneNumber: { hidden: true, required: true } } }, /^builtIn\.phoneNumber\.required cannot be true for a hidden field/],
+    ['a blank built-in label', { builtIn: { email: { label: ' ' } } }, /^builtIn\.email\.label must not be blank$/],
+    ['a layout that is not a list', { layout: 'title' }, /^layout must be a list of field names and custom field ids$/],
+    ['an unknown name in the layout', { layout: ['title', 'phone'] }, /^layout\[1\] must be a built-in field name \(title, message, sentiment, name, email, phoneNumber, categoryId\) or a custom field id/],
+    ['a custom id as a string in the layout', { layout: ['42623'] }, /^layout\[0\] must be a built-in field name/],
+    ['a name twice in the layout', { layout: ['email', 'title', 'email'] }, /^layout must name each field once \(email repeated\)$/],
+    ['a hidden built-in in the layout', { builtIn: { name: { hidden: true } }, layout: ['name'] }, /^layout names name, which builtIn\.name\.hidden hides$/],
+    ['categoryId in the layout without a picker', { layout: ['categoryId'] }, /^layout names categoryId, but the form has no category picker \(categories\.picker\)$/],
   ])('refuses %s, naming the key path', (_name, config, message) => {
     const problems = problemsOf(config);
     expect(problems).toHaveLength(1);
@@ -84,6 +115,7 @@ describe('form config', () => {
     [{ categories: { picker: false } }, false],
     [{ categories: { picker: true } }, true],
     [{ fields: [{ id: 1 }] }, true],
+    [{ builtIn: { name: { hidden: true } }, layout: ['email'] }, false],
   ])('knows whether %j needs Socialboards definitions', (config, needed) => {
     const result = parseFormConfig(JSON.stringify(config));
     expect(result.ok && needsDefinitions(result.config)).toBe(needed);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRelayApp } from '../../../src/relay/app';
 import { signIdentity } from '../../../src/relay/identity/sign-identity';
+import { customFieldId } from '../../../src/shared/form-definition';
+import type { FormDefinition } from '../../../src/shared/form-definition';
 import { ORIGIN, captureLogs, scriptedSocialboards, testConfig } from '../helpers';
 import { HEADER, KEY, KEYS_ENV, NOW, NOW_MS, claims, forge } from './tokens';
 
@@ -60,6 +62,26 @@ describe('POST /tickets with a signed identity', () => {
     });
   });
 
+  it('sends the verified name and email even where the operator hides those fields, and refuses typed ones there', async () => {
+    const { post, sent } = setup({}, { ...FORM, builtIn: { name: { hidden: true }, email: { hidden: true } } });
+    const identity = await sign({ name: 'Ann Verified', email: 'ann@verified.example' });
+    const { creator: _typed, ...untyped } = TYPED;
+    expect((await post({ ...untyped, creator: { phoneNumber: '+47 22 33 44 55' }, identity })).status).toBe(201);
+    expect(sent()[0]?.creator).toMatchObject({ name: 'Ann Verified', email: 'ann@verified.example' });
+    const typed = await post({ ...TYPED, identity });
+    expect(typed.status).toBe(400);
+    // The first unknown field is named (valibot's strict objects stop at it).
+    expect((await errorOf(typed)).fields).toEqual([{ path: 'creator.name', code: 'unknown_field', message: 'This field is not accepted.' }]);
+    expect(sent()).toHaveLength(1);
+  });
+
+  it('lets a verified email fill a required email the visitor left out', async () => {
+    const { post, sent } = setup();
+    const response = await post({ ...TYPED, creator: {}, identity: await sign({ email: 'ann@verified.example' }) });
+    expect(response.status).toBe(201);
+    expect(sent()[0]?.creator).toMatchObject({ name: null, email: 'ann@verified.example' });
+  });
+
   it('keeps a typed value the token does not carry', async () => {
     const { post, sent } = setup();
     const response = await post({ ...TYPED, identity: await sign({ fields: { 42627: 'CN-775' } }) });
@@ -80,8 +102,8 @@ describe('POST /tickets with a signed identity', () => {
 
   it('never serves a signed field to the widget', async () => {
     const { app } = setup();
-    const form = (await (await app.request('/form', { headers: { Origin: ORIGIN } })).json()) as { fields: { id: number }[] };
-    expect(form.fields.map((field) => field.id)).toEqual([42623]);
+    const form = (await (await app.request('/form', { headers: { Origin: ORIGIN } })).json()) as FormDefinition;
+    expect(form.fields.flatMap((field) => customFieldId(field.path) ?? [])).toEqual([42623]);
   });
 
   it('refuses a typed value for a signed field, with or without a token, and sends nothing', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CATEGORIES, CUSTOM_FIELDS } from '../../../src/fake-socialboards/definitions';
 import { buildForm, servedForm } from '../../../src/relay/form/build-form';
 import { parseFormConfig } from '../../../src/relay/form/form-config';
+import { customFieldId } from '../../../src/shared/form-definition';
 import { CategoryDefinition, CustomFieldDefinition, readList } from '../../../src/relay/upstream/definitions';
 
 const COMMUNITY = {
@@ -20,7 +21,8 @@ describe('signed fields', () => {
   it('are built with their rules, optional unless the config says required, and hidden ones too', () => {
     // 42625 is required in Socialboards; 42626 is hidden there.
     const built = build({ fields: [{ id: 42623 }, { id: 42625, signed: true }, { id: 42626, signed: true }] });
-    expect(built.form.fields.map(({ id, required }) => ({ id, required }))).toEqual([
+    const custom = built.form.fields.filter((field) => customFieldId(field.path) !== undefined);
+    expect(custom.map(({ path, required }) => ({ id: customFieldId(path), required }))).toEqual([
       { id: 42623, required: false },
       { id: 42625, required: false },
       { id: 42626, required: false },
@@ -32,7 +34,7 @@ describe('signed fields', () => {
 
   it('are never in the form the widget is served', () => {
     const built = build({ fields: [{ id: 42623 }, { id: 42627, signed: true, required: true }] });
-    expect(servedForm(built).fields.map((field) => field.id)).toEqual([42623]);
+    expect(servedForm(built).fields.flatMap((field) => customFieldId(field.path) ?? [])).toEqual([42623]);
   });
 
   it('must be true or false in the config', () => {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CATEGORY_PATH, customFieldId } from '../../../src/shared/form-definition';
+import type { FormDefinition } from '../../../src/shared/form-definition';
 import { EVERY_CONTROL_FORM, EVERY_CONTROL_UPSTREAM, EVERY_CONTROL_VALUES } from '../helpers';
 import { ORIGIN, startHarness } from './harness';
 import type { Harness } from './harness';
@@ -59,9 +61,9 @@ describe('custom fields and categories, relay → fake Socialboards over HTTP', 
     h = await startHarness(PINNED_ENV, { form: EVERY_CONTROL_FORM });
     const first = await getForm(h);
     expect(first.status).toBe(200);
-    const form = (await first.json()) as { fields: { id: number }[]; categories: { options: unknown[] } };
-    expect(form.fields.map((field) => field.id)).toEqual(EVERY_CONTROL_FORM.fields.map((field) => field.id));
-    expect(form.categories.options).toHaveLength(6);
+    const form = (await first.json()) as FormDefinition;
+    expect(form.fields.flatMap((field) => customFieldId(field.path) ?? [])).toEqual(EVERY_CONTROL_FORM.fields.map((field) => field.id));
+    expect(form.fields.find((field) => field.path === CATEGORY_PATH)?.choices).toHaveLength(6);
     const second = await getForm(h, { 'If-None-Match': first.headers.get('ETag') ?? '' });
     expect(second.status).toBe(304);
     expect((await h.fakeRequests()).filter((request) => request.path === '/customfields')).toHaveLength(1);
@@ -96,6 +98,27 @@ describe('custom fields and categories, relay → fake Socialboards over HTTP', 
     const response = await getForm(h);
     expect(response.status).toBe(502);
     expect((await errorOf(response)).code).toBe('upstream_unavailable');
+  });
+
+  it("asks and enforces the built-in fields as the operator configures them: name hidden, email optional, phone required", async () => {
+    const builtIn = { name: { hidden: true }, email: { required: false }, phoneNumber: { required: true, label: 'Mobile' } };
+    h = await startHarness(PINNED_ENV, { form: { ...EVERY_CONTROL_FORM, builtIn, layout: ['phoneNumber'] } });
+    const { fields } = (await (await getForm(h)).json()) as FormDefinition;
+    expect(fields[0]).toMatchObject({ path: 'creator.phoneNumber', required: true, label: 'Mobile' });
+    expect(fields.map((field) => field.path)).not.toContain('creator.name');
+    expect(fields.find((field) => field.path === 'creator.email')?.required).toBe(false);
+
+    const named = await h.post({ ...SEED, customFields: REQUIRED_ONLY, creator: { name: 'Ann', phoneNumber: '+47 22 33 44 55' } });
+    expect(named.status).toBe(400);
+    expect((await errorOf(named)).fields).toEqual([expect.objectContaining({ path: 'creator.name', code: 'unknown_field' })]);
+    const noPhone = await h.post({ ...SEED, customFields: REQUIRED_ONLY, creator: {} });
+    expect((await errorOf(noPhone)).fields).toEqual([expect.objectContaining({ path: 'creator.phoneNumber', code: 'required' })]);
+    expect(await h.fakeTickets()).toEqual([]);
+
+    // An email still, though optional: the fake, like Socialboards (ASSUMED), wants an email or a name.
+    expect((await h.post({ ...SEED, customFields: REQUIRED_ONLY, creator: { email: 'ann@example.com', phoneNumber: '+47 22 33 44 55' } })).status).toBe(201);
+    const [ticket] = await h.fakeTickets();
+    expect(ticket?.body.creator).toMatchObject({ name: null, email: 'ann@example.com', phoneNumber: '+47 22 33 44 55' });
   });
 
   it('logs no custom field value, sensitive or not', async () => {
