@@ -16,8 +16,8 @@ test('the honeypot is invisible, unreachable by keyboard and screen reader, and 
   // Not in the accessibility tree: no textbox beyond the form's own fields.
   const snapshot = await page.locator('[data-socialboards-ticket]').ariaSnapshot();
   expect(snapshot).not.toMatch(/empty/i);
-  // Tab from the last field goes to Send, past the trap.
-  await page.getByLabel('Phone (optional)').focus();
+  // Tab from the last control before it (the attachments' button, after the fields) goes to Send, past the trap.
+  await page.getByRole('button', { name: 'Add files' }).focus();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('button', { name: 'Send' })).toBeFocused();
   await typeForm(page);
