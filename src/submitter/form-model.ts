@@ -86,15 +86,17 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     if (existing) return existing;
     const { value, touched } = slot(field);
     const name = fieldName(field.path);
-    const schema = fieldSchema(field);
+    // Built when first needed (the visitor leaves the field, or sends), once per spec: not while the form first renders.
+    let schema: ReturnType<typeof fieldSchema> | undefined;
+    const schemaOf = () => (schema ??= fieldSchema(field));
     const parsed = computed(() => {
-      const result = parseValue(schema, value.value);
+      const result = parseValue(schemaOf(), value.value);
       return result.ok ? result : fail({ ...result.error, path: field.path });
     });
     const locked = computed(() => {
       const given = prefillFor(field, prefilled.value);
       // A locked field whose prefilled value is wrong could never be fixed: it stays editable.
-      return locks(name) && given !== undefined && !checkValue(schema, given);
+      return locks(name) && given !== undefined && !checkValue(schemaOf(), given);
     });
     const model: FieldModel = {
       parsed,
@@ -104,8 +106,10 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
       issue: computed(() => {
         const refusal = refused.value[field.path];
         if (refusal && refusal.value === value.value) return refusal.issue;
+        // Not even parsed before it may show: typing in a fresh field checks nothing.
+        if (!touched.value && !attempted.value) return undefined;
         const own = parsed.value;
-        return (touched.value || attempted.value) && !own.ok ? own.error : undefined;
+        return own.ok ? undefined : own.error;
       }),
       locked,
       set: (next) => {
