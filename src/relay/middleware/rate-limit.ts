@@ -5,10 +5,10 @@ import type { Allowance, RateLimiter } from '../limits/rate-limits';
 import type { RelayEnv } from '../relay-env';
 
 /** The key an origin's limit counts under: requests without an Origin (scripts, servers) share one. */
-export const originKey = (c: Context<RelayEnv>) => c.req.header('Origin') ?? '(no origin)';
+export const originKey = <E extends RelayEnv>(c: Context<E>) => c.req.header('Origin') ?? '(no origin)';
 
 /** Answers 429 `rate_limited` with a truthful Retry-After. */
-export const rateLimited = (c: Context<RelayEnv>, retryAfterSeconds: number, message?: string) =>
+export const rateLimited = <E extends RelayEnv>(c: Context<E>, retryAfterSeconds: number, message?: string) =>
   errorResponse(c, 'rate_limited', {
     headers: { 'Retry-After': String(retryAfterSeconds) },
     ...(message === undefined ? {} : { message }),
@@ -19,7 +19,7 @@ export const rateLimited = (c: Context<RelayEnv>, retryAfterSeconds: number, mes
  * origin's: a client already refused spends nothing of its site's allowance, so one address
  * cannot use up a whole site's limit by knocking on. The first refusal answers.
  */
-export async function checkLimits(c: Context<RelayEnv>, limits: { perClient?: RateLimiter; perOrigin?: RateLimiter }): Promise<Allowance> {
+export async function checkLimits<E extends RelayEnv>(c: Context<E>, limits: { perClient?: RateLimiter; perOrigin?: RateLimiter }): Promise<Allowance> {
   const client = (await limits.perClient?.consume(c.get('client').key)) ?? ({ ok: true } as const);
   if (!client.ok) return client;
   return (await limits.perOrigin?.consume(originKey(c))) ?? { ok: true };

@@ -9,7 +9,6 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import type { AttachmentPolicy, DirectUpload } from '../../shared/attachments';
-import { toFieldIssues } from '../../shared/field-issues';
 import type { TypeRules } from '../attachments/inspect-file';
 import type { PendingAdmission, PendingBytes } from '../attachments/pending-bytes';
 import { FILE_FIELD, receiveUpload, storeFile, tooLarge } from '../attachments/receive-upload';
@@ -19,11 +18,11 @@ import type { AttachmentStorage, DirectUploads } from '../attachments/storage';
 import { errorResponse } from '../error-response';
 import type { RateLimiter } from '../limits/rate-limits';
 import { rateLimited } from '../middleware/rate-limit';
-import { fieldErrors, invalidFields } from '../field-errors';
+import { fieldErrors } from '../field-errors';
 import type { Logger } from '../log';
 import { bodyLimit } from '../middleware/body-limit';
+import { jsonBody } from '../middleware/json-body';
 import { requireJson } from '../middleware/require-json';
-import { readJsonBody } from '../read-json-body';
 import type { RelayEnv } from '../relay-env';
 
 export interface AttachmentsRouteOptions {
@@ -115,31 +114,28 @@ export function attachmentsRoute({ storage, policy, rules, pending, dailyBytes, 
 function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: ReceiveOptions, pending: PendingBytes, dailyBytes: RateLimiter): void {
   const { storage, maxFileBytes, now } = receiving;
 
-  app.post('/attachments/uploads', requireJson(), bodyLimit({ maxBytes: DIRECT_REQUEST_MAX_BYTES }), async (c) => {
-    const body = await readJsonBody(c.req);
-    if (!body.ok) return errorResponse(c, 'validation', { message: body.message });
-    const parsed = v.safeParse(DirectUploadRequest, body.value);
-    if (!parsed.success) return errorResponse(c, 'validation', invalidFields(toFieldIssues(parsed.issues)));
-    if (parsed.output.size > maxFileBytes) return answer(c, tooLarge(maxFileBytes));
+  app.post('/attachments/uploads', requireJson(), bodyLimit({ maxBytes: DIRECT_REQUEST_MAX_BYTES }), jsonBody(DirectUploadRequest), async (c) => {
+    const request = c.req.valid('json');
+    if (request.size > maxFileBytes) return answer(c, tooLarge(maxFileBytes));
     const id = newReference();
     const key = keyOf(id);
     const client = c.get('client').key;
     // The PUT URL signs this exact size, so the declared size is what the bucket will hold.
-    const budget = await dailyBytes.consume(client, parsed.output.size);
+    const budget = await dailyBytes.consume(client, request.size);
     if (!budget.ok) return dailyBudgetSpent(c, budget.retryAfterSeconds);
     // The bucket holds the object from the PUT on: it counts from now.
-    const admission = pending.admit(key, client, parsed.output.size);
+    const admission = pending.admit(key, client, request.size);
     if (!admission.ok) {
-      await dailyBytes.refund(client, parsed.output.size);
+      await dailyBytes.refund(client, request.size);
       return busy(c, admission);
     }
     try {
-      const signed = await direct.begin(key, { name: parsed.output.name, size: parsed.output.size, createdAt: now() });
+      const signed = await direct.begin(key, { name: request.name, size: request.size, createdAt: now() });
       const upload: DirectUpload = { id, ...signed };
       return c.json(upload, 201);
     } catch (error) {
       pending.release(key);
-      await dailyBytes.refund(client, parsed.output.size);
+      await dailyBytes.refund(client, request.size);
       throw error;
     }
   });

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { TicketCreated } from '../../shared/relay-contract';
+import { createTicketRequestSchema } from '../../shared/ticket-request';
 import type { TicketPolicy } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
 import type { TicketAttachments } from '../attachments/ticket-attachments';
@@ -20,12 +21,12 @@ import { bodyLimit } from '../middleware/body-limit';
 import { idempotency, isFinal } from '../middleware/idempotency';
 import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
 import type { RateLimiter } from '../limits/rate-limits';
+import { jsonBody } from '../middleware/json-body';
 import { requireJson } from '../middleware/require-json';
-import { readJsonBody } from '../read-json-body';
-import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
-import { createTicketValidator } from '../validate-ticket';
+import { judgeTicketRequest } from '../validate-ticket';
+import type { TicketsEnv } from './tickets-env';
 import type { Challenge } from '../spam/challenge';
 import { screenSubmission, verifyChallenge } from '../spam/spam-checks';
 import type { SpamConfig } from '../spam/spam-config';
@@ -59,20 +60,24 @@ export interface TicketsRouteOptions {
  * a replay of a ticket that took them is answered from the store instead of being refused for
  * reusing them), and only then the upstream call.
  */
-export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, limits, identity, spam, challenge, log }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form, attachments, limits, identity, spam, challenge, log }: TicketsRouteOptions): Hono<TicketsEnv> {
   const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
   const { minFillMs, requireVerification } = spam;
-  return new Hono<RelayEnv>().post(
+  return new Hono<TicketsEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
-    validateTicket(policy, attachments !== undefined),
+    jsonBody(createTicketRequestSchema(policy), { judge: judgeTicketRequest({ attachments: attachments !== undefined }) }),
+    (c, next) => {
+      c.set('ticketRequest', c.req.valid('json'));
+      return next();
+    },
     screenSubmission({ minFillMs, requireVerification, challengeRequired: challenge !== null, log }),
     verifyIdentity({ verify: identity.verify, required: identity.required, log }),
     checkAgainstFormDefinition(form),
     // Without `verification`: a press of Send after a refusal carries a new fill time and token,
     // yet is the same ticket. The same content sent as a verified and as an anonymous ticket is not.
-    idempotency({
+    idempotency<TicketsEnv>({
       store,
       fingerprint: (c) =>
         fingerprint({ ...c.get('ticketRequest'), verification: undefined, ...(c.get('identity') === undefined ? {} : { verified: true }) }),
@@ -93,7 +98,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
     },
   );
 
-  async function createTicket(c: Context<RelayEnv>): Promise<Response> {
+  async function createTicket(c: Context<TicketsEnv>): Promise<Response> {
     const request = c.get('ticketRequest');
     const idempotencyKey = c.get('idempotencyKey');
     const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
@@ -125,25 +130,13 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
   }
 }
 
-const validateTicket = (policy: TicketPolicy, attachments: boolean): MiddlewareHandler<RelayEnv> => {
-  const validate = createTicketValidator(policy, { attachments });
-  return async (c, next) => {
-    const body = await readJsonBody(c.req);
-    if (!body.ok) return errorResponse(c, 'validation', { message: body.message });
-    const result = validate(body.value);
-    if (!result.ok) return errorResponse(c, 'validation', { message: result.message, fields: result.fields });
-    c.set('ticketRequest', result.request);
-    await next();
-  };
-};
-
 /**
  * Custom fields and the category, checked against the form the widget was given, after the
  * verified identity took its place (signed fields, name and email). Without a form (Socialboards
  * down and no copy yet) nothing is forwarded: values could not be checked or formatted, and
  * required fields could not be enforced.
  */
-const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<RelayEnv> => async (c, next) => {
+const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<TicketsEnv> => async (c, next) => {
   const served = await form.get();
   if (!served.ok) return errorResponse(c, 'upstream_unavailable');
   const applied = applyIdentity(c.get('ticketRequest'), c.get('identity'), served.value);

@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { errorResponse } from '../error-response';
 import type { Logger } from '../log';
-import type { RelayEnv } from '../relay-env';
+import type { TicketsEnv } from '../routes/tickets-env';
 import type { Challenge, ChallengeVerdict } from './challenge';
 
 export interface ScreenOptions {
@@ -19,7 +19,7 @@ export interface ScreenOptions {
  * Refusals are logged with the rule only, never what was sent.
  */
 export const screenSubmission =
-  ({ minFillMs, requireVerification, challengeRequired, log }: ScreenOptions): MiddlewareHandler<RelayEnv> =>
+  ({ minFillMs, requireVerification, challengeRequired, log }: ScreenOptions): MiddlewareHandler<TicketsEnv> =>
   async (c, next) => {
     const { verification } = c.get('ticketRequest');
     const refuse = (code: 'spam_suspected' | 'challenge_required', rule: string) => {
@@ -45,7 +45,7 @@ export interface VerifyOptions {
  * refusal releases the key, so the visitor solves a new challenge and sends again.
  */
 export const verifyChallenge =
-  ({ challenge, log }: VerifyOptions): MiddlewareHandler<RelayEnv> =>
+  ({ challenge, log }: VerifyOptions): MiddlewareHandler<TicketsEnv> =>
   async (c, next) => {
     let verdict: ChallengeVerdict;
     try {
