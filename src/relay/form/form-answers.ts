@@ -4,6 +4,8 @@ import type { FieldIssue } from '../../shared/field-issues';
 import type { TicketRequest } from '../../shared/ticket-request';
 import type { BuiltForm } from './build-form';
 import { toUpstreamValue } from './value-formats';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 
 /** The visitor's answers, ready for Create Ticket. */
 export interface FormAnswers {
@@ -26,14 +28,14 @@ export interface FormAnswers {
 export function checkFormAnswers(
   request: Pick<TicketRequest, 'customFields' | 'categoryId'>,
   built: BuiltForm,
-): { ok: true; answers: FormAnswers } | { ok: false; issues: FieldIssue[] } {
+): Result<FormAnswers, FieldIssue[]> {
   const { values: sent, issues: repeated } = groupCustomFields(request.customFields ?? [], built.form.fields);
   // The values as they travel on: cleaned by their control's rule (clean-text.ts).
   const { values, issues: wrong } = parseAgainstForm(built.form, sent, request.categoryId);
   const issues = [...repeated, ...wrong];
   if (issues.length > 0) {
     // One issue per field, the first found.
-    return { ok: false, issues: issues.filter((issue, index) => issues.findIndex((other) => other.path === issue.path) === index) };
+    return fail(issues.filter((issue, index) => issues.findIndex((other) => other.path === issue.path) === index));
   }
 
   const customFields: FormAnswers['customFields'] = [];
@@ -48,5 +50,5 @@ export function checkFormAnswers(
     customFields.push({ id: field.id, value: upstream });
     redact.push(...[upstream, ...parts].filter((text) => rule.sensitive || text.length >= 2));
   }
-  return { ok: true, answers: { customFields, categoryId: request.categoryId, redact } };
+  return ok({ customFields, categoryId: request.categoryId, redact });
 }

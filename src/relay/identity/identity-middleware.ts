@@ -27,10 +27,10 @@ export const verifyIdentity = ({ verify, required, log }: IdentityMiddlewareOpti
   }
   const verified = await verify(token);
   if (!verified.ok) {
-    log.info('identity token refused', { reason: verified.reason });
-    return errorResponse(c, 'identity_invalid', { message: verified.message });
+    log.info('identity token refused', { reason: verified.error.reason });
+    return errorResponse(c, 'identity_invalid', { message: verified.error.message });
   }
-  c.set('identity', verified.claims);
+  c.set('identity', verified.value.claims);
   c.set('ticketRequest', request);
   return next();
 };

@@ -8,6 +8,8 @@ import { FIELD_ISSUE_TEXT_EN, formatIssue, toFieldIssues } from '../../shared/fi
 import { isEmail } from '../../shared/formats';
 import { LIMITS } from '../../shared/limits';
 import { Creator } from '../../shared/ticket-request';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 
 /** The one algorithm: a token naming any other (`none`, `RS256`, …) is refused before any key is used. */
 export const IDENTITY_ALGORITHM = 'HS256';
@@ -67,23 +69,23 @@ export type IdentityClaims = v.InferOutput<typeof IdentityClaims>;
  * Signed names and emails also pass the rules typed ones do (the shared `Creator` schema), and
  * come out as that schema leaves them, so a signed value is never held to a laxer rule.
  */
-export function readClaims(input: unknown): { ok: true; claims: IdentityClaims } | { ok: false; problem: string } {
+export function readClaims(input: unknown): Result<IdentityClaims, string> {
   const result = v.safeParse(IdentityClaims, input);
   if (!result.success) {
     const [issue] = result.issues;
     const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
-    return { ok: false, problem: `${path || 'the claims'} ${issue.message}` };
+    return fail(`${path || 'the claims'} ${issue.message}`);
   }
   const { name, email } = result.output;
   const creator = v.safeParse(Creator, { name, email });
   if (!creator.success) {
     const [issue] = toFieldIssues(creator.issues);
-    return { ok: false, problem: issue === undefined ? 'name or email is not valid' : `${issue.path}: ${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)}` };
+    return fail(issue === undefined ? 'name or email is not valid' : `${issue.path}: ${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)}`);
   }
   const claims: IdentityClaims = { ...result.output };
   delete claims.name;
   delete claims.email;
   if (creator.output.name !== undefined) claims.name = creator.output.name;
   if (creator.output.email !== undefined) claims.email = creator.output.email;
-  return { ok: true, claims };
+  return ok(claims);
 }

@@ -4,24 +4,18 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type * as v from 'valibot';
 import { toFieldIssues } from '../../shared/field-issues';
 import type { FieldIssue } from '../../shared/field-issues';
-import type { RelayFieldError } from '../../shared/relay-contract';
 import { fail, ok } from '../../shared/result';
 import type { Result } from '../../shared/result';
 import { errorResponse } from '../error-response';
 import { invalidFields } from '../field-errors';
+import type { InvalidFields } from '../field-errors';
 import type { RelayEnv } from '../relay-env';
-
-/** What a `validation` answer says: its message and the fields it lists. */
-export interface InvalidBody {
-  message: string;
-  fields: RelayFieldError[];
-}
 
 /**
  * Judges a body the schema has checked: `issues` are the schema's (none when it passed). Answers
  * what to refuse it with, or undefined to take it.
  */
-export type JudgeBody = (body: Readonly<Record<string, unknown>>, issues: readonly FieldIssue[]) => InvalidBody | undefined;
+export type JudgeBody = (body: Readonly<Record<string, unknown>>, issues: readonly FieldIssue[]) => InvalidFields | undefined;
 
 export interface JsonBodyOptions {
   /** Defaults to refusing exactly the schema's issues. */

@@ -102,9 +102,9 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
     const request = c.get('ticketRequest');
     const idempotencyKey = c.get('idempotencyKey');
     const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
-    if (!files.ok) return errorResponse(c, 'validation', { message: files.message, fields: files.fields });
+    if (!files.ok) return errorResponse(c, 'validation', files.error);
     const answers = c.get('formAnswers');
-    const body = mapTicket(request, c.get('identity') === undefined ? pinned : verifiedPinned, answers, files.links);
+    const body = mapTicket(request, c.get('identity') === undefined ? pinned : verifiedPinned, answers, files.value.links);
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
     let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
     try {
@@ -112,7 +112,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
     } finally {
       // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
       // into a 500: the key would be released, and the widget's retry would create it again.
-      await files.settle(result).catch((error: unknown) => {
+      await files.value.settle(result).catch((error: unknown) => {
         log.error('attachments could not be settled; they stay reserved until the lease lapses (a created ticket then loses its links)', {
           idempotencyKey,
           ...(result?.ok === true ? { ticketId: result.value } : {}),
@@ -121,7 +121,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
       });
     }
     if (!result.ok) {
-      const { code, retryAfter } = result.failure;
+      const { code, retryAfter } = result.error;
       return errorResponse(c, code, retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } });
     }
     c.set('ticketId', result.value);
@@ -141,15 +141,14 @@ const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<Tickets
   if (!served.ok) return errorResponse(c, 'upstream_unavailable');
   const applied = applyIdentity(c.get('ticketRequest'), c.get('identity'), served.value);
   if (!applied.ok) {
-    const { code, message } = applied;
-    return errorResponse(c, code, code === 'validation' ? { message, fields: applied.fields } : { message });
+    const { code, ...answer } = applied.error;
+    return errorResponse(c, code, answer);
   }
-  c.set('ticketRequest', applied.request);
-  const checked = checkFormAnswers(applied.request, served.value);
+  c.set('ticketRequest', applied.value);
+  const checked = checkFormAnswers(applied.value, served.value);
   if (!checked.ok) {
-    const { message, fields } = invalidFields(checked.issues);
-    return errorResponse(c, 'validation', { message, fields });
+    return errorResponse(c, 'validation', invalidFields(checked.error));
   }
-  c.set('formAnswers', checked.answers);
+  c.set('formAnswers', checked.value);
   await next();
 };
