@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { errorResponse } from '../error-response';
 import type { Allowance, RateLimiter } from '../limits/rate-limits';
 import type { RelayEnv } from '../relay-env';
+import { ok } from '../../shared/result';
 
 /** The key an origin's limit counts under: requests without an Origin (scripts, servers) share one. */
 export const originKey = <E extends RelayEnv>(c: Context<E>) => c.req.header('Origin') ?? '(no origin)';
@@ -20,9 +21,9 @@ export const rateLimited = <E extends RelayEnv>(c: Context<E>, retryAfterSeconds
  * cannot use up a whole site's limit by knocking on. The first refusal answers.
  */
 export async function checkLimits<E extends RelayEnv>(c: Context<E>, limits: { perClient?: RateLimiter; perOrigin?: RateLimiter }): Promise<Allowance> {
-  const client = (await limits.perClient?.consume(c.get('client').key)) ?? ({ ok: true } as const);
+  const client = (await limits.perClient?.consume(c.get('client').key)) ?? ok(undefined);
   if (!client.ok) return client;
-  return (await limits.perOrigin?.consume(originKey(c))) ?? { ok: true };
+  return (await limits.perOrigin?.consume(originKey(c))) ?? ok(undefined);
 }
 
 /** Middleware form of `checkLimits`, for routes where every request counts. */
@@ -30,6 +31,6 @@ export const rateLimit =
   (limits: { perClient?: RateLimiter; perOrigin?: RateLimiter }): MiddlewareHandler<RelayEnv> =>
   async (c, next) => {
     const allowance = await checkLimits(c, limits);
-    if (!allowance.ok) return rateLimited(c, allowance.retryAfterSeconds);
+    if (!allowance.ok) return rateLimited(c, allowance.error.retryAfterSeconds);
     await next();
   };

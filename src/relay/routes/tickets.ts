@@ -87,7 +87,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
       // A refusal releases the key (it is not a final answer), so the visitor may send it later.
       const allowance = await checkLimits(c, limits);
       if (!allowance.ok) {
-        return rateLimited(c, allowance.retryAfterSeconds, 'Too many tickets were sent from your address or website; try again later.');
+        return rateLimited(c, allowance.error.retryAfterSeconds, 'Too many tickets were sent from your address or website; try again later.');
       }
       const answer = await createTicket(c);
       // Only a ticket that exists counts: a retry after a failure is the same submission again.

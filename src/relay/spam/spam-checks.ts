@@ -4,6 +4,7 @@ import { errorResponse } from '../error-response';
 import type { Logger } from '../log';
 import type { TicketsEnv } from '../routes/tickets-env';
 import type { Challenge, ChallengeVerdict } from './challenge';
+import { fail } from '../../shared/result';
 
 export interface ScreenOptions {
   minFillMs: number;
@@ -52,10 +53,10 @@ export const verifyChallenge =
       verdict = await challenge.verify(c.get('ticketRequest').verification?.challenge ?? '', c.get('idempotencyKey'));
     } catch (error) {
       // The store of used tokens (Redis) could not be reached: nothing is known about the token.
-      verdict = { ok: false, reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' };
+      verdict = fail({ reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' });
     }
     if (!verdict.ok) {
-      const { reason, detail } = verdict;
+      const { reason, detail } = verdict.error;
       // An unreachable provider says nothing about the visitor: a 5xx, which the widget retries.
       const code = reason === 'provider_unavailable' ? 'upstream_unavailable' : 'challenge_failed';
       (code === 'challenge_failed' ? log.info : log.warn)('challenge refused', { code, provider: challenge.provider, reason, ...(detail ? { detail } : {}) });
