@@ -36,8 +36,8 @@ const refuseIssues: JudgeBody = (_body, issues) => (issues.length === 0 ? undefi
  * The schema is a valibot schema (any Standard Schema would do for the validator, but the field
  * list is built from valibot's issues).
  */
-export function jsonBody<S extends v.GenericSchema, E extends RelayEnv = RelayEnv>(schema: S, { judge = refuseIssues }: JsonBodyOptions = {}): MiddlewareHandler<E, string, JsonInput<S>> {
-  const validate = sValidator('json', schema, (result, c: Context<E>) => {
+export function jsonBody<S extends v.GenericSchema>(schema: S, { judge = refuseIssues }: JsonBodyOptions = {}): MiddlewareHandler<RelayEnv, string, JsonInput<S>> {
+  const validate = sValidator('json', schema, (result, c: Context<RelayEnv>) => {
     const body: unknown = result.data;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return errorResponse(c, 'validation', { message: 'The request body must be a JSON object.', fields: [] });

@@ -68,6 +68,7 @@ export function ticketsRoute({ policy, pinned, maxBodyBytes, client, store, form
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
     jsonBody(createTicketRequestSchema(policy), { judge: judgeTicketRequest({ attachments: attachments !== undefined }) }),
+    // The request as the next steps see and change it (the identity check puts in what a token vouches for).
     (c, next) => {
       c.set('ticketRequest', c.req.valid('json'));
       return next();
