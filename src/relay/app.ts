@@ -18,7 +18,7 @@ import { createLogger } from './log';
 import type { Logger } from './log';
 import { identifyClient } from './middleware/client';
 import { clientConcurrency } from './middleware/client-concurrency';
-import { cors } from './middleware/cors';
+import { corsHeaders, originGuard } from './middleware/cors';
 import { rateLimit } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
 import type { RelayEnv } from './relay-env';
@@ -149,7 +149,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   });
   // Before the origin check: Socialboards fetches files from its servers, and agents open them anywhere.
   if (storage !== undefined) app.route('/', filesRoute({ storage, lifetimes, now }));
-  app.use(cors({ allowedOrigins: config.allowedOrigins }));
+  app.use(originGuard({ allowedOrigins: config.allowedOrigins }), corsHeaders({ allowedOrigins: config.allowedOrigins }));
   app.route('/', healthzRoute());
   // Every route a visitor's browser calls: a cap on what one client holds open.
   const openRequests = clientConcurrency({ max: clients.maxRequestsInFlight });

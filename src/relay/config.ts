@@ -14,6 +14,7 @@ import type { LogLevel } from './log';
 import type { PinnedTicketFields } from './map-ticket';
 import { SpamEnv } from './spam/spam-config';
 import type { SpamConfig } from './spam/spam-config';
+import { fail, ok } from '../shared/result';
 
 /** Thrown by `parseRelayConfig`; its message names every bad variable and why, never a value. */
 export class ConfigError extends Error {
@@ -196,15 +197,15 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     seen.add(variable);
   }
   const file = present.RELAY_FORM_CONFIG?.trim();
-  const form = file === undefined ? { ok: true as const, config: NO_FORM_CONFIG } : readFormConfig(file, options.readFile ?? readText);
-  if (!form.ok) problems.push(...form.problems.map((reason) => ({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: ${reason}` })));
+  const form = file === undefined ? ok(NO_FORM_CONFIG) : readFormConfig(file, options.readFile ?? readText);
+  if (!form.ok) problems.push(...form.error.map((reason) => ({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: ${reason}` })));
   const asked = form.ok && result.success
-    ? withRequireEmail(form.config, { value: result.output.form.requireEmail, set: present.RELAY_REQUIRE_EMAIL !== undefined })
+    ? withRequireEmail(form.value, { value: result.output.form.requireEmail, set: present.RELAY_REQUIRE_EMAIL !== undefined })
     : undefined;
   if (asked?.ok === false) problems.push({ variable: 'RELAY_REQUIRE_EMAIL', reason: asked.error });
   if (form.ok && identity.success && identity.output.keys.length === 0) {
     // A signed field could never be filled: every ticket needing it would be refused.
-    const signed = form.config.fields.findIndex((field) => field.signed === true);
+    const signed = form.value.fields.findIndex((field) => field.signed === true);
     if (signed >= 0) problems.push({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: fields[${signed}].signed needs RELAY_IDENTITY_KEYS to verify tokens with` });
   }
   if (result.success && attachments.success && result.output.maxPendingUploadBytes < attachments.output.policy.maxFileBytes) {
@@ -258,7 +259,7 @@ function readFormConfig(
     text = readFile(file);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    return { ok: false, problems: [`cannot be read (${typeof code === 'string' ? code : String(error)})`] };
+    return fail([`cannot be read (${typeof code === 'string' ? code : String(error)})`]);
   }
   return parseFormConfig(text);
 }

@@ -54,7 +54,7 @@ export interface ErrorOptions {
 }
 
 /** Answers with the error body for `code`, and records the code for the request log. */
-export function errorResponse(c: Context<RelayEnv>, code: RelayErrorCode, options: ErrorOptions = {}): Response {
+export function errorResponse<E extends RelayEnv>(c: Context<E>, code: RelayErrorCode, options: ErrorOptions = {}): Response {
   const { status, message } = RELAY_ERRORS[code];
   const body: RelayError = {
     error: {

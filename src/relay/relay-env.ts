@@ -1,8 +1,5 @@
 /** The Hono environment shared by the relay's middleware and routes: what they pass each other per request. */
-import type { TicketRequest } from '../shared/ticket-request';
 import type { RelayErrorCode } from '../shared/relay-contract';
-import type { FormAnswers } from './form/form-answers';
-import type { IdentityClaims } from './identity/identity-token';
 
 /** Who sent a request (set by the client middleware). */
 export interface RequestClient {
@@ -14,20 +11,16 @@ export interface RequestClient {
   logId: string;
 }
 
+/**
+ * What every route and the request log share. A route's own data lives in its own environment
+ * (`TicketsEnv` in routes/tickets-env.ts), so no other route can read what it never set.
+ */
 export interface RelayEnv {
   Variables: {
     client: RequestClient;
-    /** The request body after validation (set by the tickets route). */
-    ticketRequest: TicketRequest;
-    /** What a verified identity token vouches for; undefined without one (set by the identity middleware). */
-    identity: IdentityClaims | undefined;
-    /** Its fields checked against the form, custom values in their upstream format (set by the tickets route). */
-    formAnswers: FormAnswers;
     /** What the request log reports besides method, path and status. */
     errorCode: RelayErrorCode;
     ticketId: number;
     idempotentReplay: boolean;
-    /** The submission's Idempotency-Key (set by the idempotency middleware), for upstream log lines. */
-    idempotencyKey: string;
   };
 }

@@ -58,13 +58,13 @@ describe('socialboards client', () => {
   it('gives up after a second 401 instead of looping', async () => {
     const refused = () => envelope(null, 401, 'Unauthorized', 401);
     const { upstream, client } = setup({ tickets: [refused, refused, refused] });
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'upstream_rejected' } });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, error: { code: 'upstream_rejected' } });
     expect(upstream.ticketCalls()).toHaveLength(2);
   });
 
   it('does not call /tickets when no token can be had', async () => {
     const { upstream, client } = setup({ tokens: [() => json({}, 503)] });
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'upstream_unavailable' } });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, error: { code: 'upstream_unavailable' } });
     expect(upstream.ticketCalls()).toHaveLength(0);
   });
 
@@ -89,14 +89,14 @@ describe('socialboards client', () => {
     ['a 403', () => json({}, 403), { code: 'upstream_rejected' }],
   ])('maps %s to %o without retrying', async (_name, responder, failure) => {
     const { upstream, client } = setup({ tickets: [responder] });
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, error: failure });
     expect(upstream.ticketCalls()).toHaveLength(1);
   });
 
   it('maps a hung call to upstream_timeout after the configured time, without retrying', async () => {
     const { upstream, client } = setup({ tickets: [hang] }, '50');
     const started = Date.now();
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'upstream_timeout', outcomeUnknown: true } });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, error: { code: 'upstream_timeout', outcomeUnknown: true } });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(upstream.ticketCalls()).toHaveLength(1);
   });
@@ -104,7 +104,7 @@ describe('socialboards client', () => {
   it('logs an accepted ticket without an id with its key, errorCode, errorText and the shape of data, never its value', async () => {
     const { client, logs } = setup({ tickets: [() => envelope({ ticket: 'T-4484636' }, -1, 'Created')] });
     const result = await client.createTicket(BODY, { idempotencyKey: 'key-0123456789abcdef' });
-    expect(result).toEqual({ ok: false, failure: { code: 'upstream_unconfirmed' } });
+    expect(result).toEqual({ ok: false, error: { code: 'upstream_unconfirmed' } });
     expect(logs.records()).toContainEqual({
       level: 'warn',
       msg: 'socialboards accepted the ticket but its answer has no ticket id',
@@ -145,25 +145,25 @@ describe('socialboards client', () => {
   ])('does not say the ticket may exist after %s', async (_name, options) => {
     const { client, logs } = setup(options);
     const result = await client.createTicket(BODY);
-    expect(result.ok || result.failure.outcomeUnknown).toBeFalsy();
+    expect(result.ok || result.error.outcomeUnknown).toBeFalsy();
     expect(logs.lines.join('\n')).not.toContain('may have created');
   });
 
   it('passes a 429 Retry-After on', async () => {
     const { client } = setup({ tickets: [() => json({}, 429, { 'Retry-After': '30' })] });
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'rate_limited', retryAfter: '30' } });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, error: { code: 'rate_limited', retryAfter: '30' } });
   });
 
   it('passes a Retry-After date on', async () => {
     const date = 'Sat, 01 Mar 2025 12:00:30 GMT';
     const { client } = setup({ tickets: [() => json({}, 429, { 'Retry-After': date })] });
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'rate_limited', retryAfter: date } });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, error: { code: 'rate_limited', retryAfter: date } });
   });
 
   // '-5' is what Date.parse alone would take for a year; the widget could not read it.
   it.each(['soon-ish', '-5'])('drops a Retry-After the widget cannot read: %j', async (value) => {
     const { client } = setup({ tickets: [() => json({}, 429, { 'Retry-After': value })] });
-    expect(await client.createTicket(BODY)).toEqual({ ok: false, failure: { code: 'rate_limited' } });
+    expect(await client.createTicket(BODY)).toEqual({ ok: false, error: { code: 'rate_limited' } });
   });
 
   it('logs errorCode and errorText server-side only', async () => {
@@ -213,7 +213,7 @@ describe('socialboards client: definition lists', () => {
     ['a network error', () => Promise.reject(new TypeError('fetch failed')), 'upstream_unavailable'],
   ])('maps %s to %s and names the variable that sets the path', async (_name, responder, code) => {
     const { client, logs } = setup({ customFields: [responder] });
-    expect(await client.listCustomFields()).toMatchObject({ ok: false, failure: { code } });
+    expect(await client.listCustomFields()).toMatchObject({ ok: false, error: { code } });
     expect(logs.records().find((record) => record.level === 'warn')).toMatchObject({
       path: '/customfields',
       setting: 'SOCIALBOARDS_CUSTOM_FIELDS_PATH',

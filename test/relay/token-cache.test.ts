@@ -97,9 +97,9 @@ describe('token cache', () => {
     ['a network error', () => Promise.reject(new TypeError('fetch failed'))],
   ])('reports %s as upstream_unavailable and tries again after a backoff of 1 s', async (_name, responder) => {
     const { upstream, tokens, clock } = setup({ tokens: [responder] });
-    expect(await tokens.get()).toEqual({ ok: false, failure: { code: 'upstream_unavailable' } });
+    expect(await tokens.get()).toEqual({ ok: false, error: { code: 'upstream_unavailable' } });
     // Within the backoff: answered at once, without calling /token.
-    expect(await tokens.get()).toEqual({ ok: false, failure: { code: 'upstream_unavailable', retryAfter: '1' } });
+    expect(await tokens.get()).toEqual({ ok: false, error: { code: 'upstream_unavailable', retryAfter: '1' } });
     expect(upstream.tokenCalls()).toHaveLength(1);
     clock.now += 1000;
     expect(await tokens.get()).toEqual({ ok: true, value: 'access-1' });
@@ -113,7 +113,7 @@ describe('token cache', () => {
     for (let i = 0; i < 9; i += 1) {
       await tokens.get();
       const refused = await tokens.get();
-      const retryAfter = refused.ok ? 0 : Number(refused.failure.retryAfter);
+      const retryAfter = refused.ok ? 0 : Number(refused.error.retryAfter);
       waits.push(retryAfter);
       clock.now += retryAfter * 1000;
     }

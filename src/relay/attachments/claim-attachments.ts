@@ -4,6 +4,8 @@
  * back when it certainly does not, so a retry can take them again.
  */
 import type { FieldIssue } from '../../shared/field-issues';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 import { isClaimable } from './lifecycle';
 import type { Lifetimes } from './lifecycle';
 import { isReference, keyOf } from './reference';
@@ -15,7 +17,8 @@ export interface ClaimedFile {
   meta: StoredMeta;
 }
 
-export type Claim = { ok: true; files: ClaimedFile[] } | { ok: false; issues: FieldIssue[] };
+/** The reserved files, or why none was reserved. */
+export type Claim = Result<ClaimedFile[], FieldIssue[]>;
 
 export interface ClaimsOptions {
   storage: AttachmentStorage;
@@ -80,10 +83,10 @@ export function createAttachmentClaims({ storage, lifetimes, maxFiles, maxTotalB
         if (issues.length === 0 && files.reduce((sum, file) => sum + file.meta.size, 0) > maxTotalBytes) {
           issues.push({ path: 'attachments', code: 'invalid' });
         }
-        if (issues.length > 0) return { ok: false, issues: issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true })) };
+        if (issues.length > 0) return fail(issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true })));
         const reservedUntil = now() + leaseMs;
         await write(files, (meta) => ({ ...meta, reservedUntil, owner }));
-        return { ok: true, files };
+        return ok(files);
       } finally {
         for (const key of mine) busy.delete(key);
       }

@@ -15,6 +15,8 @@ import { TextScan } from './scan-text';
 import { sniff, SNIFF_BYTES } from './sniff';
 import type { Sniffed } from './sniff';
 import { GpsStripper } from './strip-gps';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 
 /** RELAY_ATTACHMENT_PDF_SCRIPTS: what happens to a PDF that runs code, or whose objects cannot be checked. */
 export type PdfScripts = 'refuse' | 'allow';
@@ -65,14 +67,15 @@ function describeDetected({ mime, ext }: NonNullable<Detected>): string {
   return `of type ${mime} (.${ext})`;
 }
 
-type Judged = { ok: true; type: KnownType } | { ok: false; message: string };
+/** The file's type, or the message refusing it. */
+type Judged = Result<KnownType, string>;
 
 /** Whether the operator accepts `type`; `described` names what was found in the refusal. */
 export function judgeType(type: KnownType | undefined, rules: TypeRules, described = type && describe(type)): Judged {
-  if (type === undefined) return { ok: false, message: 'The file is not of a kind this relay recognises.' };
-  if (isActiveType(type) && !rules.allowActive) return { ok: false, message: `The file is ${described}; active content is not accepted.` };
-  if (!rules.accepted.includes(type)) return { ok: false, message: `The file is ${described}, which this relay does not accept.` };
-  return { ok: true, type };
+  if (type === undefined) return fail('The file is not of a kind this relay recognises.');
+  if (isActiveType(type) && !rules.allowActive) return fail(`The file is ${described}; active content is not accepted.`);
+  if (!rules.accepted.includes(type)) return fail(`The file is ${described}, which this relay does not accept.`);
+  return ok(type);
 }
 
 /**
@@ -83,25 +86,23 @@ export function judgeType(type: KnownType | undefined, rules: TypeRules, describ
 export function judgeFile(sniffed: Sniffed, name: string, pdf: PdfFinding | undefined, rules: TypeRules): Judged {
   const { type } = sniffed;
   if (type === undefined) {
-    if (sniffed.notText?.reason === 'utf16') return { ok: false, message: 'The file is UTF-16 text; this relay accepts text in UTF-8 only.' };
-    if (sniffed.detected !== undefined) return { ok: false, message: `The file is ${describeDetected(sniffed.detected)}, which this relay does not accept.` };
+    if (sniffed.notText?.reason === 'utf16') return fail('The file is UTF-16 text; this relay accepts text in UTF-8 only.');
+    if (sniffed.detected !== undefined) return fail(`The file is ${describeDetected(sniffed.detected)}, which this relay does not accept.`);
     const why = sniffed.notText?.reason === 'utf8' ? 'text that is not valid UTF-8' : 'binary data';
-    return { ok: false, message: `The file is not of a kind this relay recognises (${why} at byte ${sniffed.notText?.at ?? 0}).` };
+    return fail(`The file is not of a kind this relay recognises (${why} at byte ${sniffed.notText?.at ?? 0}).`);
   }
   const markup = 'markup' in sniffed ? sniffed.markup : undefined;
   const judged = judgeType(type, rules, markup === undefined ? describe(type) : `text with HTML markup (${markup.marker} at byte ${markup.at})`);
   if (!judged.ok) return judged;
   const extension = extensionOf(name);
   const claimed = OFFICE_BY_EXTENSION[extension];
-  if (claimed !== undefined && claimed !== type) return { ok: false, message: `The file is named as ${describe(claimed)} (.${extension}) but is ${describe(type)}.` };
+  if (claimed !== undefined && claimed !== type) return fail(`The file is named as ${describe(claimed)} (.${extension}) but is ${describe(type)}.`);
   if (type === 'application/pdf' && pdf !== undefined && rules.pdfScripts === 'refuse') {
-    return {
-      ok: false,
-      message:
-        pdf.kind === 'code'
-          ? `The file is a PDF that runs code (${pdf.name}${pdf.compressed ? ' in a compressed object stream' : ''}); PDFs with scripts are not accepted.`
-          : `The file is a PDF that cannot be checked for scripts: ${pdf.reason}.`,
-    };
+    return fail(
+      pdf.kind === 'code'
+        ? `The file is a PDF that runs code (${pdf.name}${pdf.compressed ? ' in a compressed object stream' : ''}); PDFs with scripts are not accepted.`
+        : `The file is a PDF that cannot be checked for scripts: ${pdf.reason}.`,
+    );
   }
   return judged;
 }
@@ -137,8 +138,8 @@ export function inspectFile(name: string, rules: TypeRules, onGpsGiveUp: (reason
     const sniffed = sniff({ head, name, detected: detection.detected, text: text.findings }, whole);
     if (sniffed === undefined) return undefined;
     const judged = judgeFile(sniffed, name, pdf?.finding, rules);
-    if (!judged.ok) return new FileRefused(judged.message);
-    if (whole) type = judged.type;
+    if (!judged.ok) return new FileRefused(judged.error);
+    if (whole) type = judged.value;
     return undefined;
   };
   /** Feeds a chunk to every check, in order. */

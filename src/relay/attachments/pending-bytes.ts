@@ -9,12 +9,20 @@
  * Counted in this process only: with several relay instances, each counts the uploads it received.
  */
 import { networkKey } from '../client/client-address';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 
 /** Each upload counts at least this much: its metadata and the file system's blocks cost that anyway. */
 export const MIN_COUNTED_BYTES = 4096;
 
-/** Whether an upload may go on, and if not, when trying again makes sense. */
-export type PendingAdmission = { ok: true } | { ok: false; scope: PendingScope; retryAfterSeconds: number };
+/** Which cap an upload reached, and when trying again makes sense. */
+export interface PendingRefusal {
+  scope: PendingScope;
+  retryAfterSeconds: number;
+}
+
+/** Whether an upload may go on. */
+export type PendingAdmission = Result<void, PendingRefusal>;
 type PendingScope = 'client' | 'network' | 'relay';
 
 export interface PendingBytes {
@@ -105,12 +113,12 @@ export function createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNet
     }
     return Math.max(1, Math.ceil(holdMs / 1000));
   };
-  const refusal = (scope: PendingScope, owner: Owner, bytes: number): PendingAdmission => ({ ok: false, scope, retryAfterSeconds: retryAfter(scope, owner, bytes) });
+  const refusal = (scope: PendingScope, owner: Owner, bytes: number): PendingAdmission => fail({ scope, retryAfterSeconds: retryAfter(scope, owner, bytes) });
   const check = (owner: Owner, bytes: number): PendingAdmission => {
     if ((perClient.get(owner.client) ?? 0) + bytes > maxBytesPerClient) return refusal('client', owner, bytes);
     if ((perNetwork.get(owner.network) ?? 0) + bytes > maxBytesPerNetwork) return refusal('network', owner, bytes);
     if (sum + bytes > maxBytes) return refusal('relay', owner, bytes);
-    return { ok: true };
+    return ok(undefined);
   };
   const set = (id: string, client: string, bytes: number) => {
     release(id);
@@ -131,7 +139,7 @@ export function createPendingBytes({ maxBytes, maxBytesPerClient, maxBytesPerNet
     },
     grow(id, bytes) {
       const entry = counted.get(id);
-      if (entry === undefined) return { ok: true };
+      if (entry === undefined) return ok(undefined);
       lapse();
       const admission = check(entry, bytes);
       // Counted even past the cap: the bytes arrived, and the caller stops the upload now.

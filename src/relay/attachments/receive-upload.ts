@@ -14,18 +14,21 @@ import { FileRefused, inspectFile } from './inspect-file';
 import type { TypeRules } from './inspect-file';
 import { keyOf, newReference } from './reference';
 import type { AttachmentStorage, StoredMeta } from './storage';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 
 /** The multipart field that carries the file. */
 export const FILE_FIELD = 'file';
 
-export type UploadOutcome =
-  | { ok: true; attachment: UploadedAttachment }
-  | {
-      ok: false;
-      code: 'validation' | 'payload_too_large' | 'unsupported_media_type' | 'internal';
-      message: string;
-      fields?: FieldIssue[];
-    };
+/** Why an upload was refused: the error code to answer with, its message, and for a 400 the field. */
+export interface UploadRefusal {
+  code: 'validation' | 'payload_too_large' | 'unsupported_media_type' | 'internal';
+  message: string;
+  fields?: FieldIssue[];
+}
+
+/** The stored file, or why it was not stored. */
+export type UploadOutcome = Result<UploadedAttachment, UploadRefusal>;
 
 export interface ReceiveOptions {
   storage: AttachmentStorage;
@@ -52,19 +55,11 @@ export class UploadMismatch extends Error {
   override readonly name = 'UploadMismatch';
 }
 
-const invalidFile = (message: string, code: FieldIssue['code'] = 'invalid'): UploadOutcome => ({
-  ok: false,
-  code: 'validation',
-  message,
-  fields: [{ path: FILE_FIELD, code }],
-});
+const invalidFile = (message: string, code: FieldIssue['code'] = 'invalid'): UploadOutcome =>
+  fail({ code: 'validation', message, fields: [{ path: FILE_FIELD, code }] });
 
 /** The answer for a file over the limit. */
-export const tooLarge = (maxFileBytes: number): UploadOutcome => ({
-  ok: false,
-  code: 'payload_too_large',
-  message: `The file is larger than ${maxFileBytes} bytes.`,
-});
+export const tooLarge = (maxFileBytes: number): UploadOutcome => fail({ code: 'payload_too_large', message: `The file is larger than ${maxFileBytes} bytes.` });
 
 const ONE_FILE = `Send exactly one file, in the multipart field "${FILE_FIELD}".`;
 
@@ -103,7 +98,7 @@ export function storeFile(
       const { type, size } = inspection.result();
       const meta: StoredMeta = { name: safeFileName(name, type), size, type, createdAt: now() };
       await storage.setMeta(key, meta);
-      return { ok: true, attachment: { id: reference, name: meta.name, size, type } };
+      return ok({ id: reference, name: meta.name, size, type });
     })
     .catch(async (error: unknown) => {
       // Refused or failed: read no more of the source (the rest of an S3 object, say), even when
@@ -208,8 +203,8 @@ export function receiveUpload(request: Request, options: ReceiveOptions): Promis
 
 function outcomeOf(error: unknown, maxFileBytes: number, log: Logger): UploadOutcome {
   if (error instanceof TooLarge) return tooLarge(maxFileBytes);
-  if (error instanceof FileRefused) return { ok: false, code: 'unsupported_media_type', message: error.message };
+  if (error instanceof FileRefused) return fail({ code: 'unsupported_media_type', message: error.message });
   if (error instanceof Interrupted) return invalidFile(error.message);
   log.error('attachment could not be stored', { stack: error instanceof Error ? error.stack : String(error) });
-  return { ok: false, code: 'internal', message: 'The file could not be stored.' };
+  return fail({ code: 'internal', message: 'The file could not be stored.' });
 }

@@ -4,9 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { CreateTicketBody } from '../../shared/create-ticket';
-import type { RelayFieldError } from '../../shared/relay-contract';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 import type { UpstreamResult } from '../upstream/upstream-result';
 import { invalidFields } from '../field-errors';
+import type { InvalidFields } from '../field-errors';
 import type { AttachmentClaims, ClaimedFile } from './claim-attachments';
 import type { PendingBytes } from './pending-bytes';
 
@@ -21,19 +23,19 @@ export interface TicketAttachments {
   pending: PendingBytes;
 }
 
-export type AttachedFiles =
-  | {
-      ok: true;
-      links: CreateTicketBody['attachments'];
-      /**
-       * Call with the outcome of Create Ticket (undefined when it threw). Rejects when the storage
-       * fails (attaching is tried twice); the ticket's outcome stands all the same.
-       */
-      settle(result: UpstreamResult<unknown> | undefined): Promise<void>;
-    }
-  | { ok: false; message: string; fields: RelayFieldError[] };
+export interface ReservedFiles {
+  links: CreateTicketBody['attachments'];
+  /**
+   * Call with the outcome of Create Ticket (undefined when it threw). Rejects when the storage
+   * fails (attaching is tried twice); the ticket's outcome stands all the same.
+   */
+  settle(result: UpstreamResult<unknown> | undefined): Promise<void>;
+}
 
-const NOTHING: AttachedFiles = { ok: true, links: [], settle: async () => {} };
+/** The reserved files, or the validation answer refusing them. */
+export type AttachedFiles = Result<ReservedFiles, InvalidFields>;
+
+const NOTHING: AttachedFiles = ok({ links: [], settle: async () => {} });
 
 /** The owner of a submission's files: a hash of its Idempotency-Key (the key itself is not kept). */
 export const ownerOf = (idempotencyKey: string) => createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
@@ -54,20 +56,19 @@ export async function attachFiles(
   const owner = ownerOf(idempotencyKey);
   const claimed = await attachments.claims.claim(references, owner);
   if (!claimed.ok) {
-    const { message, fields } = invalidFields(claimed.issues);
-    const overTotal = claimed.issues.some((issue) => issue.path === 'attachments' && issue.code === 'invalid');
-    return { ok: false, message: overTotal ? `${message} The attachments are larger than ${attachments.maxTotalBytes} bytes in all.` : message, fields };
+    const { message, fields } = invalidFields(claimed.error);
+    const overTotal = claimed.error.some((issue) => issue.path === 'attachments' && issue.code === 'invalid');
+    return fail({ message: overTotal ? `${message} The attachments are larger than ${attachments.maxTotalBytes} bytes in all.` : message, fields });
   }
-  const files: ClaimedFile[] = claimed.files;
-  return {
-    ok: true,
+  const files: ClaimedFile[] = claimed.value;
+  return ok({
     links: files.map(({ key, meta }) => ({ url: attachments.fileUrl(key, meta.name), name: meta.name })),
     settle: async (result) => {
-      const mayExist = result !== undefined && (result.ok || result.failure.code === 'upstream_unconfirmed' || result.failure.outcomeUnknown === true);
+      const mayExist = result !== undefined && (result.ok || result.error.code === 'upstream_unconfirmed' || result.error.outcomeUnknown === true);
       if (!mayExist) return attachments.claims.release(files);
       // A storage blip must not cost the ticket its files: once more before giving up.
       await attachments.claims.commit(files, owner).catch(() => attachments.claims.commit(files, owner));
       for (const { key } of files) attachments.pending.release(key);
     },
-  };
+  });
 }

@@ -5,6 +5,7 @@
 import type { Logger } from '../log';
 import { failure } from '../upstream/upstream-result';
 import type { UpstreamResult } from '../upstream/upstream-result';
+import { ok } from '../../shared/result';
 
 export interface DefinitionCacheOptions<T> {
   /** Fetches a new copy; called by one caller at a time. */
@@ -51,7 +52,7 @@ export function createDefinitionCache<T>({ load, ttlMs, retryMs, now, log }: Def
         lastFailure = { at: now(), result };
         if (copy !== undefined) {
           log.warn('form definitions could not be refreshed; serving the last good copy', {
-            code: result.failure.code,
+            code: result.error.code,
             ageSeconds: Math.round((now() - copy.loadedAt) / 1000),
           });
         }
@@ -69,7 +70,7 @@ export function createDefinitionCache<T>({ load, ttlMs, retryMs, now, log }: Def
     async get() {
       if (copy !== undefined) {
         if (now() - copy.loadedAt >= ttlMs && !resting()) void refresh();
-        return { ok: true, value: copy.value };
+        return ok(copy.value);
       }
       if (loading === undefined && resting() && lastFailure !== undefined) return lastFailure.result;
       return refresh();

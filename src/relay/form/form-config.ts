@@ -213,24 +213,24 @@ export const needsDefinitions = (config: FormConfig): boolean =>
   config.fields.length > 0 || config.categories?.picker === true;
 
 /** Parses the file's text: the config, or one message per problem, each starting with its key path. */
-export function parseFormConfig(text: string): { ok: true; config: FormConfig } | { ok: false; problems: string[] } {
+export function parseFormConfig(text: string): Result<FormConfig, string[]> {
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problems: [`is not valid JSON (${error instanceof Error ? error.message : String(error)})`] };
+    return fail([`is not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, problems: ['must be a JSON object like {"fields": [{"id": 42623}]}'] };
+    return fail(['must be a JSON object like {"fields": [{"id": 42623}]}']);
   }
   const result = v.safeParse(FormConfigSchema, input);
-  if (result.success) return { ok: true, config: result.output };
+  if (result.success) return ok(result.output);
   const problems = new Map<string, string>();
   for (const issue of result.issues) {
     const path = keyPath(issue);
     if (!problems.has(path)) problems.set(path, `${path} ${issue.message}`);
   }
-  return { ok: false, problems: [...problems.values()] };
+  return fail([...problems.values()]);
 }
 
 /** `fields[2].control`, as an operator would write it. */

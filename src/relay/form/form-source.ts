@@ -9,6 +9,7 @@ import type { BuiltForm, FormSchemas } from './build-form';
 import { createDefinitionCache } from './definition-cache';
 import { needsDefinitions } from './form-config';
 import type { FormConfig } from './form-config';
+import { ok } from '../../shared/result';
 
 /**
  * A built form with its `GET /form` body, that body's strong ETag and the schemas requests are
@@ -43,12 +44,12 @@ export interface FormSourceOptions {
 export function createFormSource({ config, ttlSeconds, client, now, log, attachments, challenge }: FormSourceOptions): FormSource {
   if (!needsDefinitions(config)) {
     const served = serve(buildForm({ fields: [], categories: [] }, config), { attachments, challenge });
-    return { get: async () => ({ ok: true, value: await served }) };
+    return { get: async () => ok(await served) };
   }
 
   let logged = '';
   const load = async (): Promise<UpstreamResult<ServedForm>> => {
-    const none = { ok: true as const, value: [] };
+    const none = ok([]);
     const [fields, categories] = await Promise.all([
       config.fields.length > 0 ? client.listCustomFields() : none,
       config.categories?.picker === true ? client.listCategories() : none,
@@ -60,7 +61,7 @@ export function createFormSource({ config, ttlSeconds, client, now, log, attachm
     const warnings = built.warnings.join('\n');
     if (warnings !== logged) for (const problem of built.warnings) log.warn('form config problem', { problem });
     logged = warnings;
-    return { ok: true, value: await serve(built, { attachments, challenge }) };
+    return ok(await serve(built, { attachments, challenge }));
   };
   return createDefinitionCache({ load, ttlMs: ttlSeconds * 1000, now, log });
 }

@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { errorResponse } from '../error-response';
 import type { Logger } from '../log';
-import type { RelayEnv } from '../relay-env';
+import type { TicketsEnv } from '../routes/tickets-env';
 import type { VerifyIdentity } from './verify-identity';
 
 export interface IdentityMiddlewareOptions {
@@ -18,7 +18,7 @@ export interface IdentityMiddlewareOptions {
  * logged. A bad token is a 401 `identity_invalid` whose message names the check that failed;
  * the log line names it too, by reason code, never with the token.
  */
-export const verifyIdentity = ({ verify, required, log }: IdentityMiddlewareOptions): MiddlewareHandler<RelayEnv> => async (c, next) => {
+export const verifyIdentity = ({ verify, required, log }: IdentityMiddlewareOptions): MiddlewareHandler<TicketsEnv> => async (c, next) => {
   const { identity: token, ...request } = c.get('ticketRequest');
   if (token === undefined) {
     if (required) return errorResponse(c, 'identity_required');
@@ -27,10 +27,10 @@ export const verifyIdentity = ({ verify, required, log }: IdentityMiddlewareOpti
   }
   const verified = await verify(token);
   if (!verified.ok) {
-    log.info('identity token refused', { reason: verified.reason });
-    return errorResponse(c, 'identity_invalid', { message: verified.message });
+    log.info('identity token refused', { reason: verified.error.reason });
+    return errorResponse(c, 'identity_invalid', { message: verified.error.message });
   }
-  c.set('identity', verified.claims);
+  c.set('identity', verified.value.claims);
   c.set('ticketRequest', request);
   return next();
 };

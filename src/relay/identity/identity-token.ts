@@ -3,6 +3,7 @@
  * in the header, `aud`, `iat` and `exp` required, and the visitor's name, email and custom field
  * values as claims. The site's server signs it (sign-identity.ts); the relay verifies it.
  */
+import { fail, ok, type Result } from '../../shared/result';
 import * as v from 'valibot';
 import { BUILT_IN_FIELDS } from '../../shared/built-in-fields';
 import { FIELD_ISSUE_TEXT_EN, formatIssue, toFieldIssues } from '../../shared/field-issues';
@@ -84,12 +85,12 @@ export type IdentityClaims = v.InferOutput<typeof IdentityClaims>;
  * Signed names and emails also pass the rules typed ones do (the built-in fields' schemas), and
  * come out as those schemas leave them, so a signed value is never held to a laxer rule.
  */
-export function readClaims(input: unknown): { ok: true; claims: IdentityClaims } | { ok: false; problem: string } {
+export function readClaims(input: unknown): Result<IdentityClaims, string> {
   const result = v.safeParse(IdentityClaims, input);
   if (!result.success) {
     const [issue] = result.issues;
     const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
-    return { ok: false, problem: `${path || 'the claims'} ${issue.message}` };
+    return fail(`${path || 'the claims'} ${issue.message}`);
   }
   const claims: IdentityClaims = { ...result.output };
   for (const key of ['name', 'email'] as const) {
@@ -98,10 +99,10 @@ export function readClaims(input: unknown): { ok: true; claims: IdentityClaims }
     const checked = v.safeParse(CREATOR_SCHEMAS[key], value, { abortPipeEarly: true });
     if (!checked.success) {
       const [issue] = toFieldIssues(checked.issues);
-      return { ok: false, problem: issue === undefined ? `${key} is not valid` : `${key}: ${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)}` };
+      return fail(issue === undefined ? `${key} is not valid` : `${key}: ${formatIssue(FIELD_ISSUE_TEXT_EN[issue.code], issue)}`);
     }
     // As the schema leaves it: cleaned and trimmed (a single-line field's value is one string).
     claims[key] = String(checked.output);
   }
-  return { ok: true, claims };
+  return ok(claims);
 }

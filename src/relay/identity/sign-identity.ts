@@ -42,7 +42,7 @@ export async function signIdentity(options: SignIdentityOptions): Promise<string
   if (email !== undefined) claims.email = email;
   if (fields !== undefined) claims.fields = fields;
   const read = readClaims(claims);
-  if (!read.ok) throw new TypeError(`signIdentity: ${read.problem}`);
+  if (!read.ok) throw new TypeError(`signIdentity: ${read.error}`);
   const issuedAt = Math.floor((options.now ?? Date.now)() / 1000);
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: IDENTITY_ALGORITHM, kid: key.id, typ: 'JWT' })

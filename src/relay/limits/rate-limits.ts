@@ -8,9 +8,11 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RateLimiterUnion }
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../log';
 import type { RateSpec } from './limits-config';
+import { fail, ok } from '../../shared/result';
+import type { Result } from '../../shared/result';
 
 /** The answer to "may this one go ahead?": yes, or no and for how long. */
-export type Allowance = { ok: true } | { ok: false; retryAfterSeconds: number };
+export type Allowance = Result<void, { retryAfterSeconds: number }>;
 
 export interface RateLimiter {
   /** Takes `points` (default 1) from `key`'s allowance in every window, or says when to come back. */
@@ -35,14 +37,14 @@ export function createLimiterFactory({ redis, log }: LimiterFactoryOptions): (na
     return new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) });
   };
   return (name, spec) => {
-    if (spec.length === 0) return { consume: () => Promise.resolve({ ok: true }), refund: () => Promise.resolve() };
+    if (spec.length === 0) return { consume: () => Promise.resolve(ok(undefined)), refund: () => Promise.resolve() };
     const limiters = spec.map((window) => limiterFor(name, window));
     const union = new RateLimiterUnion(...limiters);
     return {
       async consume(key, points = 1) {
         try {
           await union.consume(key, points);
-          return { ok: true };
+          return ok(undefined);
         } catch (refusal) {
           const waits = Object.values(refusal as Record<string, unknown>)
             .filter((value): value is RateLimiterRes => value instanceof RateLimiterRes)
@@ -50,9 +52,9 @@ export function createLimiterFactory({ redis, log }: LimiterFactoryOptions): (na
           if (waits.length === 0) {
             // Not a refusal but a failure of the store itself (the insurance limiter failed too).
             log.error('rate limit store failed; request allowed', { limit: name, reason: describe(refusal) });
-            return { ok: true };
+            return ok(undefined);
           }
-          return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) };
+          return fail({ retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) });
         }
       },
       async refund(key, points) {

@@ -1,48 +1,45 @@
 /** Origin guard and CORS: only the site owner's pages may call the relay from a browser. */
 import type { MiddlewareHandler } from 'hono';
-import { IDEMPOTENCY_HEADER } from '../../shared/relay-contract';
+import { cors as honoCors } from 'hono/cors';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../../shared/relay-contract';
 import { errorResponse } from '../error-response';
 import type { RelayEnv } from '../relay-env';
-import { REPLAYED_HEADER } from '../../shared/relay-contract';
 
 export interface CorsOptions {
   /** Exact serialised origins (`https://shop.example`), as config parses them. */
   allowedOrigins: readonly string[];
 }
 
-const PREFLIGHT_HEADERS = {
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  // If-None-Match lets a widget revalidate GET /form itself; browsers' own HTTP cache needs no preflight.
-  'Access-Control-Allow-Headers': `Content-Type, ${IDEMPOTENCY_HEADER}, If-None-Match`,
-  'Access-Control-Max-Age': '600',
-};
-
 /**
- * Answers preflights for allowed origins, adds CORS headers to their responses, and refuses any
- * other Origin with 403 `origin_not_allowed` before anything else runs (so it never reaches upstream).
+ * Refuses a request whose Origin is not allowed with 403 `origin_not_allowed`, before anything else
+ * runs (so it never reaches upstream). Hono's CORS middleware alone would not do: for an origin it
+ * does not allow, it leaves out `Access-Control-Allow-Origin` and runs the route all the same, so a
+ * POST from another site would still create a ticket (the browser would only hide the answer).
  *
  * Requests without an Origin header (curl, server-to-server) pass: CORS exists to protect browsers,
  * which always send Origin on cross-origin and on POST requests; a non-browser client can send any
  * Origin it likes, so refusing the header's absence would stop no one.
  */
-export const cors = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<RelayEnv> => {
+export const originGuard = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<RelayEnv> => {
   const allowed = new Set(allowedOrigins);
   return async (c, next) => {
     const origin = c.req.header('Origin');
-    if (origin === undefined) {
-      await next();
-      c.res.headers.append('Vary', 'Origin');
-      return;
-    }
-    if (!allowed.has(origin)) return errorResponse(c, 'origin_not_allowed', { headers: { Vary: 'Origin' } });
-
-    const corsHeaders = { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
-    if (c.req.method === 'OPTIONS' && c.req.header('Access-Control-Request-Method') !== undefined) {
-      return c.body(null, 204, { ...corsHeaders, ...PREFLIGHT_HEADERS });
-    }
+    if (origin !== undefined && !allowed.has(origin)) return errorResponse(c, 'origin_not_allowed', { headers: { Vary: 'Origin' } });
     await next();
-    c.res.headers.set('Access-Control-Allow-Origin', origin);
-    c.res.headers.append('Vary', 'Origin');
-    c.res.headers.set('Access-Control-Expose-Headers', `Retry-After, ${REPLAYED_HEADER}, ETag`);
   };
 };
+
+/**
+ * Hono's CORS middleware, behind `originGuard`: answers preflights with 204 and adds
+ * `Access-Control-Allow-Origin` (the request's own origin, with `Vary: Origin`) and the exposed
+ * headers the widget reads to every answer.
+ */
+export const corsHeaders = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<RelayEnv> =>
+  honoCors({
+    origin: [...allowedOrigins],
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    // If-None-Match lets a widget revalidate GET /form itself; browsers' own HTTP cache needs no preflight.
+    allowHeaders: ['Content-Type', IDEMPOTENCY_HEADER, 'If-None-Match'],
+    maxAge: 600,
+    exposeHeaders: ['Retry-After', REPLAYED_HEADER, 'ETag'],
+  });

@@ -6,10 +6,15 @@ import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore, StoredResponse } from '../stores/idempotency-store';
 
 
-export interface IdempotencyOptions {
+/** What the middleware gives the steps after it: the submission's Idempotency-Key, for upstream log lines. */
+export interface IdempotencyEnv extends RelayEnv {
+  Variables: RelayEnv['Variables'] & { idempotencyKey: string };
+}
+
+export interface IdempotencyOptions<E extends IdempotencyEnv> {
   store: IdempotencyStore;
   /** What makes two requests "the same"; runs after validation, so it sees the normalised request. */
-  fingerprint: (c: Context<RelayEnv>) => Promise<string>;
+  fingerprint: (c: Context<E>) => Promise<string>;
 }
 
 /**
@@ -31,7 +36,7 @@ export interface IdempotencyOptions {
  * create it. The client logs that case at warn level with the key, for an operator to reconcile.
  */
 export const idempotency =
-  ({ store, fingerprint }: IdempotencyOptions): MiddlewareHandler<RelayEnv> =>
+  <E extends IdempotencyEnv>({ store, fingerprint }: IdempotencyOptions<E>): MiddlewareHandler<E> =>
   async (c, next) => {
     const key = c.req.header(IDEMPOTENCY_HEADER);
     if (key === undefined || !IDEMPOTENCY_KEY_PATTERN.test(key)) return errorResponse(c, 'idempotency_key_missing');
@@ -62,7 +67,7 @@ export const idempotency =
   };
 
 /** An answer a retry must get again rather than a second upstream call: the ticket exists, or may. */
-export function isFinal(c: Context<RelayEnv>, answer: Pick<StoredResponse, 'status'>): boolean {
+export function isFinal<E extends RelayEnv>(c: Context<E>, answer: Pick<StoredResponse, 'status'>): boolean {
   return (answer.status >= 200 && answer.status < 300) || c.get('errorCode') === 'upstream_unconfirmed';
 }
 
@@ -75,7 +80,7 @@ async function snapshot(response: Response): Promise<StoredResponse> {
   return { status: response.status, body: await response.clone().text(), headers };
 }
 
-function replay(c: Context<RelayEnv>, stored: StoredResponse): Response {
+function replay<E extends RelayEnv>(c: Context<E>, stored: StoredResponse): Response {
   c.set('idempotentReplay', true);
   const response = new Response(stored.body, { status: stored.status, headers: stored.headers });
   response.headers.set(REPLAYED_HEADER, 'true');

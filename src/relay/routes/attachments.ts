@@ -9,9 +9,8 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import type { AttachmentPolicy, DirectUpload } from '../../shared/attachments';
-import { toFieldIssues } from '../../shared/field-issues';
 import type { TypeRules } from '../attachments/inspect-file';
-import type { PendingAdmission, PendingBytes } from '../attachments/pending-bytes';
+import type { PendingBytes, PendingRefusal } from '../attachments/pending-bytes';
 import { FILE_FIELD, receiveUpload, storeFile, tooLarge } from '../attachments/receive-upload';
 import type { ReceiveOptions, UploadOutcome } from '../attachments/receive-upload';
 import { isReference, keyOf, newReference } from '../attachments/reference';
@@ -19,12 +18,13 @@ import type { AttachmentStorage, DirectUploads } from '../attachments/storage';
 import { errorResponse } from '../error-response';
 import type { RateLimiter } from '../limits/rate-limits';
 import { rateLimited } from '../middleware/rate-limit';
-import { fieldErrors, invalidFields } from '../field-errors';
+import { fieldErrors } from '../field-errors';
 import type { Logger } from '../log';
 import { bodyLimit } from '../middleware/body-limit';
+import { jsonBody } from '../middleware/json-body';
 import { requireJson } from '../middleware/require-json';
-import { readJsonBody } from '../read-json-body';
 import type { RelayEnv } from '../relay-env';
+import { fail, ok } from '../../shared/result';
 
 export interface AttachmentsRouteOptions {
   storage: AttachmentStorage;
@@ -77,18 +77,18 @@ export function attachmentsRoute({ storage, policy, rules, pending, dailyBytes, 
     const client = c.get('client').key;
     const reserved = declared >= 0 ? Math.min(declared, policy.maxFileBytes) : policy.maxFileBytes;
     const budget = await dailyBytes.consume(client, reserved);
-    if (!budget.ok) return dailyBudgetSpent(c, budget.retryAfterSeconds);
+    if (!budget.ok) return dailyBudgetSpent(c, budget.error.retryAfterSeconds);
     const receivingId = `receiving:${newReference()}`;
     const admission = pending.admit(receivingId, client);
     if (!admission.ok) {
       await dailyBytes.refund(client, reserved);
-      return busy(c, admission);
+      return busy(c, admission.error);
     }
-    let overCap: Extract<PendingAdmission, { ok: false }> | undefined;
+    let overCap: PendingRefusal | undefined;
     const counted = countingBody(c.req.raw, (bytes) => {
       const grown = pending.grow(receivingId, bytes);
       if (grown.ok) return true;
-      overCap = grown;
+      overCap = grown.error;
       return false;
     });
     const upload = deletedOnRefusal(storage);
@@ -97,9 +97,9 @@ export function attachmentsRoute({ storage, policy, rules, pending, dailyBytes, 
     // and a client still sending would lose the answer.)
     const outcome = await receiveUpload(counted, { ...receiving, storage: upload.storage });
     pending.release(receivingId);
-    if (outcome.ok) pending.set(keyOf(outcome.attachment.id), client, outcome.attachment.size);
+    if (outcome.ok) pending.set(keyOf(outcome.value.id), client, outcome.value.size);
     else await upload.refuse();
-    await dailyBytes.refund(client, reserved - (outcome.ok ? outcome.attachment.size : 0));
+    await dailyBytes.refund(client, reserved - (outcome.ok ? outcome.value.size : 0));
     if (overCap !== undefined && !outcome.ok) return busy(c, overCap);
     return answer(c, outcome);
   });
@@ -115,31 +115,28 @@ export function attachmentsRoute({ storage, policy, rules, pending, dailyBytes, 
 function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: ReceiveOptions, pending: PendingBytes, dailyBytes: RateLimiter): void {
   const { storage, maxFileBytes, now } = receiving;
 
-  app.post('/attachments/uploads', requireJson(), bodyLimit({ maxBytes: DIRECT_REQUEST_MAX_BYTES }), async (c) => {
-    const body = await readJsonBody(c.req);
-    if (!body.ok) return errorResponse(c, 'validation', { message: body.message });
-    const parsed = v.safeParse(DirectUploadRequest, body.value);
-    if (!parsed.success) return errorResponse(c, 'validation', invalidFields(toFieldIssues(parsed.issues)));
-    if (parsed.output.size > maxFileBytes) return answer(c, tooLarge(maxFileBytes));
+  app.post('/attachments/uploads', requireJson(), bodyLimit({ maxBytes: DIRECT_REQUEST_MAX_BYTES }), jsonBody(DirectUploadRequest), async (c) => {
+    const request = c.req.valid('json');
+    if (request.size > maxFileBytes) return answer(c, tooLarge(maxFileBytes));
     const id = newReference();
     const key = keyOf(id);
     const client = c.get('client').key;
     // The PUT URL signs this exact size, so the declared size is what the bucket will hold.
-    const budget = await dailyBytes.consume(client, parsed.output.size);
-    if (!budget.ok) return dailyBudgetSpent(c, budget.retryAfterSeconds);
+    const budget = await dailyBytes.consume(client, request.size);
+    if (!budget.ok) return dailyBudgetSpent(c, budget.error.retryAfterSeconds);
     // The bucket holds the object from the PUT on: it counts from now.
-    const admission = pending.admit(key, client, parsed.output.size);
+    const admission = pending.admit(key, client, request.size);
     if (!admission.ok) {
-      await dailyBytes.refund(client, parsed.output.size);
-      return busy(c, admission);
+      await dailyBytes.refund(client, request.size);
+      return busy(c, admission.error);
     }
     try {
-      const signed = await direct.begin(key, { name: parsed.output.name, size: parsed.output.size, createdAt: now() });
+      const signed = await direct.begin(key, { name: request.name, size: request.size, createdAt: now() });
       const upload: DirectUpload = { id, ...signed };
       return c.json(upload, 201);
     } catch (error) {
       pending.release(key);
-      await dailyBytes.refund(client, parsed.output.size);
+      await dailyBytes.refund(client, request.size);
       throw error;
     }
   });
@@ -153,12 +150,12 @@ function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: Rec
     // Completed before (its answer was lost, say): the same answer, and the stored file, which a
     // ticket may have taken since, is left exactly as it is.
     const stored = await storage.getMeta(key);
-    if (stored !== undefined) return { ok: true, attachment: { id, name: stored.name, size: stored.size, type: stored.type } };
+    if (stored !== undefined) return ok({ id, name: stored.name, size: stored.size, type: stored.type });
     const upload = await direct.pending(key);
     if (upload === undefined) return undefined;
     const uploaded = await direct.open(key);
     if (uploaded === undefined) {
-      return { ok: false, code: 'validation', message: 'Nothing was uploaded.', fields: [{ path: FILE_FIELD, code: 'required' }] };
+      return fail({ code: 'validation', message: 'Nothing was uploaded.', fields: [{ path: FILE_FIELD, code: 'required' }] });
     }
     if (uploaded.size > maxFileBytes) {
       uploaded.body.destroy();
@@ -177,9 +174,9 @@ function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: Rec
     await direct.discard(key);
     // Charged to whoever began the upload, whoever completes it.
     const client = pending.clientOf(key);
-    if (outcome.ok && client !== undefined) pending.set(key, client, outcome.attachment.size);
+    if (outcome.ok && client !== undefined) pending.set(key, client, outcome.value.size);
     else pending.release(key);
-    if (client !== undefined) await dailyBytes.refund(client, upload.size - (outcome.ok ? outcome.attachment.size : 0));
+    if (client !== undefined) await dailyBytes.refund(client, upload.size - (outcome.ok ? outcome.value.size : 0));
     return outcome;
   };
 
@@ -198,23 +195,24 @@ function directRoutes(app: Hono<RelayEnv>, direct: DirectUploads, receiving: Rec
 }
 
 function answer(c: Context<RelayEnv>, outcome: UploadOutcome): Response {
-  if (outcome.ok) return c.json(outcome.attachment, 201);
-  return errorResponse(c, outcome.code, { message: outcome.message, ...(outcome.fields === undefined ? {} : { fields: fieldErrors(outcome.fields) }) });
+  if (outcome.ok) return c.json(outcome.value, 201);
+  const { code, message, fields } = outcome.error;
+  return errorResponse(c, code, { message, ...(fields === undefined ? {} : { fields: fieldErrors(fields) }) });
 }
 
 /**
  * Unattached uploads are at a cap: the client's share, or the relay's whole. Tickets take them, or
  * the sweep deletes them, in time; Retry-After says when enough of them lapse.
  */
-const busy = (c: Context<RelayEnv>, admission: Extract<PendingAdmission, { ok: false }>) =>
+const busy = (c: Context<RelayEnv>, refusal: PendingRefusal) =>
   rateLimited(
     c,
-    admission.retryAfterSeconds,
+    refusal.retryAfterSeconds,
     {
       client: 'You have too many uploads that no ticket has taken yet; send them with a ticket, or try again later.',
       network: 'Your network has too many uploads that no ticket has taken yet; try again later.',
       relay: 'The relay holds too many uploads that no ticket has taken yet; try again later.',
-    }[admission.scope],
+    }[refusal.scope],
   );
 
 /** The client stored as much as it may in a day (RELAY_ATTACHMENT_DAILY_MB). */

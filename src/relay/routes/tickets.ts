@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { TicketCreated } from '../../shared/relay-contract';
 import { toTicketFields } from '../../shared/field-values';
-import type { TicketRequest } from '../../shared/ticket-request';
+import { TicketRequest } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
 import type { TicketAttachments } from '../attachments/ticket-attachments';
 import { errorResponse } from '../error-response';
@@ -20,12 +20,12 @@ import { bodyLimit } from '../middleware/body-limit';
 import { idempotency, isFinal } from '../middleware/idempotency';
 import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
 import type { RateLimiter } from '../limits/rate-limits';
+import { jsonBody } from '../middleware/json-body';
 import { requireJson } from '../middleware/require-json';
-import { readJsonBody } from '../read-json-body';
-import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
-import { createTicketValidator } from '../validate-ticket';
+import { judgeTicketRequest } from '../validate-ticket';
+import type { TicketsEnv } from './tickets-env';
 import type { Challenge } from '../spam/challenge';
 import { screenSubmission, verifyChallenge } from '../spam/spam-checks';
 import type { SpamConfig } from '../spam/spam-config';
@@ -58,19 +58,24 @@ export interface TicketsRouteOptions {
  * a replay of a ticket that took them is answered from the store instead of being refused for
  * reusing them), and only then the upstream call.
  */
-export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attachments, limits, identity, spam, challenge, log }: TicketsRouteOptions): Hono<RelayEnv> {
+export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attachments, limits, identity, spam, challenge, log }: TicketsRouteOptions): Hono<TicketsEnv> {
   const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
   const { minFillMs, requireVerification } = spam;
-  return new Hono<RelayEnv>().post(
+  return new Hono<TicketsEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
-    validateTicket(attachments !== undefined),
+    jsonBody(TicketRequest, { judge: judgeTicketRequest({ attachments: attachments !== undefined }) }),
+    // The request as the next steps see and change it (the identity check puts in what a token vouches for).
+    (c, next) => {
+      c.set('ticketRequest', c.req.valid('json'));
+      return next();
+    },
     screenSubmission({ minFillMs, requireVerification, challengeRequired: challenge !== null, log }),
     verifyIdentity({ verify: identity.verify, required: identity.required, log }),
     checkAgainstFormDefinition(form),
     // The same content sent as a verified and as an anonymous ticket is not the same ticket.
-    idempotency({
+    idempotency<TicketsEnv>({
       store,
       fingerprint: (c) => fingerprint(ticketContent(c.get('ticketRequest'), c.get('formAnswers'), c.get('identity') !== undefined)),
     }),
@@ -79,7 +84,7 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
       // A refusal releases the key (it is not a final answer), so the visitor may send it later.
       const allowance = await checkLimits(c, limits);
       if (!allowance.ok) {
-        return rateLimited(c, allowance.retryAfterSeconds, 'Too many tickets were sent from your address or website; try again later.');
+        return rateLimited(c, allowance.error.retryAfterSeconds, 'Too many tickets were sent from your address or website; try again later.');
       }
       const answer = await createTicket(c);
       // Only a ticket that exists counts: a retry after a failure is the same submission again.
@@ -90,13 +95,13 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
     },
   );
 
-  async function createTicket(c: Context<RelayEnv>): Promise<Response> {
+  async function createTicket(c: Context<TicketsEnv>): Promise<Response> {
     const request = c.get('ticketRequest');
     const idempotencyKey = c.get('idempotencyKey');
     const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
-    if (!files.ok) return errorResponse(c, 'validation', { message: files.message, fields: files.fields });
+    if (!files.ok) return errorResponse(c, 'validation', files.error);
     const answers = c.get('formAnswers');
-    const body = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.links);
+    const body = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.value.links);
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
     let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
     try {
@@ -104,7 +109,7 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
     } finally {
       // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
       // into a 500: the key would be released, and the widget's retry would create it again.
-      await files.settle(result).catch((error: unknown) => {
+      await files.value.settle(result).catch((error: unknown) => {
         log.error('attachments could not be settled; they stay reserved until the lease lapses (a created ticket then loses its links)', {
           idempotencyKey,
           ...(result?.ok === true ? { ticketId: result.value } : {}),
@@ -113,7 +118,7 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
       });
     }
     if (!result.ok) {
-      const { code, retryAfter } = result.failure;
+      const { code, retryAfter } = result.error;
       return errorResponse(c, code, retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } });
     }
     c.set('ticketId', result.value);
@@ -122,32 +127,19 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
   }
 }
 
-const validateTicket = (attachments: boolean): MiddlewareHandler<RelayEnv> => {
-  const validate = createTicketValidator({ attachments });
-  return async (c, next) => {
-    const body = await readJsonBody(c.req);
-    if (!body.ok) return errorResponse(c, 'validation', { message: body.message });
-    const result = validate(body.value);
-    if (!result.ok) return errorResponse(c, 'validation', { message: result.message, fields: result.fields });
-    c.set('ticketRequest', result.request);
-    await next();
-  };
-};
-
 /**
  * Every field — built-in and custom, and the category — checked against the form the widget was
  * given, with the verified identity in its place (its name and email, and the signed fields).
  * Without a form (Socialboards down and no copy yet) nothing is forwarded: values could not be
  * checked or formatted, and required fields could not be enforced.
  */
-const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<RelayEnv> => async (c, next) => {
+const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<TicketsEnv> => async (c, next) => {
   const served = await form.get();
   if (!served.ok) return errorResponse(c, 'upstream_unavailable');
   const checked = checkFormAnswers(c.get('ticketRequest'), c.get('identity'), served.value);
   if (!checked.ok) {
-    const refusal = checked.error;
-    const { code, message } = refusal;
-    return errorResponse(c, code, refusal.code === 'validation' ? { message, fields: refusal.fields } : { message });
+    const { code, ...answer } = checked.error;
+    return errorResponse(c, code, answer);
   }
   c.set('formAnswers', checked.value);
   await next();

@@ -10,6 +10,7 @@ import { deriveKey } from 'altcha-lib/algorithms/sha';
 import type { AltchaConfig } from './spam-config';
 import type { ChallengeVerdict } from './challenge';
 import type { ReplayStore } from './replay-store';
+import { fail, ok } from '../../shared/result';
 
 /** What `GET /challenge` serves and the widget solves: the signed parameters. */
 export type AltchaChallenge = Challenge;
@@ -50,17 +51,17 @@ export function createAltcha({ config, hostnames, replays, now }: AltchaOptions)
 
   const verify = async (token: string, owner: string): Promise<ChallengeVerdict> => {
     const payload = decode(token);
-    if (payload === undefined) return { ok: false, reason: 'not_solved', detail: 'malformed' };
+    if (payload === undefined) return fail({ reason: 'not_solved', detail: 'malformed' });
     const { challenge, solution } = payload;
     const result = await verifySolution({ challenge, solution, deriveKey, ...secrets });
-    if (result.expired) return { ok: false, reason: 'expired' };
-    if (!result.verified) return { ok: false, reason: 'not_solved', detail: result.invalidSignature ? 'signature' : 'solution' };
+    if (result.expired) return fail({ reason: 'expired' });
+    if (!result.verified) return fail({ reason: 'not_solved', detail: result.invalidSignature ? 'signature' : 'solution' });
     // Signed by us, so these are the values we issued.
     const { data, expiresAt = 0 } = challenge.parameters;
-    if (data?.action !== config.action) return { ok: false, reason: 'wrong_action' };
-    if (typeof data.host !== 'string' || !hostnames.includes(data.host)) return { ok: false, reason: 'wrong_hostname' };
-    if (!(await replays.claim(`altcha:${challenge.signature}`, owner, expiresAt - now() / 1000))) return { ok: false, reason: 'reused' };
-    return { ok: true };
+    if (data?.action !== config.action) return fail({ reason: 'wrong_action' });
+    if (typeof data.host !== 'string' || !hostnames.includes(data.host)) return fail({ reason: 'wrong_hostname' });
+    if (!(await replays.claim(`altcha:${challenge.signature}`, owner, expiresAt - now() / 1000))) return fail({ reason: 'reused' });
+    return ok(undefined);
   };
 
   return { issue, verify };

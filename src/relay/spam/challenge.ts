@@ -4,11 +4,19 @@ import { createAltcha } from './altcha';
 import type { ReplayStore } from './replay-store';
 import { createSiteverify } from './siteverify';
 import type { ChallengeConfig } from './spam-config';
+import type { Result } from '../../shared/result';
 
 /** Why a challenge was refused: logged, never sent (a bot learns only `challenge_failed`). */
 export type ChallengeRefusal = 'not_solved' | 'expired' | 'wrong_hostname' | 'wrong_action' | 'wrong_site_key' | 'reused' | 'provider_unavailable';
 
-export type ChallengeVerdict = { ok: true } | { ok: false; reason: ChallengeRefusal; detail?: string };
+/** A refusal's reason, and what the log adds about it (never the token). */
+export interface ChallengeFailure {
+  reason: ChallengeRefusal;
+  detail?: string;
+}
+
+/** The token holds for this submission, or why not. */
+export type ChallengeVerdict = Result<void, ChallengeFailure>;
 
 export interface Challenge {
   provider: ChallengeConfig['provider'];

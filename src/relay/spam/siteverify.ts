@@ -2,6 +2,7 @@
 import type { SiteverifyConfig } from './spam-config';
 import type { ChallengeVerdict } from './challenge';
 import type { ReplayStore } from './replay-store';
+import { fail, ok } from '../../shared/result';
 
 /**
  * How long a token lives at the provider, so the replay store keeps it no longer than needed.
@@ -33,27 +34,27 @@ export interface SiteverifyOptions {
 export function createSiteverify({ config, hostnames, replays, fetch: fetchImpl = globalThis.fetch }: SiteverifyOptions) {
   return async (token: string, owner: string): Promise<ChallengeVerdict> => {
     // A retry of the submission that used it: verified then, and the provider refuses a second look.
-    if (await replays.heldBy(token, owner)) return { ok: true };
+    if (await replays.heldBy(token, owner)) return ok(undefined);
     const form = new URLSearchParams({ secret: config.secret, response: token });
     // hCaptcha then also refuses a token solved for another site key of the same account.
     if (config.provider === 'hcaptcha') form.set('sitekey', config.siteKey);
     let answer: SiteverifyAnswer;
     try {
       const response = await fetchImpl(config.verifyUrl, { method: 'POST', body: form, signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS) });
-      if (!response.ok) return { ok: false, reason: 'provider_unavailable', detail: `status ${response.status}` };
+      if (!response.ok) return fail({ reason: 'provider_unavailable', detail: `status ${response.status}` });
       answer = (await response.json()) as SiteverifyAnswer;
     } catch (error) {
-      return { ok: false, reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' };
+      return fail({ reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' });
     }
     if (answer.success !== true) {
       const codes = Array.isArray(answer['error-codes']) ? answer['error-codes'].filter((code) => typeof code === 'string') : [];
-      return { ok: false, reason: 'not_solved', detail: codes.join(',') };
+      return fail({ reason: 'not_solved', detail: codes.join(',') });
     }
-    if (typeof answer.hostname !== 'string' || !hostnames.includes(answer.hostname.toLowerCase())) return { ok: false, reason: 'wrong_hostname' };
-    if (config.provider === 'turnstile' && answer.action !== config.action) return { ok: false, reason: 'wrong_action' };
-    if (answer.sitekey !== undefined && answer.sitekey !== config.siteKey) return { ok: false, reason: 'wrong_site_key' };
+    if (typeof answer.hostname !== 'string' || !hostnames.includes(answer.hostname.toLowerCase())) return fail({ reason: 'wrong_hostname' });
+    if (config.provider === 'turnstile' && answer.action !== config.action) return fail({ reason: 'wrong_action' });
+    if (answer.sitekey !== undefined && answer.sitekey !== config.siteKey) return fail({ reason: 'wrong_site_key' });
     // The providers refuse a second use themselves; this holds even against one that does not (or a stand-in).
-    if (!(await replays.claim(token, owner, TOKEN_LIFETIME_SECONDS[config.provider]))) return { ok: false, reason: 'reused' };
-    return { ok: true };
+    if (!(await replays.claim(token, owner, TOKEN_LIFETIME_SECONDS[config.provider]))) return fail({ reason: 'reused' });
+    return ok(undefined);
   };
 }

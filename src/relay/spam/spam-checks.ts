@@ -2,8 +2,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { errorResponse } from '../error-response';
 import type { Logger } from '../log';
-import type { RelayEnv } from '../relay-env';
+import type { TicketsEnv } from '../routes/tickets-env';
 import type { Challenge, ChallengeVerdict } from './challenge';
+import { fail } from '../../shared/result';
 
 export interface ScreenOptions {
   minFillMs: number;
@@ -19,7 +20,7 @@ export interface ScreenOptions {
  * Refusals are logged with the rule only, never what was sent.
  */
 export const screenSubmission =
-  ({ minFillMs, requireVerification, challengeRequired, log }: ScreenOptions): MiddlewareHandler<RelayEnv> =>
+  ({ minFillMs, requireVerification, challengeRequired, log }: ScreenOptions): MiddlewareHandler<TicketsEnv> =>
   async (c, next) => {
     const { verification } = c.get('ticketRequest');
     const refuse = (code: 'spam_suspected' | 'challenge_required', rule: string) => {
@@ -45,17 +46,17 @@ export interface VerifyOptions {
  * refusal releases the key, so the visitor solves a new challenge and sends again.
  */
 export const verifyChallenge =
-  ({ challenge, log }: VerifyOptions): MiddlewareHandler<RelayEnv> =>
+  ({ challenge, log }: VerifyOptions): MiddlewareHandler<TicketsEnv> =>
   async (c, next) => {
     let verdict: ChallengeVerdict;
     try {
       verdict = await challenge.verify(c.get('ticketRequest').verification?.challenge ?? '', c.get('idempotencyKey'));
     } catch (error) {
       // The store of used tokens (Redis) could not be reached: nothing is known about the token.
-      verdict = { ok: false, reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' };
+      verdict = fail({ reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' });
     }
     if (!verdict.ok) {
-      const { reason, detail } = verdict;
+      const { reason, detail } = verdict.error;
       // An unreachable provider says nothing about the visitor: a 5xx, which the widget retries.
       const code = reason === 'provider_unavailable' ? 'upstream_unavailable' : 'challenge_failed';
       (code === 'challenge_failed' ? log.info : log.warn)('challenge refused', { code, provider: challenge.provider, reason, ...(detail ? { detail } : {}) });

@@ -12,6 +12,7 @@ import { createTokenCache } from './token-cache';
 import { UpstreamShed, shed } from './upstream-guard';
 import { failure, unknownOutcome } from './upstream-result';
 import type { UpstreamErrorCode, UpstreamFailure, UpstreamResult } from './upstream-result';
+import { ok } from '../../shared/result';
 
 export interface CreateTicketOptions {
   /**
@@ -99,11 +100,11 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
     const { status } = response;
     const retryAfter = response.headers.get('Retry-After');
     try {
-      return { ok: true, value: { status, retryAfter, json: parseJson(await response.text()) } };
+      return ok({ status, retryAfter, json: parseJson(await response.text()) });
     } catch (error) {
       // The status is in, so judge by it: a 2xx whose body broke off was still accepted.
       log.warn(`socialboards ${call.what} answer broke off`, { ...call.context, status, reason: describeError(error) });
-      return { ok: true, value: { status, retryAfter, json: undefined } };
+      return ok({ status, retryAfter, json: undefined });
     }
   };
 
@@ -135,7 +136,7 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
     for (const { index, keys } of read.skipped) {
       log.warn(`socialboards ${what} has an item the relay cannot read; skipped`, { path, index, keys });
     }
-    return { ok: true, value: read.items };
+    return ok(read.items);
   };
 
   return {
@@ -143,12 +144,12 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
       const context = { idempotencyKey: options.idempotencyKey };
       const answer = await authorized({ what: 'create ticket', method: 'POST', url: `${config.apiUrl}/tickets`, body, context });
       const result = answer.ok ? ticketIdOf(answer.value, context, log, options.redact ?? []) : answer;
-      if (!result.ok && result.failure.outcomeUnknown) {
+      if (!result.ok && result.error.outcomeUnknown) {
         // Create Ticket takes no idempotency key (docs/socialboards-api.md §10): if this call did create
         // the ticket, the widget's retry with the same key creates another. An operator reconciles by this line.
         log.warn('socialboards may have created the ticket; a retry creates it again if it did', {
           ...context,
-          code: result.failure.code,
+          code: result.error.code,
         });
       }
       return result;
@@ -174,7 +175,7 @@ function ticketIdOf(
   const envelope = interpret(answer, context, log, redact);
   if (!envelope.ok) return envelope;
   const { data, errorCode, errorText } = envelope.value;
-  if (Number.isSafeInteger(data)) return { ok: true, value: data as number };
+  if (Number.isSafeInteger(data)) return ok(data as number);
   const detail = { ...where, status: answer.status, errorCode, errorText: redactText(errorText ?? null, redact), dataShape: shapeOf(data) };
   return reject('upstream_unconfirmed', 'socialboards accepted the ticket but its answer has no ticket id', detail, log);
 }
@@ -196,7 +197,7 @@ function interpret(
     ? { ...where, status, errorCode: envelope.output.errorCode, errorText: redactText(envelope.output.errorText ?? null, redact) }
     : { ...where, status, bodyShape: shapeOf(json) };
   if (status >= 200 && status < 300 && envelope.success) {
-    if (envelope.output.errorCode === ENVELOPE_OK) return { ok: true, value: envelope.output };
+    if (envelope.output.errorCode === ENVELOPE_OK) return ok(envelope.output);
     return reject('upstream_rejected', refused, detail, log);
   }
   if (status >= 200 && status < 300) return reject(unreadable, 'socialboards answer is not an envelope', detail, log);
@@ -218,7 +219,7 @@ function reject(
   msg: string,
   detail: Record<string, unknown>,
   log: Logger,
-): { ok: false; failure: UpstreamFailure } {
+): { ok: false; error: UpstreamFailure } {
   log.warn(msg, { ...detail, code });
   return failure(code);
 }

@@ -7,6 +7,7 @@ import { parseJson } from './parse-json';
 import { UpstreamShed, shed } from './upstream-guard';
 import { failure } from './upstream-result';
 import type { UpstreamResult } from './upstream-result';
+import { ok } from '../../shared/result';
 
 export interface TokenCacheOptions {
   tokenUrl: string;
@@ -87,14 +88,14 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     const margin = Math.min(EXPIRY_MARGIN_MS, (expires_in * 1000) / 2);
     cached = { token: access_token, expiresAt: now() + expires_in * 1000 - margin };
     log.debug('socialboards access token refreshed', { expiresInSeconds: expires_in });
-    return { ok: true, value: access_token };
+    return ok(access_token);
   };
 
   const refreshWithBackoff = async (): Promise<UpstreamResult<string>> => {
     const result = await refresh();
     if (result.ok) {
       backoff = { failures: 0, until: 0 };
-    } else if (result.failure.code !== 'upstream_busy') {
+    } else if (result.error.code !== 'upstream_busy') {
       // Busy is the relay's own queue, not a failed refresh: no call was made.
       const waitMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** backoff.failures);
       backoff = { failures: backoff.failures + 1, until: now() + waitMs };
@@ -104,7 +105,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
   return {
     get() {
-      if (cached && now() < cached.expiresAt) return Promise.resolve({ ok: true, value: cached.token });
+      if (cached && now() < cached.expiresAt) return Promise.resolve(ok(cached.token));
       if (refreshing === undefined && now() < backoff.until) {
         return Promise.resolve(failure('upstream_unavailable', String(Math.ceil((backoff.until - now()) / 1000))));
       }

@@ -1,5 +1,7 @@
 /** How a call to Socialboards can end, as a value: the relay answers the widget from the code alone. */
 import type { RelayErrorCode } from '../../shared/relay-contract';
+import { fail } from '../../shared/result';
+import type { Result } from '../../shared/result';
 
 export type UpstreamErrorCode = Extract<
   RelayErrorCode,
@@ -18,15 +20,10 @@ export interface UpstreamFailure {
   outcomeUnknown?: true;
 }
 
-export type UpstreamResult<T> = { ok: true; value: T } | { ok: false; failure: UpstreamFailure };
+export type UpstreamResult<T> = Result<T, UpstreamFailure>;
 
-export const failure = (code: UpstreamErrorCode, retryAfter?: string): { ok: false; failure: UpstreamFailure } => ({
-  ok: false,
-  failure: retryAfter === undefined ? { code } : { code, retryAfter },
-});
+/** A failure after which Socialboards certainly did not act on the request. */
+export const failure = (code: UpstreamErrorCode, retryAfter?: string) => fail<UpstreamFailure>(retryAfter === undefined ? { code } : { code, retryAfter });
 
 /** A failure after which Socialboards may have acted on the request (see `outcomeUnknown`). */
-export const unknownOutcome = (code: UpstreamErrorCode): { ok: false; failure: UpstreamFailure } => ({
-  ok: false,
-  failure: { code, outcomeUnknown: true },
-});
+export const unknownOutcome = (code: UpstreamErrorCode) => fail<UpstreamFailure>({ code, outcomeUnknown: true });

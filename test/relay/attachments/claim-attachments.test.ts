@@ -38,11 +38,11 @@ describe('attachment claims', () => {
     const claimed = await claims.claim(references, OWNER);
     expect(claimed.ok).toBe(true);
     if (!claimed.ok) return;
-    expect(claimed.files.map((file) => file.key)).toEqual(references.map(keyOf));
+    expect(claimed.value.map((file) => file.key)).toEqual(references.map(keyOf));
     expect(metas.get(keyOf(references[0] ?? ''))).toMatchObject({ reservedUntil: clock.now + 2 * MINUTE, owner: OWNER });
 
     clock.now += 1000;
-    await claims.commit(claimed.files, OWNER);
+    await claims.commit(claimed.value, OWNER);
     expect(metas.get(keyOf(references[0] ?? ''))).toEqual({
       name: 'a.png',
       size: 10,
@@ -58,12 +58,12 @@ describe('attachment claims', () => {
     const taken = await upload();
     const pending = await upload();
     const first = await claims.claim([taken], OWNER);
-    if (first.ok) await claims.commit(first.files, OWNER);
+    if (first.ok) await claims.commit(first.value, OWNER);
     await claims.claim([pending], OWNER);
 
     expect(await claims.claim([await upload(), taken, pending], OTHER)).toEqual({
       ok: false,
-      issues: [
+      error: [
         { path: 'attachments.1', code: 'invalid' },
         { path: 'attachments.2', code: 'invalid' },
       ],
@@ -75,7 +75,7 @@ describe('attachment claims', () => {
     const reference = await upload();
     const before = { ...metas.get(keyOf(reference)) };
     const first = await claims.claim([reference], OWNER);
-    if (first.ok) await claims.release(first.files);
+    if (first.ok) await claims.release(first.value);
     expect(metas.get(keyOf(reference))).toEqual(before);
     expect((await claims.claim([reference], OTHER)).ok).toBe(true);
   });
@@ -84,7 +84,7 @@ describe('attachment claims', () => {
     const { claims, upload } = setup();
     const reference = await upload();
     const first = await claims.claim([reference], OWNER);
-    if (first.ok) await claims.commit(first.files, OWNER);
+    if (first.ok) await claims.commit(first.value, OWNER);
     expect((await claims.claim([reference], OWNER)).ok).toBe(true);
   });
 
@@ -105,20 +105,20 @@ describe('attachment claims', () => {
     { name: 'a URL', reference: () => 'https://evil.example/x.exe' },
   ])('refuses $name', async ({ reference }) => {
     const { claims } = setup();
-    expect(await claims.claim([reference()], OWNER)).toEqual({ ok: false, issues: [{ path: 'attachments.0', code: 'invalid' }] });
+    expect(await claims.claim([reference()], OWNER)).toEqual({ ok: false, error: [{ path: 'attachments.0', code: 'invalid' }] });
   });
 
   it('refuses an orphaned upload, even before the sweep deletes it', async () => {
     const { clock, claims, upload } = setup();
     const reference = await upload();
     clock.now += 60 * MINUTE + 1;
-    expect(await claims.claim([reference], OWNER)).toEqual({ ok: false, issues: [{ path: 'attachments.0', code: 'invalid' }] });
+    expect(await claims.claim([reference], OWNER)).toEqual({ ok: false, error: [{ path: 'attachments.0', code: 'invalid' }] });
   });
 
   it('refuses the same reference twice in one ticket', async () => {
     const { claims, upload } = setup();
     const reference = await upload();
-    expect(await claims.claim([reference, reference], OWNER)).toEqual({ ok: false, issues: [{ path: 'attachments.1', code: 'invalid' }] });
+    expect(await claims.claim([reference, reference], OWNER)).toEqual({ ok: false, error: [{ path: 'attachments.1', code: 'invalid' }] });
   });
 
   it('lets only one of two tickets racing for a file take it', async () => {
@@ -131,10 +131,10 @@ describe('attachment claims', () => {
   it('checks the count and the total size against the policy, reserving nothing', async () => {
     const { claims, metas, upload } = setup();
     const many = [await upload(), await upload(), await upload(), await upload()];
-    expect(await claims.claim(many, OWNER)).toEqual({ ok: false, issues: [{ path: 'attachments', code: 'too_many', limit: 3 }] });
+    expect(await claims.claim(many, OWNER)).toEqual({ ok: false, error: [{ path: 'attachments', code: 'too_many', limit: 3 }] });
 
     const big = [await upload(60), await upload(41)];
-    expect(await claims.claim(big, OWNER)).toEqual({ ok: false, issues: [{ path: 'attachments', code: 'invalid' }] });
+    expect(await claims.claim(big, OWNER)).toEqual({ ok: false, error: [{ path: 'attachments', code: 'invalid' }] });
     expect([...metas.values()].some((meta) => meta.reservedUntil !== undefined)).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ describe('pending bytes', () => {
     const { pending } = setup();
     expect(pending.admit('a', 'ann', 60 * KB).ok).toBe(true);
     expect(pending.admit('b', 'bob', 40 * KB).ok).toBe(true);
-    expect(pending.admit('c', 'cat', 1)).toMatchObject({ ok: false, scope: 'relay' });
+    expect(pending.admit('c', 'cat', 1)).toMatchObject({ ok: false, error: { scope: 'relay' } });
     expect(pending.total()).toBe(100 * KB);
   });
 
@@ -51,8 +51,8 @@ describe('pending bytes', () => {
     const { pending } = setup({ maxBytes: 100 * KB, maxBytesPerClient: 30 * KB });
     expect(pending.admit('m1', 'mallory').ok).toBe(true);
     expect(pending.grow('m1', 20 * KB).ok).toBe(true);
-    expect(pending.grow('m1', 10 * KB)).toMatchObject({ ok: false, scope: 'client' });
-    expect(pending.admit('m2', 'mallory')).toMatchObject({ ok: false, scope: 'client' });
+    expect(pending.grow('m1', 10 * KB)).toMatchObject({ ok: false, error: { scope: 'client' } });
+    expect(pending.admit('m2', 'mallory')).toMatchObject({ ok: false, error: { scope: 'client' } });
     expect(pending.admit('a1', 'ann').ok).toBe(true);
     expect(pending.grow('a1', 20 * KB).ok).toBe(true);
   });
@@ -60,10 +60,10 @@ describe('pending bytes', () => {
   it('gives each network (IPv4 /24, IPv6 /48) a share: rotating addresses within one block does not get past it', () => {
     const { pending } = setup({ maxBytes: 1000 * KB, maxBytesPerClient: 20 * KB, maxBytesPerNetwork: 50 * KB });
     for (let host = 1; host <= 2; host += 1) expect(pending.admit(`m${host}`, `203.0.113.${host}`, 20 * KB).ok).toBe(true);
-    expect(pending.admit('m3', '203.0.113.3', 20 * KB)).toMatchObject({ ok: false, scope: 'network' });
+    expect(pending.admit('m3', '203.0.113.3', 20 * KB)).toMatchObject({ ok: false, error: { scope: 'network' } });
     expect(pending.admit('other', '198.51.100.3', 20 * KB).ok).toBe(true);
     for (let net = 1; net <= 2; net += 1) expect(pending.admit(`v6-${net}`, `2001:0db8:00aa:000${net}::/64`, 20 * KB).ok).toBe(true);
-    expect(pending.admit('v6-3', '2001:0db8:00aa:0003::/64', 20 * KB)).toMatchObject({ ok: false, scope: 'network' });
+    expect(pending.admit('v6-3', '2001:0db8:00aa:0003::/64', 20 * KB)).toMatchObject({ ok: false, error: { scope: 'network' } });
     expect(pending.admit('v6-other', '2001:0db8:00bb:0001::/64', 20 * KB).ok).toBe(true);
   });
 
@@ -74,9 +74,9 @@ describe('pending bytes', () => {
     pending.set('b', 'ann', 10 * KB);
     clock.now = 15_000;
     // 20 KB more needs a's 20 KB gone (b's 10 KB leaves room): a lapses at 60 s, 45 s from now.
-    expect(pending.admit('c', 'ann', 20 * KB)).toEqual({ ok: false, scope: 'client', retryAfterSeconds: 45 });
+    expect(pending.admit('c', 'ann', 20 * KB)).toEqual({ ok: false, error: { scope: 'client', retryAfterSeconds: 45 } });
     // 25 KB more needs both gone: b lapses at 70 s, 55 s from now.
-    expect(pending.admit('c', 'ann', 25 * KB)).toEqual({ ok: false, scope: 'client', retryAfterSeconds: 55 });
+    expect(pending.admit('c', 'ann', 25 * KB)).toEqual({ ok: false, error: { scope: 'client', retryAfterSeconds: 55 } });
     clock.now = 60_000;
     expect(pending.admit('c', 'ann', 20 * KB).ok).toBe(true);
   });

@@ -42,7 +42,7 @@ describe('storeFile', () => {
     source.on('data', () => {});
     try {
       const { outcome } = storeFile(source, 'invoice.pdf', options());
-      expect(await outcome).toMatchObject({ ok: false, code: 'unsupported_media_type' });
+      expect(await outcome).toMatchObject({ ok: false, error: { code: 'unsupported_media_type' } });
       await new Promise((resolve) => setTimeout(resolve, 50));
       const pulled = source.pulled;
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -66,9 +66,7 @@ describe('storeFile', () => {
 
     expect(await outcome).toEqual({
       ok: false,
-      code: 'validation',
-      message: 'The file uploaded is not the size declared (9 bytes).',
-      fields: [{ path: 'file', code: 'invalid' }],
+      error: { code: 'validation', message: 'The file uploaded is not the size declared (9 bytes).', fields: [{ path: 'file', code: 'invalid' }] },
     });
     expect(await settings.storage.getMeta(key)).toBeUndefined();
     expect(settings.bytes.size).toBe(0);
@@ -80,6 +78,6 @@ describe('storeFile', () => {
         this.destroy(new Error('socket hang up'));
       },
     });
-    expect(await storeFile(source, 'a.pdf', options()).outcome).toMatchObject({ ok: false, code: 'validation', message: 'The upload was interrupted.' });
+    expect(await storeFile(source, 'a.pdf', options()).outcome).toMatchObject({ ok: false, error: { code: 'validation', message: 'The upload was interrupted.' } });
   });
 });

@@ -78,7 +78,7 @@ describe('judgeType', () => {
   const defaults = { accepted: expandTypes(DEFAULT_TYPES), allowActive: false, keepGps: false, pdfScripts: 'refuse' as const };
 
   it('accepts a default type', () => {
-    expect(judgeType('image/png', defaults)).toEqual({ ok: true, type: 'image/png' });
+    expect(judgeType('image/png', defaults)).toEqual({ ok: true, value: 'image/png' });
   });
 
   it.each([
@@ -90,12 +90,12 @@ describe('judgeType', () => {
   ] as const)('refuses $type, naming what it found', ({ type, says }) => {
     const judged = judgeType(type, defaults);
     expect(judged.ok).toBe(false);
-    expect(!judged.ok && judged.message).toContain(says);
+    expect(!judged.ok && judged.error).toContain(says);
   });
 
   it('accepts active content only when allowed and listed by name', () => {
     const listed = { ...defaults, accepted: expandTypes([...DEFAULT_TYPES, 'image/svg+xml']), allowActive: true };
-    expect(judgeType('image/svg+xml', listed)).toEqual({ ok: true, type: 'image/svg+xml' });
+    expect(judgeType('image/svg+xml', listed)).toEqual({ ok: true, value: 'image/svg+xml' });
     expect(judgeType('text/html', listed).ok).toBe(false);
   });
 });

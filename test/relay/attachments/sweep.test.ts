@@ -70,7 +70,7 @@ describe('sweepOnce', () => {
     const claimed = await claiming;
 
     expect(claimed.ok).toBe(true);
-    if (claimed.ok) await claims.commit(claimed.files, 'a'.repeat(32));
+    if (claimed.ok) await claims.commit(claimed.value, 'a'.repeat(32));
     clock.now += LEASE + 1;
     expect(await sweep()).toBe(0);
     expect(bytes.has(keyOf(reference))).toBe(true);

@@ -18,8 +18,8 @@ const COMMUNITY: Definitions = {
 
 const config = (input: unknown): FormConfig => {
   const result = parseFormConfig(JSON.stringify(input));
-  if (!result.ok) throw new Error(result.problems.join('\n'));
-  return result.config;
+  if (!result.ok) throw new Error(result.error.join('\n'));
+  return result.value;
 };
 
 const build = (input: unknown, definitions: Definitions = COMMUNITY) => buildForm(definitions, config(input));

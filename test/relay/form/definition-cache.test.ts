@@ -95,8 +95,8 @@ describe('definition cache', () => {
     const { cache, clock, loads, settle, ok } = setup({ retryMs: 10_000 });
     const first = cache.get();
     await settle(failure('upstream_timeout'));
-    expect(await first).toEqual({ ok: false, failure: { code: 'upstream_timeout' } });
-    expect(await cache.get()).toEqual({ ok: false, failure: { code: 'upstream_timeout' } });
+    expect(await first).toEqual({ ok: false, error: { code: 'upstream_timeout' } });
+    expect(await cache.get()).toEqual({ ok: false, error: { code: 'upstream_timeout' } });
     expect(loads()).toBe(1);
 
     clock.now += 10_000;
@@ -114,7 +114,7 @@ describe('definition cache', () => {
       now: () => 0,
       log: logs.log,
     });
-    expect(await cache.get()).toEqual({ ok: false, failure: { code: 'upstream_unavailable' } });
+    expect(await cache.get()).toEqual({ ok: false, error: { code: 'upstream_unavailable' } });
     expect(logs.records()).toContainEqual(expect.objectContaining({ level: 'error', stack: expect.stringContaining('boom') }));
   });
 });

@@ -4,7 +4,7 @@ import { needsDefinitions, parseFormConfig } from '../../../src/relay/form/form-
 const problemsOf = (config: unknown) => {
   const result = parseFormConfig(typeof config === 'string' ? config : JSON.stringify(config));
   if (result.ok) throw new Error('expected problems');
-  return result.problems;
+  return result.error;
 };
 
 describe('form config', () => {
@@ -23,7 +23,7 @@ describe('form config', () => {
     );
     expect(result).toEqual({
       ok: true,
-      config: {
+      value: {
         order: 'listed',
         fields: [
           { id: 42623 },
@@ -56,7 +56,7 @@ describe('form config', () => {
   });
 
   it('reads an empty object as no fields, community order and no picker', () => {
-    expect(parseFormConfig('{}')).toEqual({ ok: true, config: { order: 'community', fields: [], builtIn: {} } });
+    expect(parseFormConfig('{}')).toEqual({ ok: true, value: { order: 'community', fields: [], builtIn: {} } });
   });
 
   it.each([
@@ -118,6 +118,6 @@ describe('form config', () => {
     [{ builtIn: { name: { hidden: true } }, layout: ['email'] }, false],
   ])('knows whether %j needs Socialboards definitions', (config, needed) => {
     const result = parseFormConfig(JSON.stringify(config));
-    expect(result.ok && needsDefinitions(result.config)).toBe(needed);
+    expect(result.ok && needsDefinitions(result.value)).toBe(needed);
   });
 });

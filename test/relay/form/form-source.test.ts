@@ -32,8 +32,8 @@ const served = async (form: ReturnType<typeof source>['form']) => {
 describe('form source', () => {
   it('builds the schemas once per copy, so every request is checked with the same ones', async () => {
     const parsed = parseFormConfig(JSON.stringify({ builtIn: { name: { hidden: true } } }));
-    if (!parsed.ok) throw new Error(parsed.problems.join());
-    const { form, lists } = source(parsed.config);
+    if (!parsed.ok) throw new Error(parsed.error.join());
+    const { form, lists } = source(parsed.value);
     const [first, second] = [await served(form), await served(form)];
     expect(second.schemas).toBe(first.schemas);
     expect(lists()).toBe(0);

@@ -42,7 +42,7 @@ describe('the identity example server', () => {
     const html = await (await fetch(`${site}/`)).text();
     const token = /data-identity="([^"]+)"/.exec(html)?.[1] ?? '';
     const result = await verify(token);
-    expect(result).toMatchObject({ ok: true, claims: { name: "Ann O'Neil", email: 'ann@example.com', fields: { 42627: 'CN-775' } } });
+    expect(result).toMatchObject({ ok: true, value: { claims: { name: "Ann O'Neil", email: 'ann@example.com', fields: { 42627: 'CN-775' } } } });
     expect(html).toContain('data-prefill="{&#34;name&#34;:&#34;Ann O&#39;Neil&#34;');
     expect(html).toContain('data-relay="http://relay.test"');
   });

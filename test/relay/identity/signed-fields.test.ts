@@ -13,8 +13,8 @@ const COMMUNITY = {
 
 function build(input: unknown) {
   const parsed = parseFormConfig(JSON.stringify(input));
-  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-  return buildForm(COMMUNITY, parsed.config);
+  if (!parsed.ok) throw new Error(parsed.error.join('\n'));
+  return buildForm(COMMUNITY, parsed.value);
 }
 
 describe('signed fields', () => {
@@ -38,6 +38,6 @@ describe('signed fields', () => {
   });
 
   it('must be true or false in the config', () => {
-    expect(parseFormConfig(JSON.stringify({ fields: [{ id: 42627, signed: 'yes' }] }))).toEqual({ ok: false, problems: ['fields[0].signed must be true or false'] });
+    expect(parseFormConfig(JSON.stringify({ fields: [{ id: 42627, signed: 'yes' }] }))).toEqual({ ok: false, error: ['fields[0].signed must be true or false'] });
   });
 });

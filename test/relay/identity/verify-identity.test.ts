@@ -14,9 +14,9 @@ async function refusal(token: string): Promise<{ reason: IdentityFailureReason; 
   const result = await verify(token);
   if (result.ok) throw new Error('the token was accepted');
   // What integrators read names the check, never the token or a secret.
-  expect(result.message).not.toContain(token);
-  for (const key of IDENTITY_CONFIG.keys) expect(result.message).not.toContain(key.secret);
-  return { reason: result.reason, message: result.message };
+  expect(result.error.message).not.toContain(token);
+  for (const key of IDENTITY_CONFIG.keys) expect(result.error.message).not.toContain(key.secret);
+  return result.error;
 }
 
 describe('verifying an identity token', () => {
@@ -25,14 +25,16 @@ describe('verifying an identity token', () => {
     const result = await verify(token);
     expect(result).toEqual({
       ok: true,
-      kid: KEY.id,
-      claims: expect.objectContaining({ name: 'Ann Verified', email: 'ann@verified.example', fields: { 42626: 'gold' } }),
+      value: {
+        kid: KEY.id,
+        claims: expect.objectContaining({ name: 'Ann Verified', email: 'ann@verified.example', fields: { 42626: 'gold' } }),
+      },
     });
   });
 
   it('verifies with the key the kid names, so an old key keeps working during rotation', async () => {
     const token = await signIdentity({ key: OLD_KEY, email: 'ann@verified.example', now: () => NOW_MS });
-    expect(await verify(token)).toMatchObject({ ok: true, kid: OLD_KEY.id });
+    expect(await verify(token)).toMatchObject({ ok: true, value: { kid: OLD_KEY.id } });
   });
 
   it('accepts a token that expired within the clock tolerance, and refuses one past it', async () => {
@@ -83,13 +85,13 @@ describe('verifying an identity token', () => {
   it('refuses every token when the relay has no keys', async () => {
     const none = createIdentityVerifier({ ...IDENTITY_CONFIG, keys: [] }, () => NOW_MS);
     const result = await none(forge(HEADER, claims()));
-    expect(result).toMatchObject({ ok: false, reason: 'not_configured', message: expect.stringMatching(/RELAY_IDENTITY_KEYS is not set/) });
+    expect(result).toMatchObject({ ok: false, error: { reason: 'not_configured', message: expect.stringMatching(/RELAY_IDENTITY_KEYS is not set/) } });
   });
 
   it('checks the audience the relay configures', async () => {
     const scoped = createIdentityVerifier({ ...IDENTITY_CONFIG, audience: 'shop-relay' }, () => NOW_MS);
     expect((await scoped(forge(HEADER, claims({ aud: 'shop-relay' })))).ok).toBe(true);
-    expect(await scoped(forge(HEADER, claims()))).toMatchObject({ ok: false, reason: 'audience' });
+    expect(await scoped(forge(HEADER, claims()))).toMatchObject({ ok: false, error: { reason: 'audience' } });
   });
 
   // One rule for typed and signed names and emails: whatever the built-in field's schema refuses
@@ -110,6 +112,6 @@ describe('verifying an identity token', () => {
     const typed = v.safeParse(fieldSchema(spec), value);
     const result = await verify(forge(HEADER, { ...claims(), name: undefined, email: undefined, [claim]: value }));
     expect(result.ok).toBe(typed.success);
-    if (result.ok && typed.success) expect(result.claims[claim as 'name' | 'email']).toBe(typed.output);
+    if (result.ok && typed.success) expect(result.value.claims[claim as 'name' | 'email']).toBe(typed.output);
   });
 });

@@ -115,7 +115,7 @@ describe('relay → fake Socialboards over HTTP', () => {
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('Access-Control-Allow-Origin')).toBe(ORIGIN);
-    expect(response.headers.get('Access-Control-Allow-Headers')).toBe('Content-Type, Idempotency-Key, If-None-Match');
+    expect(response.headers.get('Access-Control-Allow-Headers')?.split(',').map((name) => name.trim())).toEqual(['Content-Type', 'Idempotency-Key', 'If-None-Match']);
   });
 
   it('replays a sequential duplicate Idempotency-Key: one ticket, same id, marked replayed', async () => {
