@@ -48,7 +48,7 @@ describe('form config', () => {
     );
     expect(result).toMatchObject({
       ok: true,
-      config: {
+      value: {
         builtIn: { title: { label: 'Subject' }, name: { hidden: true }, email: { required: false }, phoneNumber: { required: true, placeholder: '+47 …' } },
         layout: ['email', 42623, 'categoryId', 'title'],
       },
