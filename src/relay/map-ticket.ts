@@ -28,8 +28,10 @@ export function mapTicket(
   pinned: PinnedTicketFields,
   attachments: CreateTicketBody['attachments'] = [],
 ): CreateTicketBody {
-  const { title, message, sentiment, creator, categoryId } = toTicketFields(answers.values);
+  // Built-in fields go where their path says (Create Ticket's own names), custom ones below.
+  const { title, message, sentiment, creator, categoryId, customFields: _listed, ...more } = toTicketFields(answers.values);
   return {
+    ...more,
     // Title and message are always asked and required (ALWAYS_ASKED): checked answers have both.
     title: title ?? '',
     message: message ?? '',
@@ -42,13 +44,8 @@ export function mapTicket(
     assigneeId: pinned.assigneeId,
     tags: [...pinned.tags],
     cc: [],
-    creator: {
-      name: creator.name ?? null,
-      email: creator.email ?? null,
-      customIdentifier: null,
-      image: null,
-      phoneNumber: creator.phoneNumber ?? null,
-    },
+    // Every documented creator key, null unless a built-in field filled it.
+    creator: { name: null, email: null, customIdentifier: null, image: null, phoneNumber: null, ...creator },
     customFields: answers.customFields.map(({ id, value }) => ({ id, value })),
     attachments: attachments.map(({ url, name }) => ({ url, name })),
   };

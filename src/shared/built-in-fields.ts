@@ -25,8 +25,20 @@ export const BUILT_IN_FIELDS = [
 
 type LastSegment<P extends string> = P extends `${string}.${infer Rest}` ? LastSegment<Rest> : P;
 
+/** A built-in field's request path: `title`, `message`, `sentiment`, `creator.name`, `creator.email`, `creator.phoneNumber`. */
+export type BuiltInPath = (typeof BUILT_IN_FIELDS)[number]['path'];
 /** A built-in field's name (the last segment of its path): `title`, `message`, `sentiment`, `name`, `email`, `phoneNumber`. */
-export type BuiltInName = LastSegment<(typeof BUILT_IN_FIELDS)[number]['path']>;
+export type BuiltInName = LastSegment<BuiltInPath>;
+/** Built-in fields at the request's top level (`title`, …). */
+export type TopLevelName = Exclude<BuiltInPath, `${string}.${string}`>;
+/** Built-in fields under the request's `creator` (`name`, `email`, `phoneNumber`). */
+export type CreatorName = BuiltInPath extends infer P ? (P extends `creator.${infer Name}` ? Name : never) : never;
+
+/** The names of the built-in fields at the top level and under `creator`, in table order. */
+export const TOP_LEVEL_NAMES = BUILT_IN_FIELDS.map(({ path }) => path).filter((path): path is TopLevelName => !path.includes('.'));
+export const CREATOR_NAMES = BUILT_IN_FIELDS.map(({ path }) => path)
+  .filter((path) => path.startsWith('creator.'))
+  .map((path) => path.slice('creator.'.length) as CreatorName);
 
 /** Built-in fields that every form asks and the operator can neither hide nor make optional. */
 export const ALWAYS_ASKED: readonly BuiltInName[] = ['title', 'message'];

@@ -12,6 +12,7 @@
  * the request.
  */
 import * as v from 'valibot';
+import { BUILT_IN_FIELDS, type CreatorName, type TopLevelName } from './built-in-fields';
 import { cleanLine, cleanLines, cleanText } from './clean-text';
 import { toFieldIssues, type FieldIssue } from './field-issues';
 import { CATEGORY_PATH, customFieldId, customFieldPath, type Control, type FormField } from './form-definition';
@@ -100,18 +101,19 @@ export function checkValues(schema: FormSchema, values: FieldValues): Result<Fie
 }
 
 /** The field part of a ticket request, as `toTicketFields` builds it and `fromTicketFields` reads it. */
-export interface TicketFields {
-  title?: string | null | undefined;
-  message?: string | null | undefined;
-  sentiment?: string | null | undefined;
-  creator?: { name?: string | null | undefined; email?: string | null | undefined; phoneNumber?: string | null | undefined } | undefined;
+export type TicketFields = { [Name in TopLevelName]?: string | null | undefined } & {
+  creator?: { [Name in CreatorName]?: string | null | undefined } | undefined;
   customFields?: { id: number; value: string }[] | undefined;
   categoryId?: number | undefined;
-}
+};
+
+/** The paths a request has a place for besides custom fields and the category: the built-in fields'. */
+const BUILT_IN_PATHS: ReadonlySet<string> = new Set(BUILT_IN_FIELDS.map(({ path }) => path));
 
 /**
  * The request's fields from values by path: blanks left out, a multichoice spread into one entry
- * per option, the category as a number, and `creator` always present.
+ * per option, the category as a number, and `creator` always present. A path that is no field's
+ * is left out, so nothing else a value map might hold can reach the request.
  */
 export function toTicketFields(values: FieldValues): TicketFields & { creator: NonNullable<TicketFields['creator']> } {
   const request: Record<string, unknown> & { creator: Record<string, string> } = { creator: {} };
@@ -122,6 +124,7 @@ export function toTicketFields(values: FieldValues): TicketFields & { creator: N
     if (id !== undefined) for (const part of parts) customFields.push({ id, value: part });
     else if (!parts.length) continue;
     else if (path === CATEGORY_PATH) request.categoryId = Number(parts[0]);
+    else if (!BUILT_IN_PATHS.has(path)) continue;
     else if (path.startsWith('creator.')) request.creator[path.slice(8)] = parts[0] as string;
     else request[path] = parts[0];
   }
@@ -135,13 +138,11 @@ export function toTicketFields(values: FieldValues): TicketFields & { creator: N
  */
 export function fromTicketFields(request: TicketFields, fields: readonly FormField[]): Result<FieldValues, FieldIssue[]> {
   const values: FieldValues = {};
-  const put = (path: string, value: string | null | undefined) => {
+  const texts = request as Record<string, string | null | undefined> & { creator?: Record<string, string | null | undefined> };
+  for (const { path } of BUILT_IN_FIELDS) {
+    const value = path.startsWith('creator.') ? texts.creator?.[path.slice(8)] : texts[path];
     if (value !== undefined && value !== null) values[path] = value;
-  };
-  put('title', request.title);
-  put('message', request.message);
-  put('sentiment', request.sentiment);
-  for (const [name, value] of Object.entries(request.creator ?? {})) put(`creator.${name}`, value);
+  }
   if (request.categoryId !== undefined) values[CATEGORY_PATH] = String(request.categoryId);
   const multiple = new Set(fields.filter((field) => field.control === 'multichoice').map((field) => field.path));
   const issues: FieldIssue[] = [];

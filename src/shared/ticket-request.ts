@@ -9,6 +9,7 @@
  * `sentiment`, `creator.*`, `customFields[].id/value`, `attachments`), so the API docs read across.
  */
 import * as v from 'valibot';
+import { CREATOR_NAMES, TOP_LEVEL_NAMES } from './built-in-fields';
 import { LIMITS } from './limits';
 
 /** A positive whole number: an id. */
@@ -17,8 +18,11 @@ const Id = v.pipe(v.number('invalid'), v.check((id) => Number.isInteger(id) && i
 /** A field's text, checked by its field spec later; null counts as absent. */
 const Text = v.nullish(v.string('invalid'));
 
+/** One text entry per name: the built-in fields' keys come from their table, never listed twice. */
+const texts = <K extends string>(names: readonly K[]) => Object.fromEntries(names.map((name) => [name, Text])) as Record<K, typeof Text>;
+
 /** The visitor who writes the ticket (Socialboards' Ticket Creator, minus what visitors must not set). */
-export const Creator = v.strictObject({ name: Text, email: Text, phoneNumber: Text }, 'unknown_field');
+export const Creator = v.strictObject(texts(CREATOR_NAMES), 'unknown_field');
 
 /** A custom field value as Socialboards takes it: the field's id and a string. */
 export const CustomFieldValue = v.strictObject(
@@ -52,9 +56,7 @@ export const Verification = v.strictObject(
 /** The request body's shape. */
 export const TicketRequest = v.strictObject(
   {
-    title: Text,
-    message: Text,
-    sentiment: Text,
+    ...texts(TOP_LEVEL_NAMES),
     creator: v.optional(Creator),
     customFields: v.optional(v.pipe(v.array(CustomFieldValue, 'invalid'), v.maxLength(LIMITS.customFields, 'too_many'))),
     attachments: v.optional(v.pipe(v.array(AttachmentRef, 'invalid'), v.maxLength(LIMITS.attachments, 'too_many'))),

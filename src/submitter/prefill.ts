@@ -3,22 +3,16 @@
  * as in the form config (`email`, `phoneNumber`), custom fields by id under `fields`, the category
  * as `categoryId`; everything becomes values by path.
  */
-import { BUILT_IN_FIELDS } from '../shared/built-in-fields';
+import { BUILT_IN_FIELDS, type BuiltInName } from '../shared/built-in-fields';
 import { CATEGORY_PATH, customFieldId, customFieldPath, fieldName, type FormField } from '../shared/form-definition';
 import type { FieldIssue } from '../shared/field-issues';
 import type { FieldValue, FieldValues } from '../shared/field-values';
 
-/** Values an integrator sets from the page: built-in fields by name, custom fields by id. */
-export interface Prefill {
-  title?: string;
-  message?: string;
-  sentiment?: string;
-  name?: string;
-  email?: string;
-  phoneNumber?: string;
+/** Values an integrator sets from the page: built-in fields by name (`email`), the category, custom fields by id. */
+export type Prefill = { [Name in BuiltInName]?: string } & {
   categoryId?: number | string;
   fields?: Record<string, FieldValue>;
-}
+};
 
 /** Built-in field paths by name. */
 const BUILT_IN_PATHS: Record<string, string> = Object.fromEntries(BUILT_IN_FIELDS.map(({ path }) => [fieldName(path), path]));
