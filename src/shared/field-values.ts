@@ -66,7 +66,7 @@ export function fieldSchema(field: FormField) {
     v.check((value) => !field.required || (value !== '' && (field.control !== 'checkbox' || value === 'true')), 'required'),
     v.check((value) => value === '' || isValid(value), code),
     v.check((value) => field.control !== 'email' || fitsLocalPart(value), 'email_local_too_long'),
-    v.check((value) => value === '' || !allowed.size || allowed.has(value), 'invalid_choice'),
+    v.check((value) => value === '' || (field.control !== 'choice' && field.control !== 'radio') || allowed.has(value), 'invalid_choice'),
   );
 }
 

@@ -93,10 +93,15 @@ export function createAttachmentList(upload: Upload, policy: () => AttachmentPol
     if (one) start(key, one.file);
   }
 
-  /** Marks the file behind the `index`-th reference sent as needing another upload. */
-  function expire(index: number) {
-    const one = files.value.filter((file) => file.status === 'done')[index];
-    if (one) update(one.key, { status: 'failed', code: 'expired' });
+  /**
+   * Marks the files behind the references sent at `indices` as needing another upload. The
+   * references sent were the uploaded files in order, so the indices are read against that list
+   * once, before any file changes.
+   */
+  function expire(indices: readonly number[]) {
+    const sent = files.value.filter((file) => file.status === 'done');
+    const keys = new Set(indices.map((index) => sent[index]?.key));
+    files.value = files.value.map((one) => (keys.has(one.key) ? { ...one, status: 'failed', code: 'expired' } : one));
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The form model: the form definition, what the visitor typed (one value per request path), and
  * everything that follows from them as signals — each field's message, whether it is locked, the
- * fields shown. State that follows from other state is `computed`; the model writes only values,
- * the definition, the prefill and the relay's refusals.
+ * fields shown. State that follows from other state is `computed`. What is written: the definition
+ * and its load state, the prefill, each value and whether its field was checked (on leaving it, or
+ * on Send), whether Send was pressed, and the relay's refusals.
  */
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals-core';
 import { DEFAULT_FIELDS } from '../shared/built-in-fields';
@@ -32,8 +33,8 @@ export interface FieldModel {
   locked: ReadonlySignal<boolean>;
   /** Sets what the visitor typed or chose (ignored while locked). */
   set(value: FieldValue): void;
-  /** The visitor left the field: its problems show from now on. */
-  touch(): void;
+  /** The visitor left the field: its problem shows, and follows every keystroke while it shows. */
+  leave(): void;
 }
 
 export type FormLoad = 'loading' | 'ready' | 'failed';
@@ -46,10 +47,14 @@ export interface FormModelOptions {
   report: (problem: string) => void;
 }
 
-/** A value and whether the visitor has left its field, kept per path across form definitions. */
+/**
+ * A value and whether its field was checked (left, or sent), kept per path across form definitions.
+ * A checked field shows its problem; typing in one that shows none makes it unchecked again, so a
+ * message never appears while the visitor is still typing, only when they leave or send.
+ */
 interface Slot {
   value: Signal<FieldValue>;
-  touched: Signal<boolean>;
+  checked: Signal<boolean>;
 }
 
 export type FormModel = ReturnType<typeof createFormModel>;
@@ -60,10 +65,10 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   const load = signal<FormLoad>('loading');
   /** The integrator's values by path. */
   const prefilled = signal<FieldValues>({});
-  /** Send was pressed since the form was last fresh: every problem shows. */
+  /** Send was pressed since the form was last fresh: a failed upload shows. */
   const attempted = signal(false);
-  /** What the relay refused, by path, with the value it refused. */
-  const refused = signal<Record<string, { issue: FieldIssue; value: FieldValue | undefined }>>({});
+  /** What the relay refused, by path, with the value it refused (for the attachments, the list of files). */
+  const refused = signal<Record<string, { issue: FieldIssue; value: unknown }>>({});
   const attachments = createAttachmentList(upload, () => definition.value.attachments);
 
   const slots = new Map<string, Slot>();
@@ -71,7 +76,7 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     let found = slots.get(field.path);
     if (!found) {
       const value = initialValue(field, prefilled.peek());
-      found = { value: signal(value), touched: signal(field.path in prefilled.peek()) };
+      found = { value: signal(value), checked: signal(field.path in prefilled.peek()) };
       slots.set(field.path, found);
     }
     return found;
@@ -79,16 +84,22 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
 
   const locks = (name: string) => lockFields === true || (Array.isArray(lockFields) && lockFields.map(String).includes(name));
 
+  /** Each spec's schema, built when first needed (the visitor leaves the field, or sends), not while the form first renders. */
+  const schemas = new WeakMap<FormField, ReturnType<typeof fieldSchema>>();
+  const schemaFor = (field: FormField) => {
+    let schema = schemas.get(field);
+    if (!schema) schemas.set(field, (schema = fieldSchema(field)));
+    return schema;
+  };
+
   /** One model per field spec: a new definition brings new specs, while values stay with their paths. */
   const models = new WeakMap<FormField, FieldModel>();
   function modelOf(field: FormField): FieldModel {
     const existing = models.get(field);
     if (existing) return existing;
-    const { value, touched } = slot(field);
+    const { value, checked } = slot(field);
     const name = fieldName(field.path);
-    // Built when first needed (the visitor leaves the field, or sends), once per spec: not while the form first renders.
-    let schema: ReturnType<typeof fieldSchema> | undefined;
-    const schemaOf = () => (schema ??= fieldSchema(field));
+    const schemaOf = () => schemaFor(field);
     const parsed = computed(() => {
       const result = parseValue(schemaOf(), value.value);
       return result.ok ? result : fail({ ...result.error, path: field.path });
@@ -98,25 +109,31 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
       // A locked field whose prefilled value is wrong could never be fixed: it stays editable.
       return locks(name) && given !== undefined && !checkValue(schemaOf(), given);
     });
+    const issue = computed(() => {
+      const refusal = refused.value[field.path];
+      if (refusal && refusal.value === value.value) return refusal.issue;
+      // Not even parsed before it may show: typing in an unchecked field checks nothing.
+      if (!checked.value) return undefined;
+      const own = parsed.value;
+      return own.ok ? undefined : own.error;
+    });
     const model: FieldModel = {
       parsed,
       field,
       name,
       value,
-      issue: computed(() => {
-        const refusal = refused.value[field.path];
-        if (refusal && refusal.value === value.value) return refusal.issue;
-        // Not even parsed before it may show: typing in a fresh field checks nothing.
-        if (!touched.value && !attempted.value) return undefined;
-        const own = parsed.value;
-        return own.ok ? undefined : own.error;
-      }),
+      issue,
       locked,
       set: (next) => {
-        if (!locked.peek()) value.value = next;
+        if (locked.peek()) return;
+        batch(() => {
+          // A message on screen follows the typing (it goes as soon as the value is fixed); no new one appears while typing.
+          if (!issue.peek()) checked.value = false;
+          value.value = next;
+        });
       },
-      touch: () => {
-        touched.value = true;
+      leave: () => {
+        checked.value = true;
       },
     };
     models.set(field, model);
@@ -129,11 +146,12 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   const shown = computed(() => fields.value.filter(({ field }) => !field.prefillOnly));
   /** How the prefill fits the loaded form; nothing is judged before it loaded. */
   const fit = computed(() =>
-    load.value === 'ready' ? fitPrefill(definition.value.fields, prefilled.value, (field, value) => checkValue(fieldSchema(field), value)) : undefined,
+    load.value === 'ready' ? fitPrefill(definition.value.fields, prefilled.value, (field, value) => checkValue(schemaFor(field), value)) : undefined,
   );
   const attachmentsIssue = computed<FieldIssue | undefined>(() => {
+    // Shown until the files change (one uploaded again, removed or added).
     const refusal = refused.value[ATTACHMENTS_PATH];
-    if (refusal) return refusal.issue;
+    if (refusal && refusal.value === attachments.files.value) return refusal.issue;
     return attempted.value && attachments.files.value.some((one) => one.status === 'failed') ? { path: ATTACHMENTS_PATH, code: 'invalid' } : undefined;
   });
 
@@ -154,9 +172,9 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
       // Given values win over typed ones, and are checked like typed ones.
       for (const field of definition.value.fields) {
         if (!(field.path in given)) continue;
-        const { value, touched } = slot(field);
+        const { value, checked } = slot(field);
         value.value = initialValue(field, given);
-        touched.value = true;
+        checked.value = true;
       }
     });
   }
@@ -173,20 +191,24 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   }
 
   /**
-   * Every value as it travels on (cleaned and trimmed), or every problem, each checked by its own
-   * field's schema (the relay checks the whole with those same schemas); shows every problem from now on.
+   * What Send checks: every value as it travels on (cleaned and trimmed), or every problem, each
+   * checked by its own field's schema (the relay checks the whole with those same schemas). Every
+   * field counts as checked from now on, so every problem shows.
    */
-  function check(): Result<FieldValues, FieldIssue[]> {
-    attempted.value = true;
+  function checkForSend(): Result<FieldValues, FieldIssue[]> {
     const dropped = fit.peek()?.dropped;
     const values: FieldValues = {};
     const issues: FieldIssue[] = [];
-    for (const { field, parsed } of fields.peek()) {
-      if (dropped?.has(field.path)) continue;
-      const result = parsed.peek();
-      if (result.ok) values[field.path] = result.value;
-      else issues.push(result.error);
-    }
+    batch(() => {
+      attempted.value = true;
+      for (const { field, parsed } of fields.peek()) {
+        slot(field).checked.value = true;
+        if (dropped?.has(field.path)) continue;
+        const result = parsed.peek();
+        if (result.ok) values[field.path] = result.value;
+        else issues.push(result.error);
+      }
+    });
     return issues.length ? fail(issues) : ok(values);
   }
 
@@ -195,14 +217,14 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
    * Returns those nobody can see (a prefill-only field, a path this form does not have).
    */
   function refuse(issues: readonly FieldIssue[]): FieldIssue[] {
-    const next: Record<string, { issue: FieldIssue; value: FieldValue | undefined }> = {};
+    const next: Record<string, { issue: FieldIssue; value: unknown }> = {};
     const hidden: FieldIssue[] = [];
     for (const issue of issues) {
       // `attachments.2` is shown with the attachments as a whole.
       const path = issue.path.startsWith(ATTACHMENTS_PATH) ? ATTACHMENTS_PATH : issue.path;
       const model = shown.peek().find(({ field }) => field.path === path);
       if (!model && !(path === ATTACHMENTS_PATH && definition.peek().attachments)) hidden.push(issue);
-      else next[path] ??= { issue: { ...issue, path }, value: model?.value.peek() };
+      else next[path] ??= { issue: { ...issue, path }, value: model ? model.value.peek() : attachments.files.peek() };
     }
     refused.value = next;
     return hidden;
@@ -212,9 +234,9 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   function reset() {
     batch(() => {
       for (const field of definition.peek().fields) {
-        const { value, touched } = slot(field);
+        const { value, checked } = slot(field);
         value.value = initialValue(field, prefilled.peek());
-        touched.value = field.path in prefilled.peek();
+        checked.value = field.path in prefilled.peek();
       }
       attempted.value = false;
       refused.value = {};
@@ -228,5 +250,5 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     attachments.clear();
   }
 
-  return { definition, load, fields, shown, attachments, attachmentsIssue, prefill, loadDefinition, check, refuse, reset, dispose };
+  return { definition, load, fields, shown, attachments, attachmentsIssue, prefill, loadDefinition, checkForSend, refuse, reset, dispose };
 }

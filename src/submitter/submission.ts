@@ -93,7 +93,7 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
     // The definition says which fields there are: wait for it if it is on its way, and for attachments still uploading.
     await loaded();
     const files = await model.attachments.settled();
-    const checked = model.check();
+    const checked = model.checkForSend();
     if (!checked.ok || !files) {
       status.value = { kind: 'failed', code: 'validation', correct: true };
       return undefined;
@@ -120,7 +120,7 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
       return undefined;
     }
     // A refused reference expired, or another submission took it: that file is to upload again.
-    for (const { path } of fields) if (/^attachments\.\d+$/.test(path)) model.attachments.expire(Number(path.slice(12)));
+    model.attachments.expire(fields.flatMap(({ path }) => (/^attachments\.\d+$/.test(path) ? [Number(path.slice(12))] : [])));
     // A refused field the visitor cannot see (prefill-only, or unknown to this form) is the
     // integrator's to fix: name it on the console, and do not ask the visitor to correct it.
     const hidden = model.refuse(fields);

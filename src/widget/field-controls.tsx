@@ -232,7 +232,7 @@ export function FieldView({ model, t }: { model: FieldModel; t: Translate }) {
   if (model.locked.value) return <TextControl {...common} value={display(model, value, t)} readOnly />;
   const choose = (next: FieldValue) => {
     model.set(next);
-    model.touch();
+    model.leave();
   };
   const choices = (field.choices ?? []).map((choice) => ({
     value: choice.value,
@@ -258,7 +258,7 @@ export function FieldView({ model, t }: { model: FieldModel; t: Translate }) {
           autocomplete={field.autocomplete ?? 'off'}
           value={String(value)}
           onInput={model.set}
-          onBlur={model.touch}
+          onBlur={model.leave}
         />
       );
   }

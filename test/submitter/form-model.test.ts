@@ -25,7 +25,7 @@ describe('form model', () => {
     const { field } = await loaded();
     const city = field('customFields.1');
     const stop = effect(() => void city.issue.value);
-    city.touch();
+    city.leave();
     vi.mocked(fieldValues.fieldSchema).mockClear();
     for (const text of ['O', 'Os', 'Osl', 'Oslo']) city.set(text);
     expect(fieldValues.fieldSchema).not.toHaveBeenCalled();
@@ -33,20 +33,46 @@ describe('form model', () => {
     stop();
   });
 
-  it('says nothing about a field until the visitor leaves it, then follows every change', async () => {
+  it('says nothing about a field until the visitor leaves it; a message shown follows the typing until fixed', async () => {
     const { field } = await loaded();
     const email = field('creator.email');
     email.set('bill@');
     expect(email.issue.value).toBeUndefined();
-    email.touch();
+    email.leave();
+    expect(email.issue.value).toEqual({ path: 'creator.email', code: 'invalid_email' });
+    email.set('bill@e');
     expect(email.issue.value).toEqual({ path: 'creator.email', code: 'invalid_email' });
     email.set('bill@example.com');
     expect(email.issue.value).toBeUndefined();
   });
 
+  it('shows no new message while the visitor edits a field left valid, only when they leave it again', async () => {
+    const { field } = await loaded();
+    const email = field('creator.email');
+    email.set('a@b.co');
+    email.leave();
+    email.set('a@b');
+    expect(email.issue.value).toBeUndefined();
+    email.leave();
+    expect(email.issue.value?.code).toBe('invalid_email');
+  });
+
+  it('after Send, a field fixed and then broken again says so only when left', async () => {
+    const { model, field } = await loaded();
+    model.checkForSend();
+    const title = field('title');
+    expect(title.issue.value?.code).toBe('required');
+    title.set('Hi');
+    expect(title.issue.value).toBeUndefined();
+    title.set('');
+    expect(title.issue.value).toBeUndefined();
+    title.leave();
+    expect(title.issue.value?.code).toBe('required');
+  });
+
   it('shows every problem once Send was pressed, by path', async () => {
     const { model, field } = await loaded();
-    const checked = model.check();
+    const checked = model.checkForSend();
     expect(checked.ok).toBe(false);
     expect(!checked.ok && checked.error.map(({ path }) => path)).toEqual(['title', 'message', 'creator.email', 'customFields.1']);
     expect(field('title').issue.value?.code).toBe('required');
@@ -58,7 +84,7 @@ describe('form model', () => {
     field('message').set('Hello');
     field('creator.email').set(' bill@example.com ');
     field('customFields.1').set('Oslo');
-    expect(model.check()).toEqual(ok({ title: 'New car', message: 'Hello', sentiment: '', 'creator.name': '', 'creator.email': 'bill@example.com', 'creator.phoneNumber': '', 'customFields.1': 'Oslo' }));
+    expect(model.checkForSend()).toEqual(ok({ title: 'New car', message: 'Hello', sentiment: '', 'creator.name': '', 'creator.email': 'bill@example.com', 'creator.phoneNumber': '', 'customFields.1': 'Oslo' }));
   });
 
   it('shows the relay’s refusal of a value until the visitor changes it', async () => {

@@ -13,7 +13,8 @@ import type { RelayEnv } from '../relay-env';
 
 /**
  * Judges a body the schema has checked: `issues` are the schema's (none when it passed). Answers
- * what to refuse it with, or undefined to take it.
+ * what to refuse it with, or undefined to take it; a judge can only add refusals: a body the
+ * schema refused is refused whatever the judge says.
  */
 export type JudgeBody = (body: Readonly<Record<string, unknown>>, issues: readonly FieldIssue[]) => InvalidFields | undefined;
 
@@ -45,7 +46,8 @@ export function jsonBody<S extends v.GenericSchema>(schema: S, { judge = refuseI
     // valibot's Standard Schema interface reports valibot's own issues (its `~standard.validate`
     // returns `dataset.issues`), which carry what field codes are made of (type, expected, requirement).
     const issues = result.success ? [] : toFieldIssues(result.error as readonly v.BaseIssue<unknown>[]);
-    const invalid = judge(body as Record<string, unknown>, issues);
+    const invalid = judge(body as Record<string, unknown>, issues) ?? (result.success ? undefined : invalidFields(issues));
+    // Never the validator's own 400, which would echo the body in a shape that is not ours.
     if (invalid !== undefined) return errorResponse(c, 'validation', invalid);
     return undefined;
   });

@@ -6,11 +6,11 @@ import type { IdempotencyEnv } from '../middleware/idempotency';
 
 export interface TicketsEnv extends IdempotencyEnv {
   Variables: IdempotencyEnv['Variables'] & {
-    /** The request as the steps so far made it: the validated body, then with the verified identity applied. */
+    /** The validated body, without its identity token once the identity middleware has read it. */
     ticketRequest: TicketRequest;
     /** What a verified identity token vouches for; undefined without one (set by the identity middleware). */
     identity: IdentityClaims | undefined;
-    /** Its custom fields and category, checked against the form. */
+    /** Every field's value checked against the form (the verified identity's in place), custom values in their upstream format. */
     formAnswers: FormAnswers;
   };
 }

@@ -66,7 +66,7 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
     jsonBody(TicketRequest, { judge: judgeTicketRequest({ attachments: attachments !== undefined }) }),
-    // The request as the next steps see and change it (the identity check puts in what a token vouches for).
+    // The request as the next steps see it (the identity middleware takes the token out of it).
     (c, next) => {
       c.set('ticketRequest', c.req.valid('json'));
       return next();
@@ -154,6 +154,5 @@ const checkAgainstFormDefinition = (form: FormSource): MiddlewareHandler<Tickets
 const ticketContent = (request: TicketRequest, answers: FormAnswers, verified: boolean) => ({
   ...toTicketFields(answers.values),
   attachments: request.attachments ?? [],
-  identity: request.identity,
   ...(verified ? { verified: true } : {}),
 });
