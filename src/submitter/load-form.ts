@@ -1,4 +1,5 @@
 /** Fetches the form definition (`GET {relay}/form`): the fields, the attachment policy and the challenge to render. */
+import { ALWAYS_ASKED } from '../shared/built-in-fields';
 import { CONTROLS, type FormChallenge, type FormDefinition, type FormField } from '../shared/form-definition';
 import { isRecord, type RelayCall, type RelayCallResult } from './relay-call';
 
@@ -21,13 +22,17 @@ const isChallenge = (challenge: unknown): challenge is FormChallenge =>
 /**
  * Reads the definition, dropping any field whose shape the widget could not render (the relay
  * checks every value anyway, so a dropped field only means a question not asked), and an
- * attachment policy without its list of types.
+ * attachment policy without its list of types. A form without title and message is no form this
+ * widget can send (an older relay's, whose fields have ids rather than paths): a bad response, so
+ * the built-in fields stay on screen with a way to load it again.
  */
 function readForm(body: unknown): FormDefinition | undefined {
   if (!isRecord(body) || !Array.isArray(body.fields)) return undefined;
+  const fields = body.fields.filter(isField);
+  if (!ALWAYS_ASKED.every((name) => fields.some(({ path }) => path === name))) return undefined;
   const attachments = isRecord(body.attachments) && Array.isArray(body.attachments.types) ? body.attachments : undefined;
   return {
-    fields: body.fields.filter(isField),
+    fields,
     attachments: attachments as FormDefinition['attachments'],
     ...(isChallenge(body.challenge) ? { challenge: body.challenge } : {}),
   };

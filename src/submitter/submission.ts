@@ -41,7 +41,6 @@ export interface SubmissionOptions {
   now?: () => number;
 }
 
-export type Submission = ReturnType<typeof createSubmission>;
 
 export function createSubmission({ model, submit, loaded, solveAltcha, report, now = Date.now }: SubmissionOptions) {
   const status = signal<Status>({ kind: 'idle' });

@@ -6,7 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { formatIssue, type FieldIssue } from '../shared/field-issues';
 import type { FieldValue } from '../shared/field-values';
-import { customFieldId, type FormChoice, type FormField } from '../shared/form-definition';
+import { CATEGORY_PATH, customFieldId, type FormChoice, type FormField } from '../shared/form-definition';
 import type { FieldModel } from '../submitter/form-model';
 import type { MessageKey, Translate } from './i18n';
 
@@ -203,6 +203,9 @@ const TEXT_INPUTS: Partial<Record<FormField['control'], Pick<TextProps, 'type' |
   url: { type: 'url', inputMode: 'url' },
 };
 
+/** A field's own word in the catalogue: its name, except the category picker's, which keeps its published key `category`. */
+const labelKey = (name: string) => (name === CATEGORY_PATH ? 'category' : name) as MessageKey;
+
 /** An option's words: the operator's, or for a built-in field the widget's own (`sentiment.praise`). */
 const choiceLabel = (name: string, choice: FormChoice, t: Translate) => choice.label ?? t(`${name}.${choice.value}` as MessageKey);
 
@@ -223,7 +226,7 @@ export function FieldView({ model, t }: { model: FieldModel; t: Translate }) {
   const common = {
     // Custom field ids are numbers, and an element id must not start with a digit.
     id: customFieldId(field.path) === undefined ? name : `f${name}`,
-    label: field.label ?? t(name as MessageKey),
+    label: field.label ?? t(labelKey(name)),
     optional: !field.required,
     issue: model.issue.value,
     half: field.half,

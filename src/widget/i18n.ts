@@ -17,7 +17,7 @@ const EN = {
   optional: 'optional',
   required: 'required',
   choose: 'Choose…',
-  categoryId: 'Topic',
+  category: 'Topic',
   yes: 'Yes',
   no: 'No',
   formFailed: 'Some questions could not be loaded.',

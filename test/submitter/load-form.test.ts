@@ -1,6 +1,7 @@
 /** Loading the form definition: what is asked of the relay, what the widget is given, and what it refuses to render. */
 import { fail, ok } from '../../src/shared/result';
 import { describe, expect, it } from 'vitest';
+import { BUILT_IN_FIELDS } from '../../src/shared/built-in-fields';
 import type { FormDefinition, FormField } from '../../src/shared/form-definition';
 import { createFormLoader } from '../../src/submitter/load-form';
 import { createRelayCall } from '../../src/submitter/relay-call';
@@ -22,6 +23,8 @@ function harness(answers: Answer[]) {
   return { loadForm, calls };
 }
 
+/** Title and message, which every form has: a form without them is no form the widget can send. */
+const ASKED: FormField[] = BUILT_IN_FIELDS.slice(0, 2);
 const CITY: FormField = { path: 'customFields.42623', label: 'City', control: 'text', required: true, maxLength: 80 };
 const TOPICS: FormField = {
   path: 'customFields.42624',
@@ -46,7 +49,7 @@ const SENTIMENT: FormField = { path: 'sentiment', control: 'radio', required: fa
 
 describe('GET {relay}/form', () => {
   it('asks for the form with a plain GET: no body, no Idempotency-Key, no cookies', async () => {
-    const { loadForm, calls } = harness([json(200, { fields: [] })]);
+    const { loadForm, calls } = harness([json(200, { fields: [...ASKED] })]);
     await loadForm();
     expect(calls).toHaveLength(1);
     const { url, init } = calls[0]!;
@@ -58,15 +61,15 @@ describe('GET {relay}/form', () => {
   });
 
   it('gives the widget the fields, built-in and custom, and the category picker as served', async () => {
-    const form: FormDefinition = { fields: [SENTIMENT, CITY, TOPICS, CATEGORIES] };
+    const form: FormDefinition = { fields: [...ASKED, SENTIMENT, CITY, TOPICS, CATEGORIES] };
     const { loadForm } = harness([json(200, form)]);
     expect(await loadForm()).toEqual(ok(form));
   });
 
   it('gives the widget the attachment policy as served', async () => {
     const attachments = { maxFiles: 3, maxFileBytes: 1000, maxTotalBytes: 1500, types: ['image/*', 'application/pdf'], direct: true };
-    const { loadForm } = harness([json(200, { fields: [CITY], attachments })]);
-    expect(await loadForm()).toEqual(ok({ fields: [CITY], attachments }));
+    const { loadForm } = harness([json(200, { fields: [...ASKED, CITY], attachments })]);
+    expect(await loadForm()).toEqual(ok({ fields: [...ASKED, CITY], attachments }));
   });
 
   it.each([
@@ -74,7 +77,7 @@ describe('GET {relay}/form', () => {
     ['null (the relay takes none)', null],
     ['without a list of types', { maxFiles: 3, maxFileBytes: 1000, maxTotalBytes: 1500 }],
   ])('reads an attachment policy %s as no attachments', async (_, attachments) => {
-    const { loadForm } = harness([json(200, { fields: [CITY], attachments })]);
+    const { loadForm } = harness([json(200, { fields: [...ASKED, CITY], attachments })]);
     const result = await loadForm();
     expect(result.ok).toBe(true);
     expect(result.ok && result.value.attachments).toBeFalsy();
@@ -89,8 +92,16 @@ describe('GET {relay}/form', () => {
     ['a multichoice without choices', { path: 'customFields.3', label: 'Topics', control: 'multichoice', required: false }],
     ['a field that is not an object', 'City'],
   ])('drops a field with %s and keeps the rest', async (_, bad) => {
-    const { loadForm } = harness([json(200, { fields: [CITY, bad, TOPICS, CATEGORIES] })]);
-    expect(await loadForm()).toEqual(ok({ fields: [CITY, TOPICS, CATEGORIES] }));
+    const { loadForm } = harness([json(200, { fields: [...ASKED, CITY, bad, TOPICS, CATEGORIES] })]);
+    expect(await loadForm()).toEqual(ok({ fields: [...ASKED, CITY, TOPICS, CATEGORIES] }));
+  });
+
+  it.each([
+    ['without a message', { fields: [BUILT_IN_FIELDS[0], CITY] }],
+    ["an older relay's, whose fields have ids, not paths", { fields: [{ id: 42623, label: 'City', control: 'text', required: true }], categories: null }],
+  ])('calls a form %s a bad response, so the built-in fields stay with a way to load it again', async (_, body) => {
+    const { loadForm } = harness([json(200, body)]);
+    expect(await loadForm()).toEqual(fail({ code: 'bad_response' }));
   });
 
   it.each([
@@ -104,7 +115,7 @@ describe('GET {relay}/form', () => {
   });
 
   it('retries a 503 and then gives the form', async () => {
-    const form: FormDefinition = { fields: [CITY] };
+    const form: FormDefinition = { fields: [...ASKED, CITY] };
     const { loadForm, calls } = harness([
       json(503, { error: { code: 'upstream_unavailable', message: 'Socialboards is not available.' } }),
       json(200, form),
@@ -120,7 +131,7 @@ describe('GET {relay}/form', () => {
   });
 
   it('returns aborted without asking when the caller has already aborted', async () => {
-    const { loadForm, calls } = harness([json(200, { fields: [] })]);
+    const { loadForm, calls } = harness([json(200, { fields: [...ASKED] })]);
     expect(await loadForm(AbortSignal.abort())).toEqual(fail({ code: 'aborted' }));
     expect(calls).toHaveLength(0);
   });
@@ -132,8 +143,8 @@ describe('GET {relay}/form challenge', () => {
     { provider: 'hcaptcha', siteKey: '10000000-ffff-ffff-ffff-000000000001', action: 'ticket' },
     { provider: 'altcha', path: '/challenge' },
   ])('gives the widget the $provider challenge as served', async (challenge) => {
-    const { loadForm } = harness([json(200, { fields: [], challenge })]);
-    expect(await loadForm()).toEqual(ok({ fields: [], challenge }));
+    const { loadForm } = harness([json(200, { fields: [...ASKED], challenge })]);
+    expect(await loadForm()).toEqual(ok({ fields: [...ASKED], challenge }));
   });
 
   it.each([
@@ -142,7 +153,7 @@ describe('GET {relay}/form challenge', () => {
     ['ALTCHA at an absolute URL', { provider: 'altcha', path: 'https://elsewhere.example/challenge' }],
     ['not an object', 'turnstile'],
   ])('drops %s', async (_, challenge) => {
-    const { loadForm } = harness([json(200, { fields: [], challenge })]);
-    expect(await loadForm()).toEqual(ok({ fields: [] }));
+    const { loadForm } = harness([json(200, { fields: [...ASKED], challenge })]);
+    expect(await loadForm()).toEqual(ok({ fields: [...ASKED] }));
   });
 });

@@ -10,7 +10,7 @@ import type { Result } from '../../shared/result';
 import type { TicketRequest } from '../../shared/ticket-request';
 import { invalidFields } from '../field-errors';
 import { vouchedValues } from '../identity/apply-identity';
-import type { IdentityRefusal } from '../identity/apply-identity';
+import type { IdentityMismatch } from '../identity/apply-identity';
 import type { IdentityClaims } from '../identity/identity-token';
 import type { BuiltForm, FormSchemas } from './build-form';
 import { toUpstreamValue } from './value-formats';
@@ -45,7 +45,7 @@ export function checkFormAnswers(
   request: TicketRequest,
   claims: IdentityClaims | undefined,
   built: CheckedForm,
-): Result<FormAnswers, IdentityRefusal> {
+): Result<FormAnswers, IdentityMismatch> {
   const typed = fromTicketFields(request, built.form.fields);
   if (!typed.ok) return fail({ code: 'validation', ...invalidFields(typed.error) });
   const vouched = vouchedValues(typed.value, claims, built);

@@ -16,7 +16,7 @@ import { fieldErrors } from '../field-errors';
 import type { IdentityClaims } from './identity-token';
 
 /** Why the identity part of a request was refused: a typed signed value (400), or the token itself (401). */
-export type IdentityRefusal =
+export type IdentityMismatch =
   | { code: 'validation'; message: string; fields: RelayFieldError[] }
   | { code: 'identity_invalid' | 'identity_required'; message: string };
 
@@ -34,7 +34,7 @@ export function vouchedValues(
   typed: FieldValues,
   claims: IdentityClaims | undefined,
   built: Pick<BuiltForm, 'form' | 'rules'> & { schemas: Pick<FormSchemas, 'signed'> },
-): Result<FieldValues, IdentityRefusal> {
+): Result<FieldValues, IdentityMismatch> {
   const signedIds = built.form.fields.filter((field) => isSigned(field, built.rules)).map((field) => customFieldId(field.path));
   const isSignedId = (id: number) => signedIds.includes(id);
 

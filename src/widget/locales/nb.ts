@@ -16,7 +16,7 @@ export const nb: Partial<Catalogue> = {
   optional: 'valgfritt',
   required: 'påkrevd',
   choose: 'Velg…',
-  categoryId: 'Kategori',
+  category: 'Kategori',
   yes: 'Ja',
   no: 'Nei',
   formFailed: 'Noen av spørsmålene kunne ikke lastes.',
