@@ -34,9 +34,9 @@ export type TopLevelName = Exclude<BuiltInPath, `${string}.${string}`>;
 /** Built-in fields under the request's `creator` (`name`, `email`, `phoneNumber`). */
 export type CreatorName = BuiltInPath extends infer P ? (P extends `creator.${infer Name}` ? Name : never) : never;
 
-/** The names of the built-in fields at the top level and under `creator`, in table order. */
-export const TOP_LEVEL_NAMES = BUILT_IN_FIELDS.map(({ path }) => path).filter((path): path is TopLevelName => !path.includes('.'));
-export const CREATOR_NAMES = BUILT_IN_FIELDS.map(({ path }) => path)
+/** The names of the built-in fields at the top level and under `creator`, in table order. (Pure: the widget, which has no use for them, leaves them out.) */
+export const TOP_LEVEL_NAMES = /* @__PURE__ */ BUILT_IN_FIELDS.map(({ path }) => path).filter((path): path is TopLevelName => !path.includes('.'));
+export const CREATOR_NAMES = /* @__PURE__ */ BUILT_IN_FIELDS.map(({ path }) => path)
   .filter((path) => path.startsWith('creator.'))
   .map((path) => path.slice('creator.'.length) as CreatorName);
 

@@ -51,8 +51,7 @@ export type WidgetConfig = MountOptions;
  * "unknown option", so an integrator upgrading knows what to do.
  */
 const RETIRED: Record<string, string> = {
-  requireEmail:
-    'the relay decides which fields are required and the widget follows its form: set RELAY_REQUIRE_EMAIL or builtIn.email.required in RELAY_FORM_CONFIG (docs/form-config.md)',
+  requireEmail: 'the relay decides which fields are required: set RELAY_REQUIRE_EMAIL or builtIn.email.required in its RELAY_FORM_CONFIG',
 };
 
 const isHttpUrl = (value: string) => {
