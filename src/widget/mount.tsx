@@ -97,8 +97,9 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
       emit: (name, detail) => host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true })),
     });
     render(<Widget form={form} t={createTranslator(locale, config.messages)} />, shadow);
-    // After the first render: the visitor can start typing in the built-in fields while the form definition is on its way.
-    form.reload();
+    // After the first render, in a task of its own: the visitor can start typing in the built-in
+    // fields while the form definition is on its way, and the page gets a turn in between.
+    setTimeout(form.reload);
 
     let alive = true;
     const handle: WidgetHandle = {
