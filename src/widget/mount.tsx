@@ -99,7 +99,7 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
     render(<Widget form={form} t={createTranslator(locale, config.messages)} />, shadow);
     // After the first render, in a task of its own: the visitor can start typing in the built-in
     // fields while the form definition is on its way, and the page gets a turn in between.
-    setTimeout(form.reload);
+    setTimeout(form.load);
 
     let alive = true;
     const handle: WidgetHandle = {

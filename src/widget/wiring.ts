@@ -61,14 +61,18 @@ export function assembleForm(
 ) {
   const alive = new AbortController();
   const model = createFormModel({ upload, lockFields: config.lockFields, report });
-  let loading: Promise<unknown> = Promise.resolve();
+  let loading: Promise<unknown> | undefined;
+  /** Loads the form definition again (after a failure). */
   const reload = () => {
     loading = model.loadDefinition(loadForm, alive.signal);
   };
+  /** Loads the form definition unless it is loaded or on its way; resolves when it has arrived (or failed). */
+  const load = () => (loading ??= model.loadDefinition(loadForm, alive.signal));
   const submission = createSubmission({
     model,
     submit,
-    loaded: () => loading,
+    // A Send before the first load started starts it: the ticket is checked against the relay's form.
+    loaded: load,
     report,
     ...(solveAltcha ? { solveAltcha } : {}),
     ...(now ? { now } : {}),
@@ -94,7 +98,8 @@ export function assembleForm(
     model,
     submission,
     send,
-    /** Loads (or reloads) the form definition; the built-in fields are on screen meanwhile. */
+    /** Loads the form definition, once; the built-in fields are on screen meanwhile. */
+    load,
     reload,
     warmUp: () => submission.warmUp(alive.signal),
     prefill: model.prefill,

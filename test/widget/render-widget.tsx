@@ -67,7 +67,7 @@ export function renderWidget({
     { report, emit: () => {} },
   );
   render(<Widget form={widget} t={createTranslator(locale, messages)} />);
-  widget.reload();
+  void widget.load();
   return { widget, sent, keys, report, loads };
 }
 
