@@ -99,6 +99,12 @@ export function buildForm(definitions: Definitions, config: FormConfig): BuiltFo
   if (config.order === 'community') custom.sort((a, b) => a.order - b.order || a.listed - b.listed);
 
   const builtIn = builtInFields(config);
+  // ASSUMED (docs/socialboards-api.md §4): Socialboards refuses a ticket whose creator has neither a name nor an email.
+  if (!builtIn.some((field) => (field.path === 'creator.name' || field.path === 'creator.email') && field.required)) {
+    warnings.push(
+      'neither name nor email is required: a visitor may send a ticket with neither, which Socialboards is assumed to refuse (require one, or keep email required)',
+    );
+  }
   const category = buildCategories(definitions.categories, config, warnings);
   const byDefault = [
     ...builtIn.filter((field) => !field.path.startsWith('creator.')),

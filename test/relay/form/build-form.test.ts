@@ -286,9 +286,18 @@ describe('buildForm: built-in fields and layout', () => {
       },
     };
     expect(names(input)).toEqual(['title', 'message', 'email', 'phoneNumber']);
+    expect(build(input).warnings).toEqual([expect.stringMatching(/^neither name nor email is required: a visitor may send a ticket with neither/)]);
     expect(field(input, 'title')).toEqual({ ...BUILT_IN_FIELDS[0], label: 'Subject', placeholder: 'In a few words' });
     expect(field(input, 'creator.email')).toMatchObject({ control: 'email', required: false, autocomplete: 'email' });
     expect(field(input, 'creator.phoneNumber')).toMatchObject({ control: 'phone', required: true, label: 'Mobile' });
+  });
+
+  it.each([
+    [{ builtIn: { name: { required: true }, email: { required: false } } }, []],
+    [{ builtIn: { name: { hidden: true } } }, []],
+    [{ builtIn: { email: { hidden: true } } }, ['neither']],
+  ])('warns when no ticket need carry a name or an email (%j)', (input, expected) => {
+    expect(build(input).warnings.map((warning) => warning.split(' ')[0])).toEqual(expected);
   });
 
   it('orders by default: title, message, sentiment, the picker, custom fields, then name, email, phone', () => {
