@@ -106,7 +106,7 @@ export function readFailure(status: number, body: unknown, retryAfter: string | 
  * this exact body) or `upstream_unconfirmed` (it may have created the ticket already).
  */
 function isTransient(status: number | undefined, code: RelayCallErrorCode): boolean {
-  if (code === 'upstream_rejected' || code === 'upstream_unconfirmed' || code === 'aborted') return false;
+  if (code === 'upstream_rejected' || code === 'upstream_unconfirmed') return false;
   if (status === undefined) return code === 'network' || code === 'timeout';
   return status === 408 || status === 429 || status >= 500;
 }
