@@ -14,7 +14,7 @@
 import * as v from 'valibot';
 import { BUILT_IN_FIELDS, type CreatorName, type TopLevelName } from './built-in-fields';
 import { cleanLine, cleanLines, cleanText } from './clean-text';
-import { toFieldIssues, type FieldIssue } from './field-issues';
+import { toFieldIssue, toFieldIssues, type FieldIssue } from './field-issues';
 import { CATEGORY_PATH, customFieldId, customFieldPath, type Control, type FormField } from './form-definition';
 import { fitsLocalPart, isDecimal, isEmail, isIsoDate, isPhone, isWebUrl } from './formats';
 import { LIMITS } from './limits';
@@ -73,7 +73,7 @@ export function fieldSchema(field: FormField) {
 /** One value checked by its field's schema (see fieldSchema): as it travels on (cleaned and trimmed), or its first problem. */
 export function parseValue(schema: ReturnType<typeof fieldSchema>, value: FieldValue): Result<FieldValue, FieldIssue> {
   const result = v.safeParse(schema, value, { abortPipeEarly: true });
-  return result.success ? ok(result.output) : fail(toFieldIssues(result.issues)[0] as FieldIssue);
+  return result.success ? ok(result.output) : fail(toFieldIssue(result.issues[0]));
 }
 
 /** The first problem with one value, if any (see parseValue). */
