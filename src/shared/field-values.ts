@@ -50,7 +50,9 @@ export function fieldSchema(field: FormField) {
   const allowed = new Set(field.choices?.map((choice) => choice.value));
   if (field.control === 'multichoice') {
     return v.pipe(
-      v.array(v.string('invalid'), 'invalid'),
+      // A list of strings, checked whole: valibot's array() schema would cost the widget more bytes
+      // than the whole multichoice rule, and an item's own place in an issue's path is never shown.
+      v.custom<string[]>((input) => Array.isArray(input) && input.every((item) => typeof item === 'string'), 'invalid'),
       v.check((values) => values.every((value) => allowed.has(value)), 'invalid_choice'),
       v.check((values) => new Set(values).size === values.length, 'invalid'),
       v.check((values) => !field.required || values.length > 0, 'required'),
