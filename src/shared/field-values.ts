@@ -45,14 +45,18 @@ const CLEAN: Partial<Record<Control, (text: string) => string>> = {
   radio: (text) => text,
 };
 
-/** The schema of one field's value; blank counts as absent. */
+const isString = (input: unknown) => typeof input === 'string';
+
+/**
+ * The schema of one field's value; blank counts as absent. Its type is checked by `custom()` for
+ * either shape: the one schema the widget needs instead of valibot's string() and array() (the
+ * latter costs more than the whole multichoice rule, and an item's place in a path is never shown).
+ */
 export function fieldSchema(field: FormField) {
   const allowed = new Set(field.choices?.map((choice) => choice.value));
   if (field.control === 'multichoice') {
     return v.pipe(
-      // A list of strings, checked whole: valibot's array() schema would cost the widget more bytes
-      // than the whole multichoice rule, and an item's own place in an issue's path is never shown.
-      v.custom<string[]>((input) => Array.isArray(input) && input.every((item) => typeof item === 'string'), 'invalid'),
+      v.custom<string[]>((input) => Array.isArray(input) && input.every(isString), 'invalid'),
       v.check((values) => values.every((value) => allowed.has(value)), 'invalid_choice'),
       v.check((values) => new Set(values).size === values.length, 'invalid'),
       v.check((values) => !field.required || values.length > 0, 'required'),
@@ -61,7 +65,7 @@ export function fieldSchema(field: FormField) {
   const [isValid, code] = FORMAT[field.control] ?? [() => true, 'invalid'];
   const clean = CLEAN[field.control] ?? cleanLine;
   return v.pipe(
-    v.string('invalid'),
+    v.custom<string>(isString, 'invalid'),
     // Trimmed in the cleaning step rather than by valibot's trim(): one piece less in the widget.
     ...cleanText((text) => clean(text).trim()),
     v.maxLength(field.maxLength ?? LIMITS.customFieldValue, 'too_long'),
