@@ -37,6 +37,11 @@ export function formatIssue(template: string, issue: Pick<FieldIssue, 'limit'>):
   return template.replace('{limit}', String(issue.limit ?? ''));
 }
 
+/** The code our schemas put in an issue's message, else plain `invalid`. */
+function messageCode(issue: v.BaseIssue<unknown>): FieldIssueCode {
+  return issue.message in FIELD_ISSUE_TEXT_EN ? (issue.message as FieldIssueCode) : 'invalid';
+}
+
 function codeOf(issue: v.BaseIssue<unknown>): FieldIssueCode {
   // A strict object reports a missing key, an unknown key and a value that is not an object
   // with its own message; `expected` ('never': the key must not be there) and the input tell them
@@ -45,12 +50,23 @@ function codeOf(issue: v.BaseIssue<unknown>): FieldIssueCode {
     if (issue.expected === 'never') return 'unknown_field';
     return issue.input === undefined || issue.input === null ? 'required' : 'invalid';
   }
-  return issue.message in FIELD_ISSUE_TEXT_EN ? (issue.message as FieldIssueCode) : 'invalid';
+  return messageCode(issue);
 }
 
-function pathOf(issue: v.BaseIssue<unknown>): string {
-  return (issue.path ?? []).map((item) => String(item.key)).join('.');
+/** One valibot issue as a field issue with the given code. */
+function fieldIssue(issue: v.BaseIssue<unknown>, code: FieldIssueCode): FieldIssue {
+  const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
+  // Only size caps carry their limit: it fills "{limit}" in their message.
+  const limit = (code === 'too_long' || code === 'too_many') && typeof issue.requirement === 'number' ? issue.requirement : undefined;
+  return limit === undefined ? { path, code } : { path, code, limit };
 }
+
+/**
+ * One issue of a single field's value schema (see fieldSchema in field-values.ts) as a field
+ * issue. Such a schema holds no object, so the strict-object reading of `toFieldIssues`, which
+ * only the relay's request schemas need, stays out of the widget's bundle.
+ */
+export const toFieldIssue = (issue: v.BaseIssue<unknown>): FieldIssue => fieldIssue(issue, messageCode(issue));
 
 /**
  * Turns valibot issues into field issues, one per path (the first wins, as a visitor
@@ -59,12 +75,8 @@ function pathOf(issue: v.BaseIssue<unknown>): string {
 export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[]): FieldIssue[] {
   const byPath = new Map<string, FieldIssue>();
   for (const issue of issues) {
-    const path = pathOf(issue);
-    if (byPath.has(path)) continue;
-    const code = codeOf(issue);
-    // Only size caps carry their limit: it fills "{limit}" in their message.
-    const limit = (code === 'too_long' || code === 'too_many') && typeof issue.requirement === 'number' ? issue.requirement : undefined;
-    byPath.set(path, limit === undefined ? { path, code } : { path, code, limit });
+    const found = fieldIssue(issue, codeOf(issue));
+    if (!byPath.has(found.path)) byPath.set(found.path, found);
   }
   return [...byPath.values()];
 }

@@ -42,16 +42,6 @@ export interface RelayCallOptions {
   onRetry?: (retry: number) => void;
 }
 
-export const CALL_DEFAULTS = {
-  // Above the relay's own upstream limit (RELAY_UPSTREAM_TIMEOUT_MS, 15 s), so the relay's answer
-  // (a ticket id, or a 504 we may retry) normally arrives before the browser gives up.
-  timeoutMs: 30_000,
-  retries: 3,
-  baseDelayMs: 500,
-  maxDelayMs: 8_000,
-  maxRetryAfterMs: 30_000,
-} as const;
-
 /** Waits `ms`, or rejects as soon as `signal` aborts. */
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -116,7 +106,7 @@ export function readFailure(status: number, body: unknown, retryAfter: string | 
  * this exact body) or `upstream_unconfirmed` (it may have created the ticket already).
  */
 function isTransient(status: number | undefined, code: RelayCallErrorCode): boolean {
-  if (code === 'upstream_rejected' || code === 'upstream_unconfirmed' || code === 'aborted') return false;
+  if (code === 'upstream_rejected' || code === 'upstream_unconfirmed') return false;
   if (status === undefined) return code === 'network' || code === 'timeout';
   return status === 408 || status === 429 || status >= 500;
 }
@@ -136,11 +126,13 @@ export type RelayCall = <T>(request: RelayRequest<T>, signal?: AbortSignal) => P
 export function createRelayCall(options: RelayCallOptions): RelayCall {
   const {
     relay,
-    timeoutMs = CALL_DEFAULTS.timeoutMs,
-    retries = CALL_DEFAULTS.retries,
-    baseDelayMs = CALL_DEFAULTS.baseDelayMs,
-    maxDelayMs = CALL_DEFAULTS.maxDelayMs,
-    maxRetryAfterMs = CALL_DEFAULTS.maxRetryAfterMs,
+    // Above the relay's own upstream limit (RELAY_UPSTREAM_TIMEOUT_MS, 15 s), so the relay's answer
+    // (a ticket id, or a 504 we may retry) normally arrives before the browser gives up.
+    timeoutMs = 30_000,
+    retries = 3,
+    baseDelayMs = 500,
+    maxDelayMs = 8_000,
+    maxRetryAfterMs = 30_000,
     fetch: fetchImpl = (...args) => globalThis.fetch(...args),
     sleep = abortableSleep,
     random = Math.random,

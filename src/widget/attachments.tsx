@@ -1,5 +1,5 @@
 /** The attachments section: add by picker, drop or paste; a list with progress, remove and retry. */
-import { createRef } from 'preact';
+import { useRef } from 'preact/hooks';
 import type { AttachmentPolicy } from '../shared/attachments';
 import { formatIssue } from '../shared/field-issues';
 import type { Attached, AttachmentList } from '../submitter/attachment-list';
@@ -45,7 +45,7 @@ function Row({ one, list, t }: Pick<Props, 'list' | 't'> & { one: Attached }) {
 }
 
 export function Attachments({ list, issue, policy, t }: Props) {
-  const input = createRef<HTMLInputElement>();
+  const input = useRef<HTMLInputElement>(null);
   const { files, refused } = list;
   const limits = { count: policy.maxFiles, size: formatBytes(policy.maxFileBytes, t.locale), total: formatBytes(policy.maxTotalBytes, t.locale) };
   const add = (chosen: File[]) => {

@@ -3,7 +3,7 @@
  * relay asks for it, and its widget is rendered into an element inside our shadow root: both
  * providers' `render()` take an element, and neither looks the container up by id.
  */
-import { Component, createRef } from 'preact';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { FormChallenge } from '../shared/form-definition';
 import type { ChallengeSlot } from '../submitter/submission';
 
@@ -51,35 +51,35 @@ export interface ChallengeBoxProps {
   slot: ChallengeSlot;
 }
 
-export class ChallengeBox extends Component<ChallengeBoxProps> {
-  private box = createRef<HTMLDivElement>();
-  private remove?: () => void;
-  private gone = false;
-
-  override componentDidMount() {
-    const { challenge, slot } = this.props;
+/**
+ * The provider's widget in a box of ours, rendered once its script is ready and removed with the
+ * box. A function with hooks rather than a class: the hooks are in the bundle anyway (signals use
+ * them), while class fields cost a define-property helper at our build target.
+ */
+export function ChallengeBox({ challenge, slot }: ChallengeBoxProps) {
+  const box = useRef<HTMLDivElement>(null);
+  // Once per mount, right after it (as componentDidMount would): the challenge and the slot are
+  // the mount's, and the provider's widget lives as long as the box.
+  useLayoutEffect(() => {
+    let gone = false;
+    let remove: (() => void) | undefined;
     load(challenge.provider).then(
       (api) => {
-        const box = this.box.current;
-        if (this.gone || !box) return;
-        const id = api.render(box, { sitekey: challenge.siteKey, ...(challenge.provider === 'turnstile' ? { action: challenge.action } : {}) });
+        const container = box.current;
+        if (gone || !container) return;
+        const id = api.render(container, { sitekey: challenge.siteKey, ...(challenge.provider === 'turnstile' ? { action: challenge.action } : {}) });
         slot.token = () => api.getResponse(id) || undefined;
         slot.reset = () => api.reset(id);
-        this.remove = () => api.remove(id);
+        remove = () => api.remove(id);
       },
       (error: Error) => console.error(`[SocialboardsTicket] ${error.message}`),
     );
-  }
-
-  override componentWillUnmount() {
-    this.gone = true;
-    const { slot } = this.props;
-    delete slot.token;
-    delete slot.reset;
-    this.remove?.();
-  }
-
-  override render() {
-    return <div class="challenge" ref={this.box} />;
-  }
+    return () => {
+      gone = true;
+      delete slot.token;
+      delete slot.reset;
+      remove?.();
+    };
+  }, []);
+  return <div class="challenge" ref={box} />;
 }

@@ -157,10 +157,6 @@ export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
   return { config: config as unknown as WidgetConfig, problems };
 }
 
-const BOOLEAN_OPTIONS = new Set(['lockFields']);
-const NUMBER_OPTIONS = new Set(['timeoutMs']);
-const JSON_OPTIONS = new Set(['messages', 'prefill']);
-
 /**
  * Reads options from a script tag's dataset (camelCase keys), converting text to the option's
  * type. `data-field-<id>` attributes become `prefill.fields`; `data-lock-fields` takes `true`
@@ -178,16 +174,15 @@ export function optionsFromDataset(dataset: Record<string, string | undefined>):
       continue;
     }
     let value: unknown = text;
-    if (BOOLEAN_OPTIONS.has(name)) value = text === 'true' || text === '' ? true : text === 'false' ? false : text;
-    else if (NUMBER_OPTIONS.has(name) && /^\d+$/.test(text)) value = Number(text);
-    else if (JSON_OPTIONS.has(name)) {
+    if (name === 'lockFields') value = text === 'true' || text === '' ? true : text === 'false' ? false : text.split(',').map((one) => one.trim());
+    else if (name === 'timeoutMs' && /^\d+$/.test(text)) value = Number(text);
+    else if (name === 'messages' || name === 'prefill') {
       try {
         value = JSON.parse(text);
       } catch {
         value = text;
       }
     }
-    if (name === 'lockFields' && typeof value === 'string') value = value.split(',').map((one) => one.trim());
     options[name] = value;
   }
   if (Object.keys(fields).length) {

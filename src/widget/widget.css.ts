@@ -15,7 +15,7 @@ label,legend{display:block;font-weight:600;font-size:15px;margin:0 0 4px;padding
 input,textarea,select{display:block;width:100%;font:inherit;font-size:16px;color:inherit;background:var(--sb-input-background,#fff);border:1px solid var(--b);border-radius:calc(var(--r) - 2px);padding:8px 10px;margin:0}
 [readonly]{background:var(--sb-readonly-background,#f1f3f5)}
 .check{display:flex;flex-wrap:wrap;align-items:center;gap:0 10px}
-.check input{width:20px;height:20px;margin:0;accent-color:var(--a)}
+.check input{width:20px;height:20px;accent-color:var(--a)}
 .check label{margin:0;font-weight:400}
 .check .error{flex-basis:100%}
 .muted{color:var(--m);font-size:14px}
