@@ -24,6 +24,34 @@ function decodeSegment(segment: string): number[] {
   return values;
 }
 
+/** Where a run of generated code starts (0-based line and column) and which source it came from. */
+export interface MappedSegment {
+  line: number;
+  column: number;
+  source: number;
+}
+
+/** A source map's `mappings`, decoded into segments in generated order. */
+export function mappedSegments(mappings: string): MappedSegment[] {
+  const segments: MappedSegment[] = [];
+  let source = 0;
+  mappings.split(';').forEach((text, line) => {
+    let column = 0;
+    for (const segment of text.split(',').filter(Boolean).map(decodeSegment)) {
+      column += segment[0] ?? 0;
+      if (segment.length > 1) source += segment[1] ?? 0;
+      segments.push({ line, column, source });
+    }
+  });
+  return segments;
+}
+
+/** The part a source belongs to: its npm package, or its path in the repository. */
+export function partOf(source: string): string {
+  const name = source.replace(/^(\.\.\/)+/, '');
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(name)?.[1] ?? name;
+}
+
 export interface Part {
   source: string;
   raw: number;
@@ -35,26 +63,14 @@ export function bundleBreakdown(file: string): { parts: Part[]; raw: number; gzi
   const code = readFileSync(file, 'utf8');
   const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[]; mappings: string };
   const lines = code.split('\n');
-  const text = new Map<string, string>();
-  let source = 0;
-  map.mappings.split(';').forEach((line, lineIndex) => {
-    const segments = line.split(',').filter(Boolean).map(decodeSegment);
-    let column = 0;
-    segments.forEach((segment, index) => {
-      column += segment[0] ?? 0;
-      if (segment.length > 1) source += segment[1] ?? 0;
-      const next = segments[index + 1];
-      const end = next ? column + (next[0] ?? 0) : (lines[lineIndex]?.length ?? column);
-      const name = (map.sources[source] ?? '?').replace(/^(\.\.\/)+/, '');
-      text.set(name, (text.get(name) ?? '') + (lines[lineIndex] ?? '').slice(column, end));
-    });
-  });
-  const group = (name: string) => {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(name);
-    return match ? match[1] ?? name : name;
-  };
+  const segments = mappedSegments(map.mappings);
   const grouped = new Map<string, string>();
-  for (const [name, part] of text) grouped.set(group(name), (grouped.get(group(name)) ?? '') + part);
+  segments.forEach(({ line, column, source }, index) => {
+    const next = segments[index + 1];
+    const end = next?.line === line ? next.column : (lines[line]?.length ?? column);
+    const part = partOf(map.sources[source] ?? '?');
+    grouped.set(part, (grouped.get(part) ?? '') + (lines[line] ?? '').slice(column, end));
+  });
   const parts = [...grouped].map(([name, part]) => ({
     source: name,
     raw: part.length,

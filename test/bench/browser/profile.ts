@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from '../../../e2e/chromium';
+import { mappedSegments, partOf } from '../bundle-breakdown';
 import { buildOurs } from './bundles';
 import { BLANK_BODY, SCRIPT_URL } from './measure';
 
@@ -17,41 +18,15 @@ const CPU_RATE = Number(process.env.BENCH_CPU_RATE ?? 4);
 const ours = buildOurs();
 const map = JSON.parse(readFileSync('dist/socialboards-ticket.js.map', 'utf8')) as { sources: string[]; mappings: string };
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-/** Generated [line, column] → source index, from the source map's segments. */
-const segments: { line: number; column: number; source: number }[] = [];
-{
-  let source = 0;
-  map.mappings.split(';').forEach((text, line) => {
-    let column = 0;
-    for (const segment of text.split(',').filter(Boolean)) {
-      const values: number[] = [];
-      let value = 0;
-      let shift = 0;
-      for (const char of segment) {
-        const digit = BASE64.indexOf(char);
-        value += (digit & 31) << shift;
-        if (digit & 32) shift += 5;
-        else {
-          values.push(value & 1 ? -(value >> 1) : value >> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      column += values[0] ?? 0;
-      if (values.length > 1) source += values[1] ?? 0;
-      segments.push({ line, column, source });
-    }
-  });
-}
+const segments = mappedSegments(map.mappings);
+/** Our source file (or package) at a generated position of the bundle. */
 const sourceAt = (line: number, column: number) => {
   let found = -1;
   for (const one of segments) {
     if (one.line > line || (one.line === line && one.column > column)) break;
     found = one.source;
   }
-  const name = map.sources[found] ?? '?';
-  return (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(name)?.[1] ?? name.replace(/^(\.\.\/)+/, '')).replace(/^src\//, '');
+  return partOf(map.sources[found] ?? '?').replace(/^src\//, '');
 };
 
 interface ProfileNode {
@@ -107,7 +82,7 @@ try {
 } finally {
   await browser.close();
 }
-const rows = [...totals].sort((a, b) => b[1] - a[1]).filter(([key, ms]) => ms >= 0.2 && key !== '(idle)');
+const rows = [...totals].sort((a, b) => b[1] - a[1]).filter(([key, ms]) => ms >= 0.2 && key !== '((idle))');
 console.log(`time per load, ms (mean of ${RUNS} loads at ${CPU_RATE}× CPU, navigation to the first enabled input; idle left out):`);
 console.log('by the deepest frame of our script on the stack (what it called included); the rest by the function sampled');
 for (const [key, ms] of rows) console.log(`  ${key.padEnd(48)} ${ms.toFixed(1).padStart(7)}`);
