@@ -42,6 +42,3 @@ export const CREATOR_NAMES = /* @__PURE__ */ BUILT_IN_FIELDS.map(({ path }) => p
 
 /** Built-in fields that every form asks and the operator can neither hide nor make optional. */
 export const ALWAYS_ASKED: readonly BuiltInName[] = ['title', 'message'];
-
-/** The form a relay serves with no form config: the built-in fields, as they are. */
-export const DEFAULT_FIELDS: readonly FormField[] = BUILT_IN_FIELDS;

@@ -6,7 +6,7 @@
  * on Send), whether Send was pressed, and the relay's refusals.
  */
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals-core';
-import { DEFAULT_FIELDS } from '../shared/built-in-fields';
+import { BUILT_IN_FIELDS } from '../shared/built-in-fields';
 import type { FieldIssue } from '../shared/field-issues';
 import { checkValue, fieldSchema, parseValue, type FieldValue, type FieldValues } from '../shared/field-values';
 import { fieldName, type FormDefinition, type FormField } from '../shared/form-definition';
@@ -61,7 +61,7 @@ export type FormModel = ReturnType<typeof createFormModel>;
 
 /** Creates one form's model. Until the relay's definition arrives, the built-in fields are shown as they are by default. */
 export function createFormModel({ upload, lockFields, report }: FormModelOptions) {
-  const definition = signal<FormDefinition>({ fields: [...DEFAULT_FIELDS] });
+  const definition = signal<FormDefinition>({ fields: [...BUILT_IN_FIELDS] });
   const load = signal<FormLoad>('loading');
   /** The integrator's values by path. */
   const prefilled = signal<FieldValues>({});

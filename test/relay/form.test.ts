@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CUSTOM_FIELDS } from '../../src/fake-socialboards/definitions';
 import { createRelayApp } from '../../src/relay/app';
-import { BUILT_IN_FIELDS, DEFAULT_FIELDS } from '../../src/shared/built-in-fields';
+import { BUILT_IN_FIELDS } from '../../src/shared/built-in-fields';
 import type { FormDefinition } from '../../src/shared/form-definition';
 import {
   EVERY_CONTROL_FORM,
@@ -97,7 +97,7 @@ describe('GET /form', () => {
     const upstream = scriptedSocialboards();
     const app = createRelayApp(testConfig(), { fetch: upstream.fetch, log: captureLogs().log });
     const response = await app.request('/form', { headers: { Origin: ORIGIN } });
-    expect(await response.json()).toEqual({ fields: DEFAULT_FIELDS, attachments: testConfig().attachments.policy });
+    expect(await response.json()).toEqual({ fields: BUILT_IN_FIELDS, attachments: testConfig().attachments.policy });
     expect(upstream.calls).toEqual([]);
   });
 

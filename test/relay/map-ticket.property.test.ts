@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FIELDS, SENTIMENTS } from '../../src/shared/built-in-fields';
+import { BUILT_IN_FIELDS, SENTIMENTS } from '../../src/shared/built-in-fields';
 import { CreateTicketBody } from '../../src/shared/create-ticket';
 import { checkValues, createFormSchema, fromTicketFields } from '../../src/shared/field-values';
 import type { FieldValues } from '../../src/shared/field-values';
@@ -21,7 +21,7 @@ const optionalText = fc.option(text, { nil: undefined });
 
 const CATEGORIES = [15597, 15601, 15721];
 const FIELDS: FormField[] = [
-  ...DEFAULT_FIELDS,
+  ...BUILT_IN_FIELDS,
   { path: CATEGORY_PATH, control: 'choice', required: false, choices: CATEGORIES.map((id) => ({ value: String(id) })) },
 ];
 const FORM_SCHEMA = createFormSchema(FIELDS);

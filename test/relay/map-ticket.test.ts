@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FIELDS } from '../../src/shared/built-in-fields';
+import { BUILT_IN_FIELDS } from '../../src/shared/built-in-fields';
 import { CreateTicketBody } from '../../src/shared/create-ticket';
 import { checkValues, createFormSchema } from '../../src/shared/field-values';
 import type { FieldValues } from '../../src/shared/field-values';
@@ -14,7 +14,7 @@ const PINNED: PinnedTicketFields = {
   tags: ['web'],
 };
 
-const FORM_SCHEMA = createFormSchema([...DEFAULT_FIELDS, { path: 'categoryId', control: 'choice', required: false, choices: [{ value: '15601' }] }]);
+const FORM_SCHEMA = createFormSchema([...BUILT_IN_FIELDS, { path: 'categoryId', control: 'choice', required: false, choices: [{ value: '15601' }] }]);
 
 /** Values as the relay maps them: checked against the built-in fields (cleaned, trimmed). */
 function checked(values: FieldValues): FieldValues {

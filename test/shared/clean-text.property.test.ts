@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { cleanLine, cleanLines, isSendable } from '../../src/shared/clean-text';
-import { DEFAULT_FIELDS } from '../../src/shared/built-in-fields';
+import { BUILT_IN_FIELDS } from '../../src/shared/built-in-fields';
 import { toFieldIssues, type FieldIssue } from '../../src/shared/field-issues';
 import { checkValues, createFormSchema, fromTicketFields, toTicketFields, type FieldValues } from '../../src/shared/field-values';
 import { LIMITS } from '../../src/shared/limits';
@@ -83,13 +83,13 @@ describe.each([
   });
 });
 
-const BUILT_IN_SCHEMA = createFormSchema(DEFAULT_FIELDS);
+const BUILT_IN_SCHEMA = createFormSchema(BUILT_IN_FIELDS);
 
 /** A request checked as the relay checks it (its shape, then its values by the built-in fields), as it travels on. */
 function parse(input: unknown): Result<ReturnType<typeof toTicketFields>, FieldIssue[]> {
   const shaped = v.safeParse(TicketRequest, input);
   if (!shaped.success) return fail(toFieldIssues(shaped.issues));
-  const values = fromTicketFields(shaped.output, DEFAULT_FIELDS);
+  const values = fromTicketFields(shaped.output, BUILT_IN_FIELDS);
   const checked = values.ok ? checkValues(BUILT_IN_SCHEMA, values.value) : values;
   return checked.ok ? ok(toTicketFields(checked.value)) : checked;
 }

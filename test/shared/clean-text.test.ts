@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { cleanLine, cleanLines, isSendable } from '../../src/shared/clean-text';
-import { DEFAULT_FIELDS } from '../../src/shared/built-in-fields';
+import { BUILT_IN_FIELDS } from '../../src/shared/built-in-fields';
 import { FIELD_ISSUE_TEXT_EN, toFieldIssues, type FieldIssue } from '../../src/shared/field-issues';
 import { checkValues, createFormSchema, fromTicketFields, toTicketFields, type FieldValues } from '../../src/shared/field-values';
 import type { FormField } from '../../src/shared/form-definition';
@@ -63,13 +63,13 @@ describe('what only a forged request can hold', () => {
 
 const MINIMAL = { title: 'Hi', message: 'Hello', creator: { email: 'ann@example.com' } };
 
-const BUILT_IN_SCHEMA = createFormSchema(DEFAULT_FIELDS);
+const BUILT_IN_SCHEMA = createFormSchema(BUILT_IN_FIELDS);
 
 /** A request checked as the relay checks it (its shape, then its values by the built-in fields), as it travels on. */
 function parse(input: unknown) {
   const shaped = v.safeParse(TicketRequest, input);
   if (!shaped.success) return { issues: toFieldIssues(shaped.issues) };
-  const values = fromTicketFields(shaped.output, DEFAULT_FIELDS);
+  const values = fromTicketFields(shaped.output, BUILT_IN_FIELDS);
   const checked = values.ok ? checkValues(BUILT_IN_SCHEMA, values.value) : values;
   return checked.ok ? { output: toTicketFields(checked.value) } : { issues: checked.error };
 }

@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FIELDS } from '../../src/shared/built-in-fields';
+import { BUILT_IN_FIELDS } from '../../src/shared/built-in-fields';
 import { toFieldIssues, type FieldIssue } from '../../src/shared/field-issues';
 import { checkValues, createFormSchema, fromTicketFields, toTicketFields, type FieldValues } from '../../src/shared/field-values';
 import type { FormField } from '../../src/shared/form-definition';
@@ -26,7 +26,7 @@ const ATTACHMENT_ID = 'a1b2c3d4e5f6a7b8c9d0';
 
 /** The built-in fields, a custom text field 42623 and a category picker offering 15597. */
 const FIELDS: FormField[] = [
-  ...DEFAULT_FIELDS,
+  ...BUILT_IN_FIELDS,
   { path: 'customFields.42623', control: 'text', required: false },
   { path: 'categoryId', control: 'choice', required: false, choices: [{ value: '15597' }] },
 ];

@@ -2,8 +2,8 @@
 import { fail, ok } from '../../src/shared/result';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FormDefinition, FormField } from '../../src/shared/form-definition';
-import { BUILT_IN_FORM, formWith } from './forms';
+import type { FormDefinition } from '../../src/shared/form-definition';
+import { BUILT_IN_FORM, formWith, DEPARTMENT } from './forms';
 import type { LoadFormResult } from '../../src/submitter/load-form';
 import { registerLocale } from '../../src/widget/i18n';
 import { nb } from '../../src/widget/locales/nb';
@@ -22,21 +22,6 @@ import {
 
 // Norwegian ships as a language pack; these tests use it as a page with the pack would.
 registerLocale('nb', nb);
-
-/** The category picker over a small tree, as the relay serves it: a choice field. */
-const DEPARTMENT: FormField = {
-  path: 'categoryId',
-  label: 'Department',
-  control: 'choice',
-  required: false,
-  choices: [
-    { value: '12', label: 'Sales' },
-    { value: '13', label: 'New cars', depth: 1 },
-    { value: '14', label: 'Electric', depth: 2 },
-    { value: '15', label: 'Used cars', depth: 1 },
-    { value: '16', label: 'Service' },
-  ],
-};
 
 /** One field of every control, a field only the integrator fills, and a category tree. */
 const FORM: FormDefinition = formWith([

@@ -13,3 +13,18 @@ export function formWith(fields: FormField[], extras: Omit<FormDefinition, 'fiel
   const [title, message, sentiment, ...contact] = BUILT_IN_FIELDS;
   return { fields: [title, message, sentiment, ...fields, ...contact], ...extras };
 }
+
+/** The category picker over a small tree, as the relay serves it: a choice field. */
+export const DEPARTMENT: FormField = {
+  path: 'categoryId',
+  label: 'Department',
+  control: 'choice',
+  required: false,
+  choices: [
+    { value: '12', label: 'Sales' },
+    { value: '13', label: 'New cars', depth: 1 },
+    { value: '14', label: 'Electric', depth: 2 },
+    { value: '15', label: 'Used cars', depth: 1 },
+    { value: '16', label: 'Service' },
+  ],
+};

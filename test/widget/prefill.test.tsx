@@ -3,25 +3,13 @@ import { ok } from '../../src/shared/result';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { Prefill } from '../../src/submitter/prefill';
-import { formWith } from './forms';
-import type { FormDefinition, FormField } from '../../src/shared/form-definition';
+import { formWith, DEPARTMENT } from './forms';
+import type { FormDefinition } from '../../src/shared/form-definition';
 import type { LoadFormResult } from '../../src/submitter/load-form';
 import { mount, mountWith, type WidgetHandle } from '../../src/widget/mount';
 import { optionsFromDataset, parseOptions } from '../../src/widget/options';
 import { json, stubRelay } from './fake-relay';
 import { choose, control, deferred, description, fillBuiltIns, renderWidget, sendButton, type, type RenderOptions } from './render-widget';
-
-/** The category picker, as the relay serves it: a choice field. */
-const DEPARTMENT: FormField = {
-  path: 'categoryId',
-  label: 'Department',
-  control: 'choice',
-  required: false,
-  choices: [
-    { value: '12', label: 'Sales' },
-    { value: '13', label: 'New cars', depth: 1 },
-  ],
-};
 
 const FORM: FormDefinition = formWith([
   DEPARTMENT,

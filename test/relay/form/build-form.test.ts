@@ -5,7 +5,7 @@ import type { Definitions } from '../../../src/relay/form/build-form';
 import { parseFormConfig } from '../../../src/relay/form/form-config';
 import type { FormConfig } from '../../../src/relay/form/form-config';
 import { CategoryDefinition, CustomFieldDefinition, readList } from '../../../src/relay/upstream/definitions';
-import { BUILT_IN_FIELDS, DEFAULT_FIELDS } from '../../../src/shared/built-in-fields';
+import { BUILT_IN_FIELDS } from '../../../src/shared/built-in-fields';
 import { checkValues } from '../../../src/shared/field-values';
 import { CATEGORY_PATH, customFieldId } from '../../../src/shared/form-definition';
 import type { FormField } from '../../../src/shared/form-definition';
@@ -33,7 +33,7 @@ const names = (input: unknown) => build(input).form.fields.map((field) => custom
 describe('buildForm: fields', () => {
   it('exposes only the fields the operator allowed', () => {
     expect(ids({ fields: [{ id: 42624 }, { id: 42623 }] })).toEqual([42623, 42624]);
-    expect(build({}).form).toEqual({ fields: DEFAULT_FIELDS });
+    expect(build({}).form).toEqual({ fields: BUILT_IN_FIELDS });
   });
 
   it("turns the doc's region field into a single choice in option order", () => {
