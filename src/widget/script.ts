@@ -17,17 +17,36 @@ window.SocialboardsTicket = api;
 const script = document.currentScript;
 if (script instanceof HTMLScriptElement && (script.dataset.relay !== undefined || script.dataset.target !== undefined)) {
   const { target } = script.dataset;
-  const start = () => {
-    let element: Element | string | undefined = target;
-    if (!element) {
-      // No target: the widget goes where the tag is, as integrators of one-line embeds expect;
-      // a tag in <head> puts it at the end of <body>, where it can be seen.
-      element = document.createElement('div');
-      if (script.closest('head')) document.body.append(element);
-      else script.after(element);
-    }
-    mountWith(element, optionsFromDataset({ ...script.dataset }), true);
+  const options = optionsFromDataset({ ...script.dataset });
+  // The widget is built in a task of its own, never in the one that ran this script or in the
+  // parser's last task (where the host page's own first layout runs): each stays short, and the
+  // page gets a turn in between. A user-blocking task where the browser has a scheduler, so it
+  // runs ahead of the page's other queued work rather than behind it.
+  const start = (element: Element | string) => {
+    const build = () => mountWith(element, options, true);
+    // Chromium and Firefox have `scheduler`; Safari does not yet.
+    if ('scheduler' in window) void scheduler.postTask(build, { priority: 'user-blocking' });
+    else setTimeout(build);
   };
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
-  else start();
+  const whenParsed = (then: () => void) => {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', then, { once: true });
+    else then();
+  };
+  if (target) {
+    // The target may come later in the page than the tag.
+    whenParsed(() => start(target));
+  } else if (script.closest('head')) {
+    // No target: the widget goes where the tag is, as integrators of one-line embeds expect; a
+    // tag in <head> puts it at the end of <body>, where it can be seen.
+    whenParsed(() => {
+      const element = document.createElement('div');
+      document.body.append(element);
+      start(element);
+    });
+  } else {
+    // Right after the tag, now: the form need not wait for the rest of the page to arrive.
+    const element = document.createElement('div');
+    script.after(element);
+    start(element);
+  }
 }

@@ -5,10 +5,12 @@
  * falls on all three alike; only ratios from the same run are meant to be compared.
  *
  * Knobs: BENCH_RUNS (20), BENCH_WARMUPS (3), BENCH_CPU_RATES ("1,4"), BENCH_SETTLE_MS (1000), and
- * BENCH_BASELINE: the path of an earlier build of our script, measured in the same run as a fourth
- * case, so a change is judged against its own "before" on the same machine at the same moment.
+ * BENCH_BASELINE: the paths of earlier builds of our script (comma-separated), each measured in the
+ * same run as one more case named after its folder, so a change is judged against its own "before"
+ * (and variants against each other) on the same machine at the same moment.
  */
 import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from '../../../e2e/chromium';
 import { buildFloor, buildOurs, buildSentry, sized, type Bundle } from './bundles';
@@ -37,8 +39,14 @@ console.log('building: ours (npm run build), floor and Sentry (Vite, in memory)â
 const ours = buildOurs();
 const floor = await buildFloor();
 const sentry = await buildSentry();
-const baselinePath = process.env.BENCH_BASELINE;
-const baseline = baselinePath ? sized(readFileSync(baselinePath, 'utf8')) : undefined;
+/** Earlier builds, each named after its folder (`/tmp/before/socialboards-ticket.js` is "before"). */
+const BASELINES: [string, Bundle][] = (process.env.BENCH_BASELINE ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((path) => [basename(dirname(resolve(path))), sized(readFileSync(path, 'utf8'))]);
+if (new Set(['ours', 'floor', 'Sentry', ...BASELINES.map(([name]) => name)]).size !== 3 + BASELINES.length) {
+  throw new Error('BENCH_BASELINE: each build must sit in a folder of its own name, other than ours, floor or Sentry');
+}
 
 const tag = (attributes = '') => `${BLANK_BODY}<script src="${SCRIPT_URL}"${attributes}></script>`;
 const CASES: Case[] = [
@@ -47,14 +55,14 @@ const CASES: Case[] = [
   { name: 'ours', body: tag(' data-relay="http://127.0.0.1:9/relay"'), script: ours.code, keystrokeField: 'Subject' },
   { name: 'floor', body: tag(), script: floor.code, keystrokeField: 'Subject' },
   { name: 'Sentry', body: tag(), script: sentry.code },
-  ...(baseline ? [{ name: 'baseline', body: tag(' data-relay="http://127.0.0.1:9/relay"'), script: baseline.code, keystrokeField: 'Subject' }] : []),
+  ...BASELINES.map(([name, build]) => ({ name, body: tag(' data-relay="http://127.0.0.1:9/relay"'), script: build.code, keystrokeField: 'Subject' })),
 ];
-const BUNDLES: [string, Bundle][] = [['ours', ours], ['floor', floor], ['Sentry', sentry], ...(baseline ? [['baseline', baseline] as [string, Bundle]] : [])];
+const BUNDLES: [string, Bundle][] = [['ours', ours], ['floor', floor], ['Sentry', sentry], ...BASELINES];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}Ã—` : 'n/a');
 /** One table line: a label, then right-aligned columns. */
-const line = (label: string, cells: string[]) => console.log(`  ${label.padEnd(24)}${cells.map((text) => text.padStart(12)).join('')}`);
+const line = (label: string, cells: string[]) => console.log(`  ${label.padEnd(24)}${cells.map((text) => ` ${text.padStart(13)}`).join('')}`);
 const NAMES = BUNDLES.map(([name]) => name);
 /** Ours against each other case. */
 const AGAINST = NAMES.filter((name) => name !== 'ours');
