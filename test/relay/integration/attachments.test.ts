@@ -314,7 +314,8 @@ describe('tickets with attachments', () => {
   });
 
   it('keeps the files of a ticket the retry finds, and answers with that ticket', async () => {
-    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '1000', RELAY_SUBMISSION_KEY_FIELD: '42636' });
+    // Long enough for the fake to fetch the file and answer its 500 on a loaded machine.
+    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '3000', RELAY_SUBMISSION_KEY_FIELD: '42636' });
     const file = await uploaded(PNG, 'a.png');
     await h.fault({ kind: 'error', count: 1, path: '/tickets', processed: true });
     const key = `attachments-found-${Date.now()}`;
