@@ -1,5 +1,8 @@
 /** The e2e stack: page server, relay and fake Socialboards on ephemeral ports, one set per worker. */
 import { test as base, expect } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStack, type RunningStack } from '../src/dev/stack';
 
@@ -39,6 +42,8 @@ export const test = base.extend<{ freshFake: void }, { stack: Stack } & StackOpt
   ],
   stack: [
     async ({ formConfig, relayEnv }, use) => {
+      // The relay's idempotency store, outside the repository (npm start keeps it in ./data).
+      const dataDir = await mkdtemp(join(tmpdir(), 'e2e-relay-data-'));
       const running = await startStack({
         root,
         env: {
@@ -49,6 +54,7 @@ export const test = base.extend<{ freshFake: void }, { stack: Stack } & StackOpt
           RELAY_UPSTREAM_TIMEOUT_MS: '3000',
           // Playwright fills a form in milliseconds, as a bot would; e2e/spam.spec.ts turns the check on.
           RELAY_SPAM_MIN_FILL_MS: '0',
+          RELAY_STORE_PATH: join(dataDir, 'relay.db'),
           ...(formConfig === undefined ? {} : { RELAY_FORM_CONFIG: formConfig && `${root}/e2e/forms/${formConfig}` }),
           ...relayEnv,
         },
@@ -72,6 +78,7 @@ export const test = base.extend<{ freshFake: void }, { stack: Stack } & StackOpt
         },
       });
       await running.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
     { scope: 'worker' },
   ],

@@ -8,6 +8,7 @@ import { logRequests } from './request-log';
 import type { FakeEnv } from './request-log';
 import { requireBearer } from './require-bearer';
 import { FakeState } from './state';
+import { createListTicketsRoute } from './list-tickets-route';
 import { createTestApi } from './test-api';
 import { createTicketRoute } from './tickets-route';
 import { tokenRoute } from './token-route';
@@ -67,6 +68,7 @@ export function createFakeSocialboards(options: FakeOptions): { app: Hono; state
     bearer,
     createTicketRoute(state, now, { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.attachmentTimeoutMs ?? 10_000 }),
   );
+  socialboards.post('/tickets/list', bearer, createListTicketsRoute(state, CATEGORIES));
   // The paths of the custom field and category lists are OUR CHOICE: the docs' pages for
   // "Get Full Community Custom Field List" and "... Category List" could not be read (docs/socialboards-api.md §7).
   socialboards.get('/customfields', bearer, (c) => c.json(success(CUSTOM_FIELDS)));

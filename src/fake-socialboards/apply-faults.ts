@@ -32,9 +32,11 @@ function faultAnswer(c: Context<FakeEnv>, status: 500 | 503 | 504, text: string)
 
 /**
  * Applies the first queued fault that matches the request:
- * - `error`: HTTP 500 at once; the request is not processed.
+ * - `error`: HTTP 500 at once; the request is not processed. With `processed`, it is processed first
+ *   (a ticket is created) and its answer replaced by the 500.
  * - `timeout`: no answer until the client disconnects or the server closes (at most {@link MAX_HOLD_MS},
- *   then 504); the request is not processed.
+ *   then 504); the request is not processed. With `processed`, it is processed first and its
+ *   answer held back: the ticket exists by the time the client gives up.
  * - `slow`: waits `delayMs`, then processes and answers normally. The wait ends early only when the server
  *   closes: a client that gives up does not stop it, as with a real server, so a timed-out ticket is
  *   still created — the ambiguous case a relay's retry logic must survive.
@@ -45,16 +47,21 @@ export function applyFaults(state: FakeState, random: () => number): MiddlewareH
   return async (c, next) => {
     const fault = takeFault(state.faults, c.req.path, random);
     if (!fault) return next();
+    // Processed first when asked: the ticket exists, whatever the client hears (or does not).
+    if (fault.processed) await next();
     switch (fault.kind) {
       case 'error':
-        return faultAnswer(c, 500, 'Injected fault');
+        c.res = faultAnswer(c, 500, 'Injected fault');
+        return c.res;
       case 'timeout': {
         if (await pause(MAX_HOLD_MS, [c.req.raw.signal, state.releaseSignal])) {
-          return faultAnswer(c, 504, 'Injected timeout');
+          c.res = faultAnswer(c, 504, 'Injected timeout');
+          return c.res;
         }
         // The client or the server has gone: nobody reads this answer, and the log says none was given.
         markUnanswered(c);
-        return faultAnswer(c, 503, 'Released');
+        c.res = faultAnswer(c, 503, 'Released');
+        return c.res;
       }
       case 'slow':
         await pause(fault.delayMs, [state.releaseSignal]);

@@ -89,6 +89,8 @@ export const CUSTOM_FIELDS: readonly CustomFieldDefinition[] = [
     type: 'multiselect',
     possibleValues: options('Financing', 'Trade-in', 'Service agreement', 'Insurance'),
   }),
+  // What an operator creates for RELAY_SUBMISSION_KEY_FIELD: hidden, filled by the relay, never by visitors.
+  field({ id: 42636, name: 'Website submission key', order: 14, type: 'text', isHidden: true }),
 ];
 
 /** The category tree: 15597 "Sales" (from the doc example) with children, and 15721 "Other cases" (from §5.6). */

@@ -5,9 +5,9 @@ import * as v from 'valibot';
 export type QueuedFaultKind = 'error' | 'timeout' | 'slow' | 'malformed';
 
 /** The endpoints a fault may target. Without a `path`, a fault targets the resource endpoints. */
-export const FAULT_PATHS = ['/token', '/tickets', '/customfields', '/categories'] as const;
+export const FAULT_PATHS = ['/token', '/tickets', '/tickets/list', '/customfields', '/categories'] as const;
 export type FaultPath = (typeof FAULT_PATHS)[number];
-const RESOURCE_PATHS: ReadonlySet<string> = new Set<FaultPath>(['/tickets', '/customfields', '/categories']);
+const RESOURCE_PATHS: ReadonlySet<string> = new Set<FaultPath>(['/tickets', '/tickets/list', '/customfields', '/categories']);
 
 /** A `timeout` never holds a request longer than this, and `slow` never waits longer. */
 export const MAX_HOLD_MS = 10 * 60 * 1000;
@@ -23,6 +23,8 @@ export interface QueuedFault {
   rate: number;
   delayMs: number;
   path: FaultPath | null;
+  /** For `error` and `timeout`: the request is processed (a ticket created) before the fault answers. */
+  processed: boolean;
 }
 
 const keyMessage = (issue: v.StrictObjectIssue) =>
@@ -44,6 +46,7 @@ export const FaultRequest = v.pipe(
       rate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
       delayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_HOLD_MS))),
       path: v.optional(v.picklist(FAULT_PATHS)),
+      processed: v.optional(v.boolean()),
     },
     keyMessage,
   ),
@@ -55,12 +58,17 @@ const OPTION_RULES: Record<string, string> = {
   rate: 'must be a number from 0 to 1',
   delayMs: `must be an integer from 0 to ${MAX_HOLD_MS}`,
   path: `must be one of ${FAULT_PATHS.join(', ')}`,
+  processed: 'must be true or false',
 };
 
 /** Reads a fault request: the request, or a text naming the first bad key. */
 export function readFaultRequest(body: unknown): { ok: true; fault: FaultRequest } | { ok: false; error: string } {
   const result = v.safeParse(FaultRequest, body);
-  if (result.success) return { ok: true, fault: result.output };
+  if (result.success) {
+    const { kind, processed } = result.output;
+    if (processed === true && kind !== 'error' && kind !== 'timeout') return { ok: false, error: 'processed: only for error and timeout' };
+    return { ok: true, fault: result.output };
+  }
   const [issue] = result.issues;
   const key = issue.path?.map((item) => String(item.key)).join('.') ?? '';
   if (!key) return { ok: false, error: `body: ${issue.message}` };
@@ -81,6 +89,7 @@ export function toQueuedFault(fault: FaultRequest & { kind: QueuedFaultKind }): 
     rate: fault.rate ?? 1,
     delayMs: fault.delayMs ?? DEFAULT_SLOW_MS,
     path: fault.path ?? null,
+    processed: fault.processed ?? false,
   };
 }
 

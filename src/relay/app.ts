@@ -28,8 +28,8 @@ import { filesRoute } from './routes/files';
 import { formRoute } from './routes/form';
 import { healthzRoute } from './routes/healthz';
 import { ticketsRoute } from './routes/tickets';
+import { createIdempotencyStore } from './stores/create-idempotency-store';
 import type { IdempotencyStore } from './stores/idempotency-store';
-import { createMemoryIdempotencyStore } from './stores/memory-idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
 import { guardUpstream } from './upstream/upstream-guard';
 import { createChallenge } from './spam/challenge';
@@ -43,7 +43,11 @@ export interface RelayDeps {
   /** Clock in milliseconds, for token expiry, idempotency and form cache TTLs, and durations. */
   now?: () => number;
   log?: Logger;
-  /** Defaults to an in-memory store with the configured TTL. */
+  /**
+   * Defaults to the store the config names (Redis with REDIS_URL, else the SQLite file
+   * RELAY_STORE_PATH), opened here and never closed: `startRelay` opens one itself and closes it on
+   * shutdown. Unit tests pass a memory store, so that nothing is written into the repository.
+   */
   idempotencyStore?: IdempotencyStore;
   /** Defaults to the storage RELAY_ATTACHMENTS names (none when it is `off`). */
   attachmentStorage?: AttachmentStorage;
@@ -76,8 +80,9 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   const log = deps.log ?? createLogger({ level: config.logLevel, now });
   const upstreamFetch = guardUpstream(deps.fetch ?? globalThis.fetch, { ...config.upstreamGuard, log, now });
   const client = createSocialboardsClient(config.socialboards, { fetch: upstreamFetch, now, log });
-  const store =
-    deps.idempotencyStore ?? createMemoryIdempotencyStore({ ttlMs: config.idempotencyTtlSeconds * 1000, now });
+  const store = deps.idempotencyStore ?? createIdempotencyStore({ ...config.idempotency, redisUrl: config.limits.redisUrl }, { now, log });
+  const { submissionKeyField } = config.idempotency;
+  const { timeoutMs } = config.socialboards;
   const ttlSeconds = config.form.cacheTtlSeconds;
   const { policy: attachmentPolicy, rules, lifetimes } = config.attachments;
   const storage = config.attachments.storage === 'off' ? undefined : (deps.attachmentStorage ?? createStorage(config.attachments));
@@ -169,6 +174,11 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
       maxBodyBytes: config.maxBodyBytes,
       client,
       store,
+      // After an ambiguous call, Socialboards gets as long again as the relay waited for it before the lookup.
+      submissionKey: submissionKeyField === null ? null : { fieldId: submissionKeyField, checkDelayMs: timeoutMs },
+      // What a holder's upstream calls may take: a token call and a ticket call, after a wait for a slot.
+      maxWaitMs: 2 * timeoutMs + config.upstreamGuard.queueMs,
+      now,
       form,
       attachments: ticketAttachments,
       limits: limits.tickets,

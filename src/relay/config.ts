@@ -98,6 +98,19 @@ const RelayEnv = v.pipe(
     RELAY_BREAKER_OPEN_SECONDS: integer(1, 3600, 10),
     RELAY_MAX_BODY_BYTES: integer(1, 100 * 1024 * 1024, 65_536),
     RELAY_IDEMPOTENCY_TTL_SECONDS: integer(1, 30 * 24 * 3600, 86_400),
+    RELAY_IDEMPOTENCY_LEASE_SECONDS: integer(1, 300, 10),
+    // The embedded store's file, relative to the working directory; ignored with REDIS_URL.
+    RELAY_STORE_PATH: v.optional(v.pipe(v.string(), v.trim()), './data/relay.db'),
+    // A custom field the relay fills with each ticket's Idempotency-Key, to find the ticket again.
+    RELAY_SUBMISSION_KEY_FIELD: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.regex(/^\d{1,15}$/, 'must be the id of a custom field (a positive integer)'),
+        v.transform(Number),
+        v.minValue(1, 'must be the id of a custom field (a positive integer)'),
+      ),
+    ),
     RELAY_FORM_CONFIG: v.optional(v.pipe(v.string(), v.trim())),
     RELAY_FORM_CACHE_TTL_SECONDS: integer(1, 24 * 3600, 300),
     // Bytes of uploads no ticket has taken yet, per relay process (docs/attachments.md).
@@ -135,7 +148,13 @@ const RelayEnv = v.pipe(
     host: env.RELAY_HOST,
     port: env.RELAY_PORT,
     maxBodyBytes: env.RELAY_MAX_BODY_BYTES,
-    idempotencyTtlSeconds: env.RELAY_IDEMPOTENCY_TTL_SECONDS,
+    /** Where Idempotency-Keys live and how an unresolved one is checked (docs/relay.md#idempotency). */
+    idempotency: {
+      ttlSeconds: env.RELAY_IDEMPOTENCY_TTL_SECONDS,
+      leaseSeconds: env.RELAY_IDEMPOTENCY_LEASE_SECONDS,
+      storePath: env.RELAY_STORE_PATH,
+      submissionKeyField: env.RELAY_SUBMISSION_KEY_FIELD ?? null,
+    },
     logLevel: env.RELAY_LOG satisfies LogLevel,
     form: { file: env.RELAY_FORM_CONFIG ?? null, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS, requireEmail: env.RELAY_REQUIRE_EMAIL },
     /** RELAY_ATTACHMENT_PENDING_MB in bytes. */
@@ -203,6 +222,11 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     ? withRequireEmail(form.value, { value: result.output.form.requireEmail, set: present.RELAY_REQUIRE_EMAIL !== undefined })
     : undefined;
   if (asked?.ok === false) problems.push({ variable: 'RELAY_REQUIRE_EMAIL', reason: asked.error });
+  const keyField = result.success ? result.output.idempotency.submissionKeyField : null;
+  if (form.ok && keyField !== null && form.value.fields.some((field) => field.id === keyField)) {
+    // Visitors must never set it: the relay's lookup would find whatever ticket they pointed it at.
+    problems.push({ variable: 'RELAY_SUBMISSION_KEY_FIELD', reason: `the relay fills custom field ${keyField} itself; remove it from the fields of ${file}` });
+  }
   if (form.ok && identity.success && identity.output.keys.length === 0) {
     // A signed field could never be filled: every ticket needing it would be refused.
     const signed = form.value.fields.findIndex((field) => field.signed === true);

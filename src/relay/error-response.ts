@@ -43,6 +43,12 @@ export const RELAY_ERRORS: Record<RelayErrorCode, { status: ContentfulStatusCode
   },
   // The relay holds back: too many calls to Socialboards are running; nothing was sent.
   upstream_busy: { status: 503, message: 'The help desk is busy; try again in a few seconds with the same Idempotency-Key.' },
+  // An earlier attempt with this key may have created the ticket and nobody can tell yet (no
+  // RELAY_SUBMISSION_KEY_FIELD to look it up by): the relay will not send it again on its own.
+  submission_unresolved: {
+    status: 409,
+    message: 'An earlier attempt with this Idempotency-Key may have created the ticket, which cannot be confirmed yet; it is not sent again. Do not send it with a new key.',
+  },
   not_found: { status: 404, message: 'There is nothing at this address.' },
   internal: { status: 500, message: 'The relay failed unexpectedly.' },
 };

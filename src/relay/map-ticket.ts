@@ -50,3 +50,13 @@ export function mapTicket(
     attachments: attachments.map(({ url, name }) => ({ url, name })),
   };
 }
+
+/**
+ * The body with the submission's Idempotency-Key in the operator's submission key field
+ * (RELAY_SUBMISSION_KEY_FIELD), by which the relay finds the ticket again after an ambiguous
+ * failure. Visitors can never set that field: the form config may not offer it (config.ts).
+ */
+export const withSubmissionKey = (body: CreateTicketBody, fieldId: number, idempotencyKey: string): CreateTicketBody => ({
+  ...body,
+  customFields: [...body.customFields, { id: fieldId, value: idempotencyKey }],
+});

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { Redis } from 'ioredis';
 import { createStorage } from './attachments/create-storage';
 import { leaseMs } from './attachments/lifecycle';
 import { startSweep } from './attachments/sweep';
@@ -17,6 +16,8 @@ import { ConfigError, parseRelayConfig } from './config';
 import type { RelayConfig } from './config';
 import { createLogger } from './log';
 import type { Logger } from './log';
+import { connectRedis } from './redis-connection';
+import { createIdempotencyStore } from './stores/create-idempotency-store';
 
 export interface RunningRelay {
   /** `http://HOST:PORT`, with the real port when the config asked for port 0. */
@@ -38,11 +39,15 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   // Made here rather than in the app, so the sweep works on the same storage.
   const attachmentStorage = config.attachments.storage === 'off' ? undefined : (deps.attachmentStorage ?? createStorage(config.attachments));
   let url = '';
-  const redis = deps.redis ?? (config.limits.redisUrl === null ? undefined : connectRedis(config.limits.redisUrl, log));
+  const redis = deps.redis ?? (config.limits.redisUrl === null ? undefined : connectCounters(config.limits.redisUrl, log));
+  // Made here rather than in the app, so that close() closes it once the last request is answered.
+  const idempotencyStore =
+    deps.idempotencyStore ?? createIdempotencyStore({ ...config.idempotency, redisUrl: config.limits.redisUrl }, { now, log });
   const app = createRelayApp(config, {
     ...deps,
     now,
     log,
+    idempotencyStore,
     ...(redis === undefined ? {} : { redis }),
     socketAddress: deps.socketAddress ?? ((c) => getConnInfo(c).remote.address),
     ...(attachmentStorage === undefined ? {} : { attachmentStorage }),
@@ -55,12 +60,17 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       resolve({ server, address }),
     ) as Server;
     server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    // A port in use: the SQLite file (or Redis connection) must not stay open behind the error.
+    if (deps.idempotencyStore === undefined) await idempotencyStore.close();
+    throw error;
   });
   const { limits, socialboards, upstreamGuard } = config;
   guardConnections(server, {
     bodyIdleMs: limits.bodyTimeoutMs,
-    // Longer than the relay may take to answer: a token call and a ticket call, after a wait for a slot.
-    socketIdleMs: Math.max(limits.bodyTimeoutMs, 2 * socialboards.timeoutMs + upstreamGuard.queueMs + 5000),
+    // Longer than the relay may take to answer: a token call and a ticket call, after a wait for a
+    // slot; for a retry of an unresolved key also the wait before its check and the check itself.
+    socketIdleMs: Math.max(limits.bodyTimeoutMs, 4 * socialboards.timeoutMs + upstreamGuard.queueMs + 5000),
     // Behind proxies every socket comes from a proxy: the cap would count them, not visitors.
     maxConnectionsPerAddress: limits.clients.trustedProxies === 0 ? limits.clients.maxConnections : 0,
   });
@@ -93,24 +103,21 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
       });
+      if (deps.idempotencyStore === undefined) await idempotencyStore.close();
     },
   };
 }
 
 /**
  * Connects to Redis for the shared counters. Commands fail at once while it is down (no offline
- * queue), and the limiters fall back to counting in this process. Errors are logged by code,
- * at most once a minute: the URL may hold a password, and a reconnect loop is noisy.
+ * queue), and the limiters fall back to counting in this process.
  */
-function connectRedis(url: string, log: Logger): Redis {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  let lastLogged = 0;
-  redis.on('error', (error: NodeJS.ErrnoException) => {
-    if (Date.now() - lastLogged < 60_000) return;
-    lastLogged = Date.now();
-    log.warn('redis unavailable; limits count in this process until it is back', { reason: error.code ?? error.name });
+function connectCounters(url: string, log: Logger) {
+  return connectRedis(url, {
+    log,
+    whenDown: 'redis unavailable; limits count in this process until it is back',
+    options: { enableOfflineQueue: false, maxRetriesPerRequest: 1 },
   });
-  return redis;
 }
 
 /** Socialboards fetches attachments from the public URL; a loopback or unspecified address cannot work there. */

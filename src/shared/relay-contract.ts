@@ -21,6 +21,7 @@ export const RELAY_ERROR_CODES = [
   'upstream_rejected',
   'upstream_unconfirmed',
   'upstream_busy',
+  'submission_unresolved',
   'not_found',
   'internal',
 ] as const;

@@ -57,6 +57,7 @@ const EN = {
   'error.upstream_rejected': 'The support service could not accept this message. Please check it and try again.',
   'error.payload_too_large': 'Your message is too large to send. Please shorten it.',
   'error.upstream_unconfirmed': 'Your message may have arrived, but we could not confirm it. Please do not send it again; we will reply if it reached us.',
+  'error.submission_unresolved': 'Your message may already have arrived; we are checking and will not send it twice. Please do not send it again.',
   'error.identity_invalid': 'We could not confirm that you are signed in. Copy your message, sign in again or reload the page, then send it.',
   'error.identity_required': 'Please sign in to send a message. Copy your message first, so you can paste it back afterwards.',
   'error.validation': 'Please correct the highlighted fields.',

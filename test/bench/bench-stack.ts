@@ -1,4 +1,7 @@
 /** The fake Socialboards and a silent relay on ephemeral loopback ports, plus an access token, for the benchmarks. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startFakeSocialboards } from '../../src/fake-socialboards/server';
 import { parseRelayConfig } from '../../src/relay/config';
 import { startRelay } from '../../src/relay/server';
@@ -18,6 +21,8 @@ const BENCH_LIMITS = Object.fromEntries(
 /** Starts both; `env` adds relay variables. `close()` stops both. */
 export async function startBenchStack(env: Record<string, string> = {}) {
   const fake = await startFakeSocialboards(CREDENTIALS);
+  // The relay's idempotency store (SQLite, as in production), outside the repository.
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-relay-data-'));
   const relay = await startRelay(
     parseRelayConfig({
       SOCIALBOARDS_CLIENT_ID: CREDENTIALS.clientId,
@@ -29,6 +34,7 @@ export async function startBenchStack(env: Record<string, string> = {}) {
       RELAY_ATTACHMENTS: 'off',
       RELAY_MAX_REQUESTS_PER_CLIENT: '10000',
       RELAY_UPSTREAM_CONCURRENCY: '1000',
+      RELAY_STORE_PATH: join(dataDir, 'relay.db'),
       ...BENCH_LIMITS,
       ...env,
     }),
@@ -47,6 +53,7 @@ export async function startBenchStack(env: Record<string, string> = {}) {
     async close() {
       await relay.close();
       await fake.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -188,6 +188,34 @@ describe('fault injection', () => {
     expect(await (await fake.postTicket(MINIMAL_BODY, token)).json()).toMatchObject({ data: expect.any(Number) });
   });
 
+  it('creates the ticket under a processed error fault, then answers 500 as if it had failed', async () => {
+    const fake = makeFake();
+    const token = await fake.token();
+    await fake.addFault({ kind: 'error', path: '/tickets', processed: true });
+
+    const answer = await fake.postTicket(MINIMAL_BODY, token);
+
+    expect(answer.status).toBe(500);
+    expect(await answer.json()).toEqual({ data: null, errorCode: 500, errorText: 'Injected fault' });
+    expect(fake.state.tickets).toHaveLength(1);
+    expect(fake.state.requests.at(-1)).toMatchObject({ path: '/tickets', status: 500 });
+  });
+
+  it('creates the ticket under a processed timeout fault, then holds the answer until the client gives up', async () => {
+    const fake = makeFake();
+    const token = await fake.token();
+    await fake.addFault({ kind: 'timeout', path: '/tickets', processed: true });
+    const client = new AbortController();
+
+    const pending = fake.postTicket(MINIMAL_BODY, token, { signal: client.signal });
+
+    expect(await within(pending, 200)).toBe('pending');
+    expect(fake.state.tickets).toHaveLength(1);
+    client.abort();
+    expect(await within(pending, 200)).not.toBe('pending');
+    expect(fake.state.requests.at(-1)).toMatchObject({ path: '/tickets', status: null });
+  });
+
   it('leaves an error answer alone under a malformed fault', async () => {
     const fake = makeFake();
     await fake.addFault({ kind: 'malformed' });
@@ -217,7 +245,9 @@ describe('fault injection', () => {
     { name: 'a fractional count', body: '{"kind":"error","count":1.5}', error: 'count: must be an integer of at least 1' },
     { name: 'a rate above 1', body: '{"kind":"error","rate":2}', error: 'rate: must be a number from 0 to 1' },
     { name: 'a negative delay', body: '{"kind":"slow","delayMs":-1}', error: 'delayMs: must be an integer from 0 to 600000' },
-    { name: 'an unknown path', body: '{"kind":"error","path":"/tickets/list"}', error: 'path: must be one of /token, /tickets, /customfields, /categories' },
+    { name: 'an unknown path', body: '{"kind":"error","path":"/tickets/42"}', error: 'path: must be one of /token, /tickets, /tickets/list, /customfields, /categories' },
+    { name: 'processed on a slow fault', body: '{"kind":"slow","processed":true}', error: 'processed: only for error and timeout' },
+    { name: 'processed that is not a flag', body: '{"kind":"error","processed":"yes"}', error: 'processed: must be true or false' },
     { name: 'an unknown option', body: '{"kind":"error","times":2}', error: 'times: is not a fault option' },
   ];
   it.each(badFaults)('answers 400 naming the bad key to $name', async ({ body, error }) => {

@@ -6,12 +6,15 @@ import {
   CLIENT_ID,
   ORIGIN,
   REFRESH_TOKEN,
+  EVERY_CONTROL_FORM,
   captureLogs,
   envelope,
   gate,
   hang,
   json,
+  refused,
   scriptedSocialboards,
+  memoryStore,
   testConfig,
 } from './helpers';
 
@@ -32,10 +35,13 @@ function setup(
 ) {
   const upstream = scriptedSocialboards(upstreamOptions);
   const logs = captureLogs();
-  const app = createRelayApp(
-    testConfig({ RELAY_CATEGORY_ID: '15597', RELAY_TAGS: 'web,widget', RELAY_SOURCE_NAME: 'Shop form', ...env }),
-    { fetch: upstream.fetch, log: logs.log, ...deps },
-  );
+  const config = testConfig({ RELAY_CATEGORY_ID: '15597', RELAY_TAGS: 'web,widget', RELAY_SOURCE_NAME: 'Shop form', ...env });
+  const app = createRelayApp(config, {
+    fetch: upstream.fetch,
+    log: logs.log,
+    idempotencyStore: memoryStore({ now: deps.now, ttlSeconds: config.idempotency.ttlSeconds }),
+    ...deps,
+  });
   const responses: string[] = [];
   const send = async (path: string, init: RequestInit = {}) => {
     const response = await app.request(path, init);
@@ -240,11 +246,7 @@ describe('POST /tickets upstream failures', () => {
   });
 
   it('answers 500 internal with a generic message on an unexpected exception, and logs the stack', async () => {
-    const broken: IdempotencyStore = {
-      reserve: () => Promise.reject(new Error('disk on fire')),
-      complete: async () => {},
-      release: async () => {},
-    };
+    const broken: IdempotencyStore = { ...memoryStore(), reserve: () => Promise.reject(new Error('disk on fire')) };
     const { post, logs } = setup({}, {}, { idempotencyStore: broken });
     const response = await post(SEED);
     expect(response.status).toBe(500);
@@ -300,6 +302,54 @@ describe('Idempotency-Key', () => {
     expect(upstream.ticketCalls()).toHaveLength(1);
   });
 
+  it('answers a duplicate 504 upstream_timeout when the first holds its key past the wait, then replays the first answer', async () => {
+    const slow = gate();
+    const { post, upstream } = setup({ RELAY_UPSTREAM_TIMEOUT_MS: '100', RELAY_UPSTREAM_QUEUE_MS: '0' }, { tickets: [slow.responder] });
+    const key = newKey();
+    const first = post(SEED, { key });
+    await slow.reached;
+    const waited = await post(SEED, { key });
+    expect(waited.status).toBe(504);
+    expect(await errorOf(waited)).toMatchObject({ code: 'upstream_timeout' });
+    slow.open(envelope(778));
+    expect((await first).status).toBe(201);
+    expect(await (await post(SEED, { key })).json()).toEqual({ ticketId: 778 });
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('hands a concurrent duplicate the first request’s refusal, without a second call', async () => {
+    const slow = gate();
+    // Opened only once the duplicate is waiting: a refusal frees the key, so a duplicate that came
+    // later would rightly go upstream itself.
+    const store = memoryStore();
+    let duplicateWaits: () => void = () => {};
+    const waiting = new Promise<void>((resolve) => {
+      duplicateWaits = resolve;
+    });
+    const watched: IdempotencyStore = {
+      ...store,
+      reserve: async (...args) => {
+        const reservation = await store.reserve(...args);
+        if (reservation.status === 'in_flight') duplicateWaits();
+        return reservation;
+      },
+    };
+    const { post, upstream } = setup({}, { tickets: [slow.responder] }, { idempotencyStore: watched });
+    const key = newKey();
+    const first = post(SEED, { key });
+    await slow.reached;
+    const second = post(SEED, { key });
+    await waiting;
+    slow.open(envelope(null, 1, 'categoryId: is not a category id', 400));
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.status, b.status]).toEqual([502, 502]);
+    expect(await errorOf(b)).toMatchObject({ code: 'upstream_rejected' });
+    expect(b.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(upstream.ticketCalls()).toHaveLength(1);
+    // Released: a later retry goes upstream again.
+    expect((await post(SEED, { key })).status).toBe(201);
+  });
+
   it('refuses the same key with a different body: 422 idempotency_conflict', async () => {
     const { post, upstream } = setup();
     const key = newKey();
@@ -310,8 +360,8 @@ describe('Idempotency-Key', () => {
     expect(upstream.ticketCalls()).toHaveLength(1);
   });
 
-  it('lets a retry go upstream again after an upstream failure', async () => {
-    const { post, upstream } = setup({}, { tickets: [() => envelope(null, 500, 'boom', 500)] });
+  it('lets a retry go upstream again after a failure that certainly created nothing', async () => {
+    const { post, upstream } = setup({}, { tickets: [refused] });
     const key = newKey();
     expect((await post(SEED, { key })).status).toBe(502);
     const retry = await post(SEED, { key });
@@ -351,15 +401,42 @@ describe('Idempotency-Key', () => {
     expect(upstream.ticketCalls()).toHaveLength(1);
   });
 
-  it('releases the key after a 5xx but logs it as a ticket that may exist', async () => {
-    const { post, upstream, logs } = setup({}, { tickets: [() => envelope(null, 500, 'boom', 500)] });
+  it.each([
+    ['a 5xx', () => envelope(null, 500, 'boom', 500)],
+    ['a connection lost after sending', () => Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }))],
+  ])('holds the key unresolved after %s: retries get 409 submission_unresolved and nothing is sent again', async (_name, responder) => {
+    const { post, upstream, logs } = setup({}, { tickets: [responder] });
     const key = newKey();
     expect((await post(SEED, { key })).status).toBe(502);
     expect(logs.records()).toContainEqual(
       expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^socialboards may have created the ticket/), idempotencyKey: key }),
     );
-    expect((await post(SEED, { key })).status).toBe(201);
-    expect(upstream.ticketCalls()).toHaveLength(2);
+    expect(logs.records()).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^idempotency key unresolved/), idempotencyKey: key }),
+    );
+    for (let retry = 0; retry < 3; retry += 1) {
+      const answer = await post(SEED, { key });
+      expect(answer.status).toBe(409);
+      expect(await errorOf(answer)).toEqual({
+        code: 'submission_unresolved',
+        message: 'An earlier attempt with this Idempotency-Key may have created the ticket, which cannot be confirmed yet; it is not sent again. Do not send it with a new key.',
+      });
+    }
+    expect((await post({ ...SEED, title: 'Another ticket' }, { key })).status).toBe(422);
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('hands a concurrent duplicate the unresolved answer too, without a second call', async () => {
+    const slow = gate();
+    const { post, upstream } = setup({}, { tickets: [slow.responder] });
+    const key = newKey();
+    const first = post(SEED, { key });
+    await slow.reached;
+    const second = post(SEED, { key });
+    slow.open(envelope(null, 503, 'down', 503));
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.status, b.status]).toEqual([502, 409]);
+    expect(upstream.ticketCalls()).toHaveLength(1);
   });
 
   it('releases the key without that warning when the ticket was certainly not created', async () => {
@@ -389,6 +466,115 @@ describe('Idempotency-Key', () => {
     const again = await post(SEED, { key });
     expect(again.headers.get('Idempotent-Replayed')).toBeNull();
     expect(upstream.ticketCalls()).toHaveLength(2);
+  });
+});
+
+describe('RELAY_SUBMISSION_KEY_FIELD', () => {
+  const FIELD = 42636;
+  // A short upstream limit: the lookup waits that long after the ambiguous attempt.
+  const KEY_FIELD_ENV = { RELAY_SUBMISSION_KEY_FIELD: String(FIELD), RELAY_UPSTREAM_TIMEOUT_MS: '50' };
+  const listed = (id: number, key: string) => ({ id, title: SEED.title, customFields: [{ id: FIELD, value: key }] });
+  const ambiguous = () => envelope(null, 500, 'boom', 500);
+
+  it('writes the Idempotency-Key into that custom field of every ticket', async () => {
+    const { post, upstream } = setup(KEY_FIELD_ENV);
+    const key = newKey();
+    expect((await post(SEED, { key })).status).toBe(201);
+    expect(JSON.parse(upstream.ticketCalls()[0]?.body ?? '').customFields).toEqual([{ id: FIELD, value: key }]);
+  });
+
+  it('finds the ticket an ambiguous attempt created, and answers with it instead of sending again', async () => {
+    const key = newKey();
+    const { post, upstream } = setup(KEY_FIELD_ENV, { tickets: [ambiguous], lookups: [() => envelope([listed(4484700, key)])] });
+    const first = await post(SEED, { key });
+    expect(first.status).toBe(502);
+    const started = Date.now();
+    const retry = await post(SEED, { key });
+    // Socialboards got as long again as the relay waits for it before the relay looked.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    expect(retry.status).toBe(201);
+    expect(await retry.json()).toEqual({ ticketId: 4484700 });
+    expect(JSON.parse(upstream.lookupCalls()[0]?.body ?? '')).toEqual({ customFields: [{ key: FIELD, value: key }], skip: 0, take: 25 });
+    const replay = await post(SEED, { key });
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await replay.json()).toEqual({ ticketId: 4484700 });
+    expect(upstream.ticketCalls()).toHaveLength(1);
+    expect(upstream.lookupCalls()).toHaveLength(1);
+  });
+
+  it('sends the ticket when Socialboards has none with that key', async () => {
+    const { post, upstream } = setup(KEY_FIELD_ENV, { tickets: [ambiguous, () => envelope(4484701)] });
+    const key = newKey();
+    expect((await post(SEED, { key })).status).toBe(502);
+    const retry = await post(SEED, { key });
+    expect(await retry.json()).toEqual({ ticketId: 4484701 });
+    expect(upstream.lookupCalls()).toHaveLength(1);
+    expect(upstream.ticketCalls()).toHaveLength(2);
+  });
+
+  it('takes the oldest of several tickets with the key, and ignores listed tickets that lack it', async () => {
+    const key = newKey();
+    const lookup = () => envelope([listed(4484705, key), { id: 1, title: 'Someone else', customFields: [] }, listed(4484702, key)]);
+    const { post, upstream, logs } = setup(KEY_FIELD_ENV, { tickets: [ambiguous], lookups: [lookup] });
+    await post(SEED, { key });
+    expect(await (await post(SEED, { key })).json()).toEqual({ ticketId: 4484702 });
+    expect(upstream.ticketCalls()).toHaveLength(1);
+    expect(logs.records()).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/filter ignored/), listed: 3, carrying: 2 }));
+    expect(logs.records()).toContainEqual(expect.objectContaining({ msg: 'several tickets carry one submission key', ticketIds: [4484702, 4484705] }));
+  });
+
+  it('never takes a listed ticket that does not carry the key for the one sought', async () => {
+    const { post, upstream } = setup(KEY_FIELD_ENV, {
+      tickets: [ambiguous, () => envelope(4484703)],
+      lookups: [() => envelope([{ id: 99, title: 'Unrelated', customFields: [{ id: FIELD, value: 'another-submission-key' }] }])],
+    });
+    const key = newKey();
+    await post(SEED, { key });
+    expect(await (await post(SEED, { key })).json()).toEqual({ ticketId: 4484703 });
+    expect(upstream.ticketCalls()).toHaveLength(2);
+  });
+
+  it('keeps the key unresolved when the lookup fails, and looks again on the next retry', async () => {
+    const key = newKey();
+    const { post, upstream } = setup(KEY_FIELD_ENV, {
+      tickets: [ambiguous],
+      lookups: [() => envelope(null, 500, 'down', 500), () => envelope([listed(4484704, key)])],
+    });
+    await post(SEED, { key });
+    const failed = await post(SEED, { key });
+    expect(failed.status).toBe(502);
+    expect(await errorOf(failed)).toMatchObject({ code: 'upstream_unavailable' });
+    expect(await (await post(SEED, { key })).json()).toEqual({ ticketId: 4484704 });
+    expect(upstream.lookupCalls()).toHaveLength(2);
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('keeps the key unresolved when the retry itself is refused before it could look', async () => {
+    const store = memoryStore();
+    const { post, upstream } = setup({ ...KEY_FIELD_ENV, RELAY_RATE_LIMIT_TICKETS: '1/1m' }, { tickets: [ambiguous] }, { idempotencyStore: store });
+    const key = newKey();
+    await post(SEED, { key });
+    const refusedRetry = await post(SEED, { key });
+    expect(refusedRetry.status).toBe(429);
+    expect(await store.lookup(key)).toMatchObject({ state: 'unresolved' });
+    expect(upstream.lookupCalls()).toHaveLength(0);
+    expect(upstream.ticketCalls()).toHaveLength(1);
+  });
+
+  it('refuses the field from visitors, and GET /form does not offer it, even with custom fields on', async () => {
+    const upstream = scriptedSocialboards();
+    const app = createRelayApp(testConfig(KEY_FIELD_ENV, EVERY_CONTROL_FORM), { fetch: upstream.fetch, log: captureLogs().log, idempotencyStore: memoryStore() });
+    const response = await app.request('/tickets', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': newKey(), Origin: ORIGIN },
+      body: JSON.stringify({ ...SEED, customFields: [{ id: 42625, value: 'Model Y' }, { id: FIELD, value: 'forged-submission-key' }] }),
+    });
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 'validation', fields: [{ path: `customFields.${FIELD}`, code: 'unknown_field' }] });
+    const form = (await (await app.request('/form', { headers: { Origin: ORIGIN } })).json()) as { fields: { path: string }[] };
+    expect(form.fields.map((field) => field.path)).toContain('customFields.42625');
+    expect(form.fields.map((field) => field.path)).not.toContain(`customFields.${FIELD}`);
+    expect(upstream.ticketCalls()).toHaveLength(0);
   });
 });
 

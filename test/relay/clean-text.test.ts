@@ -1,14 +1,14 @@
 /** What the relay does with text: a body that is not UTF-8 is refused, and each field reaches Socialboards cleaned by its rule. */
 import { describe, expect, it } from 'vitest';
 import { createRelayApp } from '../../src/relay/app';
-import { captureLogs, EVERY_CONTROL_FORM, EVERY_CONTROL_VALUES, ORIGIN, scriptedSocialboards, testConfig } from './helpers';
+import { captureLogs, EVERY_CONTROL_FORM, EVERY_CONTROL_VALUES, ORIGIN, memoryStore, scriptedSocialboards, testConfig } from './helpers';
 
 let keyCounter = 0;
 const newKey = () => `clean-text-key-${String(++keyCounter).padStart(8, '0')}`;
 
 function setup(form?: unknown) {
   const upstream = scriptedSocialboards();
-  const app = createRelayApp(testConfig({}, form), { fetch: upstream.fetch, log: captureLogs().log });
+  const app = createRelayApp(testConfig({}, form), { fetch: upstream.fetch, log: captureLogs().log, idempotencyStore: memoryStore() });
   const post = (body: BodyInit) =>
     app.request('/tickets', {
       method: 'POST',

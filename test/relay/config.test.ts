@@ -36,7 +36,7 @@ describe('parseRelayConfig', () => {
       host: '127.0.0.1',
       port: 8787,
       maxBodyBytes: 65_536,
-      idempotencyTtlSeconds: 86_400,
+      idempotency: { ttlSeconds: 86_400, leaseSeconds: 10, storePath: './data/relay.db', submissionKeyField: null },
       logLevel: 'info',
       form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [], builtIn: { email: { required: true } } } },
       maxPendingUploadBytes: 1024 * 1024 * 1024,
@@ -67,6 +67,9 @@ describe('parseRelayConfig', () => {
       RELAY_UPSTREAM_TIMEOUT_MS: '500',
       RELAY_MAX_BODY_BYTES: '1024',
       RELAY_IDEMPOTENCY_TTL_SECONDS: '60',
+      RELAY_IDEMPOTENCY_LEASE_SECONDS: '30',
+      RELAY_STORE_PATH: '/var/lib/relay/keys.db',
+      RELAY_SUBMISSION_KEY_FIELD: '42636',
       RELAY_LOG: 'debug',
       SOCIALBOARDS_CUSTOM_FIELDS_PATH: '/v2/customfields/list?take=100',
       SOCIALBOARDS_CATEGORIES_PATH: '/v2/categories',
@@ -85,7 +88,8 @@ describe('parseRelayConfig', () => {
       tags: ['web', 'widget'],
     });
     expect(config.form.config.builtIn.email).toEqual({ required: false });
-    expect(config).toMatchObject({ host: '0.0.0.0', port: 0, maxBodyBytes: 1024, idempotencyTtlSeconds: 60, logLevel: 'debug' });
+    expect(config).toMatchObject({ host: '0.0.0.0', port: 0, maxBodyBytes: 1024, logLevel: 'debug' });
+    expect(config.idempotency).toEqual({ ttlSeconds: 60, leaseSeconds: 30, storePath: '/var/lib/relay/keys.db', submissionKeyField: 42636 });
     expect(config.maxPendingUploadBytes).toBe(50 * 1024 * 1024);
   });
 
@@ -136,6 +140,9 @@ describe('parseRelayConfig', () => {
     ['RELAY_UPSTREAM_TIMEOUT_MS', '0', /integer from 1/],
     ['RELAY_MAX_BODY_BYTES', '-1', /integer from 1/],
     ['RELAY_IDEMPOTENCY_TTL_SECONDS', '1d', /integer from 1/],
+    ['RELAY_IDEMPOTENCY_LEASE_SECONDS', '301', /integer from 1 to 300/],
+    ['RELAY_SUBMISSION_KEY_FIELD', '0', /id of a custom field/],
+    ['RELAY_SUBMISSION_KEY_FIELD', 'submission-key', /id of a custom field/],
     ['RELAY_LOG', 'verbose', /info, silent, debug/],
     ['SOCIALBOARDS_CUSTOM_FIELDS_PATH', 'customfields', /starting with \//],
     ['SOCIALBOARDS_CATEGORIES_PATH', '/cate gories', /no spaces/],
@@ -219,6 +226,16 @@ describe('RELAY_FORM_CONFIG', () => {
     expect(message).toContain('RELAY_PORT: must be an integer');
     expect(message).toContain('RELAY_FORM_CONFIG: /etc/relay/form.json: fields[1].control must be one of text, multiline,');
     expect(message).toContain('RELAY_FORM_CONFIG: /etc/relay/form.json: colour is not a known key');
+  });
+
+  it('refuses a submission key field that the form config offers to visitors', () => {
+    const message = messageOf(() =>
+      parseRelayConfig(
+        { ...BASE_ENV, RELAY_SUBMISSION_KEY_FIELD: '42636', RELAY_FORM_CONFIG: '/etc/relay/form.json' },
+        { readFile: () => '{"fields": [{"id": 42623}, {"id": 42636}]}' },
+      ),
+    );
+    expect(message).toContain('RELAY_SUBMISSION_KEY_FIELD: the relay fills custom field 42636 itself; remove it from the fields of /etc/relay/form.json');
   });
 
   it('says when the file cannot be read or is not JSON', () => {

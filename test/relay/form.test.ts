@@ -11,6 +11,7 @@ import {
   captureLogs,
   envelope,
   scriptedSocialboards,
+  memoryStore,
   testConfig,
 } from './helpers';
 
@@ -34,6 +35,7 @@ function setup(form: unknown = EVERY_CONTROL_FORM, upstreamOptions: Parameters<t
     fetch: upstream.fetch,
     log: logs.log,
     now: () => clock.now,
+    idempotencyStore: memoryStore({ now: () => clock.now }),
   });
   const getForm = (headers: Record<string, string> = {}) => app.request('/form', { headers: { Origin: ORIGIN, ...headers } });
   const post = (body: unknown) =>
@@ -95,7 +97,7 @@ describe('GET /form', () => {
 
   it('serves the built-in fields without calling Socialboards when there is no form config', async () => {
     const upstream = scriptedSocialboards();
-    const app = createRelayApp(testConfig(), { fetch: upstream.fetch, log: captureLogs().log });
+    const app = createRelayApp(testConfig(), { fetch: upstream.fetch, log: captureLogs().log, idempotencyStore: memoryStore() });
     const response = await app.request('/form', { headers: { Origin: ORIGIN } });
     expect(await response.json()).toEqual({ fields: BUILT_IN_FIELDS, attachments: testConfig().attachments.policy });
     expect(upstream.calls).toEqual([]);
@@ -103,7 +105,7 @@ describe('GET /form', () => {
 
   it('serves email as optional under RELAY_REQUIRE_EMAIL=false, still without calling Socialboards', async () => {
     const upstream = scriptedSocialboards();
-    const app = createRelayApp(testConfig({ RELAY_REQUIRE_EMAIL: 'false' }), { fetch: upstream.fetch, log: captureLogs().log });
+    const app = createRelayApp(testConfig({ RELAY_REQUIRE_EMAIL: 'false' }), { fetch: upstream.fetch, log: captureLogs().log, idempotencyStore: memoryStore() });
     const { fields } = (await (await app.request('/form', { headers: { Origin: ORIGIN } })).json()) as FormDefinition;
     expect(fields.find((field) => field.path === 'creator.email')).toMatchObject({ control: 'email', required: false });
     expect(upstream.calls).toEqual([]);

@@ -5,6 +5,7 @@ import { parseRelayConfig } from '../../src/relay/config';
 import type { RelayConfig } from '../../src/relay/config';
 import { createLogger } from '../../src/relay/log';
 import type { Logger } from '../../src/relay/log';
+import { createMemoryIdempotencyStore } from '../../src/relay/stores/memory-idempotency-store';
 
 export const CLIENT_ID = 'client-3f9a';
 export const REFRESH_TOKEN = 'refresh-SECRET-8c1d2e';
@@ -26,6 +27,13 @@ export const testConfig = (env: Record<string, string | undefined> = {}, form?: 
     { ...BASE_ENV, ...(form === undefined ? {} : { RELAY_FORM_CONFIG: '/test/form.json' }), ...env },
     { readFile: () => JSON.stringify(form) },
   );
+
+/**
+ * The idempotency store of a relay built by a unit test: in memory, so that no test writes a
+ * database into the repository (the relay's default is a SQLite file under ./data).
+ */
+export const memoryStore = ({ now = Date.now, ttlSeconds = 86_400 }: { now?: (() => number) | undefined; ttlSeconds?: number } = {}) =>
+  createMemoryIdempotencyStore({ ttlMs: ttlSeconds * 1000, now });
 
 /** A logger that keeps its lines, for assertions and for scanning them for secrets. */
 export function captureLogs(): { log: Logger; lines: string[]; records: () => Record<string, unknown>[] } {
@@ -51,19 +59,29 @@ export const envelope = (data: unknown, errorCode = -1, errorText: string | null
 
 const LIST_PATHS = ['/customfields', '/categories'] as const;
 const isListCall = (call: RecordedCall) => LIST_PATHS.some((path) => new URL(call.url).pathname === path);
+const isLookupCall = (call: RecordedCall) => new URL(call.url).pathname === '/tickets/list';
 
 /**
  * Token answers `access-1`, `access-2`, … ; tickets get ids 1000, 1001, … unless a test scripts
- * them; the lists answer the fake community's definitions unless a test scripts them.
+ * them; the lists answer the fake community's definitions unless a test scripts them; List
+ * Tickets (`lookups`) finds nothing unless a test scripts it.
  */
 export function scriptedSocialboards(
-  options: { tickets?: Responder[]; tokens?: Responder[]; customFields?: Responder[]; categories?: Responder[]; expiresIn?: number } = {},
+  options: {
+    tickets?: Responder[];
+    tokens?: Responder[];
+    customFields?: Responder[];
+    categories?: Responder[];
+    lookups?: Responder[];
+    expiresIn?: number;
+  } = {},
 ) {
   const calls: RecordedCall[] = [];
   let tokenCount = 0;
   let ticketCount = 0;
   const tickets = [...(options.tickets ?? [])];
   const tokens = [...(options.tokens ?? [])];
+  const lookups = [...(options.lookups ?? [])];
   const lists = { '/customfields': [...(options.customFields ?? [])], '/categories': [...(options.categories ?? [])] };
   const definitions = { '/customfields': CUSTOM_FIELDS, '/categories': CATEGORIES };
   const fetch: typeof globalThis.fetch = async (input, init) => {
@@ -82,6 +100,7 @@ export function scriptedSocialboards(
       tokenCount += 1;
       return json({ access_token: `access-${tokenCount}`, token_type: 'bearer', expires_in: options.expiresIn ?? 3599 });
     }
+    if (isLookupCall(call)) return (lookups.shift() ?? (() => envelope([])))(call, signal);
     if (isListCall(call)) {
       const path = new URL(call.url).pathname as (typeof LIST_PATHS)[number];
       const listed = lists[path].shift();
@@ -97,8 +116,14 @@ export function scriptedSocialboards(
     tokenCalls: () => calls.filter((call) => call.url.endsWith('/token')),
     ticketCalls: () => calls.filter((call) => call.url.endsWith('/tickets')),
     listCalls: () => calls.filter(isListCall),
+    lookupCalls: () => calls.filter(isLookupCall),
   };
 }
+
+/** A responder for a Socialboards that refuses the connection: nothing was sent, so the ticket certainly does not exist. */
+export const refused: Responder = () => {
+  throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }) });
+};
 
 /** A responder that never answers until the request's signal aborts (a hung upstream). */
 export const hang: Responder = (_call, signal) =>

@@ -129,7 +129,7 @@ describe('socialboards client', () => {
     expect(logs.records()).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        msg: 'socialboards may have created the ticket; a retry creates it again if it did',
+        msg: 'socialboards may have created the ticket; its answer does not say',
         idempotencyKey: 'key-0123456789abcdef',
         code,
       }),
@@ -241,5 +241,45 @@ describe('socialboards client: redaction', () => {
     expect(logs.records()).toContainEqual(
       expect.objectContaining({ errorText: 'customFields[0].value: "[redacted]" is not valid; also "[redacted]"' }),
     );
+  });
+});
+
+describe('socialboards ticket lookup (List Tickets by a custom field)', () => {
+  const KEY = 'submission-key-0001';
+
+  it('posts the custom field filter with the bearer token, and returns the ids of the tickets carrying the value, lowest first', async () => {
+    const { upstream, client } = setup({
+      lookups: [
+        () =>
+          envelope([
+            { id: 9, customFields: [{ id: 42636, value: KEY }] },
+            { id: 7, customFields: [{ key: '42636', value: KEY }, { id: 42623, value: 'Oslo' }] },
+            { id: 8, customFields: [{ id: 42636, value: 'another-key' }] },
+          ]),
+      ],
+    });
+    expect(await client.findTicketsByField(42636, KEY)).toEqual({ ok: true, value: [7, 9] });
+    const [call] = upstream.lookupCalls();
+    expect(call?.url).toBe('https://sb.test/tickets/list');
+    expect(call?.method).toBe('POST');
+    expect(call?.headers.get('authorization')).toBe('Bearer access-1');
+    expect(JSON.parse(call?.body ?? '')).toEqual({ customFields: [{ key: 42636, value: KEY }], skip: 0, take: 25 });
+  });
+
+  it('reads a ticket without custom fields, or with entries it cannot read, as one that does not carry the value', async () => {
+    const { client, logs } = setup({
+      lookups: [() => envelope([{ id: 1 }, { id: 2, customFields: null }, { id: 3, customFields: [{ value: KEY }, 'odd'] }, { title: 'no id' }])],
+    });
+    expect(await client.findTicketsByField(42636, KEY)).toEqual({ ok: true, value: [] });
+    expect(logs.records()).toContainEqual(expect.objectContaining({ msg: 'socialboards ticket lookup has an item the relay cannot read; skipped', index: 3 }));
+  });
+
+  it.each([
+    ['data that is not a list', () => envelope({ tickets: [] }), 'upstream_unavailable'],
+    ['a refusal', () => envelope(null, 1, 'customFields[0].key: is required', 400), 'upstream_rejected'],
+    ['a 500', () => envelope(null, 500, 'Server error', 500), 'upstream_unavailable'],
+  ])('fails on %s', async (_name, responder, code) => {
+    const { client } = setup({ lookups: [responder] });
+    expect(await client.findTicketsByField(42636, KEY)).toMatchObject({ ok: false, error: { code } });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRelayApp } from '../../src/relay/app';
 import { UpstreamShed, guardUpstream } from '../../src/relay/upstream/upstream-guard';
-import { ORIGIN, captureLogs, envelope, gate, hang, json, scriptedSocialboards, testConfig } from './helpers';
+import { ORIGIN, captureLogs, envelope, gate, hang, json, memoryStore, scriptedSocialboards, testConfig } from './helpers';
 
 const guardOptions = { concurrency: 2, queueMs: 100, breakerFailures: 3, breakerOpenSeconds: 1, now: Date.now };
 
@@ -107,6 +107,7 @@ describe('the relay under upstream trouble', () => {
     const app = createRelayApp(testConfig({ RELAY_UPSTREAM_CONCURRENCY: '1', RELAY_UPSTREAM_QUEUE_MS: '100', RELAY_UPSTREAM_TIMEOUT_MS: '2000' }), {
       fetch: upstream.fetch,
       log: captureLogs().log,
+      idempotencyStore: memoryStore(),
     });
     // A token first, so the one slot is then held by the hanging ticket call.
     const first = post(app);
@@ -123,6 +124,7 @@ describe('the relay under upstream trouble', () => {
     const app = createRelayApp(testConfig({ RELAY_UPSTREAM_TIMEOUT_MS: '200', RELAY_BREAKER_FAILURES: '2', RELAY_BREAKER_OPEN_SECONDS: '30' }), {
       fetch: upstream.fetch,
       log: captureLogs().log,
+      idempotencyStore: memoryStore(),
     });
     expect((await post(app)).status).toBe(504);
     expect((await post(app)).status).toBe(504);
@@ -137,7 +139,7 @@ describe('the relay under upstream trouble', () => {
   it('a 4xx refusal from Socialboards never opens the circuit', async () => {
     const refusal = () => json({ data: null, errorCode: 3, errorText: 'Bad' }, 400);
     const upstream = scriptedSocialboards({ tickets: [refusal, refusal, refusal, () => envelope(9)] });
-    const app = createRelayApp(testConfig({ RELAY_BREAKER_FAILURES: '2' }), { fetch: upstream.fetch, log: captureLogs().log });
+    const app = createRelayApp(testConfig({ RELAY_BREAKER_FAILURES: '2' }), { fetch: upstream.fetch, log: captureLogs().log, idempotencyStore: memoryStore() });
     for (let i = 0; i < 3; i += 1) expect((await post(app)).status).toBe(502);
     expect((await post(app)).status).toBe(201);
   });

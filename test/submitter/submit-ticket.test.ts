@@ -180,6 +180,7 @@ describe('retries', () => {
     [403, 'origin_not_allowed'],
     [413, 'payload_too_large'],
     [415, 'unsupported_media_type'],
+    [409, 'submission_unresolved'],
     [422, 'idempotency_conflict'],
     [502, 'upstream_rejected'],
   ])('never retries a %i %s', async (status, code) => {

@@ -319,6 +319,14 @@ describe('words', () => {
     expect(submitErrorText(createTranslator('nb'), 'rate_limited', undefined)).toBe(nb['error.rate_limited']);
   });
 
+  it('tells a visitor whose earlier attempt may have arrived not to send it again, in both languages', () => {
+    registerLocale('nb', nb);
+    expect(submitErrorText(createTranslator('en'), 'submission_unresolved', undefined)).toBe(
+      'Your message may already have arrived; we are checking and will not send it twice. Please do not send it again.',
+    );
+    expect(submitErrorText(createTranslator('nb'), 'submission_unresolved', undefined)).toBe(nb['error.submission_unresolved']);
+  });
+
   it('speaks Norwegian with locale nb', async () => {
     setup({ locale: 'nb' });
     expect(screen.getByRole('heading', { name: 'Kontakt oss' })).toBeTruthy();

@@ -1,7 +1,9 @@
 /** `POST /tickets`: a widget request, checked and pinned, becomes a Socialboards ticket. */
 import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { CreateTicketBody } from '../../shared/create-ticket';
 import type { TicketCreated } from '../../shared/relay-contract';
+import { fail, ok } from '../../shared/result';
 import { toTicketFields } from '../../shared/field-values';
 import { TicketRequest } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
@@ -14,16 +16,18 @@ import type { FormSource } from '../form/form-source';
 import { verifyIdentity } from '../identity/identity-middleware';
 import type { VerifyIdentity } from '../identity/verify-identity';
 import type { Logger } from '../log';
-import { mapTicket } from '../map-ticket';
+import { mapTicket, withSubmissionKey } from '../map-ticket';
 import type { PinnedTicketFields } from '../map-ticket';
 import { bodyLimit } from '../middleware/body-limit';
-import { idempotency, isFinal } from '../middleware/idempotency';
+import { idempotency, settlementOf } from '../middleware/idempotency';
 import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
 import type { RateLimiter } from '../limits/rate-limits';
 import { jsonBody } from '../middleware/json-body';
 import { requireJson } from '../middleware/require-json';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
+import { failure } from '../upstream/upstream-result';
+import type { UpstreamResult } from '../upstream/upstream-result';
 import { judgeTicketRequest } from '../validate-ticket';
 import type { TicketsEnv } from './tickets-env';
 import type { Challenge } from '../spam/challenge';
@@ -35,6 +39,15 @@ export interface TicketsRouteOptions {
   maxBodyBytes: number;
   client: SocialboardsClient;
   store: IdempotencyStore;
+  /**
+   * RELAY_SUBMISSION_KEY_FIELD: the custom field every ticket carries its Idempotency-Key in, and
+   * how long after an ambiguous attempt the relay waits before looking for its ticket there. Null:
+   * an unresolved key is never retried.
+   */
+  submissionKey: { fieldId: number; checkDelayMs: number } | null;
+  /** How long a duplicate waits for the request holding its key. */
+  maxWaitMs: number;
+  now: () => number;
   form: FormSource;
   /** Undefined when the relay takes no attachments (RELAY_ATTACHMENTS=off). */
   attachments: TicketAttachments | undefined;
@@ -58,7 +71,8 @@ export interface TicketsRouteOptions {
  * a replay of a ticket that took them is answered from the store instead of being refused for
  * reusing them), and only then the upstream call.
  */
-export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attachments, limits, identity, spam, challenge, log }: TicketsRouteOptions): Hono<TicketsEnv> {
+export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
+  const { pinned, maxBodyBytes, client, store, submissionKey, maxWaitMs, now, form, attachments, limits, identity, spam, challenge, log } = options;
   const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
   const { minFillMs, requireVerification } = spam;
   return new Hono<TicketsEnv>().post(
@@ -78,6 +92,10 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
     idempotency<TicketsEnv>({
       store,
       fingerprint: (c) => fingerprint(ticketContent(c.get('ticketRequest'), c.get('formAnswers'), c.get('identity') !== undefined)),
+      resolvesUncertain: submissionKey !== null,
+      maxWaitMs,
+      now,
+      log,
     }),
     challenge === null ? (_c, next) => next() : verifyChallenge({ challenge, log }),
     async (c) => {
@@ -87,8 +105,8 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
         return rateLimited(c, allowance.error.retryAfterSeconds, 'Too many tickets were sent from your address or website; try again later.');
       }
       const answer = await createTicket(c);
-      // Only a ticket that exists counts: a retry after a failure is the same submission again.
-      if (!isFinal(c, answer)) {
+      // Only a ticket that exists, or may, counts: a retry after a failure is the same submission again.
+      if (settlementOf(c, answer) === 'release') {
         await Promise.all([limits.perClient.refund(c.get('client').key, 1), limits.perOrigin.refund(originKey(c), 1)]);
       }
       return answer;
@@ -101,11 +119,12 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
     const files = await attachFiles(attachments, request.attachments ?? [], idempotencyKey);
     if (!files.ok) return errorResponse(c, 'validation', files.error);
     const answers = c.get('formAnswers');
-    const body = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.value.links);
+    const mapped = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.value.links);
+    const body = submissionKey === null ? mapped : withSubmissionKey(mapped, submissionKey.fieldId, idempotencyKey);
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
-    let result: Awaited<ReturnType<SocialboardsClient['createTicket']>> | undefined;
+    let result: UpstreamResult<number> | undefined;
     try {
-      result = await client.createTicket(body, { redact: answers.redact, idempotencyKey });
+      result = await sendOnce(c, body, answers.redact);
     } finally {
       // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
       // into a 500: the key would be released, and the widget's retry would create it again.
@@ -118,12 +137,54 @@ export function ticketsRoute({ pinned, maxBodyBytes, client, store, form, attach
       });
     }
     if (!result.ok) {
-      const { code, retryAfter } = result.error;
+      const { code, retryAfter, outcomeUnknown } = result.error;
+      if (outcomeUnknown) c.set('outcomeUnknown', true);
       return errorResponse(c, code, retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } });
     }
     c.set('ticketId', result.value);
     const created: TicketCreated = { ticketId: result.value };
     return c.json(created, 201);
+  }
+
+  /**
+   * Creates the ticket unless an earlier attempt with the same key may have done so: then it first
+   * looks for that ticket by its submission key, and sends only when Socialboards has none.
+   */
+  async function sendOnce(c: Context<TicketsEnv>, body: CreateTicketBody, redact: readonly string[]): Promise<UpstreamResult<number>> {
+    const { key, uncertainSince, markSending } = c.get('keyClaim');
+    if (uncertainSince !== undefined && submissionKey !== null) {
+      const earlier = await findEarlierTicket(key, uncertainSince, submissionKey);
+      if (!earlier.ok) return earlier;
+      if (earlier.value !== undefined) return ok(earlier.value);
+    }
+    // Another request took the key over (this one stalled past its lease): it sends, this one must not.
+    if (!(await markSending())) return failure('upstream_busy', '1');
+    return client.createTicket(body, { redact, idempotencyKey: key });
+  }
+
+  /**
+   * The ticket an earlier, ambiguous attempt created, if Socialboards has it. Socialboards may still
+   * be creating it when a retry arrives, so the lookup waits until as long after that attempt as
+   * the relay waits for any answer. A failed lookup leaves the question open (`outcomeUnknown`).
+   */
+  async function findEarlierTicket(
+    key: string,
+    since: number,
+    { fieldId, checkDelayMs }: { fieldId: number; checkDelayMs: number },
+  ): Promise<UpstreamResult<number | undefined>> {
+    const wait = since + checkDelayMs - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const found = await client.findTicketsByField(fieldId, key, { idempotencyKey: key });
+    if (!found.ok) return fail({ ...found.error, outcomeUnknown: true });
+    const [first, ...more] = found.value;
+    if (first === undefined) {
+      log.info('no ticket carries the submission key of an unresolved attempt; sending it', { idempotencyKey: key });
+      return ok(undefined);
+    }
+    log.info('found the ticket an unresolved attempt created; not sending it again', { idempotencyKey: key, ticketId: first });
+    // Duplicates from before the relay held keys (or another tool): the oldest is the answer, an operator merges.
+    if (more.length > 0) log.warn('several tickets carry one submission key', { idempotencyKey: key, ticketIds: found.value });
+    return ok(first);
   }
 }
 

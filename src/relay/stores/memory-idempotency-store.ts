@@ -1,80 +1,60 @@
-/** An in-process idempotency store: right for a single relay process; its keys do not survive a restart. */
-import type { IdempotencyStore, Reservation, StoredResponse } from './idempotency-store';
+/** An in-process idempotency store, for unit tests only: its keys die with the process and no other process sees them. */
+import { randomUUID } from 'node:crypto';
+import type { IdempotencyStore } from './idempotency-store';
+import { DEFAULT_LEASE_MS } from './idempotency-store';
+import * as entries from './key-entry';
+import type { Change, Clock, KeyEntry } from './key-entry';
 
 export interface MemoryIdempotencyStoreOptions {
   /** How long a completed answer is replayed. */
   ttlMs: number;
+  /** How long a lease lasts without renewal. */
+  leaseMs?: number;
   now?: () => number;
-  /** Completed entries beyond this are dropped oldest first, even before their TTL, so memory stays bounded under a flood of keys. */
-  maxEntries?: number;
 }
 
-interface Entry {
-  fingerprint: string;
-  /** Set once completed; until then the key is in flight. */
-  response?: StoredResponse;
-  expiresAt: number;
-  outcome: Promise<StoredResponse>;
-  settle: (response: StoredResponse) => void;
-}
-
-/** Creates a memory store; `size()` is there for tests and metrics. */
+/** Creates a memory store; `size()` counts the entries it holds, expired ones not yet swept included. */
 export function createMemoryIdempotencyStore({
   ttlMs,
+  leaseMs = DEFAULT_LEASE_MS,
   now = Date.now,
-  maxEntries = 100_000,
 }: MemoryIdempotencyStoreOptions): IdempotencyStore & { size(): number } {
-  // Map keeps insertion order. Completed entries are re-inserted on completion, so among them
-  // the oldest completion (the first to expire) always comes first and pruning stops early.
-  const entries = new Map<string, Entry>();
+  const map = new Map<string, KeyEntry>();
+  const clock = (): Clock => ({ now: now(), leaseMs, ttlMs });
 
-  const isDone = (entry: Entry) => entry.response !== undefined;
-
-  const prune = () => {
-    const time = now();
-    for (const [key, entry] of entries) {
-      if (!isDone(entry)) continue; // in flight: its holder will complete or release it
-      if (entry.expiresAt > time && entries.size <= maxEntries) break;
-      entries.delete(key);
-    }
+  const sweep = (time: number) => {
+    for (const [key, entry] of map) if (entry.expiresAt !== null && entry.expiresAt <= time) map.delete(key);
   };
 
-  const reserve = (key: string, fingerprint: string): Reservation => {
-    prune();
-    const existing = entries.get(key);
-    if (existing) {
-      if (existing.fingerprint !== fingerprint) return { status: 'conflict' };
-      if (existing.response) return { status: 'replay', response: existing.response };
-      return { status: 'in_flight', outcome: existing.outcome };
-    }
-    let settle: (response: StoredResponse) => void = () => {};
-    const outcome = new Promise<StoredResponse>((resolve) => {
-      settle = resolve;
-    });
-    entries.set(key, { fingerprint, expiresAt: Number.POSITIVE_INFINITY, outcome, settle });
-    prune();
-    return { status: 'reserved' };
-  };
-
-  const complete = (key: string, response: StoredResponse) => {
-    const entry = entries.get(key);
-    if (!entry || isDone(entry)) return;
-    entries.delete(key);
-    entries.set(key, { ...entry, response, expiresAt: now() + ttlMs });
-    entry.settle(response);
-  };
-
-  const release = (key: string, response: StoredResponse) => {
-    const entry = entries.get(key);
-    if (!entry || isDone(entry)) return;
-    entries.delete(key);
-    entry.settle(response);
+  // Synchronous from read to write, so atomic within the one process that can see the map.
+  const change = async <T>(key: string, transition: (entry: KeyEntry | undefined, clock: Clock) => Change<T>): Promise<T> => {
+    const { result, next } = transition(map.get(key), clock());
+    if (next === null) map.delete(key);
+    else if (next !== undefined) map.set(key, next);
+    return result;
   };
 
   return {
-    reserve: async (key, fingerprint) => reserve(key, fingerprint),
-    complete: async (key, response) => complete(key, response),
-    release: async (key, response) => release(key, response),
-    size: () => entries.size,
+    reserve: (key, fingerprint, options = {}) => {
+      sweep(now());
+      const request = { fingerprint, holder: randomUUID(), takeUnresolved: options.takeUnresolved ?? false };
+      return change(key, (entry, time) => entries.reserve(entry, request, time));
+    },
+    lookup: async (key) => entries.viewOf(map.get(key), now()),
+    renew: (key, holder) => change(key, (entry, time) => entries.renew(entry, holder, time)),
+    markSending: (key, holder) => change(key, (entry, time) => entries.markSending(entry, holder, time)),
+    complete: (key, holder, response) => change(key, (entry, time) => entries.complete(entry, holder, response, time)),
+    release: (key, holder, response) => change(key, (entry, time) => entries.release(entry, holder, response, time)),
+    markUnresolved: (key, holder) => change(key, (entry, time) => entries.markUnresolved(entry, holder, time)),
+    listUnresolved: async (limit) => {
+      const time = now();
+      return [...map]
+        .flatMap(([key, entry]) => entries.unresolvedKey(key, entry, time) ?? [])
+        .sort((a, b) => a.since - b.since)
+        .slice(0, limit);
+    },
+    settle: (key, response) => change(key, (entry, time) => entries.settle(entry, response, time)),
+    close: async () => {},
+    size: () => map.size,
   };
 }

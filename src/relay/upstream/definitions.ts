@@ -50,6 +50,34 @@ export const CategoryDefinition = v.object({
 export type CategoryDefinition = v.InferOutput<typeof CategoryDefinition>;
 
 /**
+ * A Ticket from List Tickets (§4, §5.7), read for its id and its custom field values only. Within a
+ * Ticket a value names its field `id` ("Custom Field Id with Value", §5.3); the filter's `key` is read
+ * as well, and either may come as a digit string (ASSUMED lenient: the object's page could not be
+ * read). A custom field entry that fits neither shape is left out, not the ticket.
+ */
+export const ListedTicket = v.object({
+  id: integer,
+  customFields: v.pipe(
+    v.optional(v.nullable(v.array(v.unknown())), null),
+    v.transform((items) =>
+      (items ?? []).flatMap((item) => {
+        const read = v.safeParse(ListedFieldValue, item);
+        return read.success ? [read.output] : [];
+      }),
+    ),
+  ),
+});
+export type ListedTicket = v.InferOutput<typeof ListedTicket>;
+
+const fieldId = v.union([integer, v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))]);
+
+const ListedFieldValue = v.pipe(
+  v.object({ id: v.optional(fieldId), key: v.optional(fieldId), value: v.nullable(v.string()) }),
+  v.check((item) => item.id !== undefined || item.key !== undefined),
+  v.transform((item) => ({ id: (item.id ?? item.key) as number, value: item.value })),
+);
+
+/**
  * Reads a list answer item by item: an item that does not fit is skipped and reported by index and
  * key path (never by value), so one odd field cannot take the whole form down.
  */

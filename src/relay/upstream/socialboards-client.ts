@@ -5,7 +5,7 @@ import type { CreateTicketBody } from '../../shared/create-ticket';
 import { parseRetryAfter } from '../../shared/retry-after';
 import type { SocialboardsConfig } from '../config';
 import type { Logger } from '../log';
-import { CategoryDefinition, CustomFieldDefinition, readList } from './definitions';
+import { CategoryDefinition, CustomFieldDefinition, ListedTicket, readList } from './definitions';
 import { describeError, failedBeforeSending, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
 import { createTokenCache } from './token-cache';
@@ -30,6 +30,13 @@ export interface SocialboardsClient {
    * `upstream_unconfirmed`: Socialboards accepted the ticket (a 2xx) but its answer has no id.
    */
   createTicket(body: CreateTicketBody, options?: CreateTicketOptions): Promise<UpstreamResult<number>>;
+  /**
+   * The ids of the tickets whose custom field `fieldId` holds `value`, lowest first (List Tickets
+   * with its custom field filter, `POST {apiUrl}/tickets/list`, docs/socialboards-api.md §4).
+   * Only tickets that carry the value themselves count, so a filter Socialboards ignored cannot
+   * pass another ticket off as the one sought.
+   */
+  findTicketsByField(fieldId: number, value: string, options?: { idempotencyKey?: string }): Promise<UpstreamResult<number[]>>;
   /** The community's custom field definitions (`GET {apiUrl}{customFieldsPath}`). */
   listCustomFields(): Promise<UpstreamResult<CustomFieldDefinition[]>>;
   /** The community's categories (`GET {apiUrl}{categoriesPath}`). */
@@ -58,13 +65,17 @@ interface Call {
   context?: Record<string, unknown>;
 }
 
+/** List Tickets' page: the documented default (§4). One submission key matches one ticket, a few if duplicated. */
+const LOOKUP_PAGE = 25;
+
 /**
- * Creates the client (`POST {apiUrl}/tickets`, docs/socialboards-api.md §4; the two list paths are
- * configurable because the docs do not give them, §7). Every call goes through `authorized`: the
- * only retry is after a 401, because a refused token means the call was not processed, so a fresh
- * token and one more try are safe. A 5xx or a timeout of Create Ticket may have created the
- * ticket, so those go back to the widget, which retries with the same Idempotency-Key, and are
- * logged with that key (`outcomeUnknown`).
+ * Creates the client (`POST {apiUrl}/tickets` and `POST {apiUrl}/tickets/list`,
+ * docs/socialboards-api.md §4; the two definition list paths are configurable because the docs do
+ * not give them, §7). Every call goes through `authorized`: the only retry is after a 401, because
+ * a refused token means the call was not processed, so a fresh token and one more try are safe. A
+ * 5xx or a timeout of Create Ticket may have created the ticket: it is never retried here, and
+ * comes back as `outcomeUnknown`, logged with the Idempotency-Key, for the relay to hold the key
+ * unresolved.
  */
 export function createSocialboardsClient(config: SocialboardsConfig, deps: SocialboardsClientDeps): SocialboardsClient {
   const { fetch, log } = deps;
@@ -145,14 +156,34 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
       const answer = await authorized({ what: 'create ticket', method: 'POST', url: `${config.apiUrl}/tickets`, body, context });
       const result = answer.ok ? ticketIdOf(answer.value, context, log, options.redact ?? []) : answer;
       if (!result.ok && result.error.outcomeUnknown) {
-        // Create Ticket takes no idempotency key (docs/socialboards-api.md §10): if this call did create
-        // the ticket, the widget's retry with the same key creates another. An operator reconciles by this line.
-        log.warn('socialboards may have created the ticket; a retry creates it again if it did', {
-          ...context,
-          code: result.error.code,
-        });
+        // Create Ticket takes no idempotency key (docs/socialboards-api.md §10): nothing Socialboards
+        // said tells whether this call created the ticket. An operator reconciles by this line.
+        log.warn('socialboards may have created the ticket; its answer does not say', { ...context, code: result.error.code });
       }
       return result;
+    },
+    async findTicketsByField(fieldId, value, options = {}) {
+      const context = { idempotencyKey: options.idempotencyKey };
+      // ASSUMED (§4, §5.3): the filter names the field `key`, where Create Ticket says `id`.
+      const body = { customFields: [{ key: fieldId, value }], skip: 0, take: LOOKUP_PAGE };
+      const answer = await authorized({ what: 'ticket lookup', method: 'POST', url: `${config.apiUrl}/tickets/list`, body, context });
+      if (!answer.ok) return answer;
+      const envelope = interpret(answer.value, { ...context, refused: 'socialboards refused the ticket lookup', unreadable: 'upstream_unavailable' }, log, []);
+      if (!envelope.ok) return envelope;
+      const read = readList(ListedTicket, envelope.value.data);
+      if (read === undefined) return reject('upstream_unavailable', 'socialboards ticket lookup is not a list', context, log);
+      for (const { index, keys } of read.skipped) {
+        log.warn('socialboards ticket lookup has an item the relay cannot read; skipped', { ...context, index, keys });
+      }
+      const carrying = read.items.filter((ticket) => ticket.customFields.some((field) => field.id === fieldId && field.value === value));
+      if (carrying.length < read.items.length) {
+        log.warn('socialboards listed tickets without the submission key: is the custom field filter ignored? (docs/socialboards-api.md §4)', {
+          ...context,
+          listed: read.items.length,
+          carrying: carrying.length,
+        });
+      }
+      return ok(carrying.map((ticket) => ticket.id).sort((a, b) => a - b));
     },
     listCustomFields: () =>
       list('custom field list', config.customFieldsPath, 'SOCIALBOARDS_CUSTOM_FIELDS_PATH', CustomFieldDefinition),

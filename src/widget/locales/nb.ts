@@ -56,6 +56,7 @@ export const nb: Partial<Catalogue> = {
   'error.upstream_rejected': 'Kundeservice kunne ikke ta imot denne meldingen. Sjekk den og prøv igjen.',
   'error.payload_too_large': 'Meldingen er for stor til å sendes. Gjør den kortere.',
   'error.upstream_unconfirmed': 'Meldingen kan ha kommet fram, men vi fikk ikke bekreftet det. Ikke send den igjen; vi svarer hvis den nådde oss.',
+  'error.submission_unresolved': 'Meldingen kan allerede ha kommet fram; vi sjekker og sender den ikke to ganger. Ikke send den igjen.',
   'error.identity_invalid': 'Vi fikk ikke bekreftet at du er logget inn. Kopier meldingen, logg inn på nytt eller last inn siden igjen, og send den.',
   'error.identity_required': 'Du må logge inn for å sende en melding. Kopier meldingen først, så du kan lime den inn igjen etterpå.',
   'error.validation': 'Rett opp feltene som er merket.',

@@ -9,7 +9,7 @@ import { createRelayApp } from '../../../src/relay/app';
 import { DEFAULT_LEASE_MS } from '../../../src/relay/attachments/lifecycle';
 import { keyOf } from '../../../src/relay/attachments/reference';
 import type { AttachmentStorage, DirectUploads, PendingUpload } from '../../../src/relay/attachments/storage';
-import { captureLogs, ORIGIN, scriptedSocialboards, testConfig } from '../helpers';
+import { captureLogs, ORIGIN, memoryStore, scriptedSocialboards, testConfig } from '../helpers';
 import { PNG } from './documents';
 import { memoryStorage } from './memory-storage';
 
@@ -73,7 +73,13 @@ function setup(env: Record<string, string> = {}, wrap: (storage: AttachmentStora
     S3_DIRECT_UPLOAD: 'true',
     ...env,
   });
-  const app = createRelayApp(config, { fetch: upstream.fetch, log: logs.log, now: () => clock.now, attachmentStorage: storage });
+  const app = createRelayApp(config, {
+    fetch: upstream.fetch,
+    log: logs.log,
+    now: () => clock.now,
+    attachmentStorage: storage,
+    idempotencyStore: memoryStore({ now: () => clock.now }),
+  });
   let keys = 0;
   const send = (path: string, init: RequestInit = {}) => app.request(path, init);
   const upload = (data: Buffer, name: string, options: { closed?: boolean } = {}) => {

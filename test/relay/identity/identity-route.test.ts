@@ -3,7 +3,7 @@ import { createRelayApp } from '../../../src/relay/app';
 import { signIdentity } from '../../../src/relay/identity/sign-identity';
 import { customFieldId } from '../../../src/shared/form-definition';
 import type { FormDefinition } from '../../../src/shared/form-definition';
-import { ORIGIN, captureLogs, scriptedSocialboards, testConfig } from '../helpers';
+import { ORIGIN, captureLogs, memoryStore, scriptedSocialboards, testConfig } from '../helpers';
 import { HEADER, KEY, KEYS_ENV, NOW, NOW_MS, claims, forge } from './tokens';
 
 /** A region the visitor picks, a customer number (sensitive) and interests only a token may set. */
@@ -28,6 +28,7 @@ function setup(env: Record<string, string> = {}, form: unknown = FORM) {
     fetch: upstream.fetch,
     log: logs.log,
     now: () => NOW_MS,
+    idempotencyStore: memoryStore({ now: () => NOW_MS }),
   });
   const texts: string[] = [];
   const post = async (body: unknown, key = newKey()) => {

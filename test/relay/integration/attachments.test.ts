@@ -297,7 +297,8 @@ describe('tickets with attachments', () => {
   });
 
   it('keeps the files attached when the ticket may exist, for a retry of that submission only', async () => {
-    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '300' });
+    // With a submission key field, the retry looks for the ticket and, finding none, sends it with the files.
+    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '1000', RELAY_SUBMISSION_KEY_FIELD: '42636' });
     const file = await uploaded(PNG, 'a.png');
     await h.fault({ kind: 'timeout', count: 1, path: '/tickets' });
     const key = `attachments-timeout-${Date.now()}`;
@@ -308,6 +309,25 @@ describe('tickets with attachments', () => {
     expect((await h.send(`/files/${keyOf(file.id)}/a.png`)).status).toBe(200);
     expect((await h.post({ ...TICKET, title: 'Someone else', attachments: [file.id] })).status).toBe(400);
     expect((await h.post({ ...TICKET, attachments: [file.id] }, { key })).status).toBe(201);
+    const [ticket] = await h.fakeTickets();
+    expect(ticket?.attachmentsFetched?.[0]).toMatchObject({ name: 'a.png', status: 200 });
+  });
+
+  it('keeps the files of a ticket the retry finds, and answers with that ticket', async () => {
+    // Long enough for the fake to fetch the file and answer its 500 on a loaded machine.
+    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '3000', RELAY_SUBMISSION_KEY_FIELD: '42636' });
+    const file = await uploaded(PNG, 'a.png');
+    await h.fault({ kind: 'error', count: 1, path: '/tickets', processed: true });
+    const key = `attachments-found-${Date.now()}`;
+
+    expect((await h.post({ ...TICKET, attachments: [file.id] }, { key })).status).toBe(502);
+    const retry = await h.post({ ...TICKET, attachments: [file.id] }, { key });
+    expect(retry.status).toBe(201);
+    const tickets = await h.fakeTickets();
+    expect(tickets).toHaveLength(1);
+    expect(await retry.json()).toEqual({ ticketId: tickets[0]?.id });
+    expect((await h.send(`/files/${keyOf(file.id)}/a.png`)).status).toBe(200);
+    expect((await h.post({ ...TICKET, title: 'Someone else', attachments: [file.id] })).status).toBe(400);
   });
 
   it.each([

@@ -33,6 +33,8 @@ export interface PostOptions {
   key?: string | null;
   origin?: string | null;
   headers?: Record<string, string>;
+  /** The relay to send to, when the test started more than one (default: the first). */
+  via?: RunningRelay;
 }
 
 let keyCounter = 0;
@@ -41,10 +43,18 @@ export const newKey = () => `integration-${Date.now()}-${String(++keyCounter).pa
 export interface Harness {
   fake: RunningFakeSocialboards;
   relay: RunningRelay;
+  /**
+   * Starts another relay on the same fake, with the same settings and the same idempotency store
+   * (the same SQLite file, or Redis with REDIS_URL) unless `env` says otherwise: a second
+   * instance, or the first one restarted. `close()` on any relay may be called more than once.
+   */
+  startRelay(env?: Record<string, string>): Promise<RunningRelay>;
   /** Every log line the relay wrote. */
   logLines: string[];
   /** The relay's disk storage for attachments: a temporary folder, removed on close. */
   attachmentsDir: string;
+  /** The temporary folder of the relay's SQLite store (RELAY_STORE_PATH), removed on close. */
+  dataDir: string;
   /** Every response the harness received from the relay, as headers and body text. */
   responseTexts: string[];
   /** Every access token the fake has held live at any point we looked. */
@@ -70,6 +80,16 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const logs = captureLogs();
   const formDir = options.form === undefined ? undefined : await mkdtemp(join(tmpdir(), 'relay-form-'));
   const attachmentsDir = await mkdtemp(join(tmpdir(), 'relay-attachments-'));
+  // Never ./data in the repository: every relay of the test shares this file.
+  const dataDir = await mkdtemp(join(tmpdir(), 'relay-data-'));
+  const relays: RunningRelay[] = [];
+  const launch = async (env: Record<string, string>) => {
+    const started = await startRelay(parseRelayConfig(env), { log: logs.log, ...(options.now === undefined ? {} : { now: options.now }) });
+    let closing: Promise<void> | undefined;
+    const relay: RunningRelay = { url: started.url, close: () => (closing ??= started.close()) };
+    relays.push(relay);
+    return relay;
+  };
   let relay: RunningRelay;
   let relayEnv: Record<string, string>;
   try {
@@ -87,14 +107,16 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
       RELAY_ALLOWED_ORIGINS: ORIGIN,
       RELAY_PORT: '0',
       RELAY_ATTACHMENTS_DIR: attachmentsDir,
+      RELAY_STORE_PATH: join(dataDir, 'relay.db'),
       ...formEnv,
       ...env,
     };
-    relay = await startRelay(parseRelayConfig(relayEnv), { log: logs.log, ...(options.now === undefined ? {} : { now: options.now }) });
+    relay = await launch(relayEnv);
   } catch (error) {
     await fake.close();
     if (formDir !== undefined) await rm(formDir, { recursive: true, force: true });
     await rm(attachmentsDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -104,8 +126,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     for (const token of fake.state.liveTokens) seenAccessTokens.add(token);
   };
 
-  const send = async (path: string, init: RequestInit = {}) => {
-    const response = await fetch(`${relay.url}${path}`, init);
+  const send = async (path: string, init: RequestInit = {}, via: RunningRelay = relay) => {
+    const response = await fetch(`${via.url}${path}`, init);
     remember();
     responseTexts.push(`${[...response.headers].join('\n')}\n${await response.clone().text()}`);
     return response;
@@ -117,7 +139,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     if (key !== null) headers['Idempotency-Key'] = key;
     const origin = options.origin === undefined ? ORIGIN : options.origin;
     if (origin !== null) headers.Origin = origin;
-    return send('/tickets', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return send('/tickets', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }, options.via);
   };
 
   const fakeJson = async <T>(path: string): Promise<T> => (await (await fetch(`${fake.url}${path}`)).json()) as T;
@@ -125,8 +147,10 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   return {
     fake,
     relay,
+    startRelay: (env = {}) => launch({ ...relayEnv, ...env }),
     logLines: logs.lines,
     attachmentsDir,
+    dataDir,
     responseTexts,
     seenAccessTokens,
     post,
@@ -146,9 +170,10 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
       remember();
       // The fake first: it ends requests it holds, so the relay has nothing in flight to wait for.
       await fake.close();
-      await relay.close();
+      await Promise.all(relays.map((running) => running.close()));
       if (formDir !== undefined) await rm(formDir, { recursive: true, force: true });
       await rm(attachmentsDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
       // Every answer and log line of every integration test is scanned for credentials and tokens.
       const texts = [
         ...responseTexts.map((text, i) => ({ where: `answer ${i + 1}`, text })),

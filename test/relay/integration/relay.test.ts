@@ -79,17 +79,19 @@ describe('relay → fake Socialboards over HTTP', () => {
     expect(titles.filter((title) => title === 'After expiry')).toHaveLength(1);
   });
 
-  it('answers an upstream 500 with 502 upstream_unavailable, stores nothing, and a retry succeeds', async () => {
+  it('answers an upstream 500 with 502 upstream_unavailable, and never sends that submission again blindly', async () => {
     await h.fault({ kind: 'error', path: '/tickets' });
     const key = newKey();
     const failed = await h.post(SEED, { key });
     expect(failed.status).toBe(502);
     expect(await errorOf(failed)).toMatchObject({ code: 'upstream_unavailable' });
-    expect(await h.fakeTickets()).toHaveLength(0);
 
+    // A 500 may come after the ticket was created: without a submission key field to look it up
+    // by, the relay holds the key unresolved rather than risk a second ticket.
     const retry = await h.post(SEED, { key });
-    expect(retry.status).toBe(201);
-    expect(await h.fakeTickets()).toHaveLength(1);
+    expect(retry.status).toBe(409);
+    expect(await errorOf(retry)).toMatchObject({ code: 'submission_unresolved' });
+    expect(count(await h.fakeRequests(), '/tickets')).toBe(1);
   });
 
   it('answers a token endpoint failure with 502 upstream_unavailable', async () => {
@@ -225,9 +227,9 @@ describe('relay timeouts over HTTP', () => {
     expect(await h.fakeTickets()).toHaveLength(0);
   });
 
-  it('documents the residual risk: a timed-out call Socialboards did process is created again on retry', async () => {
-    // `slow` processes the ticket after the relay gave up: the ambiguous case the API cannot resolve,
-    // because Create Ticket takes no idempotency key (docs/socialboards-api.md §10).
+  it('does not create a timed-out ticket twice when Socialboards processed it after the relay gave up', async () => {
+    // `slow` processes the ticket after the relay gave up: the ambiguous case Create Ticket cannot
+    // resolve, because it takes no idempotency key (docs/socialboards-api.md §10).
     await h.fault({ kind: 'slow', delayMs: 800, path: '/tickets' });
     const key = newKey();
     expect((await h.post(SEED, { key })).status).toBe(504);
@@ -236,8 +238,8 @@ describe('relay timeouts over HTTP', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(await h.fakeTickets()).toHaveLength(1);
-    expect((await h.post(SEED, { key })).status).toBe(201);
-    expect(await h.fakeTickets()).toHaveLength(2);
+    expect((await h.post(SEED, { key })).status).toBe(409);
+    expect(await h.fakeTickets()).toHaveLength(1);
   });
 });
 

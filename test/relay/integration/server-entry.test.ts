@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -31,12 +34,15 @@ describe('npx tsx src/relay/server.ts', () => {
   });
 
   it('prints its URL, serves, and stops cleanly on SIGTERM', async () => {
+    // Its idempotency store outside the repository (the default is ./data/relay.db).
+    const dataDir = await mkdtemp(join(tmpdir(), 'relay-entry-'));
     const run = runRelay({
       SOCIALBOARDS_CLIENT_ID: 'c',
       SOCIALBOARDS_REFRESH_TOKEN: 'r',
       RELAY_ALLOWED_ORIGINS: 'https://shop.example',
       RELAY_PORT: '0',
       RELAY_LOG: 'silent',
+      RELAY_STORE_PATH: join(dataDir, 'relay.db'),
     });
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no URL printed: ${JSON.stringify(run.output())}`)), 10_000);
@@ -51,5 +57,6 @@ describe('npx tsx src/relay/server.ts', () => {
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
+    await rm(dataDir, { recursive: true, force: true });
   });
 });

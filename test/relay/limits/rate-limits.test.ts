@@ -4,7 +4,7 @@ import type { RelayDeps } from '../../../src/relay/app';
 import { createReplayStore } from '../../../src/relay/spam/replay-store';
 import { startRedis } from '../../support/redis-server';
 import type { RunningRedis } from '../../support/redis-server';
-import { ORIGIN, captureLogs, envelope, gate, scriptedSocialboards, testConfig } from '../helpers';
+import { ORIGIN, captureLogs, envelope, gate, memoryStore, refused as refusedConnection, scriptedSocialboards, testConfig } from '../helpers';
 
 const TICKET = { title: 'Price list', message: 'How much is it?', creator: { email: 'ann@example.com' } };
 let counter = 0;
@@ -17,6 +17,7 @@ function setup(env: Record<string, string>, deps: Partial<RelayDeps> = {}, upstr
     fetch: upstream.fetch,
     log: logs.log,
     socketAddress: (c) => (c.env as { remote?: string } | undefined)?.remote,
+    idempotencyStore: memoryStore(),
     ...deps,
   });
   const post = ({ from = '203.0.113.7', key = newKey(), origin = ORIGIN as string | null, headers = {} as Record<string, string> } = {}) =>
@@ -51,7 +52,8 @@ describe('ticket limits', () => {
   });
 
   it('counts a submission once: retries after a failure and replays after success are free', async () => {
-    const upstream = scriptedSocialboards({ tickets: [() => envelope(null, 500, 'Boom', 500), () => envelope(77)] });
+    // A failure that certainly created nothing: the key is freed, and the retry goes upstream.
+    const upstream = scriptedSocialboards({ tickets: [refusedConnection, () => envelope(77)] });
     const { post } = setup({ RELAY_RATE_LIMIT_TICKETS: '1/1m' }, {}, upstream);
     const key = newKey();
     expect((await post({ key })).status).toBe(502);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRelayApp } from '../../../src/relay/app';
 import { memoryStorage } from '../attachments/memory-storage';
-import { ORIGIN, captureLogs, scriptedSocialboards, testConfig } from '../helpers';
+import { ORIGIN, captureLogs, memoryStore, scriptedSocialboards, testConfig } from '../helpers';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -25,6 +25,7 @@ function setup(env: Record<string, string>) {
     fetch: scriptedSocialboards().fetch,
     log: captureLogs().log,
     now: () => clock.now,
+    idempotencyStore: memoryStore({ now: () => clock.now }),
     attachmentStorage: memory.storage,
     socketAddress: (c) => (c.env as { remote?: string } | undefined)?.remote,
   });

@@ -1,7 +1,7 @@
 /** A relay app for spam tests, with a scripted Socialboards and helpers to post tickets. */
 import { createRelayApp } from '../../../src/relay/app';
 import type { RelayDeps } from '../../../src/relay/app';
-import { ORIGIN, captureLogs, envelope, scriptedSocialboards, testConfig } from '../helpers';
+import { ORIGIN, captureLogs, memoryStore, refused, scriptedSocialboards, testConfig } from '../helpers';
 
 export const TICKET = {
   title: 'New car price list.',
@@ -19,7 +19,7 @@ export function spamRelay(
 ) {
   const upstream = scriptedSocialboards(upstreamOptions);
   const logs = captureLogs();
-  const app = createRelayApp(testConfig(env), { fetch: upstream.fetch, log: logs.log, ...deps });
+  const app = createRelayApp(testConfig(env), { fetch: upstream.fetch, log: logs.log, idempotencyStore: memoryStore({ now: deps.now }), ...deps });
   const post = (body: unknown, options: { key?: string; origin?: string } = {}) =>
     app.request('/tickets', {
       method: 'POST',
@@ -34,5 +34,5 @@ export function spamRelay(
 
 export const codeOf = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
 
-/** Socialboards failing once (a 5xx), then creating tickets. */
-export const FAILS_ONCE = { tickets: [() => envelope(null, 500, 'Boom', 500)] };
+/** Socialboards failing once (the connection refused, so nothing was created and a retry goes upstream), then creating tickets. */
+export const FAILS_ONCE = { tickets: [refused] };

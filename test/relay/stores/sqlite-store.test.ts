@@ -1,0 +1,70 @@
+/** What only the SQLite store has to prove: processes racing on one file, and a file that does not grow without bound. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSqliteIdempotencyStore } from '../../../src/relay/stores/sqlite-idempotency-store';
+
+const run = promisify(execFile);
+const CONTENDER = fileURLToPath(new URL('./reserve-race.ts', import.meta.url));
+const CREATED = { status: 201, body: '{"ticketId":1}', headers: {} };
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relay-sqlite-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('sqlite idempotency store', () => {
+  it('gives each key to exactly one of four processes reserving the same keys at the same moment', async () => {
+    const path = join(dir, 'relay.db');
+    // Created first, so no contender races to create the table.
+    await createSqliteIdempotencyStore({ path, ttlMs: 60_000 }).close();
+    const keys = 200;
+    const startAt = Date.now() + 2500;
+    const contenders = await Promise.all(
+      Array.from({ length: 4 }, () => run(process.execPath, ['--import', 'tsx', CONTENDER, path, String(keys), String(startAt)])),
+    );
+    const results = contenders.map(({ stdout }) => JSON.parse(stdout) as Record<string, string>);
+    for (let i = 0; i < keys; i += 1) {
+      const statuses = results.map((statusOf) => statusOf[`race-key-${i}`]);
+      expect(statuses.filter((status) => status === 'reserved'), `race-key-${i}`).toHaveLength(1);
+      expect(statuses.filter((status) => status === 'in_flight'), `race-key-${i}`).toHaveLength(3);
+    }
+  }, 60_000);
+
+  it('creates the file and its folder when missing', async () => {
+    const path = join(dir, 'nested', 'deeper', 'relay.db');
+    const store = createSqliteIdempotencyStore({ path, ttlMs: 60_000 });
+    expect((await store.reserve('k', 'fp')).status).toBe('reserved');
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('deletes expired answers, and keeps unresolved keys', async () => {
+    const path = join(dir, 'relay.db');
+    const clock = { now: 0 };
+    const store = createSqliteIdempotencyStore({ path, ttlMs: 1000, now: () => clock.now });
+    for (const key of ['a', 'b', 'c']) {
+      const reservation = await store.reserve(key, 'fp');
+      if (reservation.status !== 'reserved') throw new Error('not reserved');
+      if (key === 'c') await store.markUnresolved(key, reservation.lease.holder);
+      else await store.complete(key, reservation.lease.holder, CREATED);
+    }
+    await store.close();
+    clock.now = 5000;
+    // Opening sweeps at once, then every minute.
+    await createSqliteIdempotencyStore({ path, ttlMs: 1000, now: () => clock.now }).close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT key, state FROM idempotency_keys').all()).toEqual([{ key: 'c', state: 'unresolved' }]);
+    db.close();
+  });
+});
