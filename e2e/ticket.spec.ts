@@ -48,7 +48,9 @@ test('a visitor sends the seed ticket and Socialboards receives exactly it, once
   const problems = await watch(page);
   await page.goto(stack.pageUrl);
   await fillSeed(page);
+  const sent = page.waitForRequest((request) => request.url().endsWith('/tickets') && request.method() === 'POST');
   await page.keyboard.press('Enter');
+  const key = (await sent).headers()['idempotency-key'];
 
   await expect(page.getByRole('heading', { name: 'Thank you!' })).toBeFocused();
   const tickets = await stack.tickets();
@@ -56,7 +58,9 @@ test('a visitor sends the seed ticket and Socialboards receives exactly it, once
   const [ticket] = tickets;
   await expect(page.getByText(`Your ticket number is ${ticket?.id}.`).first()).toBeVisible();
 
-  // The seed's example shape, with what the relay pins and isHtml false.
+  // The seed's example shape, with what the relay pins, isHtml false, and the submission's key in
+  // the demo's submission key field (RELAY_SUBMISSION_KEY_FIELD), so a retry can look it up.
+  expect(key).toMatch(/^[\w-]{16,}$/);
   expect(ticket?.body).toEqual({
     title: SEED.title,
     message: SEED.message,
@@ -68,7 +72,10 @@ test('a visitor sends the seed ticket and Socialboards receives exactly it, once
     tags: ['website', 'widget-demo'],
     cc: [],
     creator: { name: SEED.name, email: SEED.email, customIdentifier: null, image: null, phoneNumber: null },
-    customFields: [{ id: 42623, value: 'Oslo' }],
+    customFields: [
+      { id: 42623, value: 'Oslo' },
+      { id: 42636, value: key },
+    ],
     attachments: [],
   });
   await page.screenshot({ path: 'test-results/screens/sent.png' });

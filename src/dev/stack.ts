@@ -106,6 +106,9 @@ export async function startStack({ root, env, pageDirs = [] }: StackOptions): Pr
         SOCIALBOARDS_CLIENT_ID: DEMO_CREDENTIALS.clientId,
         SOCIALBOARDS_REFRESH_TOKEN: DEMO_CREDENTIALS.refreshToken,
         RELAY_FORM_CONFIG: env.RELAY_FORM_CONFIG ?? DEMO_FORM_CONFIG,
+        // The fake's hidden "Website submission key" field: after an ambiguous failure (a 5xx, a
+        // timeout) a retry looks the ticket up there instead of holding the key as unresolved.
+        RELAY_SUBMISSION_KEY_FIELD: env.RELAY_SUBMISSION_KEY_FIELD ?? '42636',
       });
     }
     if (!env.RELAY_ATTACHMENTS_DIR) {
