@@ -43,6 +43,8 @@ test('a visitor fills every kind of control and Socialboards receives each value
     { id: 42633, value: 'https://cars.example/model-y' },
     { id: 42634, value: 'true' },
     { id: 42635, value: 'Financing,Trade-in' },
+    // The submission's key, written by the relay (RELAY_SUBMISSION_KEY_FIELD), never by the visitor.
+    { id: 42636, value: expect.stringMatching(/^[\w-]{16,128}$/) },
   ]);
   expect(ticket?.body.categoryId).toBe(15598);
 });

@@ -37,7 +37,11 @@ test('the ticket is from the signed visitor even after they type another name', 
   const [ticket] = await stack.tickets();
   expect(ticket?.body).toMatchObject({
     creator: { name: 'Ann Verified', email: 'ann@verified.example' },
-    customFields: [{ id: 42627, value: 'CN-775' }],
+    // The signed field, and the submission's key the relay writes (RELAY_SUBMISSION_KEY_FIELD).
+    customFields: [
+      { id: 42627, value: 'CN-775' },
+      { id: 42636, value: expect.stringMatching(/^[\w-]{16,128}$/) },
+    ],
     tags: expect.arrayContaining(['verified']),
   });
   expect(JSON.stringify(ticket?.body)).not.toContain('Mallory');
