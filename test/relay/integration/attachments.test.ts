@@ -16,6 +16,8 @@ import { startHarness } from './harness';
 import type { Harness } from './harness';
 
 const MB = 1024 * 1024;
+/** Tens of megabytes through a real socket: a few seconds alone, far more on a machine busy with other suites. */
+const BIG_UPLOAD_MS = 90_000;
 
 /** A full garbage collection on demand, without starting Node with --expose-gc. */
 function collector(): () => void {
@@ -91,7 +93,7 @@ describe('POST /attachments', () => {
     // arrives; streaming keeps a few 64 KB chunks. 8 MB leaves room for socket and stream buffers
     // and still fails any whole-file buffering.
     expect(peak - baseline).toBeLessThan(8 * MB);
-  });
+  }, BIG_UPLOAD_MS);
 
   it('cuts an over-limit upload off at the limit with 413, long before the client has sent it all', async () => {
     h = await startHarness({ RELAY_ATTACHMENT_MAX_FILE_MB: '10', RELAY_ATTACHMENT_MAX_TOTAL_MB: '10' });
@@ -107,7 +109,7 @@ describe('POST /attachments', () => {
     expect(result.sentWhenAnswered).toBeLessThan(25 * MB);
     expect(result.sent).toBeLessThan(size);
     expect(await filesIn(h.attachmentsDir)).toEqual([]);
-  });
+  }, BIG_UPLOAD_MS);
 
   it('answers 413 at once when the declared length is far over the limit', async () => {
     h = await startHarness({ RELAY_ATTACHMENT_MAX_FILE_MB: '10', RELAY_ATTACHMENT_MAX_TOTAL_MB: '10' });
@@ -156,7 +158,7 @@ describe('POST /attachments', () => {
     expect(result.sentWhenAnswered).toBeGreaterThan(15 * MB);
     expect(result.sentWhenAnswered).toBeLessThan(20 * MB);
     expect(await filesIn(h.attachmentsDir)).toEqual([]);
-  });
+  }, BIG_UPLOAD_MS);
 
   it('refuses a renamed program after its first bytes, without reading the rest', async () => {
     h = await startHarness({ RELAY_ATTACHMENT_MAX_FILE_MB: '25', RELAY_ATTACHMENT_MAX_TOTAL_MB: '25' });
