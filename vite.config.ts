@@ -42,7 +42,7 @@ function target(mode: string): { outDir: string; emptyOutDir: boolean; lib: Libr
  * Imports Preact's `h` and `Fragment` into each TSX file, for the classic JSX transform below.
  * Only into `.tsx`: Oxc's own `jsxInject` adds it to every TypeScript file too, and since Preact
  * has side effects, a language pack (plain `.ts`) then carried all of Preact (6.2 KB gzip instead
- * of 1.8). On the first line, so the source maps' lines stay true.
+ * of 1.9). On the first line, so the source maps' lines stay true.
  */
 const preactH: Plugin = {
   name: 'preact-h',
@@ -60,7 +60,7 @@ const preactH: Plugin = {
  * options could drop reads such as a signal's `.value` that are there for their side effect.
  * ASCII only, as the build's `charset` (terser would otherwise turn `\u2026` back into "…").
  * The source map is composed through it and written in place of Oxc's, so the bundle breakdown,
- * the profiler and stack traces stay true (`test/bench/bundle-breakdown.test.ts` checks it).
+ * the profiler and stack traces stay true (`test/build/script-bundles.test.ts` checks it).
  */
 const terserPass: Plugin = {
   name: 'terser-pass',

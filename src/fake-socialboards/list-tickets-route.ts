@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import * as v from 'valibot';
 import type { Category } from './definitions';
-import { FAKE_ERROR_CODES, failure, success } from './envelope';
+import { FAKE_ERROR_CODES, failure, readJsonBody, success } from './envelope';
 import type { FakeState, StoredTicket } from './state';
 import type { AcceptedTicketBody } from './ticket-body';
 
@@ -125,15 +125,9 @@ const pathOf = (issue: v.BaseIssue<unknown>) =>
 export function createListTicketsRoute(state: FakeState, categories: readonly Category[]) {
   const categoryById = new Map(categories.map((category) => [category.id, category]));
   return async (c: Context) => {
-    if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
-      return c.json(failure(FAKE_ERROR_CODES.unsupportedMediaType, 'Content-Type must be application/json'), 415);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      return c.json(failure(FAKE_ERROR_CODES.validation, 'body: is not valid JSON'), 400);
-    }
+    const read = await readJsonBody(c);
+    if (!read.ok) return read.response;
+    const { body } = read;
     const filter = v.safeParse(ListFilter, body);
     if (!filter.success) {
       return c.json(failure(FAKE_ERROR_CODES.validation, filter.issues.map((issue) => `${pathOf(issue)}: ${issue.message}`).join('; ')), 400);

@@ -1,7 +1,7 @@
 /** `POST /tickets` (Create Ticket, docs/socialboards-api.md §4): judges the body and stores the ticket. */
 import type { Context } from 'hono';
 import { CATEGORIES, CUSTOM_FIELDS } from './definitions';
-import { FAKE_ERROR_CODES, failure, success } from './envelope';
+import { FAKE_ERROR_CODES, failure, readJsonBody, success } from './envelope';
 import { fetchAttachments } from './fetch-attachments';
 import type { FetchOptions } from './fetch-attachments';
 import type { FakeState } from './state';
@@ -15,16 +15,9 @@ import { createTicketBodySchema, judgeTicketBody } from './ticket-body';
 export function createTicketRoute(state: FakeState, now: () => number, fetching: FetchOptions) {
   const schema = createTicketBodySchema(CUSTOM_FIELDS, CATEGORIES);
   return async (c: Context) => {
-    // The docs say only "serialized to JSON" (§1). ASSUMED: like most JSON APIs, another type is refused with 415.
-    if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
-      return c.json(failure(FAKE_ERROR_CODES.unsupportedMediaType, 'Content-Type must be application/json'), 415);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      return c.json(failure(FAKE_ERROR_CODES.validation, 'body: is not valid JSON'), 400);
-    }
+    const read = await readJsonBody(c);
+    if (!read.ok) return read.response;
+    const { body } = read;
     const verdict = judgeTicketBody(schema, body);
     if (!verdict.ok) return c.json(failure(FAKE_ERROR_CODES.validation, verdict.errorText), 400);
 
