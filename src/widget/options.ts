@@ -184,9 +184,9 @@ export function optionsFromDataset(dataset: Record<string, string | undefined>):
       continue;
     }
     let value: unknown = text;
-    if (name === 'lockFields') value = text === 'true' || text === '' ? true : text === 'false' ? false : text.split(',').map((one) => one.trim());
-    // `data-draft="false"`: no option takes the text "true" or "false".
-    else if (/^(true|false)$/.test(text)) value = text === 'true';
+    // `data-draft="false"`, `data-lock-fields="true"`: no option takes the text "true" or "false".
+    if (/^(true|false)$/.test(text)) value = text === 'true';
+    else if (name === 'lockFields') value = text === '' || text.split(',').map((one) => one.trim());
     else if ((name === 'timeoutMs' || name === 'draftDays') && /^\d+$/.test(text)) value = Number(text);
     else if (name === 'messages' || name === 'prefill') {
       try {
