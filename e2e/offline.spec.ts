@@ -100,8 +100,10 @@ test('a reload mid-typing brings the draft back; Discard draft clears it', async
   await typeInto(page, 'Subject', 'Half a thought');
   await typeInto(page, 'Message', 'I was about to write');
   await page.getByLabel('Shop region (optional)').selectOption('Oslo');
-  // The draft is written once typing pauses.
-  await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((key) => key.includes(':draft:')).length)).toBe(1);
+  // The draft is written once typing pauses (0.3 s): wait until it holds the last change.
+  await expect
+    .poll(() => page.evaluate(() => Object.keys(localStorage).filter((key) => key.includes(':draft:') && localStorage.getItem(key)?.includes('Oslo')).length))
+    .toBe(1);
   await page.reload();
 
   await expect(page.getByLabel('Subject', { exact: true })).toHaveValue('Half a thought');
