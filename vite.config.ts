@@ -130,6 +130,7 @@ export default defineConfig(({ mode }) => {
             name: 'dom',
             include: ['test/widget/**/*.test.{ts,tsx}'],
             environment: 'happy-dom',
+            setupFiles: ['test/widget/setup.ts'],
           },
         },
       ],

@@ -64,6 +64,8 @@ export interface FormField {
   autocomplete?: string;
   /** Shares a row with a neighbouring half-width field where there is room. */
   half?: boolean;
+  /** Never kept in the visitor's draft on their device (the operator's choice; Socialboards' `isSensitiveData` by default). */
+  sensitive?: boolean;
 }
 
 /**

@@ -3,12 +3,16 @@
  * uploaded at once (so sending the ticket is instant), with progress, removal and retry.
  */
 import { signal } from '@preact/signals-core';
-import { checkFile, type AttachmentPolicy, type FileProblem } from '../shared/attachments';
+import { checkFile, type AttachmentPolicy, type FileProblem, type UploadedAttachment } from '../shared/attachments';
 import type { Upload } from './upload-attachment';
 
 export interface Attached {
   key: number;
-  file: File;
+  /**
+   * The file; for one put back from an earlier visit (a draft), only what the relay said of it:
+   * its bytes are never kept on the device, so it cannot be uploaded again, only added again.
+   */
+  file: File | UploadedAttachment;
   /** Share uploaded, 0–1. */
   progress: number;
   status: 'uploading' | 'done' | 'failed';
@@ -90,8 +94,17 @@ export function createAttachmentList(upload: Upload, policy: () => AttachmentPol
 
   function retry(key: number) {
     const one = files.value.find((file) => file.key === key);
-    if (one) start(key, one.file);
+    if (one?.file instanceof Blob) start(key, one.file);
   }
+
+  /** Puts back files uploaded on an earlier visit, as uploaded: their references, names and sizes. */
+  function restore(stored: readonly UploadedAttachment[]) {
+    files.value = [...files.value, ...Array.from(Object(stored) as UploadedAttachment[], (file): Attached => ({ key: nextKey++, file, progress: 1, status: 'done', id: file.id }))];
+  }
+
+  /** The uploaded files as the relay described them: what a draft keeps. */
+  const uploaded = (): UploadedAttachment[] =>
+    files.value.flatMap(({ id, status, file: { name, size, type } }) => (status === 'done' ? [{ id: id as string, name, size, type }] : []));
 
   /**
    * Marks the files behind the references sent at `indices` as needing another upload. The
@@ -122,5 +135,5 @@ export function createAttachmentList(upload: Upload, policy: () => AttachmentPol
     refused.value = [];
   }
 
-  return { files, refused, add, remove, retry, expire, settled, clear };
+  return { files, refused, add, remove, retry, restore, uploaded, expire, settled, clear };
 }

@@ -148,6 +148,17 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   const fit = computed(() =>
     load.value === 'ready' ? fitPrefill(definition.value.fields, prefilled.value, (field, value) => checkValue(schemaFor(field), value)) : undefined,
   );
+  /**
+   * What the visitor typed, for a draft: every value that differs from what the form starts with
+   * (its default or the page's prefill), a sensitive field's never.
+   */
+  const typed = computed(() => {
+    const values: FieldValues = {};
+    for (const { field, value } of fields.value) {
+      if (!field.sensitive && String(value.value) !== String(initialValue(field, prefilled.value))) values[field.path] = value.value;
+    }
+    return values;
+  });
   const attachmentsIssue = computed<FieldIssue | undefined>(() => {
     // Shown until the files change (one uploaded again, removed or added).
     const refusal = refused.value[ATTACHMENTS_PATH];
@@ -175,6 +186,20 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
         const { value, checked } = slot(field);
         value.value = initialValue(field, given);
         checked.value = true;
+      }
+    });
+  }
+
+  /**
+   * Puts back values typed on an earlier visit (a draft, or a message the relay refused later) into
+   * the fields of the loaded form. The page's prefill wins; a value of the wrong shape (storage is
+   * the visitor's to edit) is skipped.
+   */
+  function restore(values: FieldValues) {
+    batch(() => {
+      for (const { field } of fields.peek()) {
+        const value = Object(values)[field.path];
+        if (!(field.path in prefilled.peek()) && (typeof value === 'string' || Array.isArray(value))) slot(field).value.value = value;
       }
     });
   }
@@ -250,5 +275,5 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     attachments.clear();
   }
 
-  return { definition, load, fields, shown, attachments, attachmentsIssue, prefill, loadDefinition, checkForSend, refuse, reset, dispose };
+  return { definition, load, fields, shown, attachments, attachmentsIssue, typed, prefill, restore, loadDefinition, checkForSend, refuse, reset, dispose };
 }

@@ -31,6 +31,11 @@ export interface RelayCallOptions {
   timeoutMs?: number;
   /** Retries after the first attempt, for transient failures only. */
   retries?: number;
+  /**
+   * No retry starts later than this after the first attempt did: a ticket keeps trying for about
+   * as long as a relay takes to restart, the form and uploads give up sooner (by `retries`).
+   */
+  retryForMs?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** A `Retry-After` longer than this is not waited for: the visitor is told to try later. */
@@ -38,6 +43,8 @@ export interface RelayCallOptions {
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** The clock for `retryForMs`. */
+  now?: () => number;
   /** Called before each retry, with the retry's number (1-based). */
   onRetry?: (retry: number) => void;
 }
@@ -130,12 +137,14 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
     // (a ticket id, or a 504 we may retry) normally arrives before the browser gives up.
     timeoutMs = 30_000,
     retries = 3,
+    retryForMs = Infinity,
     baseDelayMs = 500,
     maxDelayMs = 8_000,
     maxRetryAfterMs = 30_000,
     fetch: fetchImpl = (...args) => globalThis.fetch(...args),
     sleep = abortableSleep,
     random = Math.random,
+    now = Date.now,
     onRetry,
   } = options;
   const base = relay.replace(/\/+$/, '');
@@ -178,9 +187,11 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
   }
 
   return async function call(request, signal) {
+    const started = now();
     for (let retry = 0; ; retry++) {
       const { status, result } = await attempt(request, signal);
-      if (result.ok || retry >= retries || !isTransient(status, result.error.code)) return result;
+      // Offline, waiting helps nothing: the outbox waits for the browser's `online` event instead.
+      if (result.ok || retry >= retries || !isTransient(status, result.error.code) || globalThis.navigator?.onLine === false) return result;
       // Exponential backoff with "equal jitter": half fixed, half random, so many widgets
       // that failed together do not come back together.
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** retry);
@@ -190,6 +201,7 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
         if (retryAfterMs > maxRetryAfterMs) return result;
         delay = retryAfterMs;
       }
+      if (now() - started + delay > retryForMs) return result;
       try {
         await sleep(delay, signal);
       } catch {

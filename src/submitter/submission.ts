@@ -1,22 +1,28 @@
 /**
  * The submission policy: what pressing Send does. It waits for the form definition and for uploads
- * in flight, checks every field, obtains the challenge's token, sends with one idempotency key per
- * content (a retry of the same content reuses it, edited content gets a new one), and turns the
- * relay's refusals into messages under fields and references to upload again.
+ * in flight, checks every field, obtains the challenge's token, writes the submission to the
+ * outbox, sends with one idempotency key per content (a retry of the same content reuses it,
+ * edited content gets a new one), and turns the relay's refusals into messages under fields and
+ * references to upload again. It also delivers what the outbox still holds.
  */
 import { signal } from '@preact/signals-core';
 import { toTicketFields } from '../shared/field-values';
 import type { FormChallenge } from '../shared/form-definition';
+import type { TicketAccepted } from '../shared/relay-contract';
 import type { FormModel } from './form-model';
 import { newIdempotencyKey } from './idempotency-key';
+import { dueEntries, putEntry, removeEntry, type Outbox } from './outbox';
 import type { RelayCallErrorCode } from './relay-call';
 import type { AltchaSolution, SolveAltcha } from './solve-altcha';
-import type { Submit } from './submit-ticket';
+import type { Submit, SubmitResult } from './submit-ticket';
 
 export type Status =
   | { kind: 'idle' }
   | { kind: 'sending'; retry: number }
-  | { kind: 'sent'; ticketId: number }
+  /** The relay took it: a ticket exists (`ticketId`), or the relay queued it for Socialboards (`queued`, `reference`). */
+  | { kind: 'sent'; ticket: TicketAccepted }
+  /** The relay could not be reached: the message waits in this browser's outbox, to be sent when it can. */
+  | { kind: 'queued'; where: 'browser' }
   /**
    * `retryAfterMs`: how long the relay asked us to wait, when longer than the submitter waits by
    * itself. `correct`: the visitor has fields to correct (focus goes to the first).
@@ -37,12 +43,26 @@ export interface SubmissionOptions {
   /** Solves ALTCHA when the relay asks for it. */
   solveAltcha?: SolveAltcha;
   report: (problem: string) => void;
-  /** The clock for the fill time and the ALTCHA expiry. */
+  /** The clock for the fill time, the ALTCHA expiry and the outbox. */
   now?: () => number;
+  /** Where submissions wait for the relay's final answer; none: nothing is kept on the device. */
+  outbox?: Outbox;
+  /**
+   * An outbox entry was delivered (`ticket`) or refused (undefined: `status` says why, when the
+   * refused message came back into the form). `live`: the message this form is showing as queued.
+   */
+  delivered?: (ticket: TicketAccepted | undefined, live: boolean) => void;
 }
 
+/**
+ * Failures that say the relay could not be reached or could not finish, once the retries gave up,
+ * or that the widget went away mid-send: the message waits in the outbox. Anything else is an
+ * answer to act on, and ends its entry.
+ */
+const WAITS = /^(network|timeout|aborted|internal|upstream_(unavailable|timeout|busy))$/;
 
-export function createSubmission({ model, submit, loaded, solveAltcha, report, now = Date.now }: SubmissionOptions) {
+
+export function createSubmission({ model, submit, loaded, solveAltcha, report, now = Date.now, outbox, delivered }: SubmissionOptions) {
   const status = signal<Status>({ kind: 'idle' });
   const challengeSlot: ChallengeSlot = {};
   let last: { body: string; key: string } | undefined;
@@ -83,10 +103,11 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
   }
 
   /**
-   * Checks everything and sends. Resolves with the ticket id, or undefined when it did not go
-   * through (`status` says why). `trap` is the honeypot's value, read from the page at the moment of sending.
+   * Checks everything, writes the submission to the outbox and sends it. Resolves with what the
+   * relay accepted, or undefined when it did not go through (`status` says why: queued in the
+   * outbox, or failed). `trap` is the honeypot's value, read from the page at the moment of sending.
    */
-  async function send(signal?: AbortSignal, trap = ''): Promise<number | undefined> {
+  async function send(signal?: AbortSignal, trap = ''): Promise<TicketAccepted | undefined> {
     if (status.value.kind === 'sending') return undefined;
     status.value = { kind: 'sending', retry: 0 };
     // The definition says which fields there are: wait for it if it is on its way, and for attachments still uploading.
@@ -106,14 +127,32 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
     // Not part of the key: a second press after a refusal is the same ticket with a new fill time and token.
     const key = keyFor(JSON.stringify(request));
     const verification = { fillMs: Math.max(0, Math.round(now() - shownAt)), trap, ...(token.token ? { challenge: token.token } : {}) };
-    const result = await submit({ ...request, verification }, key, signal);
+    const body = { ...request, verification };
+    // Written ahead of the first attempt: a closed tab or a crash mid-send loses nothing.
+    const kept = outbox && putEntry(outbox, { key, body: JSON.stringify(body), at: now(), values: checked.value, files: model.attachments.uploaded() });
+    const result = await submit(body, key, signal);
     // A used or refused token cannot be sent again: the provider's widget makes a new one.
     if (token.token) challengeSlot.reset?.();
+    return settle(result, key, kept);
+  }
+
+  /**
+   * The relay's answer to the submission under `key`: a success, a wait in the outbox (`kept`: it
+   * is there; an abort, when the widget was unmounted, leaves it for the next visit), or a refusal
+   * shown under the fields. The outbox entry goes with any final answer.
+   */
+  function settle(result: SubmitResult, key: string, kept?: boolean): TicketAccepted | undefined {
     if (result.ok) {
-      status.value = { kind: 'sent', ticketId: result.value };
+      if (outbox) removeEntry(outbox, key);
+      status.value = { kind: 'sent', ticket: result.value };
       return result.value;
     }
     const { code, retryAfterMs, fields } = result.error;
+    if (kept && WAITS.test(code)) {
+      status.value = { kind: 'queued', where: 'browser' };
+      return undefined;
+    }
+    if (outbox) removeEntry(outbox, key);
     if (!fields) {
       status.value = retryAfterMs === undefined ? { kind: 'failed', code } : { kind: 'failed', code, retryAfterMs };
       return undefined;
@@ -126,6 +165,38 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
     for (const { path, code: why } of hidden) report(`the relay refused ${path} (${why})`);
     status.value = hidden.length === fields.length ? { kind: 'failed', code: 'bad_response' } : { kind: 'failed', code, correct: true };
     return undefined;
+  }
+
+  let delivering = false;
+
+  /**
+   * Sends what the outbox holds, each with its own key, stopping at the first that still cannot
+   * reach the relay. The message this form shows as queued is settled as if just sent. One from an
+   * earlier visit that the relay refuses comes back into the form to be corrected (a refusal
+   * created nothing, so sending it again needs no old key), when nothing is typed there yet; else
+   * it waits for a visit where nothing is.
+   */
+  async function deliver(signal?: AbortSignal) {
+    if (delivering || !outbox) return;
+    delivering = true;
+    for (const { key, body, values, files } of dueEntries(outbox, now())) {
+      const live = key === last?.key;
+      // A send in flight settles its own entry.
+      if (live && status.peek().kind !== 'queued') continue;
+      const result = await submit(JSON.parse(body), key, signal);
+      if (!result.ok && WAITS.test(result.error.code)) break;
+      if (live) delivered?.(settle(result, key), true);
+      else if (result.ok) {
+        removeEntry(outbox, key);
+        delivered?.(result.value, false);
+      } else if (!Object.keys(model.typed.peek()).length) {
+        // Refused (a file expired, a challenge went stale, the form changed): back into the untouched form.
+        model.restore(values);
+        model.attachments.restore(files);
+        delivered?.(settle(result, key), false);
+      }
+    }
+    delivering = false;
   }
 
   /** Called by the submitter before each automatic retry. */
@@ -141,5 +212,5 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
     shownAt = now();
   }
 
-  return { status, challengeSlot, warmUp, send, retrying, reset };
+  return { status, challengeSlot, warmUp, send, deliver, retrying, reset };
 }

@@ -2,14 +2,21 @@
  * Sends a ticket to the relay: `POST {relay}/tickets` with the submission's Idempotency-Key on
  * every attempt. The widget receives `submit` and never sees HTTP statuses.
  */
-import { IDEMPOTENCY_HEADER } from '../shared/relay-contract';
+import { IDEMPOTENCY_HEADER, type TicketAccepted } from '../shared/relay-contract';
 import { fail } from '../shared/result';
 import type { TicketRequestInput } from '../shared/ticket-request';
 import { isRecord, type RelayCall, type RelayCallErrorCode, type RelayCallResult } from './relay-call';
 
+/**
+ * How long a ticket keeps trying (`retryForMs`, with no limit on the number of retries): about as
+ * long as a relay takes to restart (issue 9), where the form and uploads give up after a few
+ * tries. A visitor who waits sees "still trying"; past it, the message waits in the outbox.
+ */
+export const TICKET_RETRY_MS = 45_000;
+
 export type SubmitErrorCode = RelayCallErrorCode;
-/** The new ticket's id, or why there is none. */
-export type SubmitResult = RelayCallResult<number>;
+/** The new ticket's id (or, when the relay queued it, its reference), or why there is none. */
+export type SubmitResult = RelayCallResult<TicketAccepted>;
 export type Submit = (request: TicketRequestInput, key: string, signal?: AbortSignal) => Promise<SubmitResult>;
 
 /** The page's signed identity token (docs/identity.md), or a function giving a fresh one; nothing for an anonymous visitor. */
@@ -38,10 +45,15 @@ export function createSubmitter(call: RelayCall, { identity, report = () => {} }
         method: 'POST',
         headers: { 'Content-Type': 'application/json', [IDEMPOTENCY_HEADER]: key },
         body: JSON.stringify(token ? { ...request, identity: token } : request),
-        read: (body) => {
-          const ticketId = isRecord(body) ? body.ticketId : undefined;
-          return Number.isInteger(ticketId) ? (ticketId as number) : undefined;
-        },
+        // 201 `{ ticketId }`, or 202 `{ queued: true, reference }` (relay-contract.ts): each taken as the very shape it is.
+        read: (body): TicketAccepted | undefined =>
+          !isRecord(body)
+            ? undefined
+            : Number.isInteger(body.ticketId)
+              ? { ticketId: body.ticketId as number }
+              : body.queued === true && typeof body.reference === 'string'
+                ? { queued: true, reference: body.reference }
+                : undefined,
       },
       signal,
     );

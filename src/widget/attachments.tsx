@@ -32,7 +32,8 @@ function Row({ one, list, t }: Pick<Props, 'list' | 't'> & { one: Attached }) {
       <span class="muted">{formatBytes(size, t.locale)}</span>
       <progress value={one.progress} max={1} aria-label={`${name}: ${words}`} />
       <span class="muted">{words}</span>
-      {one.status === 'failed' && (
+      {/* A file put back from a draft has no bytes here to upload again: it can only be added again. */}
+      {one.status === 'failed' && one.file instanceof Blob && (
         <button type="button" class="link" aria-label={`${t('reload')}: ${name}`} onClick={() => list.retry(one.key)}>
           {t('reload')}
         </button>

@@ -26,6 +26,14 @@ const described = (id: string, issue?: FieldIssue) => ({
   'aria-describedby': issue ? `${id}-error` : undefined,
 });
 
+/** A field's message, tied to its control by id (see `described`). */
+const errorText = (id: string, issue: FieldIssue | undefined, t: Translate) =>
+  issue && (
+    <p id={`${id}-error`} class="error">
+      {formatIssue(t(`field.${issue.code}`), issue)}
+    </p>
+  );
+
 /** Label (or legend, for a group), message and control, in that order. */
 function Field({ id, label, optional, issue, t, half, group, children }: FieldProps & { group?: boolean; children: ComponentChildren }) {
   const kind = half ? 'field half' : 'field';
@@ -35,11 +43,7 @@ function Field({ id, label, optional, issue, t, half, group, children }: FieldPr
       {optional && <span class="optional"> ({t('optional')})</span>}
     </>
   );
-  const error = issue && (
-    <p id={`${id}-error`} class="error">
-      {formatIssue(t(`field.${issue.code}`), issue)}
-    </p>
-  );
+  const error = errorText(id, issue, t);
   return group ? (
     <fieldset class={kind} {...described(id, issue)}>
       <legend>{text}</legend>
@@ -172,11 +176,7 @@ interface CheckProps extends FieldProps {
 export function CheckControl({ id, label, optional, issue, checked, onChange, t, half }: CheckProps) {
   return (
     <div class={half ? 'field check half' : 'field check'}>
-      {issue && (
-        <p id={`${id}-error`} class="error">
-          {formatIssue(t(`field.${issue.code}`), issue)}
-        </p>
-      )}
+      {errorText(id, issue, t)}
       <input
         type="checkbox"
         id={id}

@@ -92,14 +92,20 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
     element.append(host);
 
     const locale = pickLocale([config.locale, document.documentElement.lang, ...(navigator.languages ?? [])]);
-    const form = wireForm(config, {
-      report: (problem) => console.error(`${PREFIX} ${problem}`),
-      emit: (name, detail) => host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true })),
-    });
+    const form = wireForm(
+      config,
+      {
+        report: (problem) => console.error(`${PREFIX} ${problem}`),
+        emit: (name, detail) => host.dispatchEvent(new CustomEvent(`socialboards-ticket:${name}`, { detail, bubbles: true, composed: true })),
+      },
+      location.origin + location.pathname,
+    );
     render(<Widget form={form} t={createTranslator(locale, config.messages)} />, shadow);
     // After the first render, in a task of its own: the visitor can start typing in the built-in
     // fields while the form definition is on its way, and the page gets a turn in between.
     setTimeout(form.load);
+    // A message waiting in the outbox goes as soon as the browser has a network again.
+    addEventListener('online', form.deliver);
 
     let alive = true;
     const handle: WidgetHandle = {
@@ -107,6 +113,7 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
       unmount() {
         if (!alive) return;
         alive = false;
+        removeEventListener('online', form.deliver);
         form.dispose();
         render(null, shadow);
         host.remove();

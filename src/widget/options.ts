@@ -3,12 +3,12 @@
  * `data-*` attributes (same names, kebab-case), into one typed config with defaults.
  */
 import { PREFILL_KEYS, type Prefill } from '../submitter/prefill';
+import type { TicketAccepted } from '../shared/relay-contract';
 import type { IdentitySource } from '../submitter/submit-ticket';
 import { MESSAGE_KEYS, type MessageKey } from './i18n';
 
-export interface SubmittedDetail {
-  ticketId: number;
-}
+/** `{ ticketId }` once a ticket exists, or `{ queued: true, reference }` when the relay queued it for Socialboards. */
+export type SubmittedDetail = TicketAccepted;
 export interface ErrorDetail {
   code: string;
 }
@@ -37,7 +37,14 @@ export interface MountOptions {
    * promise of one), called each time the visitor sends; return nothing for an anonymous visitor.
    */
   identity?: IdentitySource;
-  /** Called once a ticket exists. The same detail is dispatched as a `socialboards-ticket:submitted` event. */
+  /** Keep what the visitor types on their device until it is sent (default true); sensitive fields never. */
+  draft?: boolean;
+  /** Days a draft, and a message waiting to be sent, are kept on the device (default 7). */
+  draftDays?: number;
+  /**
+   * Called once the relay has the message: a ticket exists, or the relay queued it for Socialboards.
+   * The same detail is dispatched as a `socialboards-ticket:submitted` event.
+   */
   onSubmitted?: (detail: SubmittedDetail) => void;
   /** Called when a submission fails. Also dispatched as `socialboards-ticket:error`. */
   onError?: (detail: ErrorDetail) => void;
@@ -66,6 +73,7 @@ const isHttpUrl = (value: string) => {
 type Check = (value: unknown) => boolean;
 const isString: Check = (value) => typeof value === 'string';
 const isFunction: Check = (value) => typeof value === 'function';
+const isBoolean: Check = (value) => typeof value === 'boolean';
 
 // One check per option, with what it expects in words, so a problem names exactly the option at
 // fault. Plain checks rather than a valibot schema: these never leave the browser, and every
@@ -81,10 +89,12 @@ const OPTIONS: Record<keyof MountOptions, [Check, string]> = {
   timeoutMs: [(value) => Number.isInteger(value) && (value as number) >= 1000 && (value as number) <= 120_000, 'a whole number of milliseconds from 1000 to 120000'],
   prefill: [(value) => typeof value === 'object' && value !== null, 'an object like { "email": "…", "fields": { "42623": "Oslo" } }'],
   lockFields: [
-    (value) => typeof value === 'boolean' || (Array.isArray(value) && value.every((one) => isString(one) || Number.isInteger(one))),
+    (value) => isBoolean(value) || (Array.isArray(value) && value.every((one) => isString(one) || Number.isInteger(one))),
     'true, false or a list of field names and ids',
   ],
   identity: [(value) => isString(value) || isFunction(value), 'a signed token or a function returning one'],
+  draft: [isBoolean, 'true or false'],
+  draftDays: [(value) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 365, 'a whole number of days from 1 to 365'],
   onSubmitted: [isFunction, 'a function'],
   onError: [isFunction, 'a function'],
 };
@@ -174,8 +184,10 @@ export function optionsFromDataset(dataset: Record<string, string | undefined>):
       continue;
     }
     let value: unknown = text;
-    if (name === 'lockFields') value = text === 'true' || text === '' ? true : text === 'false' ? false : text.split(',').map((one) => one.trim());
-    else if (name === 'timeoutMs' && /^\d+$/.test(text)) value = Number(text);
+    // `data-draft="false"`, `data-lock-fields="true"`: no option takes the text "true" or "false".
+    if (/^(true|false)$/.test(text)) value = text === 'true';
+    else if (name === 'lockFields') value = text === '' || text.split(',').map((one) => one.trim());
+    else if ((name === 'timeoutMs' || name === 'draftDays') && /^\d+$/.test(text)) value = Number(text);
     else if (name === 'messages' || name === 'prefill') {
       try {
         value = JSON.parse(text);

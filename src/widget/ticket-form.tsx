@@ -25,13 +25,13 @@ const TRAP = 'sb-x7';
  */
 export function TicketForm({ form, status, t }: TicketFormProps) {
   const { model, submission } = form;
-  if (status.kind === 'sent') {
+  if (isDone(status)) {
     return (
       <div class="done">
         <h2 class="focus" tabIndex={-1}>
-          {t('sentHeading')}
+          {t(status.kind === 'queued' ? 'savedHeading' : 'sentHeading')}
         </h2>
-        <p>{t('sentBody', { id: status.ticketId })}</p>
+        <p>{statusText(status, t)}</p>
         <button type="button" class="secondary" onClick={submission.reset}>
           {t('sendAnother')}
         </button>
@@ -66,6 +66,19 @@ export function TicketForm({ form, status, t }: TicketFormProps) {
       }}
     >
       <h2 id="sb-heading">{t('heading')}</h2>
+      {form.delivered.value && (
+        <p class="muted" role="status">
+          {t('delivered')}
+        </p>
+      )}
+      {/* What was typed on an earlier visit is back: a way to start afresh. */}
+      {form.draft?.restored.value && (
+        <p>
+          <button type="button" class="link" onClick={form.discard}>
+            {t('discardDraft')}
+          </button>
+        </p>
+      )}
       {status.kind === 'failed' && (
         <p class="alert" role="alert">
           {submitErrorText(t, status.code, status.retryAfterMs)}
@@ -109,6 +122,11 @@ export function TicketForm({ form, status, t }: TicketFormProps) {
  */
 export function statusText(status: Status, t: Translate): string {
   if (status.kind === 'sending') return status.retry ? t('retrying') : t('sending');
-  if (status.kind === 'sent') return t('sentBody', { id: status.ticketId });
-  return '';
+  if (status.kind === 'queued') return t('savedBody');
+  if (status.kind !== 'sent') return '';
+  const { ticket } = status;
+  return 'queued' in ticket ? t('queuedBody', { reference: ticket.reference }) : t('sentBody', { id: ticket.ticketId });
 }
+
+/** The relay has the message, or the outbox does: the form gives way to a confirmation. */
+export const isDone = (status: Status) => status.kind === 'sent' || status.kind === 'queued';

@@ -3,7 +3,7 @@
 import '@preact/signals';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { Translate } from './i18n';
-import { TicketForm, statusText } from './ticket-form';
+import { TicketForm, isDone, statusText } from './ticket-form';
 import type { WidgetForm } from './wiring';
 
 export interface WidgetProps {
@@ -26,8 +26,8 @@ export function Widget({ form, t }: WidgetProps) {
     if (was === status) return;
     const find = (selector: string) => root.current?.querySelector<HTMLElement>(selector);
     if (status.kind === 'failed' && status.correct) find(FIRST_INVALID)?.focus();
-    else if (status.kind === 'sent') find('.focus')?.focus();
-    else if (was.kind === 'sent') find('input,textarea')?.focus();
+    else if (isDone(status)) find('.focus')?.focus();
+    else if (isDone(was)) find('input,textarea')?.focus();
   }, [status]);
   return (
     <div class="root" ref={root}>

@@ -3,12 +3,15 @@
  * callbacks and events that tell the page what happened. The one place the parts meet; the
  * components receive the result and `mount()` only mounts it.
  */
+import { signal } from '@preact/signals-core';
+import type { TicketAccepted } from '../shared/relay-contract';
+import { keepDraft } from '../submitter/draft';
 import { createFormModel } from '../submitter/form-model';
 import { createFormLoader, type LoadForm } from '../submitter/load-form';
 import { createRelayCall } from '../submitter/relay-call';
 import { createAltchaSolver, type SolveAltcha } from '../submitter/solve-altcha';
 import { createSubmission } from '../submitter/submission';
-import { createSubmitter, type Submit } from '../submitter/submit-ticket';
+import { createSubmitter, TICKET_RETRY_MS, type Submit } from '../submitter/submit-ticket';
 import { createUploader, type Upload } from '../submitter/upload-attachment';
 import type { WidgetConfig } from './options';
 
@@ -21,18 +24,24 @@ export interface Wiring {
   emit: (name: 'submitted' | 'error', detail: object) => void;
 }
 
-/** What talks to the relay (tests hand in their own). */
+/** What talks to the relay (tests hand in their own), and where drafts and the outbox are kept. */
 export interface RelayParts {
   submit: Submit;
   loadForm: LoadForm;
   upload: Upload;
   solveAltcha?: SolveAltcha;
-  /** The clock for the fill time. */
+  /** The clock for the fill time, drafts and the outbox. */
   now?: () => number;
+  /**
+   * Where this widget is, naming what it keeps on the device: the relay as configured (storage is
+   * per origin, so `/relay` names one relay on every page) and the page (origin and path). None:
+   * nothing is kept.
+   */
+  device?: { relay: string; page: string };
 }
 
-/** The widget's form over the relay the config names. */
-export function wireForm(config: WidgetConfig, wiring: Wiring): WidgetForm {
+/** The widget's form over the relay the config names; `page` is the page's origin and path. */
+export function wireForm(config: WidgetConfig, wiring: Wiring, page: string): WidgetForm {
   const { relay } = config;
   const timeout = config.timeoutMs ? { timeoutMs: config.timeoutMs } : {};
   // One retry only: a visitor pressing Send waits for a load (of the form, or a challenge) in flight, so it must fail fast.
@@ -40,34 +49,43 @@ export function wireForm(config: WidgetConfig, wiring: Wiring): WidgetForm {
   const form: WidgetForm = assembleForm(
     config,
     {
-      submit: createSubmitter(createRelayCall({ relay, ...timeout, onRetry: (retry) => form.submission.retrying(retry) }), {
-        identity: config.identity,
-        report: wiring.report,
-      }),
+      // Also what delivers the outbox: its retries show as "still trying" only while the visitor is sending.
+      submit: createSubmitter(
+        createRelayCall({ relay, ...timeout, retries: Infinity, retryForMs: TICKET_RETRY_MS, onRetry: (retry) => form.submission.retrying(retry) }),
+        { identity: config.identity, report: wiring.report },
+      ),
       loadForm: createFormLoader(quickCall),
       upload: createUploader(relay, createRelayCall({ relay, ...timeout }), () => Boolean(form.model.definition.peek().attachments?.direct)),
       solveAltcha: createAltchaSolver(quickCall),
+      device: { relay, page },
     },
     wiring,
   );
   return form;
 }
 
-/** The form's model and submission over `parts`: prefilled, loading its definition, and telling the page how sending went. */
+/** The form's model and submission over `parts`: prefilled, loading its definition, keeping its draft and outbox, and telling the page how sending went. */
 export function assembleForm(
-  config: Pick<WidgetConfig, 'prefill' | 'lockFields' | 'onSubmitted' | 'onError'>,
-  { submit, loadForm, upload, solveAltcha, now }: RelayParts,
+  config: Pick<WidgetConfig, 'prefill' | 'lockFields' | 'onSubmitted' | 'onError' | 'draft' | 'draftDays'>,
+  { submit, loadForm, upload, solveAltcha, now, device }: RelayParts,
   { report, emit }: Wiring,
 ) {
   const alive = new AbortController();
   const model = createFormModel({ upload, lockFields: config.lockFields, report });
+  // Drafts and outbox entries live as long as each other: 7 days unless the integrator says otherwise.
+  const maxAgeMs = (config.draftDays ?? 7) * 864e5;
+  const draft = device && config.draft !== false ? keepDraft({ ...device, model, maxAgeMs }) : undefined;
+  /** A message saved on this device on an earlier visit has been delivered: the form says so. */
+  const delivered = signal(false);
   let loading: Promise<unknown> | undefined;
-  /** Loads the form definition again (after a failure). */
-  const reload = () => {
-    loading = model.loadDefinition(loadForm, alive.signal);
-  };
+  /** Loads the form definition; once it is known, the draft comes back (once), and the outbox is sent. */
+  const fetchForm = () =>
+    (loading = model.loadDefinition(loadForm, alive.signal).then(() => {
+      if (model.load.peek() === 'ready') draft?.restore();
+      void deliver();
+    }));
   /** Loads the form definition unless it is loaded or on its way; resolves when it has arrived (or failed). */
-  const load = () => (loading ??= model.loadDefinition(loadForm, alive.signal));
+  const load = () => loading ?? fetchForm();
   const submission = createSubmission({
     model,
     submit,
@@ -76,17 +94,21 @@ export function assembleForm(
     report,
     ...(solveAltcha ? { solveAltcha } : {}),
     ...(now ? { now } : {}),
+    ...(device ? { outbox: { relay: device.relay, maxAgeMs } } : {}),
+    delivered: (ticket, live) => {
+      if (ticket && !live) delivered.value = true;
+      tell(ticket);
+    },
   });
   if (config.prefill) model.prefill(config.prefill);
 
-  /** Sends the form, then tells the page how it went. `trap` is the honeypot's value. */
-  async function send(trap: string) {
-    const ticketId = await submission.send(alive.signal, trap);
-    if (alive.signal.aborted) return;
+  /** Tells the page how a submission went. Sent, or waiting in the outbox (which holds it whole): the draft has done its work. */
+  function tell(ticket: TicketAccepted | undefined) {
     const status = submission.status.peek();
-    if (ticketId !== undefined) {
-      emit('submitted', { ticketId });
-      config.onSubmitted?.({ ticketId });
+    if (status.kind === 'sent' || status.kind === 'queued') draft?.clear();
+    if (ticket) {
+      emit('submitted', ticket);
+      config.onSubmitted?.(ticket);
     } else if (status.kind === 'failed') {
       if (status.code !== 'validation') report(`submission failed: ${status.code}`);
       emit('error', { code: status.code });
@@ -94,18 +116,38 @@ export function assembleForm(
     }
   }
 
+  /** Sends the form, then tells the page how it went. `trap` is the honeypot's value. */
+  async function send(trap: string) {
+    const ticket = await submission.send(alive.signal, trap);
+    if (!alive.signal.aborted) tell(ticket);
+  }
+
+  /** Sends what the outbox holds (on mount, and when the browser is back online). */
+  const deliver = () => submission.deliver(alive.signal);
+
   return {
     model,
     submission,
     send,
+    deliver,
+    delivered,
+    /** What the form offers about a restored draft; undefined when drafts are off. */
+    draft,
+    /** Forgets the draft and starts the form afresh. */
+    discard() {
+      draft?.clear();
+      submission.reset();
+    },
     /** Loads the form definition, once; the built-in fields are on screen meanwhile. */
     load,
-    reload,
+    /** Loads the form definition again (after a failure). */
+    reload: () => void fetchForm(),
     warmUp: () => submission.warmUp(alive.signal),
     prefill: model.prefill,
     /** Aborts everything in flight and stops the model (on unmount). */
     dispose() {
       alive.abort();
+      draft?.dispose();
       model.dispose();
     },
   };

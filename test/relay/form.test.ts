@@ -92,7 +92,12 @@ describe('GET /form', () => {
     const { fields } = (await (await setup().getForm()).json()) as FormDefinition;
     const text = JSON.stringify(fields);
     for (const id of [42624]) expect(text).not.toContain(String(id));
-    for (const word of ['format', 'decimal-comma', 'dd.mm.yyyy', 'isSensitiveData', 'sensitive']) expect(text).not.toContain(word);
+    for (const word of ['format', 'decimal-comma', 'dd.mm.yyyy', 'isSensitiveData']) expect(text).not.toContain(word);
+  });
+
+  it('marks the sensitive field, so the widget keeps it out of drafts on the device', async () => {
+    const { fields } = (await (await setup().getForm()).json()) as FormDefinition;
+    expect(fields.filter((field) => field.sensitive).map((field) => field.path)).toEqual(['customFields.42627']);
   });
 
   it('serves the built-in fields without calling Socialboards when there is no form config', async () => {

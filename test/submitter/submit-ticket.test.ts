@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newIdempotencyKey } from '../../src/submitter/idempotency-key';
 import { parseRetryAfter } from '../../src/shared/retry-after';
 import { createRelayCall, type RelayCallOptions } from '../../src/submitter/relay-call';
-import { createSubmitter } from '../../src/submitter/submit-ticket';
+import { createSubmitter, TICKET_RETRY_MS } from '../../src/submitter/submit-ticket';
 import type { TicketRequest } from '../../src/shared/ticket-request';
 
 const RELAY = 'https://relay.example';
@@ -68,6 +68,7 @@ function harness(answers: Answer[], options: Partial<RelayCallOptions> = {}) {
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.unstubAllGlobals();
 });
 
 describe('the request', () => {
@@ -109,12 +110,12 @@ describe('the request', () => {
 describe('success', () => {
   it('returns the ticket id from a 201', async () => {
     const { submit } = harness([created(4711)]);
-    expect(await submit(REQUEST, KEY)).toEqual(ok(4711));
+    expect(await submit(REQUEST, KEY)).toEqual(ok({ ticketId: 4711 }));
   });
 
   it('takes a replayed answer for the same key like a fresh one', async () => {
     const { submit } = harness([created(4711, { 'Idempotent-Replayed': 'true' })]);
-    expect(await submit(REQUEST, KEY)).toEqual(ok(4711));
+    expect(await submit(REQUEST, KEY)).toEqual(ok({ ticketId: 4711 }));
   });
 
   it.each([
@@ -125,6 +126,21 @@ describe('success', () => {
     const { submit, calls } = harness([json(201, body)]);
     expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'bad_response' }));
     expect(calls).toHaveLength(1);
+  });
+
+  it('takes a 202 { queued, reference } as the relay keeping the ticket for Socialboards', async () => {
+    const { submit, calls } = harness([json(202, { queued: true, reference: 'q_7Hk2' })]);
+    expect(await submit(REQUEST, KEY)).toEqual(ok({ queued: true, reference: 'q_7Hk2' }));
+    expect(calls).toHaveLength(1);
+  });
+
+  it.each([
+    ['no reference', { queued: true }],
+    ['a reference that is not text', { queued: true, reference: 7 }],
+    ['queued that is not true', { queued: 'yes', reference: 'q_7Hk2' }],
+  ])('treats a 202 with %s as a bad response', async (_, body) => {
+    const { submit } = harness([json(202, body)]);
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'bad_response' }));
   });
 
   it('treats a 200 HTML page as a bad response', async () => {
@@ -152,7 +168,7 @@ describe('retries', () => {
 
   it('returns the ticket when a retry succeeds', async () => {
     const { submit, calls, keysSent } = harness([networkError, relayError(503, 'upstream_unavailable'), created(4711)]);
-    expect(await submit(REQUEST, KEY)).toEqual(ok(4711));
+    expect(await submit(REQUEST, KEY)).toEqual(ok({ ticketId: 4711 }));
     expect(calls).toHaveLength(3);
     expect(keysSent()).toEqual([KEY, KEY, KEY]);
   });
@@ -241,6 +257,89 @@ describe('backoff', () => {
   });
 });
 
+describe('a ticket keeps trying across a relay restart', () => {
+  /** The ticket's own policy, on a clock that the recorded waits move forward. */
+  function ticketHarness(answers: Answer[], random: number) {
+    let clock = 0;
+    const started: number[] = [];
+    const result = harness(
+      answers.map((answer): Answer => (init) => {
+        started.push(clock);
+        return answer(init);
+      }),
+      {
+        retries: Infinity,
+        retryForMs: TICKET_RETRY_MS,
+        random: () => random,
+        now: () => clock,
+        sleep: async (ms) => {
+          result.delays.push(ms);
+          clock += ms;
+        },
+      },
+    );
+    return { ...result, started };
+  }
+
+  it.each([
+    ['the shortest waits', 0],
+    ['the longest waits', 0.999],
+  ])('retries for 30–60 s with one Idempotency-Key, with %s, then gives up', async (_, random) => {
+    const { submit, started, keysSent, retries } = ticketHarness([networkError], random);
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'network' }));
+    const last = started.at(-1)!;
+    // The last attempt starts at least 30 s after the first, and never later than the window.
+    expect(last).toBeGreaterThanOrEqual(30_000);
+    expect(last).toBeLessThanOrEqual(TICKET_RETRY_MS);
+    expect(new Set(keysSent())).toEqual(new Set([KEY]));
+    expect(retries.length).toBe(started.length - 1);
+    // Exponential, capped at 8 s: a relay back after a 5 s restart is reached within seconds.
+    const gaps = started.slice(1).map((at, index) => at - started[index]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(8_000);
+  });
+
+  it('reaches a relay that was down for 20 s, with the same key', async () => {
+    let clock = 0;
+    const { submit, keysSent } = harness([(init) => (clock < 20_000 ? networkError(init) : created(4711)(init))], {
+      retries: Infinity,
+      retryForMs: TICKET_RETRY_MS,
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    expect(await submit(REQUEST, KEY)).toEqual(ok({ ticketId: 4711 }));
+    expect(clock).toBeGreaterThanOrEqual(20_000);
+    expect(new Set(keysSent())).toEqual(new Set([KEY]));
+  });
+
+  it('waits what Retry-After asks within the window, and gives up when it reaches past it', async () => {
+    let clock = 0;
+    const delays: number[] = [];
+    const { submit, calls } = harness([relayError(503, 'upstream_busy', { 'Retry-After': '20' })], {
+      retries: Infinity,
+      retryForMs: TICKET_RETRY_MS,
+      now: () => clock,
+      sleep: async (ms) => {
+        delays.push(ms);
+        clock += ms;
+      },
+    });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'upstream_busy', retryAfterMs: 20_000 }));
+    // 0 s, 20 s, 40 s; a fourth at 60 s would start after the window.
+    expect(delays).toEqual([20_000, 20_000]);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('stops at once while the browser is offline: the outbox waits for the network instead', async () => {
+    vi.stubGlobal('navigator', { onLine: false });
+    const { submit, calls, delays } = harness([networkError], { retries: Infinity, retryForMs: TICKET_RETRY_MS });
+    expect(await submit(REQUEST, KEY)).toEqual(fail({ code: 'network' }));
+    expect(calls).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+});
+
 describe('timeouts and cancelling', () => {
   it('ends an attempt that takes longer than timeoutMs with code timeout, and retries it', async () => {
     const { submit, calls, keysSent } = harness([hang], { timeoutMs: 20, retries: 1 });
@@ -251,7 +350,7 @@ describe('timeouts and cancelling', () => {
 
   it('succeeds when the attempt after a timeout answers', async () => {
     const { submit } = harness([hang, created(4711)], { timeoutMs: 20 });
-    expect(await submit(REQUEST, KEY)).toEqual(ok(4711));
+    expect(await submit(REQUEST, KEY)).toEqual(ok({ ticketId: 4711 }));
   });
 
   it('returns aborted and stops when the caller aborts during an attempt', async () => {

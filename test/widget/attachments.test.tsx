@@ -344,7 +344,7 @@ describe('sending with attachments', () => {
     expect(section.getAttribute('aria-invalid')).toBe('true');
     expect(description(section)).toBe('An attachment did not upload. Try again or remove it.');
     // The second reference sent was photo.png's: that row offers to upload it again.
-    expect(within(row('photo.png')).getByText('No longer valid: upload it again.')).toBeTruthy();
+    expect(within(row('photo.png')).getByText('No longer valid: add it again.')).toBeTruthy();
     expect(within(row('photo.png')).getByRole('button', { name: 'Try again: photo.png' })).toBeTruthy();
     expect(within(row('receipt.pdf')).getByText('Uploaded')).toBeTruthy();
     expect(report).not.toHaveBeenCalled();

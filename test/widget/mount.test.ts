@@ -267,6 +267,37 @@ describe('events for the host page', () => {
     );
   });
 
+  it('keeps a message sent offline on the device, and sends it when the browser is back online', async () => {
+    const online = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    const answers = [() => Promise.reject(new TypeError('Failed to fetch')), json(201, { ticketId: 4714 })];
+    const { urls } = stubRelay({ '/tickets': (init) => answers.shift()!(init) });
+    const onSubmitted = vi.fn();
+    const handle = mountTracked(addTarget(), { relay: RELAY, onSubmitted });
+    fillValidForm(handle);
+    fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
+    expect(await view(handle).findByRole('heading', { name: 'Saved on this device' })).toBeTruthy();
+    expect(onSubmitted).not.toHaveBeenCalled();
+
+    online.mockReturnValue(true);
+    window.dispatchEvent(new Event('online'));
+    expect(await view(handle).findByRole('heading', { name: 'Thank you!' })).toBeTruthy();
+    expect(onSubmitted).toHaveBeenCalledWith({ ticketId: 4714 });
+    expect(urls().filter((url) => url.endsWith('/tickets'))).toHaveLength(2);
+  });
+
+  it('stops listening for the network once unmounted', async () => {
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    const { urls } = stubRelay({ '/tickets': () => Promise.reject(new TypeError('Failed to fetch')) });
+    const handle = mountTracked(addTarget(), { relay: RELAY });
+    fillValidForm(handle);
+    fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
+    await view(handle).findByRole('heading', { name: 'Saved on this device' });
+    handle.unmount();
+    window.dispatchEvent(new Event('online'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(urls().filter((url) => url.endsWith('/tickets'))).toHaveLength(1);
+  });
+
   it('reports an incomplete form as a validation error without logging it', async () => {
     const element = addTarget();
     const onError = vi.fn();

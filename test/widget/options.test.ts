@@ -37,6 +37,8 @@ describe('parseOptions', () => {
       messages: { submit: 'Go' },
       nonce: 'r4nd0m',
       timeoutMs: 20_000,
+      draft: false,
+      draftDays: 30,
       onSubmitted,
       onError,
     };
@@ -80,6 +82,10 @@ describe('parseOptions', () => {
     ['messages', 'Send', 'option "messages" must be an object of message texts (JSON in data-messages); got "Send"'],
     ['messages', { submit: 42 }, 'option "messages" must be an object of message texts (JSON in data-messages); got {"submit":42}'],
     ['nonce', 123, 'option "nonce" must be a string; got 123'],
+    ['draft', 'no', 'option "draft" must be true or false; got "no"'],
+    ['draftDays', 0, 'option "draftDays" must be a whole number of days from 1 to 365; got 0'],
+    ['draftDays', 400, 'option "draftDays" must be a whole number of days from 1 to 365; got 400'],
+    ['draftDays', 1.5, 'option "draftDays" must be a whole number of days from 1 to 365; got 1.5'],
     ['onSubmitted', 'done()', 'option "onSubmitted" must be a function; got "done()"'],
   ])('names a wrong %s with what was expected, and keeps the default', (name, value, problem) => {
     expect(parseOptions({ relay: RELAY, [name]: value })).toEqual({
@@ -96,6 +102,8 @@ describe('parseOptions', () => {
     [{ lockFields: 7 }, 'data-lock-fields must be true, false or a list of field names and ids; got 7'],
     [{ timeoutMs: '20s' }, 'data-timeout-ms must be a whole number of milliseconds from 1000 to 120000; got "20s"'],
     [{ colour: 'red' }, 'unknown data-colour was ignored'],
+    [{ draft: 'off' }, 'data-draft must be true or false; got "off"'],
+    [{ draftDays: 'week' }, 'data-draft-days must be a whole number of days from 1 to 365; got "week"'],
     [{ messages: { sumbit: 'Go' } }, 'data-messages has an unknown key "sumbit"'],
   ])('spells options as data attributes when they came from a script tag (%j)', (options, problem) => {
     expect(parseOptions({ relay: RELAY, ...options }, true).problems).toEqual([problem]);
@@ -145,6 +153,21 @@ describe('optionsFromDataset', () => {
     expect(optionsFromDataset({ timeoutMs: text })).toEqual({ timeoutMs: value });
   });
 
+  it.each([
+    ['false', false],
+    ['true', true],
+    ['off', 'off'],
+  ])('reads data-draft="%s" as %j', (text, value) => {
+    expect(optionsFromDataset({ draft: text })).toEqual({ draft: value });
+  });
+
+  it.each([
+    ['30', 30],
+    ['a week', 'a week'],
+  ])('reads data-draft-days="%s" as %j', (text, value) => {
+    expect(optionsFromDataset({ draftDays: text })).toEqual({ draftDays: value });
+  });
+
   it('reads data-messages as JSON', () => {
     expect(optionsFromDataset({ messages: '{"submit":"Go","heading":"Write to us"}' })).toEqual({
       messages: { submit: 'Go', heading: 'Write to us' },
@@ -166,8 +189,10 @@ describe('optionsFromDataset', () => {
     script.setAttribute('data-timeout-ms', '30000');
     script.setAttribute('data-locale', 'nb');
     script.setAttribute('data-messages', '{"submit":"Send inn"}');
+    script.setAttribute('data-draft', 'false');
+    script.setAttribute('data-draft-days', '3');
     expect(parseOptions(optionsFromDataset({ ...script.dataset }), true)).toEqual({
-      config: { relay: RELAY, lockFields: ['email'], timeoutMs: 30_000, locale: 'nb', messages: { submit: 'Send inn' } },
+      config: { relay: RELAY, lockFields: ['email'], timeoutMs: 30_000, locale: 'nb', messages: { submit: 'Send inn' }, draft: false, draftDays: 3 },
       problems: [],
     });
   });

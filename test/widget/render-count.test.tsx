@@ -1,6 +1,8 @@
 /** Fine-grained updates: typing in one field re-renders that field, never the form or its other fields. */
 import { act, cleanup, screen, waitFor } from '@testing-library/preact';
-import { Fragment, options, type VNode } from 'preact';
+// The build's JSX plugin imports `Fragment` into every .tsx file, tests included: reached through the namespace here.
+import * as preact from 'preact';
+import { options, type VNode } from 'preact';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FormField } from '../../src/shared/form-definition';
 import { formWith } from './forms';
@@ -12,7 +14,7 @@ let previous: typeof options.diffed;
 beforeAll(() => {
   previous = options.diffed;
   options.diffed = (vnode: VNode) => {
-    if (typeof vnode.type === 'function' && vnode.type !== Fragment) renders.set(vnode.type.name, (renders.get(vnode.type.name) ?? 0) + 1);
+    if (typeof vnode.type === 'function' && vnode.type !== preact.Fragment) renders.set(vnode.type.name, (renders.get(vnode.type.name) ?? 0) + 1);
     previous?.(vnode);
   };
 });

@@ -14,7 +14,7 @@ import { Widget } from '../../src/widget/widget';
 import { assembleForm } from '../../src/widget/wiring';
 import { BUILT_IN_FORM } from './forms';
 
-export const SENT: SubmitResult = ok(4711);
+export const SENT: SubmitResult = ok({ ticketId: 4711 });
 
 export interface RenderOptions {
   /** The form definition the fake relay serves. */
@@ -32,6 +32,10 @@ export interface RenderOptions {
   /** The submission's clock (the fill time). */
   now?: () => number;
   solveAltcha?: SolveAltcha;
+  /** Where drafts and the outbox are kept (localStorage); none: nothing is. */
+  device?: { relay: string; page: string };
+  draft?: boolean;
+  draftDays?: number;
 }
 
 /** Renders the widget as mount() wires it (prefill, then load), recording what is sent, loaded and reported. */
@@ -46,13 +50,18 @@ export function renderWidget({
   lockFields,
   now,
   solveAltcha,
+  device,
+  draft,
+  draftDays,
 }: RenderOptions = {}) {
   const sent: TicketRequestInput[] = [];
   const keys: string[] = [];
   const report = vi.fn<(problem: string) => void>();
+  /** What the widget told the page, as `[event name, detail]`. */
+  const emitted: [string, object][] = [];
   const loads = vi.fn<LoadForm>(loadForm ?? (async () => ok(form)));
   const widget = assembleForm(
-    { prefill, lockFields },
+    { prefill, lockFields, draft, draftDays },
     {
       submit: (request, key) => {
         sent.push(request);
@@ -63,12 +72,13 @@ export function renderWidget({
       upload,
       ...(now ? { now } : {}),
       ...(solveAltcha ? { solveAltcha } : {}),
+      ...(device ? { device } : {}),
     },
-    { report, emit: () => {} },
+    { report, emit: (name, detail) => emitted.push([name, detail]) },
   );
   render(<Widget form={widget} t={createTranslator(locale, messages)} />);
   void widget.load();
-  return { widget, sent, keys, report, loads };
+  return { widget, sent, keys, report, loads, emitted };
 }
 
 /** A promise the test settles by hand, to hold a request in flight. */
@@ -83,6 +93,7 @@ export function deferred<T>() {
 /** The control a label names (a string matches the label's whole text, as a visitor reads it). */
 export const control = <T extends HTMLElement = HTMLInputElement>(label: string | RegExp) => screen.getByLabelText<T>(label);
 export const sendButton = () => screen.getByRole('button', { name: /^(Send|Sending…|Still trying to send…)$/ });
+export const discardButton = () => screen.queryByRole('button', { name: 'Discard draft' });
 export const type = (input: HTMLElement, value: string) => fireEvent.input(input, { target: { value } });
 export const leave = (input: HTMLElement) => fireEvent.blur(input);
 export const choose = (select: HTMLElement, value: string) => fireEvent.change(select, { target: { value } });

@@ -19,7 +19,7 @@ import { nb } from '../../src/widget/locales/nb';
 // Norwegian ships as a language pack; these tests use it as a page with the pack would.
 registerLocale('nb', nb);
 
-const SENT: SubmitResult = ok(4711);
+const SENT: SubmitResult = ok({ ticketId: 4711 });
 
 interface Setup {
   /** Stands in for the submitter: the network lies outside the form. */
@@ -172,9 +172,9 @@ describe('sending', () => {
     fireEvent.click(sendButton());
     await waitFor(() => expect(sendButton().textContent).toBe('Sending…'));
     expect(sendButton().getAttribute('aria-disabled')).toBe('true');
+    await waitFor(() => expect(sent).toHaveLength(1));
 
     fireEvent.click(sendButton());
-    expect(sent).toHaveLength(1);
     answer.resolve(SENT);
     await screen.findByText('Thank you!');
     expect(sent).toHaveLength(1);
@@ -211,7 +211,7 @@ describe('sending', () => {
 
 describe('after a ticket is created', () => {
   it('says thank you with the ticket number, announces it, and focuses that heading', async () => {
-    setup({ submit: async () => ok(4711) });
+    setup({ submit: async () => ok({ ticketId: 4711 }) });
     fillValidForm();
     fireEvent.click(sendButton());
     const heading = await screen.findByRole('heading', { name: 'Thank you!' });

@@ -26,7 +26,7 @@ export interface Definitions {
 export interface FieldRule {
   control: Control;
   format: ValueFormat | undefined;
-  /** `isSensitiveData` in Socialboards: its values are cut out of every log line, however short. */
+  /** `isSensitiveData` in Socialboards, or the operator's `sensitive`: its values are cut out of every log line, however short. */
   sensitive: boolean;
   /** Filled only from a verified identity token: never served to the widget, never taken from a request. */
   signed: boolean;
@@ -128,6 +128,7 @@ function builtInFields(config: FormConfig): FormField[] {
     if ('choices' in spec) field.choices = spec.choices.map((choice) => ({ ...choice }));
     if (override.label !== undefined) field.label = override.label;
     if (override.placeholder !== undefined) field.placeholder = override.placeholder;
+    if (override.sensitive === true) field.sensitive = true;
     return [field];
   });
 }
@@ -197,7 +198,12 @@ function buildField(
   if (choices !== undefined) field.choices = choices;
   if (wanted.maxLength !== undefined) field.maxLength = wanted.maxLength;
   if (prefillOnly) field.prefillOnly = true;
-  return { field, rule: { control, format, sensitive: definition.isSensitiveData, signed } };
+  // ASSUMED (docs/socialboards-api.md §5.4): isSensitiveData marks a value to keep out of logs, and
+  // so out of drafts on the visitor's device too, unless the operator says otherwise. The logs
+  // stay redacted either way.
+  const sensitive = wanted.sensitive ?? definition.isSensitiveData;
+  if (sensitive) field.sensitive = true;
+  return { field, rule: { control, format, sensitive: definition.isSensitiveData || sensitive, signed } };
 }
 
 /** Options sorted by their `order` (ties and missing orders keep list order), each value once. */

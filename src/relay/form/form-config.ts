@@ -58,6 +58,8 @@ const FieldConfig = v.pipe(
     prefillOnly: v.optional(flag),
     // Filled only from a verified identity token (docs/identity.md); never shown, never typed.
     signed: v.optional(flag),
+    // Never kept in a visitor's draft on their device; defaults to Socialboards' isSensitiveData (build-form.ts).
+    sensitive: v.optional(flag),
   }),
   // A default would be a value nobody signed, and the widget, which applies defaults, never sees the field.
   v.forward(
@@ -95,6 +97,7 @@ const builtInConfig = (name: BuiltInName) =>
       required: v.optional(flag),
       label: v.optional(text(200)),
       placeholder: v.optional(text(200)),
+      sensitive: v.optional(flag),
     }),
     v.forward(v.check((field) => !ALWAYS_ASKED.includes(name) || field.hidden !== true, `cannot be true: ${name} is always asked`), ['hidden']),
     v.forward(v.check((field) => !ALWAYS_ASKED.includes(name) || field.required !== false, `cannot be false: ${name} is always required`), ['required']),

@@ -135,6 +135,23 @@ describe('buildForm: fields', () => {
     });
   });
 
+  it("serves a field Socialboards marks isSensitiveData as sensitive, so the widget never keeps it in a draft", () => {
+    expect(custom({ fields: [{ id: 42627 }, { id: 42625 }] }).map(({ path, sensitive }) => [path, sensitive])).toEqual([
+      ['customFields.42625', undefined],
+      ['customFields.42627', true],
+    ]);
+  });
+
+  it('lets the operator mark any field sensitive, or let a draft keep one Socialboards marks, whose values the logs still leave out', () => {
+    const built = build({ fields: [{ id: 42625, sensitive: true }, { id: 42627, sensitive: false }] });
+    expect(customOf(built.form.fields).map(({ path, sensitive }) => [path, sensitive])).toEqual([
+      ['customFields.42625', true],
+      ['customFields.42627', undefined],
+    ]);
+    expect(built.rules.get(42625)?.sensitive).toBe(true);
+    expect(built.rules.get(42627)?.sensitive).toBe(true);
+  });
+
   it.each([
     ['a choice control without possibleValues', { id: 42624, control: 'choice' }, /is a choice field without possibleValues; left out/],
     ['a format that does not fit the type', { id: 42624, format: 'dd.mm.yyyy' }, /is a text field, which is sent as typed, not dd\.mm\.yyyy; left out \(set "control" too\)/],
@@ -290,6 +307,12 @@ describe('buildForm: built-in fields and layout', () => {
     expect(field(input, 'title')).toEqual({ ...BUILT_IN_FIELDS[0], label: 'Subject', placeholder: 'In a few words' });
     expect(field(input, 'creator.email')).toMatchObject({ control: 'email', required: false, autocomplete: 'email' });
     expect(field(input, 'creator.phoneNumber')).toMatchObject({ control: 'phone', required: true, label: 'Mobile' });
+  });
+
+  it('marks built-in fields sensitive as the operator says', () => {
+    const input = { builtIn: { phoneNumber: { sensitive: true }, name: { sensitive: false } } };
+    expect(field(input, 'creator.phoneNumber')).toEqual({ ...BUILT_IN_FIELDS[5], sensitive: true });
+    expect(field(input, 'creator.name')).toEqual(BUILT_IN_FIELDS[3]);
   });
 
   it.each([

@@ -55,6 +55,14 @@ describe('form config', () => {
     });
   });
 
+  it('reads which fields are sensitive, custom and built-in', () => {
+    const result = parseFormConfig(JSON.stringify({ fields: [{ id: 42627, sensitive: true }, { id: 42623, sensitive: false }], builtIn: { phoneNumber: { sensitive: true } } }));
+    expect(result).toMatchObject({
+      ok: true,
+      value: { fields: [{ id: 42627, sensitive: true }, { id: 42623, sensitive: false }], builtIn: { phoneNumber: { sensitive: true } } },
+    });
+  });
+
   it('reads an empty object as no fields, community order and no picker', () => {
     expect(parseFormConfig('{}')).toEqual({ ok: true, value: { order: 'community', fields: [], builtIn: {} } });
   });
@@ -76,6 +84,8 @@ describe('form config', () => {
     ['a blank label', { fields: [{ id: 1, label: '  ' }] }, /^fields\[0\]\.label must not be blank$/],
     ['required as a string', { fields: [{ id: 1, required: 'yes' }] }, /^fields\[0\]\.required must be true or false$/],
     ['prefillOnly as a number', { fields: [{ id: 1, prefillOnly: 1 }] }, /^fields\[0\]\.prefillOnly must be true or false$/],
+    ['sensitive as a string', { fields: [{ id: 1, sensitive: 'yes' }] }, /^fields\[0\]\.sensitive must be true or false$/],
+    ['a built-in sensitive as a number', { builtIn: { phoneNumber: { sensitive: 1 } } }, /^builtIn\.phoneNumber\.sensitive must be true or false$/],
     ['a maxLength over the cap', { fields: [{ id: 1, maxLength: 5000 }] }, /^fields\[0\]\.maxLength must be an integer from 1 to 2000$/],
     ['a defaultValue that is a number', { fields: [{ id: 1, defaultValue: 3 }] }, /^fields\[0\]\.defaultValue must be a string$/],
     ['an id listed twice', { fields: [{ id: 7 }, { id: 8 }, { id: 7 }] }, /^fields must list each id once \(7 repeated\)$/],
@@ -85,7 +95,7 @@ describe('form config', () => {
     ['an empty category id list', { categories: { picker: true, ids: [] } }, /^categories\.ids must not be empty/],
     ['an unknown category key', { categories: { picker: true, fixed: 15597 } }, /^categories\.fixed is not a known key \(known: picker, ids, required, label\)$/],
     ['an unknown built-in field', { builtIn: { phone: { hidden: true } } }, /^builtIn\.phone is not a known key \(known: title, message, sentiment, name, email, phoneNumber\)$/],
-    ['a misspelt built-in override', { builtIn: { name: { hiden: true } } }, /^builtIn\.name\.hiden is not a known key \(known: hidden, required, label, placeholder\)$/],
+    ['a misspelt built-in override', { builtIn: { name: { hiden: true } } }, /^builtIn\.name\.hiden is not a known key \(known: hidden, required, label, placeholder, sensitive\)$/],
     ['a hidden title', { builtIn: { title: { hidden: true } } }, /^builtIn\.title\.hidden cannot be true: title is always asked$/],
     ['an optional message', { builtIn: { message: { required: false } } }, /^builtIn\.message\.required cannot be false: message is always required$/],
     ['a hidden required field', { builtIn: { phoneNumber: { hidden: true, required: true } } }, /^builtIn\.phoneNumber\.required cannot be true for a hidden field/],
