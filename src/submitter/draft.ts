@@ -1,7 +1,8 @@
 /**
  * Drafts: what the visitor typed, kept on their device per relay and page, so a reload or a crash
- * loses nothing. Written shortly after each change, put back once the form definition is known (so
- * custom fields come back too), dropped when it expires, is discarded or the message is sent.
+ * loses nothing. Put back at once into the fields on screen, and into the relay's own fields when its
+ * form arrives; written shortly after each change, also while that form cannot be loaded (the relay's
+ * bad minute is when a reload is likeliest); dropped when it expires, is discarded or is sent.
  * Sensitive fields are never kept (the model leaves them out), attached files only as the relay's
  * references, never their bytes.
  */
@@ -34,47 +35,77 @@ export const DRAFT_DELAY_MS = 300;
 
 export type DraftKeeper = ReturnType<typeof keepDraft>;
 
-/** Keeps the draft of one form. Nothing is written before `restore()` has run. */
+/** Keeps the draft of one form. Nothing is written before the first `restore()`. */
 export function keepDraft({ model, relay, page, maxAgeMs }: DraftOptions) {
   const prefix = `${STORE_PREFIX}draft:${relay} `;
   const key = prefix + page;
   /** A draft was put back and is still kept: the form offers to discard it. */
   const restored = signal(false);
-  let ready = false;
+  /**
+   * The stored draft's values for fields not on screen yet (custom fields, before the relay's form
+   * arrives): written back as they were, so a visit that cannot load the form does not lose them.
+   * Undefined until the draft was first put back.
+   */
+  let waiting: FieldValues | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Writes the draft as it is now: after the pause in typing, or at once when the widget goes away. */
+  let flush = () => {};
 
-  function clear() {
+  function forget() {
     clearTimeout(timer);
+    flush = () => {};
     removeStored(key);
     restored.value = false;
   }
 
   const stop = effect(() => {
-    const draft: Omit<Draft, 'at'> = { values: model.typed.value, files: model.attachments.uploaded() };
-    if (!ready) return;
+    const values = model.typed.value;
+    const files = model.attachments.uploaded();
+    if (!waiting) return;
     clearTimeout(timer);
-    // Back to an untouched form (everything deleted, or reset): nothing to keep.
-    timer = setTimeout(() => (Object.keys(draft.values).length || draft.files.length ? writeStored(key, { at: Date.now(), ...draft }) : clear()), DRAFT_DELAY_MS);
+    flush = () => {
+      clearTimeout(timer);
+      const draft = { at: Date.now(), values: { ...waiting, ...values }, files };
+      // Back to an untouched form (everything deleted, or reset): nothing to keep.
+      if (Object.keys(draft.values).length || files.length) writeStored(key, draft);
+      else forget();
+      flush = () => {};
+    };
+    timer = setTimeout(flush, DRAFT_DELAY_MS);
   });
 
   return {
     restored,
-    /** Puts this page's draft back, once; drafts of this relay past their age are removed. */
+    /**
+     * Puts this page's draft back into the fields on screen that the visitor has not touched; call
+     * it again when the form's fields change. The first call also removes this relay's drafts past
+     * their age and brings back the attached files.
+     */
     restore() {
-      for (const name of ready ? [] : storedKeys(prefix)) {
-        const draft = readStored(name) as Draft | null;
-        if (!(Date.now() - Number(draft?.at) < maxAgeMs)) removeStored(name);
-        else if (name === key) {
-          model.restore(draft!.values);
-          model.attachments.restore(draft!.files);
-          restored.value = true;
+      let values = waiting;
+      if (!values) {
+        values = waiting = {};
+        for (const name of storedKeys(prefix)) {
+          const draft = readStored(name) as Draft | null;
+          if (!(Date.now() - Number(draft?.at) < maxAgeMs)) removeStored(name);
+          else if (name === key) {
+            values = Object(draft!.values) as FieldValues;
+            model.attachments.restore(draft!.files);
+            restored.value = true;
+          }
         }
       }
-      ready = true;
+      waiting = model.restore(values);
     },
-    /** Forgets the draft (after sending, or when the visitor discards it). */
-    clear,
-    /** Stops keeping it (on unmount). */
-    dispose: stop,
+    /** Forgets the draft (after sending, or when the visitor discards it), with the older draft's values for fields not on screen. */
+    clear() {
+      forget();
+      waiting = {};
+    },
+    /** Stops keeping it (on unmount), writing a change still waiting for its pause. */
+    dispose() {
+      stop();
+      flush();
+    },
   };
 }

@@ -192,16 +192,24 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
 
   /**
    * Puts back values typed on an earlier visit (a draft, or a message the relay refused later) into
-   * the fields of the loaded form. The page's prefill wins; a value of the wrong shape (storage is
-   * the visitor's to edit) is skipped.
+   * the fields on screen the visitor has not touched. The page's prefill wins; a value of the wrong
+   * shape (storage is the visitor's to edit) is skipped. Returns the values for fields this form
+   * does not have (yet).
    */
-  function restore(values: FieldValues) {
+  function restore(values: FieldValues): FieldValues {
+    const rest = { ...values };
     batch(() => {
       for (const { field } of fields.peek()) {
-        const value = Object(values)[field.path];
-        if (!(field.path in prefilled.peek()) && (typeof value === 'string' || Array.isArray(value))) slot(field).value.value = value;
+        const value = rest[field.path];
+        delete rest[field.path];
+        const { value: current } = slot(field);
+        const initial = initialValue(field, prefilled.peek());
+        if (!(field.path in prefilled.peek()) && String(current.peek()) === String(initial) && (typeof value === 'string' || Array.isArray(value))) {
+          current.value = value;
+        }
       }
     });
+    return rest;
   }
 
   /** Loads (or reloads) the form definition. */

@@ -47,9 +47,9 @@ export function prefillFor(field: FormField, prefilled: FieldValues): FieldValue
 
 /** What a field holds before the visitor types: the prefill, else the default, else nothing. */
 export function initialValue(field: FormField, prefilled: FieldValues): FieldValue {
-  const empty = field.control === 'multichoice' ? [] : '';
-  const value = prefillFor(field, prefilled) ?? field.defaultValue;
-  return value === undefined ? empty : field.control === 'multichoice' && typeof value === 'string' ? [value] : value;
+  const multiple = field.control === 'multichoice';
+  const value = prefilled[field.path] ?? field.defaultValue ?? (multiple ? [] : '');
+  return multiple && typeof value === 'string' ? [value] : value;
 }
 
 /** What a prefill does not fit in a form: the problems to report, and the values to leave out of the ticket. */

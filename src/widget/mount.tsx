@@ -37,7 +37,8 @@ let sharedSheet: CSSStyleSheet | undefined;
  * policy without a nonce; where they are missing, a `<style>` carries the integrator's nonce.
  */
 function applyStyles(shadow: ShadowRoot, nonce?: string) {
-  if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+  // Constructable stylesheets came with `adoptedStyleSheets` in every engine (Chromium 73, Firefox 101, Safari 16.4).
+  if (shadow.adoptedStyleSheets) {
     if (!sharedSheet) {
       sharedSheet = new CSSStyleSheet();
       sharedSheet.replaceSync(WIDGET_CSS);

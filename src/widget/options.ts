@@ -58,7 +58,7 @@ export type WidgetConfig = MountOptions;
  * "unknown option", so an integrator upgrading knows what to do.
  */
 const RETIRED: Record<string, string> = {
-  requireEmail: 'the relay decides which fields are required: set RELAY_REQUIRE_EMAIL or builtIn.email.required in its RELAY_FORM_CONFIG',
+  requireEmail: "the relay decides: set RELAY_REQUIRE_EMAIL or builtIn.email.required in the relay's RELAY_FORM_CONFIG",
 };
 
 const isHttpUrl = (value: string) => {

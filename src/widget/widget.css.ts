@@ -12,7 +12,7 @@ h2:focus{outline:none}
 .field{margin:0 0 16px;padding:0;border:0;min-width:0}
 label,legend{display:block;font-weight:600;font-size:15px;margin:0 0 4px;padding:0}
 .optional{font-weight:400;color:var(--m)}
-input,textarea,select{display:block;width:100%;font:inherit;font-size:16px;color:inherit;background:var(--sb-input-background,#fff);border:1px solid var(--b);border-radius:calc(var(--r) - 2px);padding:8px 10px;margin:0}
+input,textarea,select{display:block;width:100%;font:inherit;color:inherit;background:var(--sb-input-background,#fff);border:1px solid var(--b);border-radius:calc(var(--r) - 2px);padding:8px 10px;margin:0}
 [readonly]{background:var(--sb-readonly-background,#f1f3f5)}
 .check{display:flex;flex-wrap:wrap;align-items:center;gap:0 10px}
 .check input{width:20px;height:20px;accent-color:var(--a)}

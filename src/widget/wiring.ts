@@ -78,10 +78,10 @@ export function assembleForm(
   /** A message saved on this device on an earlier visit has been delivered: the form says so. */
   const delivered = signal(false);
   let loading: Promise<unknown> | undefined;
-  /** Loads the form definition; once it is known, the draft comes back (once), and the outbox is sent. */
+  /** Loads the form definition; once it is known, the draft comes back into its own fields too, and the outbox is sent. */
   const fetchForm = () =>
     (loading = model.loadDefinition(loadForm, alive.signal).then(() => {
-      if (model.load.peek() === 'ready') draft?.restore();
+      draft?.restore();
       void deliver();
     }));
   /** Loads the form definition unless it is loaded or on its way; resolves when it has arrived (or failed). */
@@ -101,6 +101,8 @@ export function assembleForm(
     },
   });
   if (config.prefill) model.prefill(config.prefill);
+  // What was typed on an earlier visit is on screen at once, in the built-in fields, before the relay's form arrives.
+  draft?.restore();
 
   /** Tells the page how a submission went. Sent, or waiting in the outbox (which holds it whole): the draft has done its work. */
   function tell(ticket: TicketAccepted | undefined) {

@@ -6,7 +6,7 @@ import type { FormField } from '../../src/shared/form-definition';
 import { fail, ok } from '../../src/shared/result';
 import type { Upload } from '../../src/submitter/upload-attachment';
 import { formWith } from './forms';
-import { SENT, control, discardButton, fillBuiltIns, renderWidget, sendButton, type RenderOptions, type } from './render-widget';
+import { SENT, control, deferred, discardButton, fillBuiltIns, renderWidget, sendButton, type RenderOptions, type } from './render-widget';
 
 const DEVICE = { relay: 'https://relay.example', page: 'https://shop.example/contact' };
 const KEY = `socialboards-ticket:draft:${DEVICE.relay} ${DEVICE.page}`;
@@ -21,9 +21,19 @@ const stored = () => JSON.parse(localStorage.getItem(KEY) ?? 'null') as { at: nu
 /** Waits past the draft's debounce until what is stored satisfies `check`. */
 const storedSoon = (check: (draft: ReturnType<typeof stored>) => void) => waitFor(() => check(stored()));
 
+/** Widgets of the running test: each is disposed after it, so none writes a draft into the next test. */
+const live: { dispose(): void }[] = [];
+
+/** The widget over the fake relay, with this page's device. */
+function open(options: RenderOptions = {}) {
+  const rendered = renderWidget({ form: FORM, device: DEVICE, ...options });
+  live.push(rendered.widget);
+  return rendered;
+}
+
 /** One visit: the widget over the fake relay, waiting until its form has loaded. */
 async function visit(options: RenderOptions = {}) {
-  const rendered = renderWidget({ form: FORM, device: DEVICE, ...options });
+  const rendered = open(options);
   await screen.findByLabelText('City (optional)');
   return rendered;
 }
@@ -34,7 +44,10 @@ function leavePage(widget: { dispose(): void }) {
   cleanup();
 }
 
-afterEach(cleanup);
+afterEach(() => {
+  for (const widget of live.splice(0)) widget.dispose();
+  cleanup();
+});
 
 describe('a draft', () => {
   it('is saved while the visitor types, and comes back after a reload, custom fields too', async () => {
@@ -147,6 +160,52 @@ describe('a draft', () => {
     await visit();
     await waitFor(() => expect(control('Message').value).toBe('Still here'));
     expect(control('Subject').value).toBe('');
+  });
+});
+
+describe('a draft while the relay’s form is slow or down', () => {
+  it('keeps what was typed before the form arrived, and puts the rest of an older draft back around it', async () => {
+    localStorage.setItem(KEY, JSON.stringify({ at: Date.now(), values: { title: 'Older subject', 'customFields.42623': 'Bergen' }, files: [] }));
+    const form = deferred<ReturnType<typeof ok<typeof FORM>>>();
+    const first = open({ loadForm: () => form.promise });
+    // The built-in fields are on screen, with the draft's values, before the form arrives.
+    await waitFor(() => expect(control('Subject').value).toBe('Older subject'));
+    type(control('Message'), 'Typed while the form was on its way.');
+    type(control('Subject'), 'Newer subject');
+    form.resolve(ok(FORM));
+    await screen.findByLabelText('City (optional)');
+    expect(control('City (optional)').value).toBe('Bergen');
+    expect(control('Subject').value).toBe('Newer subject');
+    await storedSoon((draft) =>
+      expect(draft?.values).toEqual({ title: 'Newer subject', message: 'Typed while the form was on its way.', 'customFields.42623': 'Bergen' }),
+    );
+    leavePage(first.widget);
+  });
+
+  it('keeps what is typed while the form cannot be loaded, without losing the older draft’s custom fields', async () => {
+    localStorage.setItem(KEY, JSON.stringify({ at: Date.now(), values: { 'customFields.42623': 'Bergen' }, files: [] }));
+    const down = open({ loadForm: async () => fail({ code: 'network' }) });
+    await screen.findByText('Some questions could not be loaded.');
+    type(control('Subject'), 'Written while the relay was down');
+    await storedSoon((draft) => expect(draft?.values).toEqual({ title: 'Written while the relay was down', 'customFields.42623': 'Bergen' }));
+    leavePage(down.widget);
+
+    await visit();
+    await waitFor(() => expect(control('Subject').value).toBe('Written while the relay was down'));
+    expect(control('City (optional)').value).toBe('Bergen');
+  });
+
+  it('of an untouched form writes nothing, and leaves another widget’s draft on the same page alone', async () => {
+    const idle = await visit();
+    const busy = await visit();
+    const [, subject] = screen.getAllByLabelText('Subject');
+    type(subject!, 'From the second widget');
+    await storedSoon((draft) => expect(draft?.values).toEqual({ title: 'From the second widget' }));
+    // Well past the draft's delay: the idle widget has nothing to write and removes nothing.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(stored()?.values).toEqual({ title: 'From the second widget' });
+    leavePage(idle.widget);
+    leavePage(busy.widget);
   });
 });
 

@@ -95,7 +95,13 @@ describe('where the widget goes', () => {
   });
 
   it('falls back to a <style> carrying the nonce where constructed stylesheets are missing', () => {
-    vi.stubGlobal('CSSStyleSheet', undefined);
+    // An engine before constructable stylesheets: its shadow roots have no `adoptedStyleSheets`.
+    const attach = Element.prototype.attachShadow;
+    vi.spyOn(Element.prototype, 'attachShadow').mockImplementation(function (this: Element, init: ShadowRootInit) {
+      const root = attach.call(this, init);
+      Object.defineProperty(root, 'adoptedStyleSheets', { value: undefined });
+      return root;
+    });
     const handle = mountTracked(addTarget(), { relay: RELAY, nonce: 'r4nd0m' });
     const style = handle.element!.shadowRoot!.querySelector('style');
     expect(style?.nonce).toBe('r4nd0m');

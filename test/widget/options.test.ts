@@ -23,7 +23,7 @@ describe('parseOptions', () => {
     expect(parseOptions({ relay: RELAY, requireEmail: false }, fromData)).toEqual({
       config: { relay: RELAY },
       problems: [
-        `${spelled} was ignored: the relay decides which fields are required: set RELAY_REQUIRE_EMAIL or builtIn.email.required in its RELAY_FORM_CONFIG`,
+        `${spelled} was ignored: the relay decides: set RELAY_REQUIRE_EMAIL or builtIn.email.required in the relay's RELAY_FORM_CONFIG`,
       ],
     });
   });
