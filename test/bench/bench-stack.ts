@@ -14,7 +14,7 @@ const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
  * address, and measures the relay with its limiters counting, as in production.
  */
 const OUT_OF_REACH = '100000000/1m';
-const BENCH_LIMITS = Object.fromEntries(
+export const BENCH_LIMITS: Record<string, string> = Object.fromEntries(
   ['REQUESTS', 'TICKETS', 'TICKETS_PER_ORIGIN', 'UPLOADS', 'UPLOADS_PER_ORIGIN', 'FORM', 'FORM_PER_ORIGIN', 'FILES'].map((name) => [`RELAY_RATE_LIMIT_${name}`, OUT_OF_REACH]),
 );
 
