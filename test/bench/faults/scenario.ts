@@ -4,6 +4,7 @@
  * while relays are SIGKILLed and restarted, then the faults cleared, the outboxes drained and every
  * Send judged. Bounded by a deadline; everything it started is stopped however it ends.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +160,8 @@ export async function runScenario(spec: ScenarioSpec, options: ScenarioOptions):
   // Stops new visits when only the drain's share of the deadline is left; the drain stops at the deadline.
   const visitorsStop = new AbortController();
   const drainStop = new AbortController();
+  // Every open page and every pause listens to them: one per widget and more.
+  setMaxListeners(0, visitorsStop.signal, drainStop.signal);
   const timers = [
     setTimeout(() => visitorsStop.abort(), Math.max(0, deadline - drainMs - Date.now())),
     setTimeout(() => {

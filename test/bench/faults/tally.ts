@@ -121,7 +121,7 @@ export function tally(sends: readonly SendRecord[], tickets: readonly StoredTick
 /** No duplicate, no loss, no "failed" for a ticket that exists, and every Send finished. */
 export const goalMet = (figures: Figures) => figures.duplicated === 0 && figures.lost === 0 && figures.failedButCreated === 0 && figures.unfinished === 0;
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const seconds = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const list = (counts: Record<string, number>) =>
   Object.entries(counts)
     .sort(([, a], [, b]) => b - a)
