@@ -1,7 +1,7 @@
 /**
- * The relay's bad minute, in Chromium: a visitor offline at Send, a relay that is down for 10 s,
- * and a reload mid-typing. Each ends with exactly one ticket at the fake Socialboards, or with what
- * the visitor typed still there.
+ * The relay's bad minute, in Chromium: a visitor offline at Send (the tab then kept, closed or
+ * reloaded), a relay that is down for 10 s, and a reload mid-typing. Each ends with exactly one
+ * ticket at the fake Socialboards, or with what the visitor typed still there.
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
@@ -73,6 +73,27 @@ test('offline at Send, tab closed: the next visit delivers it silently, says so,
   expect(laterKeys).toEqual([firstKeys[0]]);
   // A fresh form for a new message.
   await expect(later.getByLabel('Subject', { exact: true })).toHaveValue('');
+});
+
+test('offline at Send, reloaded while still offline, back online and reloaded: one ticket, with the first Send\'s key', async ({ page, context, stack }) => {
+  const keys = ticketKeys(page);
+  await page.goto(stack.pageUrl);
+  await fill(page);
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('heading', { name: 'Saved on this device' })).toBeVisible();
+  // Offline, the reload ends on the browser's own error page: the widget is gone, its outbox is not.
+  await expect(page.reload()).rejects.toThrow(/ERR_INTERNET_DISCONNECTED/);
+  await context.setOffline(false);
+  await page.reload();
+
+  await expect(page.getByText('Your saved message has been sent.')).toBeVisible();
+  const tickets = await stack.tickets();
+  expect(tickets).toHaveLength(1);
+  expect(tickets[0]?.body).toMatchObject({ title: 'Offline at Send', message: 'Written on a train between two tunnels.' });
+  expect(keys.length).toBeGreaterThan(1);
+  expect(new Set(keys).size).toBe(1);
+  expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
 });
 
 test('a relay that is down for 10 s: the visitor sees it still trying, then one ticket', async ({ page, stack }) => {
