@@ -216,6 +216,8 @@ export async function runScenario(spec: ScenarioSpec, options: ScenarioOptions):
         say(`  relay ${names[index]} back after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
       }
     })();
+    // A relay that will not start again ends the visits at once; the error is thrown below.
+    chaos.catch(() => visitorsStop.abort());
     const progress = setInterval(() => say(`  ${pressed}/${submissions} Sends pressed, ${fake.state.tickets.length} tickets at the fake`), 15_000);
     let sent: Submission[];
     try {
