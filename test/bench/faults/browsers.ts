@@ -1,7 +1,8 @@
 /**
  * Many browsers in one Node process, for the widget's own code: each visitor's code runs inside its
- * browser's async context, where `localStorage` is that browser's own (happy-dom's Storage) and
- * `fetch` adds the page's Origin, as a browser does, and notes every ticket POST and its answer.
+ * browser's async context, where `localStorage` is that browser's own (happy-dom's Storage),
+ * `navigator.onLine` says whether it is online, and `fetch` fails while it is offline, adds the
+ * page's Origin as a browser does, and notes every ticket POST and its answer.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Storage } from 'happy-dom';
@@ -22,6 +23,8 @@ export interface Browser {
   name: string;
   storage: Storage;
   attempts: TicketAttempt[];
+  /** Offline, every request fails at once and `navigator.onLine` is false. */
+  online: boolean;
 }
 
 export interface BrowserWorld {
@@ -51,6 +54,7 @@ export function installBrowsers({ origin }: { origin: string }): BrowserWorld {
   const current = new AsyncLocalStorage<Browser>();
   const realFetch = globalThis.fetch;
   const storageDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'localStorage');
+  const navigatorDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
 
   const browserFetch: typeof fetch = async (input, init) => {
     const browser = current.getStore();
@@ -58,9 +62,11 @@ export function installBrowsers({ origin }: { origin: string }): BrowserWorld {
     const headers = new Headers(init?.headers);
     headers.set('Origin', origin);
     const isTicket = init?.method === 'POST' && String(input).endsWith('/tickets');
+    if (isTicket) browser.attempts.push({ key: headers.get('Idempotency-Key') ?? '', title: titleOf(init?.body), at: Date.now() });
+    // What Chromium's fetch does offline: a network error before anything is sent.
+    if (!browser.online) throw new TypeError('Failed to fetch');
     if (!isTicket) return realFetch(input, { ...init, headers });
-    const attempt: TicketAttempt = { key: headers.get('Idempotency-Key') ?? '', title: titleOf(init?.body), at: Date.now() };
-    browser.attempts.push(attempt);
+    const attempt = browser.attempts[browser.attempts.length - 1] as TicketAttempt;
     const response = await realFetch(input, { ...init, headers });
     attempt.status = response.status;
     if (!response.ok) {
@@ -85,13 +91,26 @@ export function installBrowsers({ origin }: { origin: string }): BrowserWorld {
     },
   });
 
+  // Outside any browser, the process's own navigator (none on Node 20).
+  Object.defineProperty(globalThis, 'navigator', {
+    configurable: true,
+    get: () => {
+      const browser = current.getStore();
+      return browser === undefined ? navigatorDescriptor?.get?.call(globalThis) ?? navigatorDescriptor?.value : { onLine: browser.online };
+    },
+  });
+
+  const restore = (name: string, descriptor: PropertyDescriptor | undefined) => {
+    if (descriptor) Object.defineProperty(globalThis, name, descriptor);
+    else Reflect.deleteProperty(globalThis, name);
+  };
   return {
     run: (browser, task) => current.run(browser, task),
-    newBrowser: (name) => ({ name, storage: new Storage(), attempts: [] }),
+    newBrowser: (name) => ({ name, storage: new Storage(), attempts: [], online: true }),
     uninstall() {
       globalThis.fetch = realFetch;
-      if (storageDescriptor) Object.defineProperty(globalThis, 'localStorage', storageDescriptor);
-      else Reflect.deleteProperty(globalThis, 'localStorage');
+      restore('localStorage', storageDescriptor);
+      restore('navigator', navigatorDescriptor);
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * A tiny run of the fault suite, so the harness cannot rot unnoticed: a few Sends from two widgets,
- * real relay processes, the fault mix and one SIGKILL each. The suite's own figures come from
+ * real relay processes, the fault mix and one SIGKILL each, and Sends pressed offline so the
+ * browser outbox and the drain are exercised too. The suite's own figures come from
  * `npm run bench:faults`; this checks that every part of it still runs and accounts for every Send.
  */
 import { existsSync } from 'node:fs';
@@ -34,11 +35,14 @@ function expectAccounted(figures: Awaited<ReturnType<typeof runScenario>>['figur
 }
 
 describe('the fault-injection suite, in small', () => {
-  it('runs one relay on SQLite through the fault mix and a SIGKILL', { timeout: 90_000 }, async () => {
-    const spec: ScenarioSpec = { name: 'tiny sqlite', store: 'sqlite', relays: 1, kills: [{ relay: 0, afterShare: 0.5 }], faults: true };
+  it('runs one relay on SQLite through the fault mix and a SIGKILL, two Sends offline', { timeout: 90_000 }, async () => {
+    const spec: ScenarioSpec = { name: 'tiny sqlite', store: 'sqlite', relays: 1, kills: [{ relay: 0, afterShare: 0.5 }], faults: true, offlineShare: 0.2 };
     const result = await runScenario(spec, OPTIONS);
     expect(result.cutShort).toBeUndefined();
     expectAccounted(result.figures);
+    // Offline at Send: saved in the browser outbox, delivered by a later visit or the drain.
+    expect(result.figures.atSend['browser-queued']).toBe(2);
+    expect(result.figures.fromOutbox).toEqual({ 'delivered 201': 2 });
     expect(result.outages).toHaveLength(1);
     expect(result.outages[0]?.downMs).toBeGreaterThanOrEqual(OPTIONS.restartGapMs);
     // The faults and the kill were felt: some ticket POSTs got something other than a 201.

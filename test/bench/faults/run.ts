@@ -6,7 +6,10 @@
  * not the goal is met (it is a benchmark), 1 when the harness itself fails.
  *
  *   npm run bench:faults -- [--scenario sqlite,redis,baseline] [--submissions 500] [--widgets 20]
- *                           [--deadline-s 360] [--seed 9]
+ *                           [--deadline-s 360] [--seed 9] [--offline-share 0]
+ *
+ * `--offline-share 0.05` presses that share of the Sends with the browser offline, so their
+ * messages wait in the browser outbox and are delivered by a later visit or the drain.
  */
 import { parseArgs } from 'node:util';
 import { killChildrenOnExit } from './processes';
@@ -49,6 +52,7 @@ const { values } = parseArgs({
     widgets: { type: 'string', default: '20' },
     'deadline-s': { type: 'string', default: '360' },
     seed: { type: 'string', default: '9' },
+    'offline-share': { type: 'string', default: '0' },
   },
 });
 
@@ -57,6 +61,9 @@ const whole = (name: string, text: string) => {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, got "${text}"`);
   return value;
 };
+
+const offlineShare = Number(values['offline-share']);
+if (!(offlineShare >= 0 && offlineShare <= 1)) throw new Error(`--offline-share must be a number from 0 to 1, got "${values['offline-share']}"`);
 
 killChildrenOnExit();
 const chosen = values.scenario.split(',').map((name) => name.trim());
@@ -72,12 +79,13 @@ const { error, hang, lateSuccess } = FAULT_MIX;
 console.log(
   `fault-injection suite: ${options.submissions} Sends from ${options.widgets} widgets per scenario; Socialboards' Create Ticket ` +
     `fails ${error * 100} %, hangs ${hang * 100} %, answers ${lateSuccess * 100} % after the relay gave up (relay timeout 2 s); ` +
-    `a killed relay is started again 5 s later; deadline ${options.deadlineMs / 1000} s per scenario`,
+    `a killed relay is started again 5 s later; deadline ${options.deadlineMs / 1000} s per scenario` +
+    (offlineShare > 0 ? `; ${offlineShare * 100} % of the Sends pressed offline` : ''),
 );
 
 const summary: string[] = [];
 for (const name of chosen) {
-  const spec = SCENARIOS[name] as ScenarioSpec;
+  const spec = { ...(SCENARIOS[name] as ScenarioSpec), offlineShare };
   console.log(`\n[${name}] ${spec.name}`);
   const result = await runScenario(spec, {
     ...options,

@@ -32,6 +32,8 @@ export interface ScenarioSpec {
   kills: readonly { relay: number; afterShare: number }[];
   /** Socialboards fails, hangs and answers late (the issue's mix); false: a baseline without faults. */
   faults: boolean;
+  /** This share of the Sends is pressed offline, so their messages wait in the browser outbox (default none). */
+  offlineShare?: number;
 }
 
 export interface ScenarioOptions {
@@ -221,7 +223,15 @@ export async function runScenario(spec: ScenarioSpec, options: ScenarioOptions):
     const progress = setInterval(() => say(`  ${pressed}/${submissions} Sends pressed, ${fake.state.tickets.length} tickets at the fake`), 15_000);
     let sent: Submission[];
     try {
-      sent = await runVisitors({ world, browsers, relay: entry, titles, stop: visitorsStop.signal, onSend: (count) => (pressed = count) });
+      sent = await runVisitors({
+        world,
+        browsers,
+        relay: entry,
+        titles,
+        stop: visitorsStop.signal,
+        onSend: (count) => (pressed = count),
+        offlineShare: spec.offlineShare ?? 0,
+      });
       await chaos;
     } finally {
       clearInterval(progress);

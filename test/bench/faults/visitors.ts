@@ -97,12 +97,16 @@ export interface VisitorsOptions {
   stop: AbortSignal;
   /** Called as each Send is pressed, with how many have been pressed. */
   onSend?: (pressed: number) => void;
+  /** This share of the Sends is pressed with the browser offline (it is back online right after). */
+  offlineShare?: number;
 }
 
 /** Every browser sends its share of `titles`, one visit per Send, all browsers at once. */
-export async function runVisitors({ world, browsers, relay, titles, stop, onSend }: VisitorsOptions): Promise<Submission[]> {
+export async function runVisitors({ world, browsers, relay, titles, stop, onSend, offlineShare = 0 }: VisitorsOptions): Promise<Submission[]> {
   const submissions: Submission[] = [];
   let pressed = 0;
+  // Spread evenly: Send number n is offline when it takes the running share past a whole number.
+  const offline = (index: number) => Math.floor((index + 1) * offlineShare) > Math.floor(index * offlineShare);
   await Promise.all(
     browsers.map(async (browser, index) => {
       for (let next = index; next < titles.length && !stop.aborted; next += browsers.length) {
@@ -112,7 +116,9 @@ export async function runVisitors({ world, browsers, relay, titles, stop, onSend
           const submission: Submission = { title, browser, sentAt: Date.now() };
           submissions.push(submission);
           onSend?.(++pressed);
+          browser.online = !offline(next);
           await form.send('');
+          browser.online = true;
           if (!stop.aborted) submission.told = toldBy(form);
         });
       }
