@@ -1,15 +1,17 @@
 /**
- * The fault suite's child processes (relays, redis-server): each one registered the moment it is
- * spawned, and every one still alive killed when the suite ends, fails or is interrupted.
+ * The fault suite's child processes (relays, redis-server) and scratch folders: each registered the
+ * moment it exists, and every child still alive killed (and every folder removed) when the suite
+ * ends, fails or is interrupted.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const alive = new Set<ChildProcess>();
+const scratch = new Set<string>();
 
 /** Keeps `child` on the list of processes to kill, until it exits. */
 export function track(child: ChildProcess): void {
@@ -17,10 +19,21 @@ export function track(child: ChildProcess): void {
   child.once('exit', () => alive.delete(child));
 }
 
-/** SIGKILLs every tracked child still running: synchronous, so it also works inside an `exit` handler. */
+/** Removes `dir` on the way out unless it was removed before (`forget`). */
+export function removeOnExit(dir: string): { forget(): void } {
+  scratch.add(dir);
+  return { forget: () => scratch.delete(dir) };
+}
+
+/**
+ * SIGKILLs every tracked child still running and removes the scratch folders left: synchronous,
+ * so it also works inside an `exit` handler.
+ */
 export function killAll(): void {
   for (const child of alive) child.kill('SIGKILL');
   alive.clear();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  scratch.clear();
 }
 
 let guarded = false;

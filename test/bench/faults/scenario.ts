@@ -14,7 +14,7 @@ import { freePort, startRedis } from '../../support/redis-server';
 import type { RunningRedis } from '../../support/redis-server';
 import { BENCH_LIMITS } from '../bench-stack';
 import { installBrowsers } from './browsers';
-import { relayProcess, track } from './processes';
+import { relayProcess, removeOnExit, track } from './processes';
 import type { RelayProcess } from './processes';
 import { startRoundRobinProxy } from './round-robin-proxy';
 import type { RunningProxy } from './round-robin-proxy';
@@ -156,7 +156,13 @@ export async function runScenario(spec: ScenarioSpec, options: ScenarioOptions):
   const started = Date.now();
   const deadline = started + deadlineMs;
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-faults-'));
-  const cleanups: (() => Promise<void>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+  const scratch = removeOnExit(dataDir);
+  const cleanups: (() => Promise<void>)[] = [
+    async () => {
+      await rm(dataDir, { recursive: true, force: true });
+      scratch.forget();
+    },
+  ];
   const world = installBrowsers({ origin: PAGE_ORIGIN });
   cleanups.push(async () => world.uninstall());
   // Stops new visits when only the drain's share of the deadline is left; the drain stops at the deadline.
