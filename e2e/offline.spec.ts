@@ -1,7 +1,7 @@
 /**
- * The relay's bad minute, in Chromium: a visitor offline at Send, a relay that is down for 10 s,
- * and a reload mid-typing. Each ends with exactly one ticket at the fake Socialboards, or with what
- * the visitor typed still there.
+ * The relay's bad minute, in Chromium: a visitor offline at Send (the tab then kept, closed or
+ * reloaded), a relay that is down for 10 s, and a reload mid-typing. Each ends with exactly one
+ * ticket at the fake Socialboards, or with what the visitor typed still there.
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
@@ -73,6 +73,33 @@ test('offline at Send, tab closed: the next visit delivers it silently, says so,
   expect(laterKeys).toEqual([firstKeys[0]]);
   // A fresh form for a new message.
   await expect(later.getByLabel('Subject', { exact: true })).toHaveValue('');
+});
+
+test('offline at Send, reloaded while still offline, then back online: one ticket, with the first Send\'s key', async ({ page, context, stack }) => {
+  const keys = ticketKeys(page);
+  await page.goto(stack.pageUrl);
+  await fill(page);
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('heading', { name: 'Saved on this device' })).toBeVisible();
+  // Offline, the reload ends on the browser's own error page: the widget is gone, its outbox is not.
+  // (Only once that page is in: until then the old page lives on, and would deliver on `online`.)
+  await expect(page.reload()).rejects.toThrow(/ERR_INTERNET_DISCONNECTED/);
+  await expect.poll(() => page.url()).toMatch(/^chrome-error:/);
+
+  await context.setOffline(false);
+  // Chromium reloads its error page by itself once the network is back (on a backoff of its own);
+  // a visitor who does not wait reloads by hand. Whichever page opens first delivers the message.
+  await page.waitForURL(/^http:/, { timeout: 5_000 }).catch(() => page.reload().catch(() => {}));
+  await expect(page.getByRole('heading', { name: 'Contact us' })).toBeVisible();
+  await expect.poll(() => page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+  const tickets = await stack.tickets();
+  expect(tickets).toHaveLength(1);
+  expect(tickets[0]?.body).toMatchObject({ title: 'Offline at Send', message: 'Written on a train between two tunnels.' });
+  // The ticket is the first Send's: the relay wrote that Send's key into it. (Playwright may miss
+  // the requests of a page Chromium reloaded by itself, so the key is read off the ticket.)
+  expect(tickets[0]?.body).toMatchObject({ customFields: expect.arrayContaining([{ id: 42636, value: keys[0] }]) });
+  expect(new Set(keys).size).toBe(1);
 });
 
 test('a relay that is down for 10 s: the visitor sees it still trying, then one ticket', async ({ page, stack }) => {

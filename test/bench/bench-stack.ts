@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeSocialboards } from '../../src/fake-socialboards/server';
 import { parseRelayConfig } from '../../src/relay/config';
+import type { RelayDeps } from '../../src/relay/app';
 import { startRelay } from '../../src/relay/server';
 
 export const ORIGIN = 'http://bench.local';
@@ -14,12 +15,12 @@ const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
  * address, and measures the relay with its limiters counting, as in production.
  */
 const OUT_OF_REACH = '100000000/1m';
-const BENCH_LIMITS = Object.fromEntries(
+export const BENCH_LIMITS: Record<string, string> = Object.fromEntries(
   ['REQUESTS', 'TICKETS', 'TICKETS_PER_ORIGIN', 'UPLOADS', 'UPLOADS_PER_ORIGIN', 'FORM', 'FORM_PER_ORIGIN', 'FILES'].map((name) => [`RELAY_RATE_LIMIT_${name}`, OUT_OF_REACH]),
 );
 
-/** Starts both; `env` adds relay variables. `close()` stops both. */
-export async function startBenchStack(env: Record<string, string> = {}) {
+/** Starts both; `env` adds relay variables, `deps` replaces the relay's parts (its store, say). `close()` stops both. */
+export async function startBenchStack(env: Record<string, string> = {}, deps: RelayDeps = {}) {
   const fake = await startFakeSocialboards(CREDENTIALS);
   // The relay's idempotency store (SQLite, as in production), outside the repository.
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-relay-data-'));
@@ -38,6 +39,7 @@ export async function startBenchStack(env: Record<string, string> = {}) {
       ...BENCH_LIMITS,
       ...env,
     }),
+    deps,
   );
   const answer = await fetch(`${fake.url}/token`, {
     method: 'POST',

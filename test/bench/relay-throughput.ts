@@ -1,8 +1,10 @@
 /**
  * Relay overhead, as ratios measured in one run: tickets created through the relay against tickets
- * posted straight to the fake Socialboards, and idempotent replays against fresh creations.
+ * posted straight to the fake Socialboards, idempotent replays against fresh creations, and the
+ * durable idempotency store (the SQLite file, the default) against the in-memory one (issue 9).
  * Loopback only; bounded by request count.
  */
+import { createMemoryIdempotencyStore } from '../../src/relay/stores/memory-idempotency-store';
 import { ORIGIN, startBenchStack } from './bench-stack';
 
 const BODY = {
@@ -31,6 +33,8 @@ async function ok(response: Response) {
 
 export async function relayThroughput(count = 400, concurrency = 8) {
   const { fake, relay, auth, close } = await startBenchStack();
+  // The same relay over the in-memory store (tests only, since it forgets keys on a restart), for the store's cost.
+  const memory = await startBenchStack({}, { idempotencyStore: createMemoryIdempotencyStore({ ttlMs: 86_400_000 }) });
   try {
     const upstreamBody = JSON.stringify({
       ...BODY,
@@ -59,8 +63,21 @@ export async function relayThroughput(count = 400, concurrency = 8) {
     );
     const viaRelay = await timed(count, concurrency, (i) => post(`${relay.url}/tickets`, relayHeaders(`bench-${run}-${i}`), body));
     const replay = await timed(count, concurrency, (i) => post(`${relay.url}/tickets`, relayHeaders(`bench-${run}-${i}`), body));
-    return { count, concurrency, directMs: direct, relayMs: viaRelay, replayMs: replay, ticketsStored: fake.state.tickets.length };
+    const ticketsStored = fake.state.tickets.length;
+
+    // SQLite file against memory: in alternating halves, so a machine that gets busier mid-run weighs on both alike.
+    await timed(40, concurrency, (i) => post(`${memory.relay.url}/tickets`, relayHeaders(`warm-memory-${run}-${i}`), body));
+    const stores = { sqliteMs: 0, memoryMs: 0 };
+    for (const half of [0, 1]) {
+      const key = (store: string) => (i: number) => relayHeaders(`store-${store}-${run}-${half}-${i}`);
+      const sqliteKey = key('sqlite');
+      const memoryKey = key('memory');
+      stores.sqliteMs += await timed(count / 2, concurrency, (i) => post(`${relay.url}/tickets`, sqliteKey(i), body));
+      stores.memoryMs += await timed(count / 2, concurrency, (i) => post(`${memory.relay.url}/tickets`, memoryKey(i), body));
+    }
+    return { count, concurrency, directMs: direct, relayMs: viaRelay, replayMs: replay, ticketsStored, stores };
   } finally {
+    await memory.close();
     await close();
   }
 }

@@ -22,6 +22,11 @@ console.log(`  straight to fake Socialboards  ${perTicket(result.directMs)} ms/t
 console.log(`  through the relay              ${perTicket(result.relayMs)} ms/ticket  (ratio ${(result.relayMs / result.directMs).toFixed(2)}× direct)`);
 console.log(`  idempotent replay              ${perTicket(result.replayMs)} ms/ticket  (ratio ${(result.replayMs / result.relayMs).toFixed(2)}× a creation)`);
 console.log(`  tickets the fake holds: ${result.ticketsStored} (expected ${2 * (40 + result.count)}: replays created none)`);
+const perSecond = (ms: number) => ((result.count * 1000) / ms).toFixed(0);
+console.log(`\nidempotency store: ${result.count} creations through each relay, ${result.concurrency} at a time, in alternating halves`);
+console.log(`  SQLite file (the default)  ${perTicket(result.stores.sqliteMs)} ms/ticket  ${perSecond(result.stores.sqliteMs)} tickets/s`);
+console.log(`  memory (tests only)        ${perTicket(result.stores.memoryMs)} ms/ticket  ${perSecond(result.stores.memoryMs)} tickets/s`);
+console.log(`  throughput with SQLite: ${(result.stores.memoryMs / result.stores.sqliteMs).toFixed(2)}× the memory store's`);
 
 const form = await formCache();
 const perCall = (ms: number) => (ms / form.count).toFixed(2);

@@ -3,6 +3,7 @@
  * on CI), started on a free 127.0.0.1 port with nothing saved to disk, and stopped by `close()`.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
@@ -27,7 +28,8 @@ export function findRedisServer(): string {
   return BINARY;
 }
 
-const freePort = () =>
+/** A port nothing listens on now, on 127.0.0.1. */
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -44,13 +46,17 @@ export interface RunningRedis {
   close(): Promise<void>;
 }
 
-/** Starts a throwaway redis-server on 127.0.0.1 and waits until it answers PING. */
-export async function startRedis(): Promise<RunningRedis> {
+/**
+ * Starts a throwaway redis-server on 127.0.0.1 and waits until it answers PING. `onSpawn` sees the
+ * child process at once, for a caller that must kill it even when it never gets to `close()`.
+ */
+export async function startRedis({ onSpawn }: { onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunningRedis> {
   const binary = findRedisServer();
   const port = await freePort();
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
     stdio: 'ignore',
   });
+  onSpawn?.(child);
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   // Refused connections while the server starts are expected; the loop below retries them.

@@ -1,0 +1,116 @@
+/**
+ * The fault suite's child processes (relays, redis-server) and scratch folders: each registered the
+ * moment it exists, and every child still alive killed (and every folder removed) when the suite
+ * ends, fails or is interrupted.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+const alive = new Set<ChildProcess>();
+const scratch = new Set<string>();
+
+/** Keeps `child` on the list of processes to kill, until it exits. */
+export function track(child: ChildProcess): void {
+  alive.add(child);
+  child.once('exit', () => alive.delete(child));
+}
+
+/** Removes `dir` on the way out unless it was removed before (`forget`). */
+export function removeOnExit(dir: string): { forget(): void } {
+  scratch.add(dir);
+  return { forget: () => scratch.delete(dir) };
+}
+
+/**
+ * SIGKILLs every tracked child still running and removes the scratch folders left: synchronous,
+ * so it also works inside an `exit` handler.
+ */
+export function killAll(): void {
+  for (const child of alive) child.kill('SIGKILL');
+  alive.clear();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  scratch.clear();
+}
+
+let guarded = false;
+
+/**
+ * Kills every child on the way out: a normal exit, an uncaught error, SIGINT or SIGTERM (then
+ * exits 130 or 143, as a shell would). For the command line only: vitest owns its own signals.
+ */
+export function killChildrenOnExit(): void {
+  if (guarded) return;
+  guarded = true;
+  process.once('exit', killAll);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      console.error(`\nfaults: ${signal}, stopping every child process`);
+      killAll();
+      process.exit(code);
+    });
+  }
+}
+
+export interface RelayProcess {
+  /** `http://127.0.0.1:PORT`: the same after every restart. */
+  url: string;
+  /** Starts it (again) and resolves once `/healthz` answers. */
+  start(): Promise<void>;
+  /** SIGKILL: no shutdown, requests in flight cut off, leases left held in the store. */
+  kill(): Promise<void>;
+  /** SIGTERM, waiting for it to finish its requests (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * A relay as production runs it: `node --import tsx src/relay/server.ts`, with exactly `env`
+ * (plus PATH), on `port` of 127.0.0.1. Its output is appended to `logFile` across restarts.
+ */
+export function relayProcess({ port, env, logFile }: { port: number; env: Record<string, string>; logFile: string }): RelayProcess {
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+
+  async function start() {
+    const out = openSync(logFile, 'a');
+    const spawned = spawn(process.execPath, ['--import', 'tsx', 'src/relay/server.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env, RELAY_HOST: '127.0.0.1', RELAY_PORT: String(port) },
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    track(spawned);
+    child = spawned;
+    exited = new Promise((resolve) => spawned.once('exit', () => resolve()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (spawned.exitCode !== null || spawned.signalCode !== null) throw new Error(`relay on port ${port} exited at start (code ${spawned.exitCode}); see ${logFile}`);
+      const up = await fetch(`${url}/healthz`).then(
+        (answer) => answer.ok,
+        () => false,
+      );
+      if (up) return;
+      if (Date.now() > deadline) throw new Error(`relay on port ${port} did not answer /healthz within 30 s; see ${logFile}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async function kill() {
+    child?.kill('SIGKILL');
+    await exited;
+  }
+
+  async function stop(graceMs = 15_000) {
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child?.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  return { url, start, kill, stop };
+}
