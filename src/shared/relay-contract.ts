@@ -31,6 +31,17 @@ export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 export const TicketCreated = v.object({ ticketId: v.pipe(v.number(), v.integer()) });
 export type TicketCreated = v.InferOutput<typeof TicketCreated>;
 
+/**
+ * `202` body of `POST /tickets`: the relay could not reach Socialboards in time, stored the ticket
+ * durably and will deliver it (issue 9, the relay's outbox). A success for the visitor: the message
+ * is received and will reach the team. `reference` is opaque, for the visitor to quote.
+ */
+export const TicketQueued = v.object({ queued: v.literal(true), reference: v.string() });
+export type TicketQueued = v.InferOutput<typeof TicketQueued>;
+
+/** What a successful `POST /tickets` gives the widget, and what `onSubmitted` and the `submitted` event carry. */
+export type TicketAccepted = TicketCreated | TicketQueued;
+
 /** Body of every relay error: a code to act on, an English message for integrators, and for validation the fields. */
 export const RelayError = v.object({
   error: v.object({

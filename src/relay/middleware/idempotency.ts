@@ -26,6 +26,8 @@ export interface IdempotencyEnv extends RelayEnv {
     keyClaim: KeyClaim;
     /** Set by the handler when Socialboards may have created the ticket without saying so (a timeout, a 5xx). */
     outcomeUnknown: boolean;
+    /** Set by the handler when the outbox took the ticket: its `202` is kept until the outbox replaces it. */
+    queued: boolean;
   };
 }
 
@@ -135,7 +137,10 @@ export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOption
   /** `uncertain`: an earlier attempt may have created the ticket, and this one never found out otherwise. */
   const settle = async (c: Context<E>, key: string, holder: string, answer: StoredResponse, uncertain: boolean) => {
     const settlement = settlementOf(c, answer);
-    if (settlement === 'complete') return store.complete(key, holder, answer);
+    // The stored answer of a queued ticket is its 202, kept (never expired) while the outbox holds it:
+    // a retry replays it and never sends the ticket itself; the outbox replaces it with the 201
+    // once delivered (or starts its TTL when an operator drops it).
+    if (settlement === 'complete') return store.complete(key, holder, answer, { keep: c.get('queued') === true });
     if (settlement === 'release' && !uncertain) return store.release(key, holder, answer);
     log.warn(
       resolvesUncertain

@@ -133,18 +133,23 @@ export const renew = (entry: KeyEntry | undefined, holder: string, { now, leaseM
 export const markSending = (entry: KeyEntry | undefined, holder: string, { now, leaseMs }: Clock) =>
   asHolder(entry, holder, now, (mine) => ({ ...mine, sent: true, leaseExpiresAt: now + leaseMs, expiresAt: null }));
 
-const done = (entry: KeyEntry, response: StoredResponse, { now, ttlMs }: Clock): KeyEntry => ({
+const done = (entry: KeyEntry, response: StoredResponse, { now, ttlMs }: Clock, keep = false): KeyEntry => ({
   ...entry,
   state: 'done',
   holder: null,
   leaseExpiresAt: 0,
   response,
-  expiresAt: now + ttlMs,
+  expiresAt: keep ? null : now + ttlMs,
 });
 
 /** See `IdempotencyStore.complete`. */
-export const complete = (entry: KeyEntry | undefined, holder: string, response: StoredResponse, clock: Clock) =>
-  asHolder(entry, holder, clock.now, (mine) => done(mine, response, clock));
+export const complete = (entry: KeyEntry | undefined, holder: string, response: StoredResponse, clock: Clock, keep = false) =>
+  asHolder(entry, holder, clock.now, (mine) => done(mine, response, clock, keep));
+
+/** See `IdempotencyStore.replaceAnswer`. */
+export function replaceAnswer(entry: KeyEntry | undefined, response: StoredResponse, clock: Clock): Change<boolean> {
+  return entry !== undefined && viewOf(entry, clock.now)?.state === 'done' ? { result: true, next: done(entry, response, clock) } : { result: false };
+}
 
 /** See `IdempotencyStore.release`: the answer stays readable for the waiters a while, under the holder's id. */
 export const release = (entry: KeyEntry | undefined, holder: string, response: StoredResponse, { now }: Clock) =>
