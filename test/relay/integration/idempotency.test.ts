@@ -20,7 +20,8 @@ const SEED = {
 };
 const KEY_FIELD = 42636;
 /** Short: after an ambiguous call the relay waits this long again before it looks for the ticket. */
-const TIMEOUT_ENV = { RELAY_UPSTREAM_TIMEOUT_MS: '400' };
+// Without the outbox (outbox.test.ts covers it): what the relay does with an ambiguous key on its own.
+const TIMEOUT_ENV = { RELAY_UPSTREAM_TIMEOUT_MS: '400', RELAY_OUTBOX: 'false' };
 const WITH_KEY_FIELD = { ...TIMEOUT_ENV, RELAY_SUBMISSION_KEY_FIELD: String(KEY_FIELD) };
 
 const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string } }).error;
