@@ -55,11 +55,12 @@ export async function runOutboxCommand(args: readonly string[], options: CliOpti
   try {
     if (!config.outbox.enabled) out('note: RELAY_OUTBOX is false; the relay queues nothing new and runs no worker.');
     const which = target === '--all' ? 'all' : (target ?? '');
+    // Awaited inside the try: the store must not close (finally) before the command has read it.
     switch (command) {
       case 'list':
-        return list(outbox, out);
+        return await list(outbox, out);
       case 'show':
-        return show(outbox, which, out);
+        return await show(outbox, which, out);
       case 'replay': {
         const replayed = await outbox.replay(which);
         for (const entry of replayed) out(`replayed ${entry.reference}: due now`);
