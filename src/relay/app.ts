@@ -203,7 +203,8 @@ export function buildRelay(config: RelayConfig, deps: RelayDeps = {}): Relay {
       maxBodyBytes: config.maxBodyBytes,
       client,
       store,
-      outbox,
+      // A request holds its staged ticket while it may run: its upstream calls (a lookup included) and the key's lease.
+      outbox: outbox && { store: outbox, holdMs: 4 * timeoutMs + config.upstreamGuard.queueMs + config.idempotency.leaseSeconds * 1000 },
       // After an ambiguous call, Socialboards gets as long again as the relay waited for it before the lookup.
       submissionKey: submissionKeyField === null ? null : { fieldId: submissionKeyField, checkDelayMs: timeoutMs },
       // What a holder's upstream calls may take: a token call and a ticket call, after a wait for a slot.
@@ -232,6 +233,7 @@ export function buildRelay(config: RelayConfig, deps: RelayDeps = {}): Relay {
     store,
     submissionKeyField,
     files: storage === undefined ? undefined : queuedFiles(storage, now),
+    now,
     log,
   });
   return {

@@ -9,6 +9,8 @@ import type { IdempotencyStore, Lease, Reservation, StoredResponse } from '../st
 /** What the handler holding a key may do with it. */
 export interface KeyClaim {
   key: string;
+  /** What the request under the key is (the outbox takes the key with it later). */
+  fingerprint: string;
   /**
    * Set when an earlier attempt with this key may have created the ticket (it failed ambiguously
    * at this time, or its relay died after sending): look for that ticket before sending again.
@@ -185,7 +187,7 @@ export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOption
     let answer: StoredResponse | undefined;
     try {
       c.set('idempotencyKey', key);
-      c.set('keyClaim', { key, uncertainSince, markSending });
+      c.set('keyClaim', { key, fingerprint: print, uncertainSince, markSending });
       await next();
       answer = await snapshot(c.res);
     } finally {

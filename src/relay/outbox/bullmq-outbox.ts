@@ -12,7 +12,7 @@ import type { CreateTicketBody } from '../../shared/create-ticket';
 import type { Logger } from '../log';
 import { connectRedis } from '../redis-connection';
 import { DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
-import type { Backoff, DeliveryOutcome, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, WorkerOptions } from './outbox-store';
+import type { Backoff, DeliveryOutcome, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket, WorkerOptions } from './outbox-store';
 
 export interface BullmqOutboxOptions {
   /** REDIS_URL. */
@@ -32,6 +32,9 @@ export interface BullmqOutboxOptions {
 interface JobData {
   key: string;
   reference: string;
+  fingerprint: string;
+  /** See OutboxEntry.staged: a delayed job the request that added it removes or requeues. */
+  staged: boolean;
   body: CreateTicketBody;
   redact: string[];
   files: string[];
@@ -82,7 +85,9 @@ export function createBullmqOutbox({
   const toEntry = (job: TicketJob, state: OutboxEntry['state']): OutboxEntry => ({
     key: job.data.key,
     reference: job.data.reference,
+    fingerprint: job.data.fingerprint,
     state,
+    staged: job.data.staged,
     body: job.data.body,
     redact: job.data.redact,
     files: job.data.files,
@@ -120,6 +125,8 @@ export function createBullmqOutbox({
 
   const startWorker = ({ deliver, concurrency, log: workerLog }: WorkerOptions): OutboxWorker => {
     const process = async (job: TicketJob, token?: string): Promise<number | null> => {
+      // Taken over from a request whose relay seemed dead: this worker's from now on.
+      if (job.data.staged) await job.updateData({ ...job.data, staged: false });
       const entry = toEntry(job, 'queued');
       let sent = false;
       let outcome: DeliveryOutcome;
@@ -170,37 +177,66 @@ export function createBullmqOutbox({
     workers.push(worker);
     return {
       stop: async () => {
-        await worker.close();
+        // Already closed with the store (forced): its stuck deliveries are not waited for.
+        if (!workers.includes(worker)) return;
         workers.splice(workers.indexOf(worker), 1);
+        await worker.close();
       },
     };
   };
 
-  return {
-    enqueue: async (ticket: QueuedTicket) => {
-      const reference = referenceOf(ticket.key);
-      const delay = retryDelay(1, ticket.ambiguous, backoff, random);
-      const data: JobData = {
+  /** Adds the job unless one with its id is there already (queued, staged, running or dead): then nothing changes. */
+  const add = (ticket: StagedTicket, fields: Pick<JobData, 'staged' | 'lastError' | 'ambiguous'>, delay: number) =>
+    queue.add(
+      JOB_NAME,
+      {
         key: ticket.key,
-        reference,
+        reference: referenceOf(ticket.key),
+        fingerprint: ticket.fingerprint,
         body: ticket.body,
         redact: [...ticket.redact],
         files: [...ticket.files],
-        lastError: ticket.lastError,
-        ambiguous: ticket.ambiguous,
         createdAt: now(),
         nextAttemptAt: now() + delay,
-      };
-      // A job with this id already there (queued, running or dead) is left as it is.
-      await queue.add(JOB_NAME, data, {
-        jobId: jobIdOf(ticket.key),
-        delay,
-        attempts: backoff.maxAttempts,
-        backoff: { type: 'outbox' },
-        removeOnComplete: true,
-        removeOnFail: false,
-      });
-      return reference;
+        ...fields,
+      },
+      { jobId: jobIdOf(ticket.key), delay, attempts: backoff.maxAttempts, backoff: { type: 'outbox' }, removeOnComplete: true, removeOnFail: false },
+    );
+
+  /** The request's own staged job, while it still waits out its hold (no worker has it). */
+  const stagedJob = async (key: string) => {
+    const job = (await queue.getJob(jobIdOf(key))) as TicketJob | undefined;
+    return job?.data.staged === true ? job : undefined;
+  };
+
+  return {
+    // Ambiguous from the start: if the relay dies, nobody knows whether its attempt reached Socialboards.
+    stage: async (ticket, holdMs) => {
+      await add(ticket, { staged: true, lastError: 'sending', ambiguous: true }, holdMs);
+    },
+    discard: async (key) => {
+      try {
+        // BullMQ refuses to remove a job a worker holds: that worker finishes it.
+        await (await stagedJob(key))?.remove();
+      } catch {
+        log.info('outbox kept a staged ticket a worker has taken', { reference: referenceOf(key) });
+      }
+    },
+    enqueue: async (ticket: QueuedTicket) => {
+      const delay = retryDelay(1, ticket.ambiguous, backoff, random);
+      const fields = { staged: false, lastError: ticket.lastError, ambiguous: ticket.ambiguous };
+      const staged = await stagedJob(ticket.key);
+      if (staged === undefined) await add(ticket, fields, delay);
+      else {
+        try {
+          // Only while it is still delayed (its hold not over): otherwise a worker may have it.
+          await staged.changeDelay(delay);
+          await staged.updateData({ ...staged.data, ...fields, nextAttemptAt: now() + delay });
+        } catch {
+          log.info('outbox kept a staged ticket a worker has taken', { reference: staged.data.reference });
+        }
+      }
+      return referenceOf(ticket.key);
     },
     startWorker,
     list: entries,
@@ -221,6 +257,8 @@ export function createBullmqOutbox({
     drop: async (reference) => {
       const dropped: OutboxEntry[] = [];
       for (const { job, state } of await named(reference)) {
+        // A request is sending it right now (its hold is not over): not the operator's yet.
+        if (job.data.staged && job.data.nextAttemptAt > now()) continue;
         try {
           // Refused by BullMQ while a worker holds the job: dropping could not stop a send in progress.
           await job.remove();
@@ -238,7 +276,7 @@ export function createBullmqOutbox({
     heldFiles: async () => new Set((await jobs([...LIVE, 'failed'])).flatMap((job) => job.data.files)),
     close: async () => {
       // Forced: a delivery in progress keeps its lock until it lapses, and another worker then takes it over.
-      await Promise.all(workers.map((worker) => worker.close(true)));
+      await Promise.all(workers.splice(0).map((worker) => worker.close(true)));
       await queue.close();
       for (const redis of connections) redis.disconnect();
     },

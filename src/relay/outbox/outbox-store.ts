@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import type { CreateTicketBody } from '../../shared/create-ticket';
 import type { Logger } from '../log';
 
-/** What the tickets route hands the outbox when Socialboards failed transiently. */
+/** What the tickets route stages before its attempt, and what it queues when Socialboards failed transiently. */
 export interface QueuedTicket {
   /** The submission's Idempotency-Key: one entry per key, however often it is enqueued. */
   key: string;
+  /** The request's fingerprint under that key: the worker takes the key with it before sending. */
+  fingerprint: string;
   /** The mapped Create Ticket body, exactly as it is to be sent (visitor data: shown only by `outbox show`). */
   body: CreateTicketBody;
   /** Custom field values to cut out of Socialboards' error texts before they are logged. */
@@ -23,12 +25,20 @@ export interface QueuedTicket {
   ambiguous: boolean;
 }
 
+/** A ticket staged before the request's own attempt (write-ahead). */
+export type StagedTicket = Omit<QueuedTicket, 'lastError' | 'ambiguous'>;
+
 /** An entry as the outbox keeps it. */
 export interface OutboxEntry extends QueuedTicket {
   /** Opaque, for the visitor to quote and the operator to name (`referenceOf`). */
   reference: string;
   /** `queued`: waiting or being delivered; `dead`: refused or out of attempts, waiting for an operator. */
   state: 'queued' | 'dead';
+  /**
+   * Staged by a request that is sending it now: the request discards it or queues it when it
+   * hears back. Due only if the request's relay died (then `nextAttemptAt` is past).
+   */
+  staged: boolean;
   /** Delivery attempts the outbox made since it was (re)queued; the request's own attempt is not counted. */
   attempts: number;
   /** When the next attempt is due (queued), or when it died (dead). */
@@ -97,7 +107,18 @@ export interface OutboxCounts {
  * taken over by exactly one other, and never delivered by two at once.
  */
 export interface OutboxStore {
-  /** Stores the ticket as due after the first backoff; an entry with the same key is kept as it is. Returns the entry's reference. */
+  /**
+   * Records the ticket before the request's own attempt goes out, due only after `holdMs` (longer
+   * than any request takes): if this relay dies during the attempt, a worker finishes the job.
+   * An entry with the same key is kept as it is.
+   */
+  stage(ticket: StagedTicket, holdMs: number): Promise<void>;
+  /** The request settled its staged ticket itself (created, or refused): the entry goes, unless a worker holds it. */
+  discard(key: string): Promise<void>;
+  /**
+   * Queues the ticket, due after the first backoff: a new entry, or the request's staged one. An
+   * entry queued already, or taken by a worker, is kept as it is. Returns the entry's reference.
+   */
   enqueue(ticket: QueuedTicket): Promise<string>;
   /** Delivers due entries until stopped. */
   startWorker(options: WorkerOptions): OutboxWorker;

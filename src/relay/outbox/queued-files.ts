@@ -1,24 +1,27 @@
 /**
- * The attachments of queued tickets. They are attached (and served) from the moment the ticket is
- * queued, since Socialboards fetches them when the outbox delivers it, and the sweep leaves every file
- * an outbox entry refers to alone (sweep.ts). Delivered, their retention starts; dropped, they go.
+ * The attachments of outbox tickets. A queued ticket's files are attached (and served) from the
+ * moment it is queued, and again before each delivery attempt (a staged ticket's were only reserved),
+ * since Socialboards fetches them as it creates the ticket; their retention counts from the latest
+ * attempt. The sweep leaves every file an outbox entry refers to alone (sweep.ts); dropped, they go.
  */
 import type { AttachmentStorage } from '../attachments/storage';
 
 export interface QueuedFiles {
-  /** The ticket now exists: the files' retention period counts from now. */
-  delivered(keys: readonly string[]): Promise<void>;
+  /** Attached from now on: served, and kept for the retention period from now. */
+  attach(keys: readonly string[]): Promise<void>;
   /** The operator dropped the ticket: nothing will ever link to its files. */
   dropped(keys: readonly string[]): Promise<void>;
 }
 
 export function queuedFiles(storage: AttachmentStorage, now: () => number): QueuedFiles {
   return {
-    delivered: async (keys) => {
+    attach: async (keys) => {
       await Promise.all(
         keys.map(async (key) => {
           const meta = await storage.getMeta(key);
-          if (meta !== undefined) await storage.setMeta(key, { ...meta, attachedAt: now() });
+          if (meta === undefined) return;
+          const { reservedUntil: _reservation, ...attached } = meta;
+          await storage.setMeta(key, { ...attached, attachedAt: now() });
         }),
       );
     },

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { CreateTicketBody } from '../../shared/create-ticket';
 import { openDatabase } from '../stores/sqlite-database';
 import { DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
-import type { Backoff, DeliveryOutcome, OutboxEntry, OutboxStore, OutboxWorker, WorkerOptions } from './outbox-store';
+import type { Backoff, DeliveryOutcome, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket, WorkerOptions } from './outbox-store';
 
 export interface SqliteOutboxOptions {
   /** The database file (the idempotency store's). */
@@ -26,7 +26,9 @@ export interface SqliteOutboxOptions {
 interface Row {
   key: string;
   reference: string;
+  fingerprint: string;
   state: OutboxEntry['state'];
+  staged: number;
   body: string;
   redact: string;
   files: string;
@@ -43,7 +45,9 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox_entries (
     key TEXT PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
+    fingerprint TEXT NOT NULL,
     state TEXT NOT NULL,
+    staged INTEGER NOT NULL,
     body TEXT NOT NULL,
     redact TEXT NOT NULL,
     files TEXT NOT NULL,
@@ -61,7 +65,9 @@ const SCHEMA = `
 const toEntry = (row: Row): OutboxEntry => ({
   key: row.key,
   reference: row.reference,
+  fingerprint: row.fingerprint,
   state: row.state,
+  staged: row.staged === 1,
   body: JSON.parse(row.body) as CreateTicketBody,
   redact: JSON.parse(row.redact) as string[],
   files: JSON.parse(row.files) as string[],
@@ -78,15 +84,21 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
   db.exec(SCHEMA);
   const insert = db.prepare(`
     INSERT OR IGNORE INTO outbox_entries
-      (key, reference, state, body, redact, files, last_error, ambiguous, attempts, next_attempt_at, created_at, holder, lease_expires_at)
-    VALUES (@key, @reference, 'queued', @body, @redact, @files, @last_error, @ambiguous, 0, @next_attempt_at, @created_at, NULL, 0)`);
+      (key, reference, fingerprint, state, staged, body, redact, files, last_error, ambiguous, attempts, next_attempt_at, created_at, holder, lease_expires_at)
+    VALUES (@key, @reference, @fingerprint, 'queued', @staged, @body, @redact, @files, @last_error, @ambiguous, 0, @next_attempt_at, @created_at, NULL, 0)`);
+  // The request's own staged entry, unless a worker took it (its relay seemed dead).
+  const unstage = db.prepare(`
+    UPDATE outbox_entries SET staged = 0, last_error = @last_error, ambiguous = @ambiguous, next_attempt_at = @next_attempt_at
+    WHERE key = @key AND staged = 1 AND (holder IS NULL OR lease_expires_at <= @now)`);
+  const discard = db.prepare<[string, number]>('DELETE FROM outbox_entries WHERE key = ? AND staged = 1 AND (holder IS NULL OR lease_expires_at <= ?)');
   const byKey = db.prepare<[string], Row>('SELECT * FROM outbox_entries WHERE key = ?');
   const byName = db.prepare<[string, string], Row>('SELECT * FROM outbox_entries WHERE reference = ? OR key = ?');
   const due = db.prepare<[number, number, number], Row>(`
     SELECT * FROM outbox_entries
     WHERE state = 'queued' AND next_attempt_at <= ? AND (holder IS NULL OR lease_expires_at <= ?)
     ORDER BY next_attempt_at, created_at LIMIT ?`);
-  const lease = db.prepare<[string | null, number, string]>('UPDATE outbox_entries SET holder = ?, lease_expires_at = ? WHERE key = ?');
+  // A worker that takes a staged entry makes it its own: the request that staged it no longer discards it.
+  const lease = db.prepare<[string | null, number, string]>('UPDATE outbox_entries SET holder = ?, lease_expires_at = ?, staged = 0 WHERE key = ?');
   const renew = db.prepare<[number, string, string]>("UPDATE outbox_entries SET lease_expires_at = ? WHERE key = ? AND holder = ? AND state = 'queued'");
   const sending = db.prepare<[number, string, string]>(
     "UPDATE outbox_entries SET ambiguous = 1, lease_expires_at = ? WHERE key = ? AND holder = ? AND state = 'queued'",
@@ -110,7 +122,7 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
     const time = now();
     const rows = due.all(time, time, limit);
     for (const row of rows) lease.run(holder, time + leaseMs, row.key);
-    return rows.map(toEntry);
+    return rows.map((row) => toEntry({ ...row, staged: 0 }));
   });
 
   /** Records an attempt's outcome, if `holder` still holds the entry; returns what became of it. */
@@ -145,7 +157,8 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
   // A queued entry a worker holds right now is left to it: dropping it could not stop a send in progress.
   const drop = db.transaction((reference: string) => {
     const time = now();
-    const rows = pick(reference, (row) => row.state === 'dead' || row.holder === null || row.lease_expires_at <= time);
+    const idle = (row: Row) => (row.holder === null || row.lease_expires_at <= time) && (row.staged === 0 || row.next_attempt_at <= time);
+    const rows = pick(reference, (row) => row.state === 'dead' || idle(row));
     for (const row of rows) deleteKey.run(row.key);
     return rows.map(toEntry);
   });
@@ -213,22 +226,37 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
     };
   };
 
+  const row = (ticket: StagedTicket, fields: { staged: boolean; lastError: string; ambiguous: boolean; dueAt: number }) => ({
+    key: ticket.key,
+    reference: referenceOf(ticket.key),
+    fingerprint: ticket.fingerprint,
+    staged: fields.staged ? 1 : 0,
+    body: JSON.stringify(ticket.body),
+    redact: JSON.stringify(ticket.redact),
+    files: JSON.stringify(ticket.files),
+    last_error: fields.lastError,
+    ambiguous: fields.ambiguous ? 1 : 0,
+    next_attempt_at: fields.dueAt,
+    created_at: now(),
+  });
+
+  const enqueue = db.transaction((ticket: QueuedTicket) => {
+    const time = now();
+    const dueAt = time + retryDelay(1, ticket.ambiguous, backoff, random);
+    const unstaged = unstage.run({ key: ticket.key, last_error: ticket.lastError, ambiguous: ticket.ambiguous ? 1 : 0, next_attempt_at: dueAt, now: time });
+    if (unstaged.changes === 0) insert.run(row(ticket, { staged: false, lastError: ticket.lastError, ambiguous: ticket.ambiguous, dueAt }));
+    return (byKey.get(ticket.key) as Row).reference;
+  });
+
   return {
-    enqueue: async (ticket) => {
-      const time = now();
-      insert.run({
-        key: ticket.key,
-        reference: referenceOf(ticket.key),
-        body: JSON.stringify(ticket.body),
-        redact: JSON.stringify(ticket.redact),
-        files: JSON.stringify(ticket.files),
-        last_error: ticket.lastError,
-        ambiguous: ticket.ambiguous ? 1 : 0,
-        next_attempt_at: time + retryDelay(1, ticket.ambiguous, backoff, random),
-        created_at: time,
-      });
-      return (byKey.get(ticket.key) as Row).reference;
+    // Ambiguous from the start: if the relay dies, nobody knows whether its attempt reached Socialboards.
+    stage: async (ticket, holdMs) => {
+      insert.run(row(ticket, { staged: true, lastError: 'sending', ambiguous: true, dueAt: now() + holdMs }));
     },
+    discard: async (key) => {
+      discard.run(key, now());
+    },
+    enqueue: async (ticket) => enqueue.immediate(ticket),
     startWorker,
     list: async () => all.all().map(toEntry),
     get: async (reference) => {

@@ -24,7 +24,7 @@ import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
 import type { RateLimiter } from '../limits/rate-limits';
 import { jsonBody } from '../middleware/json-body';
 import { requireJson } from '../middleware/require-json';
-import type { OutboxStore } from '../outbox/outbox-store';
+import type { OutboxStore, StagedTicket } from '../outbox/outbox-store';
 import { queuedBody } from '../outbox/queued-answer';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
@@ -49,9 +49,11 @@ export interface TicketsRouteOptions {
   submissionKey: { fieldId: number; checkDelayMs: number } | null;
   /**
    * Where a ticket goes when Socialboards fails transiently (RELAY_OUTBOX): it is answered `202
-   * queued` and delivered later. Undefined: the failure is the answer, as it was before the outbox.
+   * queued` and delivered later. It is staged there before the first attempt, for `holdMs` (longer
+   * than a request can take), so that a relay dying mid-request loses nothing. Undefined: the
+   * failure is the answer, as it was before the outbox.
    */
-  outbox: OutboxStore | undefined;
+  outbox: { store: OutboxStore; holdMs: number } | undefined;
   /** How long a duplicate waits for the request holding its key. */
   maxWaitMs: number;
   now: () => number;
@@ -128,14 +130,18 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     const answers = c.get('formAnswers');
     const mapped = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.value.links);
     const body = submissionKey === null ? mapped : withSubmissionKey(mapped, submissionKey.fieldId, idempotencyKey);
+    const ticket = { key: idempotencyKey, fingerprint: c.get('keyClaim').fingerprint, body, redact: answers.redact, files: files.value.keys };
+    const staged = outbox !== undefined && (await stage(outbox, ticket));
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
     let result: UpstreamResult<number> | undefined;
     let reference: string | undefined;
     try {
       result = await sendOnce(c, body, answers.redact);
-      if (!result.ok && outbox !== undefined && isTransient(result.error)) {
-        reference = await queue(outbox, { key: idempotencyKey, body, redact: answers.redact, files: files.value.keys }, result.error);
-      }
+      if (!result.ok && outbox !== undefined && isTransient(result.error)) reference = await queue(outbox.store, ticket, result.error);
+      // Created, found, or refused for good: nothing left for the outbox to do.
+      else if (staged) await outbox.store.discard(idempotencyKey).catch((error: unknown) => {
+        log.warn('outbox could not discard a staged ticket; a worker finds it settled later', { idempotencyKey, reason: String(error) });
+      });
     } finally {
       // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
       // into a 500: the key would be released, and the widget's retry would create it again.
@@ -162,14 +168,24 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
   }
 
   /**
+   * Writes the ticket ahead into the outbox before its attempt; false when the store failed (the
+   * attempt goes ahead as without an outbox: a crash mid-request then leaves the key unresolved).
+   */
+  async function stage(into: { store: OutboxStore; holdMs: number }, ticket: StagedTicket): Promise<boolean> {
+    try {
+      await into.store.stage(ticket, into.holdMs);
+      return true;
+    } catch (error) {
+      log.error('outbox could not stage the ticket; sending it without', { idempotencyKey: ticket.key, reason: String(error) });
+      return false;
+    }
+  }
+
+  /**
    * Stores the ticket in the outbox; its reference, or undefined when the outbox failed (then the
    * visitor gets the upstream failure, as without an outbox, and the key is settled by it).
    */
-  async function queue(
-    into: OutboxStore,
-    ticket: { key: string; body: CreateTicketBody; redact: readonly string[]; files: readonly string[] },
-    failure: UpstreamFailure,
-  ): Promise<string | undefined> {
+  async function queue(into: OutboxStore, ticket: StagedTicket, failure: UpstreamFailure): Promise<string | undefined> {
     try {
       const reference = await into.enqueue({ ...ticket, lastError: failure.code, ambiguous: failure.outcomeUnknown === true });
       log.info('ticket queued in the outbox; the worker delivers it', { reference, idempotencyKey: ticket.key, reason: failure.code });

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keyOf } from '../../../src/relay/attachments/reference';
@@ -15,7 +16,8 @@ import { startRedis } from '../../support/redis-server';
 import type { RunningRedis } from '../../support/redis-server';
 import { PNG, upload } from './attachments-support';
 import type { Uploaded } from './attachments-support';
-import { newKey, startHarness } from './harness';
+import { CLIENT_ID, ORIGIN, REFRESH_TOKEN, newKey, startHarness } from './harness';
+import { relayProcess } from './relay-process';
 import type { FakeRequest, Harness } from './harness';
 
 const run = promisify(execFile);
@@ -171,6 +173,47 @@ describe('a ticket Socialboards cannot take now', () => {
     // Not before RELAY_UPSTREAM_TIMEOUT_MS: Socialboards may still have been creating the first.
     expect(Date.parse(second?.receivedAt ?? '') - queuedAt).toBeGreaterThanOrEqual(400);
   });
+});
+
+describe('a relay killed with SIGKILL while it sends a ticket', () => {
+  it.each([
+    ['Socialboards created it: the next relay finds it by its key field', { processed: true }, { RELAY_SUBMISSION_KEY_FIELD: KEY_FIELD }],
+    ['Socialboards never got it: the next relay sends it', { processed: false }, {}],
+  ])('loses nothing and creates one ticket: %s', async (_name, fault, extraEnv) => {
+    // The hold (4 × 1.5 s + the 1 s lease) is how long the staged ticket waits for its request.
+    const env = { ...FAST, ...extraEnv, RELAY_UPSTREAM_TIMEOUT_MS: '1500', RELAY_UPSTREAM_QUEUE_MS: '0' };
+    h = await startHarness(env);
+    const doomed = await relayProcess({
+      SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
+      SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
+      SOCIALBOARDS_API_URL: h.fake.url,
+      RELAY_ALLOWED_ORIGINS: ORIGIN,
+      RELAY_PORT: '0',
+      RELAY_LOG: 'silent',
+      RELAY_ATTACHMENTS: 'off',
+      RELAY_STORE_PATH: join(h.dataDir, 'relay.db'),
+      ...env,
+    });
+    await h.fault({ kind: 'timeout', path: '/tickets', ...fault });
+    const key = newKey();
+    const lost = fetch(`${doomed.url}/tickets`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, Origin: ORIGIN },
+      body: JSON.stringify(TICKET),
+    }).catch(() => 'connection lost');
+    await eventually(async () => expect(ticketCalls(await harness().fakeRequests())).toBe(1));
+    await doomed.kill();
+    expect(await lost).toBe('connection lost');
+
+    // Nobody retries: the visitor closed the tab. The surviving relay's worker finishes the job.
+    await eventually(async () => expect((await outboxCommand('list')).output).toBe('0 queued, 0 dead-lettered'), 20_000);
+    const tickets = await h.fakeTickets();
+    expect(tickets).toHaveLength(1);
+    expect(ticketCalls(await h.fakeRequests())).toBe(fault.processed ? 1 : 2);
+    const retry = await h.post(TICKET, { key });
+    expect(retry.status).toBe(201);
+    expect(await retry.json()).toEqual({ ticketId: tickets[0]?.id });
+  }, 40_000);
 });
 
 describe('dead letters and the operator command', () => {

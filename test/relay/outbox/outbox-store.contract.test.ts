@@ -20,6 +20,7 @@ const log = createLogger({ level: 'silent' });
 
 const ticket = (key: string, extra: Partial<QueuedTicket> = {}): QueuedTicket => ({
   key,
+  fingerprint: `fp-${key}`,
   body: BODY,
   redact: [],
   files: [],
@@ -94,6 +95,67 @@ describe.each(KINDS)('$name outbox', (kind) => {
     expect(await outbox.get(first)).toMatchObject({ key: 'key-a' });
     expect(await outbox.get('key-a')).toMatchObject({ reference: first });
     expect(await outbox.counts()).toEqual({ queued: 1, dead: 0 });
+  });
+
+  describe('staged ahead of the request\'s own attempt', () => {
+    const staged = (key: string, extra: Partial<QueuedTicket> = {}) => {
+      const { lastError: _lastError, ambiguous: _ambiguous, ...rest } = ticket(key, extra);
+      return rest;
+    };
+
+    it('holds a staged ticket back for the hold, and forgets it when the request discards it', async () => {
+      const before = Date.now();
+      await outbox.stage(staged('in-flight', { files: ['f'] }), 5000);
+      await outbox.stage(staged('in-flight'), 5000);
+      const [entry] = await outbox.list();
+      expect(entry).toMatchObject({ key: 'in-flight', staged: true, ambiguous: true, state: 'queued', fingerprint: 'fp-in-flight' });
+      expect(entry?.nextAttemptAt).toBeGreaterThanOrEqual(before + 5000);
+      expect(await outbox.heldFiles()).toEqual(new Set(['f']));
+      const { attempts, deliver } = recorder(() => ({ outcome: 'delivered', ticketId: 1 }));
+      work(outbox, deliver);
+      await sleep(200);
+      expect(attempts).toHaveLength(0);
+      await outbox.discard('in-flight');
+      expect(await outbox.list()).toEqual([]);
+      await outbox.discard('in-flight');
+    });
+
+    it('turns the staged ticket into a queued one when the request queues it', async () => {
+      await outbox.stage(staged('unlucky'), 60_000);
+      const reference = await outbox.enqueue(ticket('unlucky', { lastError: 'upstream_busy', ambiguous: false }));
+      expect(reference).toBe(referenceOf('unlucky'));
+      expect(await outbox.list()).toMatchObject([{ key: 'unlucky', staged: false, lastError: 'upstream_busy', ambiguous: false }]);
+      const { attempts, deliver } = recorder(() => ({ outcome: 'delivered', ticketId: 1 }));
+      work(outbox, deliver);
+      await eventually(() => expect(attempts).toHaveLength(1));
+      // Discarding what is no longer staged does nothing.
+      await outbox.enqueue(ticket('later'));
+      await outbox.discard('later');
+      expect(await outbox.list()).toMatchObject([{ key: 'later' }]);
+    });
+
+    it('delivers a staged ticket whose request never came back (its relay died), as ambiguous', async () => {
+      await outbox.stage(staged('crashed'), 100);
+      const { attempts, deliver } = recorder(() => ({ outcome: 'delivered', ticketId: 1 }));
+      work(outbox, deliver);
+      await eventually(() => expect(attempts).toHaveLength(1));
+      expect(attempts[0]).toMatchObject({ key: 'crashed', ambiguous: true, attempts: 0 });
+    });
+
+    it('leaves a staged ticket a worker took alone when its late request discards or queues it', async () => {
+      await outbox.stage(staged('late'), 0);
+      let taken = false;
+      work(outbox, async ({ entry }) => {
+        expect(entry.staged).toBe(false);
+        taken = true;
+        return new Promise<DeliveryOutcome>(() => {});
+      });
+      await eventually(() => expect(taken).toBe(true));
+      await outbox.discard('late');
+      await outbox.enqueue(ticket('late', { lastError: 'upstream_busy' }));
+      expect(await outbox.list()).toMatchObject([{ key: 'late', staged: false, lastError: 'sending' }]);
+      await outbox.close();
+    });
   });
 
   it('delivers due entries in the order they fell due, and forgets them once delivered', async () => {
