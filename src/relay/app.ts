@@ -32,6 +32,7 @@ import { createOutbox } from './outbox/create-outbox';
 import { deliverTicket } from './outbox/deliver-ticket';
 import type { OutboxStore, OutboxWorker } from './outbox/outbox-store';
 import { queuedFiles } from './outbox/queued-files';
+import { settleUnresolved } from './outbox/settle-unresolved';
 import { createIdempotencyStore } from './stores/create-idempotency-store';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
@@ -239,9 +240,42 @@ export function buildRelay(config: RelayConfig, deps: RelayDeps = {}): Relay {
   return {
     app,
     outbox,
-    startOutboxWorker: () => outbox?.startWorker({ deliver, concurrency: config.outbox.concurrency, log }),
+    startOutboxWorker: () => {
+      if (outbox === undefined) return undefined;
+      const worker = outbox.startWorker({ deliver, concurrency: config.outbox.concurrency, log });
+      const settle = settleUnresolved({
+        store,
+        outbox,
+        client,
+        submissionKeyField,
+        lookupDelayMs: timeoutMs,
+        recheckMs: 10 * UNRESOLVED_EVERY_POLLS * config.outbox.pollMs,
+        now,
+        log,
+      });
+      let settling: Promise<unknown> | undefined;
+      const pass = () => {
+        settling ??= settle()
+          .catch((error: unknown) => log.warn('outbox could not settle unresolved keys', { reason: String(error) }))
+          .finally(() => {
+            settling = undefined;
+          });
+      };
+      const timer = setInterval(pass, UNRESOLVED_EVERY_POLLS * config.outbox.pollMs);
+      timer.unref();
+      pass();
+      return {
+        stop: async () => {
+          clearInterval(timer);
+          await Promise.all([worker.stop(), settling]);
+        },
+      };
+    },
   };
 }
+
+/** Unresolved keys are looked at every this many outbox polls (50 s by default). */
+const UNRESOLVED_EVERY_POLLS = 50;
 
 /** A host as it goes in a URL: IPv6 literals in brackets. */
 export const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);

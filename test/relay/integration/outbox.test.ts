@@ -216,6 +216,27 @@ describe('a relay killed with SIGKILL while it sends a ticket', () => {
   }, 40_000);
 });
 
+describe('unresolved keys with no outbox entry', () => {
+  it('are settled by the outbox with the ticket it finds by the key field', async () => {
+    // A relay without the outbox leaves the key unresolved after an ambiguous failure.
+    h = await startHarness({ ...FAST, RELAY_SUBMISSION_KEY_FIELD: KEY_FIELD, RELAY_OUTBOX: 'false' });
+    await h.fault({ kind: 'error', path: '/tickets', processed: true });
+    const key = newKey();
+    expect((await h.post(TICKET, { key })).status).toBe(502);
+    await h.relay.close();
+
+    const withOutbox = await h.startRelay({ RELAY_OUTBOX: 'true' });
+    await eventually(() => expect(h?.logLines.some((line) => line.includes('outbox settled an unresolved idempotency key'))).toBe(true));
+    const [ticket] = await h.fakeTickets();
+    const retry = await h.post(TICKET, { key, via: withOutbox });
+    // Replayed from the store: the retry itself looked nothing up.
+    expect(retry.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await retry.json()).toEqual({ ticketId: ticket?.id });
+    expect(ticketCalls(await h.fakeRequests(), '/tickets/list')).toBe(1);
+    expect(await h.fakeTickets()).toHaveLength(1);
+  });
+});
+
 describe('dead letters and the operator command', () => {
   it('dead-letters a ticket Socialboards refuses on delivery; list shows it, replay delivers it', async () => {
     h = await startHarness(FAST);
