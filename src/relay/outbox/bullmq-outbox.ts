@@ -69,17 +69,21 @@ export function createBullmqOutbox({
   log,
 }: BullmqOutboxOptions): OutboxStore {
   const connections: Redis[] = [];
-  // BullMQ requires commands to wait for a reconnect rather than fail (maxRetriesPerRequest: null).
-  const connect = () => {
+  /**
+   * Workers' commands wait for a reconnect (BullMQ requires `maxRetriesPerRequest: null` for
+   * them); the queue's, which visitors' requests wait on, fail after a few tries like the
+   * idempotency store's, so a request is answered rather than held while Redis is down.
+   */
+  const connect = (maxRetriesPerRequest: number | null) => {
     const redis = connectRedis(url, {
       log,
       whenDown: 'redis unavailable; the outbox waits for it (queued tickets live there)',
-      options: { maxRetriesPerRequest: null },
+      options: { maxRetriesPerRequest },
     });
     connections.push(redis);
     return redis;
   };
-  const queue = new Queue<JobData, number | null>(QUEUE, { connection: connect(), prefix });
+  const queue = new Queue<JobData, number | null>(QUEUE, { connection: connect(3), prefix });
   const workers: Worker[] = [];
 
   const toEntry = (job: TicketJob, state: OutboxEntry['state']): OutboxEntry => ({
@@ -162,7 +166,7 @@ export function createBullmqOutbox({
       throw new Error(outcome.reason);
     };
     const worker = new Worker<JobData, number | null>(QUEUE, process, {
-      connection: connect(),
+      connection: connect(null),
       prefix,
       concurrency,
       lockDuration: leaseMs,
