@@ -43,6 +43,12 @@ export interface IdempotencyOptions<E extends IdempotencyEnv> {
    * `submission_unresolved` and Socialboards is not called.
    */
   resolvesUncertain: boolean;
+  /**
+   * The answer to an unresolved key the handler will not check (no `resolvesUncertain`), when there
+   * is a better one than `409 submission_unresolved`: the outbox's `202` when it holds the ticket.
+   * Not stored: the key stays as it is for whoever settles it.
+   */
+  answerUnresolved?: (c: Context<E>, key: string) => Promise<Response | undefined>;
   /** How long a request waits for another holding its key before it answers `upstream_timeout`. */
   maxWaitMs: number;
   now: () => number;
@@ -74,7 +80,7 @@ const MAX_POLL_MS = 400;
  * - the same key with a different body is a 422 `idempotency_conflict`.
  */
 export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOptions<E>): MiddlewareHandler<E> => {
-  const { store, fingerprint, resolvesUncertain, maxWaitMs, now, log } = options;
+  const { store, fingerprint, resolvesUncertain, answerUnresolved, maxWaitMs, now, log } = options;
   const reserveOptions = { takeUnresolved: resolvesUncertain };
   // Requests in this process waiting on a key, woken when a holder here settles it.
   const sleepers = new Map<string, Set<() => void>>();
@@ -169,7 +175,7 @@ export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOption
       case 'replay':
         return replay(c, reservation.response);
       case 'unresolved':
-        return errorResponse(c, 'submission_unresolved');
+        return (await answerUnresolved?.(c, key)) ?? errorResponse(c, 'submission_unresolved');
       case 'reserved':
         break;
     }

@@ -102,6 +102,15 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
       store,
       fingerprint: (c) => fingerprint(ticketContent(c.get('ticketRequest'), c.get('formAnswers'), c.get('identity') !== undefined)),
       resolvesUncertain: submissionKey !== null,
+      // A ticket its relay died sending is in the outbox, whose worker delivers it: that is the answer.
+      ...(outbox === undefined
+        ? {}
+        : {
+            answerUnresolved: async (c, key) => {
+              const entry = await outbox.store.get(key).catch(() => undefined);
+              return entry === undefined ? undefined : c.json(queuedBody(entry.reference), 202);
+            },
+          }),
       maxWaitMs,
       now,
       log,
@@ -241,7 +250,7 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
 /**
  * Failures the outbox waits out: Socialboards down, slow, busy or breaker open, or asking the relay
  * to slow down. A refusal (`upstream_rejected`) would be refused again, and `upstream_unconfirmed`
- * means it took the ticket: neither is queued.
+ * means it took the ticket: neither is queued. (ASSUMED, docs/socialboards-api.md §3 and §10.)
  */
 const isTransient = ({ code }: UpstreamFailure) =>
   code === 'upstream_unavailable' || code === 'upstream_timeout' || code === 'upstream_busy' || code === 'rate_limited';

@@ -205,7 +205,13 @@ describe('a relay killed with SIGKILL while it sends a ticket', () => {
     await doomed.kill();
     expect(await lost).toBe('connection lost');
 
-    // Nobody retries: the visitor closed the tab. The surviving relay's worker finishes the job.
+    if (!fault.processed) {
+      // A retry while the ticket waits for the worker hears that it is queued (the key is unresolved, no key field).
+      const early = await h.post(TICKET, { key });
+      expect(await queuedReference(early)).toMatch(/^Q-/);
+      expect(early.headers.get('Idempotent-Replayed')).toBeNull();
+    }
+    // The surviving relay's worker finishes the job, whether or not the visitor retries.
     await eventually(async () => expect((await outboxCommand('list')).output).toBe('0 queued, 0 dead-lettered'), 20_000);
     const tickets = await h.fakeTickets();
     expect(tickets).toHaveLength(1);
