@@ -117,7 +117,11 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
   const counts = db.prepare<[], { state: string; count: number }>('SELECT state, COUNT(*) AS count FROM outbox_entries GROUP BY state');
   const files = db.prepare<[], { files: string }>("SELECT files FROM outbox_entries WHERE files <> '[]'");
 
-  /** Takes up to `limit` due entries that nobody holds (or whose holder's lease lapsed), in one write transaction. */
+  /**
+   * Takes up to `limit` due entries that nobody holds (or whose holder's lease lapsed). Like every
+   * read-then-write here it runs `.immediate`: the write lock is taken before reading, so another
+   * process waits (busy timeout) instead of both deciding on the same rows.
+   */
   const claim = db.transaction((holder: string, limit: number) => {
     const time = now();
     const rows = due.all(time, time, limit);
@@ -191,7 +195,7 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
         clearInterval(heartbeat);
       }
       if (!db.open) return;
-      const next = finish(entry, holder, outcome);
+      const next = finish.immediate(entry, holder, outcome);
       if (next === undefined) log.warn('outbox entry was taken over by another worker before this one finished', { reference: entry.reference });
       else logOutcome(log, entry, outcome, next);
     };
@@ -201,7 +205,7 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
       if (stopped || running.size >= concurrency) return;
       let claimed: OutboxEntry[];
       try {
-        claimed = claim(holder, concurrency - running.size);
+        claimed = claim.immediate(holder, concurrency - running.size);
       } catch (error) {
         log.warn('outbox could not read due entries', { reason: error instanceof Error ? error.message : String(error) });
         return;
@@ -263,8 +267,8 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
       const row = byName.get(reference, reference);
       return row === undefined ? undefined : toEntry(row);
     },
-    replay: async (reference) => replay(reference),
-    drop: async (reference) => drop(reference),
+    replay: async (reference) => replay.immediate(reference),
+    drop: async (reference) => drop.immediate(reference),
     counts: async () => {
       const found = Object.fromEntries(counts.all().map(({ state, count }) => [state, count]));
       return { queued: found.queued ?? 0, dead: found.dead ?? 0 };
