@@ -108,6 +108,19 @@ describe('a ticket Socialboards cannot take now', () => {
     expect(h.logLines.filter((line) => line.includes('Kettle leaks') || line.includes('Order 1138'))).toEqual([]);
   });
 
+  it('keeps answering 202 while it waits, however long past the idempotency TTL', async () => {
+    const clock = { now: Date.now() };
+    h = await startHarness({ ...FAST, RELAY_IDEMPOTENCY_TTL_SECONDS: '1' }, { now: () => clock.now });
+    await h.fault({ kind: 'error', path: '/tickets', rate: 1 });
+    const key = newKey();
+    const reference = await queuedReference(await h.post(TICKET, { key }));
+    clock.now += 3 * 24 * 3600_000;
+    const retry = await h.post(TICKET, { key });
+    expect(retry.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await queuedReference(retry)).toBe(reference);
+    expect(await h.fakeTickets()).toHaveLength(0);
+  });
+
   it.each([
     ['the token endpoint fails', { kind: 'error', path: '/token' }],
     ['Socialboards never answers', { kind: 'timeout', path: '/tickets' }],
