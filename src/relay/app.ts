@@ -32,7 +32,7 @@ import { createOutbox } from './outbox/create-outbox';
 import { deliverTicket } from './outbox/deliver-ticket';
 import type { OutboxStore, OutboxWorker } from './outbox/outbox-store';
 import { queuedFiles } from './outbox/queued-files';
-import { settleUnresolved } from './outbox/settle-unresolved';
+import { settleUnresolvedEvery } from './outbox/settle-unresolved';
 import { createIdempotencyStore } from './stores/create-idempotency-store';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
@@ -243,31 +243,21 @@ export function buildRelay(config: RelayConfig, deps: RelayDeps = {}): Relay {
     startOutboxWorker: () => {
       if (outbox === undefined) return undefined;
       const worker = outbox.startWorker({ deliver, concurrency: config.outbox.concurrency, log });
-      const settle = settleUnresolved({
+      const everyMs = UNRESOLVED_EVERY_POLLS * config.outbox.pollMs;
+      const stopSettling = settleUnresolvedEvery({
         store,
         outbox,
         client,
         submissionKeyField,
         lookupDelayMs: timeoutMs,
-        recheckMs: 10 * UNRESOLVED_EVERY_POLLS * config.outbox.pollMs,
+        recheckMs: 10 * everyMs,
+        everyMs,
         now,
         log,
       });
-      let settling: Promise<unknown> | undefined;
-      const pass = () => {
-        settling ??= settle()
-          .catch((error: unknown) => log.warn('outbox could not settle unresolved keys', { reason: String(error) }))
-          .finally(() => {
-            settling = undefined;
-          });
-      };
-      const timer = setInterval(pass, UNRESOLVED_EVERY_POLLS * config.outbox.pollMs);
-      timer.unref();
-      pass();
       return {
         stop: async () => {
-          clearInterval(timer);
-          await Promise.all([worker.stop(), settling]);
+          await Promise.all([stopSettling(), worker.stop()]);
         },
       };
     },

@@ -59,3 +59,26 @@ export function settleUnresolved({ store, outbox, client, submissionKeyField, lo
     return settled;
   };
 }
+
+/**
+ * Runs `settleUnresolved` at once and then every `everyMs`, one pass at a time, on a timer that does
+ * not keep the process alive. Returns `stop`, which resolves once a pass in progress has ended.
+ */
+export function settleUnresolvedEvery(options: SettleUnresolvedOptions & { everyMs: number }): () => Promise<void> {
+  const pass = settleUnresolved(options);
+  let running: Promise<unknown> | undefined;
+  const run = () => {
+    running ??= pass()
+      .catch((error: unknown) => options.log.warn('outbox could not settle unresolved keys', { reason: String(error) }))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(run, options.everyMs);
+  timer.unref();
+  run();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

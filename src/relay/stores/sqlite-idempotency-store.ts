@@ -130,7 +130,7 @@ export function createSqliteIdempotencyStore({
     renew: async (key, holder) => change(key, (entry, time) => entries.renew(entry, holder, time)),
     markSending: async (key, holder) => change(key, (entry, time) => entries.markSending(entry, holder, time)),
     complete: async (key, holder, response, options = {}) =>
-      change(key, (entry, time) => entries.complete(entry, holder, response, time, options.keep ?? false)),
+      change(key, (entry, time) => entries.complete(entry, holder, response, time, options)),
     replaceAnswer: async (key, response) => change(key, (entry, time) => entries.replaceAnswer(entry, response, time)),
     release: async (key, holder, response) => change(key, (entry, time) => entries.release(entry, holder, response, time)),
     markUnresolved: async (key, holder) => change(key, (entry, time) => entries.markUnresolved(entry, holder, time)),
