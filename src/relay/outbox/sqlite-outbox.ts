@@ -97,6 +97,9 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
     SELECT * FROM outbox_entries
     WHERE state = 'queued' AND next_attempt_at <= ? AND (holder IS NULL OR lease_expires_at <= ?)
     ORDER BY next_attempt_at, created_at LIMIT ?`);
+  const anyDue = db.prepare<[number, number], { key: string }>(`
+    SELECT key FROM outbox_entries
+    WHERE state = 'queued' AND next_attempt_at <= ? AND (holder IS NULL OR lease_expires_at <= ?) LIMIT 1`);
   // A worker that takes a staged entry makes it its own: the request that staged it no longer discards it.
   const lease = db.prepare<[string | null, number, string]>('UPDATE outbox_entries SET holder = ?, lease_expires_at = ?, staged = 0 WHERE key = ?');
   const renew = db.prepare<[number, string, string]>("UPDATE outbox_entries SET lease_expires_at = ? WHERE key = ? AND holder = ? AND state = 'queued'");
@@ -176,7 +179,13 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
       let sent = false;
       const heartbeat = setInterval(() => {
         // A closed file (the store closed under a stuck delivery) renews nothing: the lease lapses, as after a crash.
-        if (db.open) renew.run(now() + leaseMs, entry.key, holder);
+        if (!db.open) return;
+        try {
+          renew.run(now() + leaseMs, entry.key, holder);
+        } catch (error) {
+          // The next beat tries again; should the lease lapse meanwhile, another worker takes the entry over.
+          log.warn('outbox lease could not be renewed', { reference: entry.reference, reason: error instanceof Error ? error.message : String(error) });
+        }
       }, Math.max(10, leaseMs / 3));
       heartbeat.unref();
       let outcome: DeliveryOutcome;
@@ -205,6 +214,8 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
       if (stopped || running.size >= concurrency) return;
       let claimed: OutboxEntry[];
       try {
+        // A plain read first: an idle outbox never takes the write lock the visitors' requests need.
+        if (anyDue.get(now(), now()) === undefined) return;
         claimed = claim.immediate(holder, concurrency - running.size);
       } catch (error) {
         log.warn('outbox could not read due entries', { reason: error instanceof Error ? error.message : String(error) });
