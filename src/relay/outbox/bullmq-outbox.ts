@@ -95,7 +95,8 @@ export function createBullmqOutbox({
     body: job.data.body,
     redact: job.data.redact,
     files: job.data.files,
-    lastError: state === 'dead' ? (job.data.lastError || job.failedReason) : job.data.lastError,
+    // A dead job's reason is ours (the error it failed with), or BullMQ's (stalled too often).
+    lastError: state === 'dead' ? job.failedReason || job.data.lastError : job.data.lastError,
     ambiguous: job.data.ambiguous,
     attempts: job.attemptsMade,
     nextAttemptAt: state === 'dead' ? (job.finishedOn ?? job.data.nextAttemptAt) : job.data.nextAttemptAt,
@@ -128,7 +129,7 @@ export function createBullmqOutbox({
   };
 
   const startWorker = ({ deliver, concurrency, log: workerLog }: WorkerOptions): OutboxWorker => {
-    const process = async (job: TicketJob, token?: string): Promise<number | null> => {
+    const processJob = async (job: TicketJob, token?: string): Promise<number | null> => {
       // Taken over from a request whose relay seemed dead: this worker's from now on.
       if (job.data.staged) await job.updateData({ ...job.data, staged: false });
       const entry = toEntry(job, 'queued');
@@ -165,7 +166,7 @@ export function createBullmqOutbox({
       logOutcome(workerLog, entry, outcome, last ? { state: 'dead' } : { state: 'queued', at: now() + delay });
       throw new Error(outcome.reason);
     };
-    const worker = new Worker<JobData, number | null>(QUEUE, process, {
+    const worker = new Worker<JobData, number | null>(QUEUE, processJob, {
       connection: connect(null),
       prefix,
       concurrency,
