@@ -40,6 +40,8 @@ function faultAnswer(c: Context<FakeEnv>, status: 500 | 503 | 504, text: string)
  * - `slow`: waits `delayMs`, then processes and answers normally. The wait ends early only when the server
  *   closes: a client that gives up does not stop it, as with a real server, so a timed-out ticket is
  *   still created — the ambiguous case a relay's retry logic must survive.
+ * - `refuse`: HTTP 400 with a validation envelope at once, as for a body Socialboards will not take; the
+ *   request is not processed (a permanent refusal, for the relay's dead-letter list).
  * - `malformed`: processes the request, then answers a success with `data` turned into a string
  *   (`"4484636"`): accepted, but without a usable id. An error answer is left as it is.
  */
@@ -63,6 +65,12 @@ export function applyFaults(state: FakeState, random: () => number): MiddlewareH
         c.res = faultAnswer(c, 503, 'Released');
         return c.res;
       }
+      case 'refuse':
+        c.res =
+          c.req.path === '/token'
+            ? c.json({ error: 'invalid_request', error_description: 'Injected refusal' }, 400)
+            : c.json(failure(FAKE_ERROR_CODES.validation, 'Injected refusal'), 400);
+        return c.res;
       case 'slow':
         await pause(fault.delayMs, [state.releaseSignal]);
         return next();

@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 
 /** Faults that wait in the queue; `expire-token` acts at once and is never queued. */
-export type QueuedFaultKind = 'error' | 'timeout' | 'slow' | 'malformed';
+export type QueuedFaultKind = 'error' | 'timeout' | 'slow' | 'malformed' | 'refuse';
 
 /** The endpoints a fault may target. Without a `path`, a fault targets the resource endpoints. */
 export const FAULT_PATHS = ['/token', '/tickets', '/tickets/list', '/customfields', '/categories'] as const;
@@ -39,8 +39,8 @@ export const FaultRequest = v.pipe(
   v.strictObject(
     {
       kind: v.picklist(
-        ['error', 'timeout', 'slow', 'malformed', 'expire-token'],
-        'must be error, timeout, slow, malformed or expire-token',
+        ['error', 'timeout', 'slow', 'malformed', 'refuse', 'expire-token'],
+        'must be error, timeout, slow, malformed, refuse or expire-token',
       ),
       count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
       rate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),

@@ -28,6 +28,11 @@ import { filesRoute } from './routes/files';
 import { formRoute } from './routes/form';
 import { healthzRoute } from './routes/healthz';
 import { ticketsRoute } from './routes/tickets';
+import { createOutbox } from './outbox/create-outbox';
+import { deliverTicket } from './outbox/deliver-ticket';
+import type { OutboxStore, OutboxWorker } from './outbox/outbox-store';
+import { queuedFiles } from './outbox/queued-files';
+import { settleUnresolvedEvery } from './outbox/settle-unresolved';
 import { createIdempotencyStore } from './stores/create-idempotency-store';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
@@ -69,6 +74,22 @@ export interface RelayDeps {
   replayStore?: ReplayStore;
   /** For the challenge provider's siteverify endpoint; defaults to the global fetch. */
   challengeFetch?: typeof fetch;
+  /**
+   * Where queued tickets live (RELAY_OUTBOX). Defaults to the outbox in the idempotency store's
+   * place (a table in RELAY_STORE_PATH, or BullMQ on REDIS_URL), opened here and never closed:
+   * `startRelay` opens one itself. A test that passes its own `idempotencyStore` and no outbox gets
+   * none (failures are answered as they were before the outbox), so nothing is written into the repository.
+   */
+  outbox?: OutboxStore;
+}
+
+/** The relay app, and how to start the outbox's worker on the same Socialboards client. */
+export interface Relay {
+  app: Hono<RelayEnv>;
+  /** The outbox the app queues into; undefined without one (RELAY_OUTBOX=false). */
+  outbox: OutboxStore | undefined;
+  /** Starts delivering queued tickets in this process; undefined without an outbox. */
+  startOutboxWorker(): OutboxWorker | undefined;
 }
 
 /**
@@ -76,12 +97,21 @@ export interface RelayDeps {
  * calls `app.fetch(request)`.
  */
 export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<RelayEnv> {
+  return buildRelay(config, deps).app;
+}
+
+/** Builds the app and its outbox worker from a parsed config (`startRelay` runs both). */
+export function buildRelay(config: RelayConfig, deps: RelayDeps = {}): Relay {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger({ level: config.logLevel, now });
   const upstreamFetch = guardUpstream(deps.fetch ?? globalThis.fetch, { ...config.upstreamGuard, log, now });
   const client = createSocialboardsClient(config.socialboards, { fetch: upstreamFetch, now, log });
   const store = deps.idempotencyStore ?? createIdempotencyStore({ ...config.idempotency, redisUrl: config.limits.redisUrl }, { now, log });
   const { submissionKeyField } = config.idempotency;
+  const outboxSettings = { ...config.outbox, ...config.idempotency, redisUrl: config.limits.redisUrl };
+  const outbox = !config.outbox.enabled
+    ? undefined
+    : (deps.outbox ?? (deps.idempotencyStore === undefined ? createOutbox(outboxSettings, { now, log }) : undefined));
   const { timeoutMs } = config.socialboards;
   const ttlSeconds = config.form.cacheTtlSeconds;
   const { policy: attachmentPolicy, rules, lifetimes } = config.attachments;
@@ -155,7 +185,7 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
   // Before the origin check: Socialboards fetches files from its servers, and agents open them anywhere.
   if (storage !== undefined) app.route('/', filesRoute({ storage, lifetimes, now }));
   app.use(originGuard({ allowedOrigins: config.allowedOrigins }), corsHeaders({ allowedOrigins: config.allowedOrigins }));
-  app.route('/', healthzRoute());
+  app.route('/', healthzRoute({ outbox }));
   // Every route a visitor's browser calls: a cap on what one client holds open.
   const openRequests = clientConcurrency({ max: clients.maxRequestsInFlight });
   for (const path of ['/tickets', '/form', '/challenge', '/attachments', '/attachments/*']) app.use(path, openRequests);
@@ -174,6 +204,8 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
       maxBodyBytes: config.maxBodyBytes,
       client,
       store,
+      // A request holds its staged ticket while it may run: its upstream calls (a lookup included) and the key's lease.
+      outbox: outbox && { store: outbox, holdMs: 4 * timeoutMs + config.upstreamGuard.queueMs + config.idempotency.leaseSeconds * 1000 },
       // After an ambiguous call, Socialboards gets as long again as the relay waited for it before the lookup.
       submissionKey: submissionKeyField === null ? null : { fieldId: submissionKeyField, checkDelayMs: timeoutMs },
       // What a holder's upstream calls may take: a token call and a ticket call, after a wait for a slot.
@@ -197,8 +229,43 @@ export function createRelayApp(config: RelayConfig, deps: RelayDeps = {}): Hono<
     log.error('unhandled error', { stack: error instanceof Error ? error.stack : String(error) });
     return errorResponse(c, 'internal');
   });
-  return app;
+  const deliver = deliverTicket({
+    client,
+    store,
+    submissionKeyField,
+    files: storage === undefined ? undefined : queuedFiles(storage, now),
+    now,
+    log,
+  });
+  return {
+    app,
+    outbox,
+    startOutboxWorker: () => {
+      if (outbox === undefined) return undefined;
+      const worker = outbox.startWorker({ deliver, concurrency: config.outbox.concurrency, log });
+      const everyMs = UNRESOLVED_EVERY_POLLS * config.outbox.pollMs;
+      const stopSettling = settleUnresolvedEvery({
+        store,
+        outbox,
+        client,
+        submissionKeyField,
+        lookupDelayMs: timeoutMs,
+        recheckMs: 10 * everyMs,
+        everyMs,
+        now,
+        log,
+      });
+      return {
+        stop: async () => {
+          await Promise.all([stopSettling(), worker.stop()]);
+        },
+      };
+    },
+  };
 }
+
+/** Unresolved keys are looked at every this many outbox polls (50 s by default). */
+const UNRESOLVED_EVERY_POLLS = 50;
 
 /** A host as it goes in a URL: IPv6 literals in brackets. */
 export const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);

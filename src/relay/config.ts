@@ -111,6 +111,13 @@ const RelayEnv = v.pipe(
         v.minValue(1, 'must be the id of a custom field (a positive integer)'),
       ),
     ),
+    // The outbox (docs/relay.md#the-outbox): tickets Socialboards could not take now are stored and delivered later.
+    RELAY_OUTBOX: flag('true'),
+    RELAY_OUTBOX_MAX_ATTEMPTS: integer(1, 1000, 20),
+    RELAY_OUTBOX_BACKOFF_BASE_MS: integer(10, 3_600_000, 5000),
+    RELAY_OUTBOX_BACKOFF_MAX_MS: integer(10, 86_400_000, 600_000),
+    RELAY_OUTBOX_POLL_MS: integer(10, 60_000, 1000),
+    RELAY_OUTBOX_CONCURRENCY: integer(1, 100, 2),
     RELAY_FORM_CONFIG: v.optional(v.pipe(v.string(), v.trim())),
     RELAY_FORM_CACHE_TTL_SECONDS: integer(1, 24 * 3600, 300),
     // Bytes of uploads no ticket has taken yet, per relay process (docs/attachments.md).
@@ -154,6 +161,19 @@ const RelayEnv = v.pipe(
       leaseSeconds: env.RELAY_IDEMPOTENCY_LEASE_SECONDS,
       storePath: env.RELAY_STORE_PATH,
       submissionKeyField: env.RELAY_SUBMISSION_KEY_FIELD ?? null,
+    },
+    /** The outbox: whether there is one, and how its worker retries (outbox/outbox-store.ts). */
+    outbox: {
+      enabled: env.RELAY_OUTBOX,
+      backoff: {
+        maxAttempts: env.RELAY_OUTBOX_MAX_ATTEMPTS,
+        baseMs: env.RELAY_OUTBOX_BACKOFF_BASE_MS,
+        maxMs: Math.max(env.RELAY_OUTBOX_BACKOFF_BASE_MS, env.RELAY_OUTBOX_BACKOFF_MAX_MS),
+        // Socialboards may still be creating a ticket this long after the relay gave up on it.
+        lookupDelayMs: env.RELAY_UPSTREAM_TIMEOUT_MS,
+      },
+      pollMs: env.RELAY_OUTBOX_POLL_MS,
+      concurrency: env.RELAY_OUTBOX_CONCURRENCY,
     },
     logLevel: env.RELAY_LOG satisfies LogLevel,
     form: { file: env.RELAY_FORM_CONFIG ?? null, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS, requireEmail: env.RELAY_REQUIRE_EMAIL },

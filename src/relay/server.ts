@@ -10,13 +10,15 @@ import { createStorage } from './attachments/create-storage';
 import { leaseMs } from './attachments/lifecycle';
 import { startSweep } from './attachments/sweep';
 import { guardConnections, slowClientTimeouts } from './connection-guard';
-import { createRelayApp, urlHost } from './app';
+import { buildRelay, urlHost } from './app';
 import type { RelayDeps } from './app';
 import { ConfigError, parseRelayConfig } from './config';
 import type { RelayConfig } from './config';
 import { createLogger } from './log';
 import type { Logger } from './log';
 import { connectRedis } from './redis-connection';
+import { createOutbox } from './outbox/create-outbox';
+import { runOutboxCommand } from './outbox/outbox-cli';
 import { createIdempotencyStore } from './stores/create-idempotency-store';
 
 export interface RunningRelay {
@@ -43,11 +45,20 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   // Made here rather than in the app, so that close() closes it once the last request is answered.
   const idempotencyStore =
     deps.idempotencyStore ?? createIdempotencyStore({ ...config.idempotency, redisUrl: config.limits.redisUrl }, { now, log });
-  const app = createRelayApp(config, {
+  // The same: its worker is stopped and it is closed after the last request.
+  const outbox =
+    deps.outbox ??
+    (config.outbox.enabled ? createOutbox({ ...config.outbox, ...config.idempotency, redisUrl: config.limits.redisUrl }, { now, log }) : undefined);
+  const closeOwned = async () => {
+    if (deps.outbox === undefined) await outbox?.close();
+    if (deps.idempotencyStore === undefined) await idempotencyStore.close();
+  };
+  const { app, startOutboxWorker } = buildRelay(config, {
     ...deps,
     now,
     log,
     idempotencyStore,
+    ...(outbox === undefined ? {} : { outbox }),
     ...(redis === undefined ? {} : { redis }),
     socketAddress: deps.socketAddress ?? ((c) => getConnInfo(c).remote.address),
     ...(attachmentStorage === undefined ? {} : { attachmentStorage }),
@@ -62,7 +73,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     server.once('error', reject);
   }).catch(async (error: unknown) => {
     // A port in use: the SQLite file (or Redis connection) must not stay open behind the error.
-    if (deps.idempotencyStore === undefined) await idempotencyStore.close();
+    await closeOwned();
     throw error;
   });
   const { limits, socialboards, upstreamGuard } = config;
@@ -83,12 +94,17 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
       leaseMs: leaseMs(config.socialboards.timeoutMs),
       now,
       log,
+      ...(outbox === undefined ? {} : { held: () => outbox.heldFiles() }),
     });
+  // Delivers what this or an earlier run (or another instance) queued; resumes after a restart.
+  const outboxWorker = startOutboxWorker();
   if (attachmentStorage !== undefined && !deps.upstreamIsLocal) warnIfUnreachable(config.attachments.publicUrl ?? url, log);
   return {
     url,
     close: async () => {
       await stopSweep?.();
+      // Deliveries in progress finish first (bounded by the upstream timeout); nothing new starts.
+      await outboxWorker?.stop();
       // Ours to close only when we opened it.
       if (deps.redis === undefined) await redis?.quit().catch(() => redis.disconnect());
       await new Promise<void>((resolve, reject) => {
@@ -103,7 +119,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
       });
-      if (deps.idempotencyStore === undefined) await idempotencyStore.close();
+      await closeOwned();
     },
   };
 }
@@ -134,6 +150,11 @@ function warnIfUnreachable(publicUrl: string, log: Logger): void {
 }
 
 async function main(): Promise<void> {
+  // `npm run relay -- outbox …`: the operator's command, on the store the same variables name.
+  if (process.argv[2] === 'outbox') {
+    process.exitCode = await runOutboxCommand(process.argv.slice(3), { env: process.env, out: (line) => console.log(line) });
+    return;
+  }
   let config: RelayConfig;
   try {
     config = parseRelayConfig(process.env);

@@ -32,6 +32,19 @@ describe('fault injection', () => {
     expect(fake.state.tickets).toEqual([]);
   });
 
+  it('refuses a ticket under a refuse fault with the 400 validation envelope, without creating it', async () => {
+    const fake = makeFake();
+    const token = await fake.token();
+    await fake.addFault({ kind: 'refuse', path: '/tickets' });
+
+    const answer = await fake.postTicket(MINIMAL_BODY, token);
+
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({ data: null, errorCode: 1, errorText: 'Injected refusal' });
+    expect(fake.state.tickets).toEqual([]);
+    expect((await fake.postTicket(MINIMAL_BODY, token)).status).toBe(200);
+  });
+
   it('hits only the next request when neither count nor rate is given', async () => {
     const fake = makeFake();
     const token = await fake.token();
@@ -240,7 +253,7 @@ describe('fault injection', () => {
     { name: 'a body that is not JSON', body: '{kind:', error: 'body: is not valid JSON' },
     { name: 'a JSON array', body: '[]', error: 'body: must be a JSON object' },
     { name: 'no kind', body: '{}', error: 'kind: is required' },
-    { name: 'an unknown kind', body: '{"kind":"explode"}', error: 'kind: must be error, timeout, slow, malformed or expire-token' },
+    { name: 'an unknown kind', body: '{"kind":"explode"}', error: 'kind: must be error, timeout, slow, malformed, refuse or expire-token' },
     { name: 'a count of 0', body: '{"kind":"error","count":0}', error: 'count: must be an integer of at least 1' },
     { name: 'a fractional count', body: '{"kind":"error","count":1.5}', error: 'count: must be an integer of at least 1' },
     { name: 'a rate above 1', body: '{"kind":"error","rate":2}', error: 'rate: must be a number from 0 to 1' },

@@ -40,6 +40,12 @@ describe('parseRelayConfig', () => {
       logLevel: 'info',
       form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [], builtIn: { email: { required: true } } } },
       maxPendingUploadBytes: 1024 * 1024 * 1024,
+      outbox: {
+        enabled: true,
+        backoff: { maxAttempts: 20, baseMs: 5000, maxMs: 600_000, lookupDelayMs: 15_000 },
+        pollMs: 1000,
+        concurrency: 2,
+      },
       // Every attachment default: test/relay/attachments/attachments-config.test.ts.
       attachments: expect.objectContaining({ storage: 'disk' }),
       // Every abuse-limit default: test/relay/limits/limits-config.test.ts.

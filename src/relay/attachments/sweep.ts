@@ -14,6 +14,8 @@ export interface SweepOptions {
   leaseMs?: number;
   now: () => number;
   log: Logger;
+  /** Storage keys the sweep must not delete whatever their age: files of tickets still in the outbox, live or dead-lettered. */
+  held?: () => Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -21,9 +23,12 @@ export interface SweepOptions {
  * right before it is judged, not taken from the listing: a ticket may have reserved it since. A
  * file whose metadata cannot be read is logged and skipped, so one bad file does not stop the sweep.
  */
-export async function sweepOnce({ storage, lifetimes, leaseMs = DEFAULT_LEASE_MS, now, log }: SweepOptions): Promise<number> {
+export async function sweepOnce({ storage, lifetimes, leaseMs = DEFAULT_LEASE_MS, now, log, held }: SweepOptions): Promise<number> {
   let deleted = 0;
+  // Read before the listing: a file queued later was attached when queued, so it is not swept now either.
+  const keep = (await held?.()) ?? new Set<string>();
   for await (const { key, modifiedAt } of storage.list()) {
+    if (keep.has(key)) continue;
     try {
       if (!isSwept(await storage.getMeta(key), modifiedAt, now(), lifetimes, leaseMs)) continue;
     } catch (error) {

@@ -25,17 +25,20 @@ export interface TicketAttachments {
 
 export interface ReservedFiles {
   links: CreateTicketBody['attachments'];
+  /** The files' storage keys (what an outbox entry holds on to). */
+  keys: readonly string[];
   /**
-   * Call with the outcome of Create Ticket (undefined when it threw). Rejects when the storage
-   * fails (attaching is tried twice); the ticket's outcome stands all the same.
+   * Call with the outcome of Create Ticket (undefined when it threw), or `queued` when the outbox
+   * took the ticket (it will exist). Rejects when the storage fails (attaching is tried twice);
+   * the ticket's outcome stands all the same.
    */
-  settle(result: UpstreamResult<unknown> | undefined): Promise<void>;
+  settle(result: UpstreamResult<unknown> | 'queued' | undefined): Promise<void>;
 }
 
 /** The reserved files, or the validation answer refusing them. */
 export type AttachedFiles = Result<ReservedFiles, InvalidFields>;
 
-const NOTHING: AttachedFiles = ok({ links: [], settle: async () => {} });
+const NOTHING: AttachedFiles = ok({ links: [], keys: [], settle: async () => {} });
 
 /** The owner of a submission's files: a hash of its Idempotency-Key (the key itself is not kept). */
 export const ownerOf = (idempotencyKey: string) => createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
@@ -63,8 +66,10 @@ export async function attachFiles(
   const files: ClaimedFile[] = claimed.value;
   return ok({
     links: files.map(({ key, meta }) => ({ url: attachments.fileUrl(key, meta.name), name: meta.name })),
+    keys: files.map(({ key }) => key),
     settle: async (result) => {
-      const mayExist = result !== undefined && (result.ok || result.error.code === 'upstream_unconfirmed' || result.error.outcomeUnknown === true);
+      const mayExist =
+        result === 'queued' || (result !== undefined && (result.ok || result.error.code === 'upstream_unconfirmed' || result.error.outcomeUnknown === true));
       if (!mayExist) return attachments.claims.release(files);
       // A storage blip must not cost the ticket its files: once more before giving up.
       await attachments.claims.commit(files, owner).catch(() => attachments.claims.commit(files, owner));

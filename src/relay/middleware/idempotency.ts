@@ -9,6 +9,8 @@ import type { IdempotencyStore, Lease, Reservation, StoredResponse } from '../st
 /** What the handler holding a key may do with it. */
 export interface KeyClaim {
   key: string;
+  /** What the request under the key is (the outbox takes the key with it later). */
+  fingerprint: string;
   /**
    * Set when an earlier attempt with this key may have created the ticket (it failed ambiguously
    * at this time, or its relay died after sending): look for that ticket before sending again.
@@ -26,6 +28,8 @@ export interface IdempotencyEnv extends RelayEnv {
     keyClaim: KeyClaim;
     /** Set by the handler when Socialboards may have created the ticket without saying so (a timeout, a 5xx). */
     outcomeUnknown: boolean;
+    /** Set by the handler when the outbox took the ticket: its `202` is kept until the outbox replaces it. */
+    queued: boolean;
   };
 }
 
@@ -39,6 +43,12 @@ export interface IdempotencyOptions<E extends IdempotencyEnv> {
    * `submission_unresolved` and Socialboards is not called.
    */
   resolvesUncertain: boolean;
+  /**
+   * The answer to an unresolved key the handler will not check (no `resolvesUncertain`), when there
+   * is a better one than `409 submission_unresolved`: the outbox's `202` when it holds the ticket.
+   * Not stored: the key stays as it is for whoever settles it.
+   */
+  answerUnresolved?: (c: Context<E>, key: string) => Promise<Response | undefined>;
   /** How long a request waits for another holding its key before it answers `upstream_timeout`. */
   maxWaitMs: number;
   now: () => number;
@@ -70,7 +80,7 @@ const MAX_POLL_MS = 400;
  * - the same key with a different body is a 422 `idempotency_conflict`.
  */
 export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOptions<E>): MiddlewareHandler<E> => {
-  const { store, fingerprint, resolvesUncertain, maxWaitMs, now, log } = options;
+  const { store, fingerprint, resolvesUncertain, answerUnresolved, maxWaitMs, now, log } = options;
   const reserveOptions = { takeUnresolved: resolvesUncertain };
   // Requests in this process waiting on a key, woken when a holder here settles it.
   const sleepers = new Map<string, Set<() => void>>();
@@ -135,7 +145,10 @@ export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOption
   /** `uncertain`: an earlier attempt may have created the ticket, and this one never found out otherwise. */
   const settle = async (c: Context<E>, key: string, holder: string, answer: StoredResponse, uncertain: boolean) => {
     const settlement = settlementOf(c, answer);
-    if (settlement === 'complete') return store.complete(key, holder, answer);
+    // The stored answer of a queued ticket is its 202, kept (never expired) while the outbox holds it:
+    // a retry replays it and never sends the ticket itself; the outbox replaces it with the 201
+    // once delivered (or starts its TTL when an operator drops it).
+    if (settlement === 'complete') return store.complete(key, holder, answer, { keep: c.get('queued') === true });
     if (settlement === 'release' && !uncertain) return store.release(key, holder, answer);
     log.warn(
       resolvesUncertain
@@ -162,7 +175,7 @@ export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOption
       case 'replay':
         return replay(c, reservation.response);
       case 'unresolved':
-        return errorResponse(c, 'submission_unresolved');
+        return (await answerUnresolved?.(c, key)) ?? errorResponse(c, 'submission_unresolved');
       case 'reserved':
         break;
     }
@@ -180,7 +193,7 @@ export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOption
     let answer: StoredResponse | undefined;
     try {
       c.set('idempotencyKey', key);
-      c.set('keyClaim', { key, uncertainSince, markSending });
+      c.set('keyClaim', { key, fingerprint: print, uncertainSince, markSending });
       await next();
       answer = await snapshot(c.res);
     } finally {

@@ -24,10 +24,12 @@ import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
 import type { RateLimiter } from '../limits/rate-limits';
 import { jsonBody } from '../middleware/json-body';
 import { requireJson } from '../middleware/require-json';
+import type { OutboxStore, StagedTicket } from '../outbox/outbox-store';
+import { queuedBody } from '../outbox/queued-answer';
 import type { IdempotencyStore } from '../stores/idempotency-store';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
 import { failure } from '../upstream/upstream-result';
-import type { UpstreamResult } from '../upstream/upstream-result';
+import type { UpstreamFailure, UpstreamResult } from '../upstream/upstream-result';
 import { judgeTicketRequest } from '../validate-ticket';
 import type { TicketsEnv } from './tickets-env';
 import type { Challenge } from '../spam/challenge';
@@ -45,6 +47,13 @@ export interface TicketsRouteOptions {
    * an unresolved key is never retried.
    */
   submissionKey: { fieldId: number; checkDelayMs: number } | null;
+  /**
+   * Where a ticket goes when Socialboards fails transiently (RELAY_OUTBOX): it is answered `202
+   * queued` and delivered later. It is staged there before the first attempt, for `holdMs` (longer
+   * than a request can take), so that a relay dying mid-request loses nothing. Undefined: the
+   * failure is the answer, as it was before the outbox.
+   */
+  outbox: { store: OutboxStore; holdMs: number } | undefined;
   /** How long a duplicate waits for the request holding its key. */
   maxWaitMs: number;
   now: () => number;
@@ -72,7 +81,7 @@ export interface TicketsRouteOptions {
  * reusing them), and only then the upstream call.
  */
 export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
-  const { pinned, maxBodyBytes, client, store, submissionKey, maxWaitMs, now, form, attachments, limits, identity, spam, challenge, log } = options;
+  const { pinned, maxBodyBytes, client, store, outbox, submissionKey, maxWaitMs, now, form, attachments, limits, identity, spam, challenge, log } = options;
   const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
   const { minFillMs, requireVerification } = spam;
   return new Hono<TicketsEnv>().post(
@@ -93,6 +102,15 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
       store,
       fingerprint: (c) => fingerprint(ticketContent(c.get('ticketRequest'), c.get('formAnswers'), c.get('identity') !== undefined)),
       resolvesUncertain: submissionKey !== null,
+      // A ticket its relay died sending is in the outbox, whose worker delivers it: that is the answer.
+      ...(outbox === undefined
+        ? {}
+        : {
+            answerUnresolved: async (c, key) => {
+              const entry = await outbox.store.get(key).catch(() => undefined);
+              return entry === undefined ? undefined : c.json(queuedBody(entry.reference), 202);
+            },
+          }),
       maxWaitMs,
       now,
       log,
@@ -121,20 +139,32 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     const answers = c.get('formAnswers');
     const mapped = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.value.links);
     const body = submissionKey === null ? mapped : withSubmissionKey(mapped, submissionKey.fieldId, idempotencyKey);
+    const ticket = { key: idempotencyKey, fingerprint: c.get('keyClaim').fingerprint, body, redact: answers.redact, files: files.value.keys };
+    const staged = outbox !== undefined && (await stage(outbox, ticket));
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
     let result: UpstreamResult<number> | undefined;
+    let reference: string | undefined;
     try {
       result = await sendOnce(c, body, answers.redact);
+      if (!result.ok && outbox !== undefined && isTransient(result.error)) reference = await queue(outbox.store, ticket, result.error);
+      // Created, found, or refused for good: nothing left for the outbox to do.
+      else if (staged) await outbox.store.discard(idempotencyKey).catch((error: unknown) => {
+        log.warn('outbox could not discard a staged ticket; a worker finds it settled later', { idempotencyKey, reason: String(error) });
+      });
     } finally {
       // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
       // into a 500: the key would be released, and the widget's retry would create it again.
-      await files.value.settle(result).catch((error: unknown) => {
+      await files.value.settle(reference === undefined ? result : 'queued').catch((error: unknown) => {
         log.error('attachments could not be settled; they stay reserved until the lease lapses (a created ticket then loses its links)', {
           idempotencyKey,
           ...(result?.ok === true ? { ticketId: result.value } : {}),
           stack: error instanceof Error ? error.stack : String(error),
         });
       });
+    }
+    if (reference !== undefined) {
+      c.set('queued', true);
+      return c.json(queuedBody(reference), 202);
     }
     if (!result.ok) {
       const { code, retryAfter, outcomeUnknown } = result.error;
@@ -144,6 +174,35 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     c.set('ticketId', result.value);
     const created: TicketCreated = { ticketId: result.value };
     return c.json(created, 201);
+  }
+
+  /**
+   * Writes the ticket ahead into the outbox before its attempt; false when the store failed (the
+   * attempt goes ahead as without an outbox: a crash mid-request then leaves the key unresolved).
+   */
+  async function stage(into: { store: OutboxStore; holdMs: number }, ticket: StagedTicket): Promise<boolean> {
+    try {
+      await into.store.stage(ticket, into.holdMs);
+      return true;
+    } catch (error) {
+      log.error('outbox could not stage the ticket; sending it without', { idempotencyKey: ticket.key, reason: String(error) });
+      return false;
+    }
+  }
+
+  /**
+   * Stores the ticket in the outbox; its reference, or undefined when the outbox failed (then the
+   * visitor gets the upstream failure, as without an outbox, and the key is settled by it).
+   */
+  async function queue(into: OutboxStore, ticket: StagedTicket, failure: UpstreamFailure): Promise<string | undefined> {
+    try {
+      const reference = await into.enqueue({ ...ticket, lastError: failure.code, ambiguous: failure.outcomeUnknown === true });
+      log.info('ticket queued in the outbox; the worker delivers it', { reference, idempotencyKey: ticket.key, reason: failure.code });
+      return reference;
+    } catch (error) {
+      log.error('outbox could not store the ticket; answering the upstream failure', { idempotencyKey: ticket.key, reason: String(error) });
+      return undefined;
+    }
   }
 
   /**
@@ -187,6 +246,14 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     return ok(first);
   }
 }
+
+/**
+ * Failures the outbox waits out: Socialboards down, slow, busy or breaker open, or asking the relay
+ * to slow down. A refusal (`upstream_rejected`) would be refused again, and `upstream_unconfirmed`
+ * means it took the ticket: neither is queued. (ASSUMED, docs/socialboards-api.md §3 and §10.)
+ */
+const isTransient = ({ code }: UpstreamFailure) =>
+  code === 'upstream_unavailable' || code === 'upstream_timeout' || code === 'upstream_busy' || code === 'rate_limited';
 
 /**
  * Every field — built-in and custom, and the category — checked against the form the widget was

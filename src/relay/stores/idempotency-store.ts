@@ -61,6 +61,11 @@ export interface ReserveOptions {
   takeUnresolved?: boolean;
 }
 
+export interface CompleteOptions {
+  /** Keep the answer until it is replaced, instead of for the TTL. */
+  keep?: boolean;
+}
+
 /**
  * Where idempotency keys live, shared by every relay process that uses the same store. Every
  * method is atomic (one SQLite transaction, one Redis script): two requests racing for a key
@@ -80,8 +85,17 @@ export interface IdempotencyStore {
    * holder no longer holds the key: it must not send.
    */
   markSending(key: string, holder: string): Promise<boolean>;
-  /** Keeps a final answer (a success, or `upstream_unconfirmed`) for the TTL. False when the holder lost the key. */
-  complete(key: string, holder: string, response: StoredResponse): Promise<boolean>;
+  /**
+   * Keeps a final answer (a success, or `upstream_unconfirmed`) for the TTL, or with `keep` until
+   * `replaceAnswer` (the outbox's `202 queued`: a retry must never find the key forgotten and send
+   * the ticket again while it waits to be delivered). False when the holder lost the key.
+   */
+  complete(key: string, holder: string, response: StoredResponse, options?: CompleteOptions): Promise<boolean>;
+  /**
+   * Replaces a final answer and starts its TTL from now: the outbox delivered the ticket (the `201`
+   * takes the place of the `202`), or an operator dropped it. False when the key has no final answer.
+   */
+  replaceAnswer(key: string, response: StoredResponse): Promise<boolean>;
   /** Frees the key after a failure that certainly created nothing, so a retry may go upstream again. */
   release(key: string, holder: string, response: StoredResponse): Promise<boolean>;
   /** The upstream call may have created the ticket: the key is kept, and no retry sends it blindly. */

@@ -3,7 +3,7 @@
  * memory and SQLite stores (each runs them inside its own atomic step); the Redis store's Lua
  * scripts follow the same rules, and one contract suite holds all three to them.
  */
-import type { KeyState, Reservation, StoredResponse, UnresolvedKey } from './idempotency-store';
+import type { CompleteOptions, KeyState, Reservation, StoredResponse, UnresolvedKey } from './idempotency-store';
 import { RELEASED_KEEP_MS } from './idempotency-store';
 
 /** One key as a store keeps it. */
@@ -133,18 +133,23 @@ export const renew = (entry: KeyEntry | undefined, holder: string, { now, leaseM
 export const markSending = (entry: KeyEntry | undefined, holder: string, { now, leaseMs }: Clock) =>
   asHolder(entry, holder, now, (mine) => ({ ...mine, sent: true, leaseExpiresAt: now + leaseMs, expiresAt: null }));
 
-const done = (entry: KeyEntry, response: StoredResponse, { now, ttlMs }: Clock): KeyEntry => ({
+const done = (entry: KeyEntry, response: StoredResponse, { now, ttlMs }: Clock, { keep = false }: CompleteOptions = {}): KeyEntry => ({
   ...entry,
   state: 'done',
   holder: null,
   leaseExpiresAt: 0,
   response,
-  expiresAt: now + ttlMs,
+  expiresAt: keep ? null : now + ttlMs,
 });
 
 /** See `IdempotencyStore.complete`. */
-export const complete = (entry: KeyEntry | undefined, holder: string, response: StoredResponse, clock: Clock) =>
-  asHolder(entry, holder, clock.now, (mine) => done(mine, response, clock));
+export const complete = (entry: KeyEntry | undefined, holder: string, response: StoredResponse, clock: Clock, options: CompleteOptions = {}) =>
+  asHolder(entry, holder, clock.now, (mine) => done(mine, response, clock, options));
+
+/** See `IdempotencyStore.replaceAnswer`. */
+export function replaceAnswer(entry: KeyEntry | undefined, response: StoredResponse, clock: Clock): Change<boolean> {
+  return entry !== undefined && viewOf(entry, clock.now)?.state === 'done' ? { result: true, next: done(entry, response, clock) } : { result: false };
+}
 
 /** See `IdempotencyStore.release`: the answer stays readable for the waiters a while, under the holder's id. */
 export const release = (entry: KeyEntry | undefined, holder: string, response: StoredResponse, { now }: Clock) =>

@@ -43,7 +43,9 @@ export function createMemoryIdempotencyStore({
     lookup: async (key) => entries.viewOf(map.get(key), now()),
     renew: (key, holder) => change(key, (entry, time) => entries.renew(entry, holder, time)),
     markSending: (key, holder) => change(key, (entry, time) => entries.markSending(entry, holder, time)),
-    complete: (key, holder, response) => change(key, (entry, time) => entries.complete(entry, holder, response, time)),
+    complete: (key, holder, response, options = {}) =>
+      change(key, (entry, time) => entries.complete(entry, holder, response, time, options)),
+    replaceAnswer: (key, response) => change(key, (entry, time) => entries.replaceAnswer(entry, response, time)),
     release: (key, holder, response) => change(key, (entry, time) => entries.release(entry, holder, response, time)),
     markUnresolved: (key, holder) => change(key, (entry, time) => entries.markUnresolved(entry, holder, time)),
     listUnresolved: async (limit) => {

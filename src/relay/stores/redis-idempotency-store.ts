@@ -107,12 +107,23 @@ save(KEYS[1], KEYS[2], e, now)
 return 1
 `;
 
-/** KEYS: entry, index. ARGV: holder, now, ttlMs, response. */
+/** KEYS: entry, index. ARGV: holder, now, ttlMs, response, keep ('1': until replaced). */
 const COMPLETE = `${PRELUDE}
 local now = tonumber(ARGV[2])
 local e = load(KEYS[1])
 if not mine(e, ARGV[1], now) then return 0 end
 e.s, e.h, e.l, e.r, e.e = 'done', '', 0, ARGV[4], now + tonumber(ARGV[3])
+if ARGV[5] == '1' then e.e = '' end
+save(KEYS[1], KEYS[2], e, now)
+return 1
+`;
+
+/** KEYS: entry, index. ARGV: now, ttlMs, response. */
+const REPLACE_ANSWER = `${PRELUDE}
+local now = tonumber(ARGV[1])
+local e = load(KEYS[1])
+if view(e, now) ~= 'done' then return 0 end
+e.r, e.e = ARGV[3], now + tonumber(ARGV[2])
 save(KEYS[1], KEYS[2], e, now)
 return 1
 `;
@@ -155,6 +166,7 @@ const SCRIPTS = {
   relayIdempotencyRelease: RELEASE,
   relayIdempotencyMarkUnresolved: MARK_UNRESOLVED,
   relayIdempotencySettle: SETTLE,
+  relayIdempotencyReplaceAnswer: REPLACE_ANSWER,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -218,7 +230,9 @@ export function createRedisIdempotencyStore({
     lookup: async (key) => viewOf(toEntry(await redis.hgetall(entryKey(key))), now()),
     renew: (key, holder) => yes(run('relayIdempotencyRenew', key, holder, now(), leaseMs, ttlMs)),
     markSending: (key, holder) => yes(run('relayIdempotencyMarkSending', key, holder, now(), leaseMs)),
-    complete: (key, holder, response) => yes(run('relayIdempotencyComplete', key, holder, now(), ttlMs, JSON.stringify(response))),
+    complete: (key, holder, response, options = {}) =>
+      yes(run('relayIdempotencyComplete', key, holder, now(), ttlMs, JSON.stringify(response), options.keep ? '1' : '0')),
+    replaceAnswer: (key, response) => yes(run('relayIdempotencyReplaceAnswer', key, now(), ttlMs, JSON.stringify(response))),
     release: (key, holder, response) => yes(run('relayIdempotencyRelease', key, holder, now(), RELEASED_KEEP_MS, JSON.stringify(response))),
     markUnresolved: (key, holder) => yes(run('relayIdempotencyMarkUnresolved', key, holder, now())),
     listUnresolved: async (limit) => {

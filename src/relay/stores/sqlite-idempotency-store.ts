@@ -129,7 +129,9 @@ export function createSqliteIdempotencyStore({
     lookup: async (key) => entries.viewOf(read(key), now()),
     renew: async (key, holder) => change(key, (entry, time) => entries.renew(entry, holder, time)),
     markSending: async (key, holder) => change(key, (entry, time) => entries.markSending(entry, holder, time)),
-    complete: async (key, holder, response) => change(key, (entry, time) => entries.complete(entry, holder, response, time)),
+    complete: async (key, holder, response, options = {}) =>
+      change(key, (entry, time) => entries.complete(entry, holder, response, time, options)),
+    replaceAnswer: async (key, response) => change(key, (entry, time) => entries.replaceAnswer(entry, response, time)),
     release: async (key, holder, response) => change(key, (entry, time) => entries.release(entry, holder, response, time)),
     markUnresolved: async (key, holder) => change(key, (entry, time) => entries.markUnresolved(entry, holder, time)),
     listUnresolved: async (limit) => {

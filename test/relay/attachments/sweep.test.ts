@@ -26,6 +26,21 @@ function setup(lifetimes = LIFETIMES) {
 }
 
 describe('sweepOnce', () => {
+  it('keeps every file an outbox entry holds, however old, and sweeps it like any other once released', async () => {
+    const { clock, bytes, store, storage, logs } = setup();
+    await store('queued-file', { attachedAt: clock.now });
+    await store('delivered-file', { attachedAt: clock.now });
+    await store('orphan-of-dead-entry', {});
+    clock.now += 60 * DAY;
+    const held = new Set(['queued-file', 'orphan-of-dead-entry']);
+    const sweep = () => sweepOnce({ storage, lifetimes: LIFETIMES, leaseMs: LEASE, now: () => clock.now, log: logs.log, held: async () => held });
+    expect(await sweep()).toBe(1);
+    expect([...bytes.keys()].sort()).toEqual(['orphan-of-dead-entry', 'queued-file']);
+    held.clear();
+    expect(await sweep()).toBe(2);
+    expect([...bytes.keys()]).toEqual([]);
+  });
+
   it('deletes uploads no ticket took within the orphan time, a lease later, and keeps younger ones', async () => {
     const { clock, bytes, store, sweep } = setup();
     await store('old', {});

@@ -287,7 +287,8 @@ describe('tickets with attachments', () => {
   });
 
   it('gives the files back when the ticket certainly was not created, so any submission can send them', async () => {
-    h = await startHarness();
+    // Without the outbox, which would take the ticket and keep its files (outbox.test.ts).
+    h = await startHarness({ RELAY_OUTBOX: 'false' });
     const file = await uploaded(PNG, 'a.png');
     // No token: Create Ticket is never called.
     await h.fault({ kind: 'error', count: 1, path: '/token' });
@@ -300,7 +301,7 @@ describe('tickets with attachments', () => {
 
   it('keeps the files attached when the ticket may exist, for a retry of that submission only', async () => {
     // With a submission key field, the retry looks for the ticket and, finding none, sends it with the files.
-    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '1000', RELAY_SUBMISSION_KEY_FIELD: '42636' });
+    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '1000', RELAY_SUBMISSION_KEY_FIELD: '42636', RELAY_OUTBOX: 'false' });
     const file = await uploaded(PNG, 'a.png');
     await h.fault({ kind: 'timeout', count: 1, path: '/tickets' });
     const key = `attachments-timeout-${Date.now()}`;
@@ -317,7 +318,7 @@ describe('tickets with attachments', () => {
 
   it('keeps the files of a ticket the retry finds, and answers with that ticket', async () => {
     // Long enough for the fake to fetch the file and answer its 500 on a loaded machine.
-    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '3000', RELAY_SUBMISSION_KEY_FIELD: '42636' });
+    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '3000', RELAY_SUBMISSION_KEY_FIELD: '42636', RELAY_OUTBOX: 'false' });
     const file = await uploaded(PNG, 'a.png');
     await h.fault({ kind: 'error', count: 1, path: '/tickets', processed: true });
     const key = `attachments-found-${Date.now()}`;

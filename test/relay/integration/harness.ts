@@ -51,6 +51,8 @@ export interface Harness {
   startRelay(env?: Record<string, string>): Promise<RunningRelay>;
   /** Every log line the relay wrote. */
   logLines: string[];
+  /** The relay's environment (what the outbox command needs to open the same store). */
+  env: Record<string, string>;
   /** The relay's disk storage for attachments: a temporary folder, removed on close. */
   attachmentsDir: string;
   /** The temporary folder of the relay's SQLite store (RELAY_STORE_PATH), removed on close. */
@@ -149,6 +151,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     relay,
     startRelay: (env = {}) => launch({ ...relayEnv, ...env }),
     logLines: logs.lines,
+    env: relayEnv,
     attachmentsDir,
     dataDir,
     responseTexts,

@@ -3,14 +3,13 @@
  * submission key field), across relays sharing one store (SQLite file, Redis), across a restart,
  * and after a relay process was killed with SIGKILL in the middle of a ticket.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../support/redis-server';
 import type { RunningRedis } from '../../support/redis-server';
 import { CLIENT_ID, ORIGIN, REFRESH_TOKEN, newKey, startHarness } from './harness';
+import { relayProcess } from './relay-process';
 import type { FakeRequest, Harness } from './harness';
 
 const SEED = {
@@ -20,7 +19,8 @@ const SEED = {
 };
 const KEY_FIELD = 42636;
 /** Short: after an ambiguous call the relay waits this long again before it looks for the ticket. */
-const TIMEOUT_ENV = { RELAY_UPSTREAM_TIMEOUT_MS: '400' };
+// Without the outbox (outbox.test.ts covers it): what the relay does with an ambiguous key on its own.
+const TIMEOUT_ENV = { RELAY_UPSTREAM_TIMEOUT_MS: '400', RELAY_OUTBOX: 'false' };
 const WITH_KEY_FIELD = { ...TIMEOUT_ENV, RELAY_SUBMISSION_KEY_FIELD: String(KEY_FIELD) };
 
 const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string } }).error;
@@ -243,35 +243,6 @@ describe('several relays on one Redis', () => {
 });
 
 describe('a relay killed with SIGKILL in the middle of a ticket', () => {
-  const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-  /** The relay as its own process (`node --import tsx src/relay/server.ts`), printing its URL. */
-  async function relayProcess(env: Record<string, string>) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay/server.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${output}`)), 15_000);
-      child.stdout.on('data', () => {
-        const match = /relay: (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    return { url, kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    } };
-  }
-
   it.each([
     ['with a submission key field, the next relay finds the ticket', true],
     ['without one, the next relay holds the key unresolved', false],

@@ -54,7 +54,7 @@ describe('npx tsx src/relay/server.ts', () => {
         }
       });
     });
-    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok', outbox: { queued: 0, dead: 0 } });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     await rm(dataDir, { recursive: true, force: true });

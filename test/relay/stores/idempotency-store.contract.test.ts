@@ -120,6 +120,36 @@ describe.each(BACKENDS)('$name idempotency store', (kind) => {
     });
   });
 
+  describe('answers kept for the outbox', () => {
+    const QUEUED: StoredResponse = { status: 202, body: '{"queued":true,"reference":"Q-1"}', headers: {} };
+
+    it('keeps an answer completed with `keep` past the TTL, and replays it', async () => {
+      const holder = holderOf(await store.reserve('k', 'fp'));
+      expect(await store.complete('k', holder, QUEUED, { keep: true })).toBe(true);
+      clock.now += 10 * TTL_MS;
+      expect(await store.reserve('k', 'fp')).toEqual({ status: 'replay', response: QUEUED });
+    });
+
+    it('replaces a kept answer, which then expires after the TTL', async () => {
+      const holder = holderOf(await store.reserve('k', 'fp'));
+      await store.complete('k', holder, QUEUED, { keep: true });
+      clock.now += 2 * TTL_MS;
+      expect(await store.replaceAnswer('k', CREATED)).toBe(true);
+      expect(await store.reserve('k', 'fp')).toEqual({ status: 'replay', response: CREATED });
+      clock.now += TTL_MS;
+      expect(await store.lookup('k')).toBeUndefined();
+    });
+
+    it('replaces nothing on a key without a final answer', async () => {
+      expect(await store.replaceAnswer('ghost', CREATED)).toBe(false);
+      const holder = holderOf(await store.reserve('k', 'fp'));
+      expect(await store.replaceAnswer('k', CREATED)).toBe(false);
+      await store.markUnresolved('k', holder);
+      expect(await store.replaceAnswer('k', CREATED)).toBe(false);
+      expect((await store.lookup('k'))?.state).toBe('unresolved');
+    });
+  });
+
   describe('leases', () => {
     it('keeps a renewed lease alive past its first expiry', async () => {
       const holder = holderOf(await store.reserve('k', 'fp'));
