@@ -49,9 +49,11 @@ describe.runIf(process.env.ABUSE_SUITE === '1')('abuse suite (production default
     console.log('upstream pressure:', pressure);
     expect(pressure.peakUpstream).toBeLessThanOrEqual(16);
     expect(pressure.created).toBeGreaterThan(0);
-    // Past the bound: shed (503) after a short wait, or refused earlier by the per-origin limit (429).
-    expect(Object.keys(pressure.statuses).every((status) => ['201', '429', '503'].includes(status))).toBe(true);
-    expect(pressure.statuses['503']).toBeGreaterThan(0);
+    // Past the bound, after a short wait, the relay's outbox takes the ticket to deliver later, within
+    // the same bound (202 queued), or sheds it where there is no outbox (503); the per-origin limit
+    // refuses some earlier (429). Nothing else: no 5xx from an overrun.
+    expect(Object.keys(pressure.statuses).every((status) => ['201', '202', '429', '503'].includes(status))).toBe(true);
+    expect(pressure.statuses['202']).toBeGreaterThan(0);
   }, 60_000);
 
   it('while Socialboards hangs, visitors hear back in well under a second once the circuit opens', async () => {
