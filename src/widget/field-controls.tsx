@@ -4,7 +4,7 @@
  * its own signals, so typing in one re-renders that field alone.
  */
 import type { ComponentChildren } from 'preact';
-import { formatIssue, type FieldIssue } from '../shared/field-issues';
+import type { FieldIssue } from '../shared/field-issues';
 import type { FieldValue } from '../shared/field-values';
 import { CATEGORY_PATH, customFieldId, type FormChoice, type FormField } from '../shared/form-definition';
 import type { FieldModel } from '../submitter/form-model';
@@ -26,16 +26,29 @@ const described = (id: string, issue?: FieldIssue) => ({
   'aria-describedby': issue ? `${id}-error` : undefined,
 });
 
-/** A field's message, tied to its control by id (see `described`). */
-const errorText = (id: string, issue: FieldIssue | undefined, t: Translate) =>
+/** A field's message, tied to its control by id (see `described`): `text`, else the words for its code, with its limit. */
+const errorText = (id: string, issue: FieldIssue | undefined, t: Translate, text?: string) =>
   issue && (
     <p id={`${id}-error`} class="error">
-      {formatIssue(t(`field.${issue.code}`), issue)}
+      {text ?? t(`field.${issue.code}`, { limit: issue.limit ?? '' })}
     </p>
   );
 
-/** Label (or legend, for a group), message and control, in that order. */
-function Field({ id, label, optional, issue, t, half, group, children }: FieldProps & { group?: boolean; children: ComponentChildren }) {
+/**
+ * Label (or legend, for a group), message and control, in that order. `message` replaces the
+ * words for the issue's code (the attachments say a file failed to upload).
+ */
+export function Field({
+  id,
+  label,
+  optional,
+  issue,
+  t,
+  half,
+  group,
+  message,
+  children,
+}: FieldProps & { group?: boolean; message?: string | undefined; children: ComponentChildren }) {
   const kind = half ? 'field half' : 'field';
   const text = (
     <>
@@ -43,7 +56,7 @@ function Field({ id, label, optional, issue, t, half, group, children }: FieldPr
       {optional && <span class="optional"> ({t('optional')})</span>}
     </>
   );
-  const error = errorText(id, issue, t);
+  const error = errorText(id, issue, t, message);
   return group ? (
     <fieldset class={kind} {...described(id, issue)}>
       <legend>{text}</legend>
