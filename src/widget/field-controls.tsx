@@ -26,6 +26,14 @@ const described = (id: string, issue?: FieldIssue) => ({
   'aria-describedby': issue ? `${id}-error` : undefined,
 });
 
+/** The attributes of a field's own control: its id and name, its message, and whether it is required. */
+const controlAttributes = ({ id, issue, optional }: FieldProps) => ({
+  id,
+  name: id,
+  ...described(id, issue),
+  'aria-required': optional ? undefined : ('true' as const),
+});
+
 /** A field's message, tied to its control by id (see `described`): `text`, else the words for its code, with its limit. */
 const errorText = (id: string, issue: FieldIssue | undefined, t: Translate, text?: string) =>
   issue && (
@@ -86,15 +94,12 @@ export interface TextProps extends FieldProps {
 
 /** A text input or textarea. */
 export function TextControl(props: TextProps) {
-  const { id, issue, value, onInput, onBlur, multiline, type = 'text', autocomplete, inputMode, optional, placeholder, readOnly } = props;
+  const { value, onInput, onBlur, multiline, type = 'text', autocomplete, inputMode, placeholder, readOnly } = props;
   const shared = {
-    id,
-    name: id,
+    ...controlAttributes(props),
     value,
     placeholder,
     readOnly,
-    ...described(id, issue),
-    'aria-required': optional ? undefined : ('true' as const),
     onInput: (event: Event) => onInput?.((event.currentTarget as HTMLInputElement).value),
     onBlur,
   };
@@ -122,14 +127,11 @@ interface SelectProps extends FieldProps {
 
 /** A native select with an empty first option, so nothing is chosen until the visitor chooses. */
 export function SelectControl(props: SelectProps) {
-  const { id, issue, value, choices, onChange, optional, t } = props;
+  const { value, choices, onChange, t } = props;
   return (
     <Field {...props}>
       <select
-        id={id}
-        name={id}
-        {...described(id, issue)}
-        aria-required={optional ? undefined : 'true'}
+        {...controlAttributes(props)}
         onChange={(event) => onChange(event.currentTarget.value)}
       >
         <option value="">{t('choose')}</option>
@@ -186,17 +188,15 @@ interface CheckProps extends FieldProps {
 }
 
 /** One checkbox with its label beside it ("Subscribe to the newsletter"). */
-export function CheckControl({ id, label, optional, issue, checked, onChange, t, half }: CheckProps) {
+export function CheckControl(props: CheckProps) {
+  const { id, label, optional, issue, checked, onChange, t, half } = props;
   return (
     <div class={half ? 'field check half' : 'field check'}>
       {errorText(id, issue, t)}
       <input
         type="checkbox"
-        id={id}
-        name={id}
+        {...controlAttributes(props)}
         checked={checked}
-        {...described(id, issue)}
-        aria-required={optional ? undefined : 'true'}
         onChange={(event) => onChange(event.currentTarget.checked)}
       />
       <label for={id}>
