@@ -108,6 +108,17 @@ export function readFailure(status: number, body: unknown, retryAfter: string | 
 }
 
 /**
+ * An answer as a result: a failure read from a status outside 2xx, else what `read` made of the
+ * body (a bad response when it made nothing of it). Both ways of calling the relay (fetch, and
+ * XMLHttpRequest for uploads) read answers here.
+ */
+export function readAnswer<T>(status: number, body: unknown, retryAfter: string | null, read: (body: unknown) => T | undefined): RelayCallResult<T> {
+  if (status < 200 || status > 299) return fail(readFailure(status, body, retryAfter));
+  const value = read(body);
+  return value === undefined ? fail({ code: 'bad_response' }) : ok(value);
+}
+
+/**
  * Transient failures are worth another try: the network, a timeout, 408, 429 and 5xx. Never
  * other 4xx (a retry cannot fix a bad request), nor `upstream_rejected` (Socialboards said no to
  * this exact body) or `upstream_unconfirmed` (it may have created the ticket already).
@@ -124,7 +135,7 @@ export interface RelayRequest<T> {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
-  read: (body: unknown, response: Response) => T | undefined;
+  read: (body: unknown) => T | undefined;
 }
 
 export type RelayCall = <T>(request: RelayRequest<T>, signal?: AbortSignal) => Promise<RelayCallResult<T>>;
@@ -175,9 +186,7 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
       } catch {
         // not JSON: judged by status below
       }
-      if (!response.ok) return { status: response.status, result: fail(readFailure(response.status, body, response.headers.get('Retry-After'))) };
-      const value = request.read(body, response);
-      return { status: response.status, result: value === undefined ? fail({ code: 'bad_response' }) : ok(value) };
+      return { status: response.status, result: readAnswer(response.status, body, response.headers.get('Retry-After'), request.read) };
     } catch {
       return { result: fail({ code: signal?.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }) };
     } finally {
