@@ -4,6 +4,7 @@
  * the relay verifies (base64 JSON of the challenge and the solution, as altcha-lib 2.x reads it).
  */
 import { fail, ok, type Result } from '../shared/result';
+import { hex } from './hex';
 import { isRecord, type RelayCall, type RelayCallFailure } from './relay-call';
 
 interface Parameters {
@@ -21,7 +22,6 @@ export type AltchaSolution = Result<{ payload: string; expiresAt: number }, Rela
 export type SolveAltcha = (path: string, signal?: AbortSignal) => Promise<AltchaSolution>;
 
 const bytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-const hex = (data: Uint8Array) => Array.from(data, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 /** Gives the page a turn about every 50 ms, so typing and scrolling stay smooth while the search runs. */
 const SLICE_MS = 50;
