@@ -1,10 +1,12 @@
 /** The ticket form: its fields in the definition's order, the attachments, the sending state, errors and the confirmation. */
-import type { Status } from '../submitter/submission';
+// The words first: the bundle lays modules out in import order, and gzip does better with the
+// catalogue ahead of the components (36 B; see mount.tsx).
+import { submitErrorText, type Translate } from './i18n';
 import { Attachments, filesOf } from './attachments';
 import { nameScreenshot } from '../submitter/attachment-list';
 import { ChallengeBox } from './challenge-box';
 import { FieldView } from './field-controls';
-import { submitErrorText, type Translate } from './i18n';
+import type { Status } from '../submitter/submission';
 import type { WidgetForm } from './wiring';
 
 export interface TicketFormProps {
