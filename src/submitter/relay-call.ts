@@ -86,7 +86,7 @@ function readFields(fields: unknown): FieldIssue[] | undefined {
     .map(({ path, code: raw, limit }) => {
       // A code from a newer relay that this widget has no words for reads as plain "invalid".
       const code: FieldIssueCode = raw in FIELD_ISSUE_TEXT_EN ? raw : 'invalid';
-      return typeof limit === 'number' ? { path, code, limit } : { path, code };
+      return { path, code, limit: typeof limit === 'number' ? limit : undefined };
     });
 }
 
@@ -97,14 +97,13 @@ function readFields(fields: unknown): FieldIssue[] | undefined {
 export function readFailure(status: number, body: unknown, retryAfter: string | null): RelayCallFailure {
   const error = isRecord(body) && isRecord(body.error) ? body.error : {};
   const code = typeof error.code === 'string' && isRelayCode(error.code) ? error.code : codeForStatus(status);
-  const result: RelayCallFailure = { code };
-  const fields = readFields(error.fields);
-  if (fields) result.fields = fields;
-  const retryAfterMs = parseRetryAfter(retryAfter);
-  if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
-  // Only an identity refusal needs its reason: the code alone cannot say which check failed.
-  if (code.startsWith('identity') && typeof error.message === 'string') result.message = error.message;
-  return result;
+  return {
+    code,
+    fields: readFields(error.fields),
+    retryAfterMs: parseRetryAfter(retryAfter),
+    // Only an identity refusal needs its reason: the code alone cannot say which check failed.
+    message: code.startsWith('identity') && typeof error.message === 'string' ? error.message : undefined,
+  };
 }
 
 /**
