@@ -184,15 +184,16 @@ export function optionsFromDataset(dataset: Record<string, string | undefined>):
       continue;
     }
     let value: unknown = text;
-    // `data-draft="false"`, `data-lock-fields="true"`: no option takes the text "true" or "false".
-    if (/^(true|false)$/.test(text)) value = text === 'true';
-    else if (name === 'lockFields') value = text === '' || text.split(',').map((one) => one.trim());
-    else if ((name === 'timeoutMs' || name === 'draftDays') && /^\d+$/.test(text)) value = Number(text);
-    else if (name === 'messages' || name === 'prefill') {
+    if (name === 'lockFields' && !/^(true|false)$/.test(text)) value = text === '' || text.split(',').map((one) => one.trim());
+    else if (name in OPTIONS) {
+      // The text read as JSON where the option takes that rather than text (`data-timeout-ms="5000"`,
+      // `data-draft="false"`, `data-messages='{…}'`), and where neither fits, so the problem shows the value.
       try {
-        value = JSON.parse(text);
+        const parsed: unknown = JSON.parse(text);
+        const [check] = OPTIONS[name as keyof MountOptions];
+        if (check(parsed) || !check(text)) value = parsed;
       } catch {
-        value = text;
+        // not JSON: the text itself
       }
     }
     options[name] = value;
