@@ -34,8 +34,8 @@ export const isDecimal = (value: string) => /^-?\d{1,15}(\.\d{1,10})?$/.test(val
 
 /** A real calendar date as YYYY-MM-DD (what `<input type="date">` gives); 2025-02-30 is not one. */
 export const isIsoDate = (value: string) => {
-  const [, year, month, day] = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)?.map(Number) ?? [];
-  if (year === undefined || month === undefined || day === undefined) return false;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  // The date-only ISO form is read as that day's midnight UTC (ECMA-262 §21.4.3.2); a day that
+  // does not exist either does not parse or rolls over into another, which prints differently.
+  const time = Date.parse(value);
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
 };
