@@ -18,10 +18,10 @@ export const fitsLocalPart = (value: string) => value.lastIndexOf('@') <= LIMITS
 const PHONE = /^\+?(?:[ ().\-/]*\d){5,20}[ ().\-/]*$/;
 export const isPhone = (value: string) => PHONE.test(value);
 
-/** An absolute http(s) address. */
-export const isWebUrl = (value: string) => {
+/** An absolute http(s) address, or with `base`, one relative to it. */
+export const isWebUrl = (value: string, base?: string) => {
   try {
-    return /^https?:$/.test(new URL(value).protocol);
+    return /^https?:$/.test(new URL(value, base).protocol);
   } catch {
     return false;
   }

@@ -3,6 +3,7 @@
  * `data-*` attributes (same names, kebab-case), into one typed config with defaults.
  */
 import { PREFILL_KEYS, type Prefill } from '../submitter/prefill';
+import { isWebUrl } from '../shared/formats';
 import type { TicketAccepted } from '../shared/relay-contract';
 import type { IdentitySource } from '../submitter/submit-ticket';
 import { MESSAGE_KEYS, type MessageKey } from './i18n';
@@ -61,14 +62,8 @@ const RETIRED: Record<string, string> = {
   requireEmail: "the relay decides: set RELAY_REQUIRE_EMAIL or builtIn.email.required in the relay's RELAY_FORM_CONFIG",
 };
 
-const isHttpUrl = (value: string) => {
-  try {
-    const base = typeof location === 'undefined' ? 'http://localhost/' : location.href;
-    return /^https?:$/.test(new URL(value, base).protocol);
-  } catch {
-    return false;
-  }
-};
+/** An http(s) URL, absolute or relative to the page. */
+const isHttpUrl = (value: string) => isWebUrl(value, typeof location === 'undefined' ? 'http://localhost/' : location.href);
 
 type Check = (value: unknown) => boolean;
 const isString: Check = (value) => typeof value === 'string';
