@@ -167,12 +167,10 @@ export function ChoiceControl(props: ChoiceProps) {
               name={id}
               value={choice.value}
               checked={chosen.has(choice.value)}
-              onChange={() => {
-                if (!multiple) return onChange(choice.value);
-                const next = new Set(chosen);
-                if (!next.delete(choice.value)) next.add(choice.value);
-                onChange(choices.map((option) => option.value).filter((option) => next.has(option)));
-              }}
+              // Several: the chosen ones in the options' order, with this one's choice flipped.
+              onChange={() =>
+                onChange(multiple ? choices.map((option) => option.value).filter((one) => (one === choice.value) !== chosen.has(one)) : choice.value)
+              }
             />
             <span>{choice.label}</span>
           </label>
