@@ -116,7 +116,10 @@ export default defineConfig(({ mode }) => {
         ...(external ? { external } : {}),
         // ASCII only: one non-ASCII character ("…") makes V8 keep the whole script as UTF-16, twice
         // the memory of the one-byte string an ASCII script is, and slower to scan.
-        output: { charset: 'ascii' },
+        // Oxc's minifier leaves statements unjoined (no `var` joining, no comma sequences): terser
+        // joins them after it (`terserPass`) in the order it compresses best (-28 B gzip). Both
+        // only change how statements are written.
+        output: { charset: 'ascii', minify: { compress: { joinVars: false, sequences: false } } },
       },
     },
     test: {
