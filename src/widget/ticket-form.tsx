@@ -111,7 +111,8 @@ export function TicketForm({ form, status, t }: TicketFormProps) {
       <div class="actions">
         <button type="submit" class="primary" aria-disabled={sending ? 'true' : undefined}>
           {sending && <span class="spinner" aria-hidden="true" />}
-          {sending ? t(status.retry ? 'retrying' : 'sending') : t('submit')}
+          {/* "Sending…" or "Still trying to send…", as the live region says, else "Send". */}
+          {statusText(status, t) || t('submit')}
         </button>
       </div>
     </form>
@@ -123,7 +124,7 @@ export function TicketForm({ form, status, t }: TicketFormProps) {
  * Failures are not repeated here: the form's alert announces them.
  */
 export function statusText(status: Status, t: Translate): string {
-  if (status.kind === 'sending') return status.retry ? t('retrying') : t('sending');
+  if (status.kind === 'sending') return t(status.retry ? 'retrying' : 'sending');
   if (status.kind === 'queued') return t('savedBody');
   if (status.kind !== 'sent') return '';
   const { ticket } = status;
