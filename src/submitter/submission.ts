@@ -22,7 +22,7 @@ export type Status =
   /** The relay took it: a ticket exists (`ticketId`), or the relay queued it for Socialboards (`queued`, `reference`). */
   | { kind: 'sent'; ticket: TicketAccepted }
   /** The relay could not be reached: the message waits in this browser's outbox, to be sent when it can. */
-  | { kind: 'queued'; where: 'browser' }
+  | { kind: 'queued' }
   /**
    * `retryAfterMs`: how long the relay asked us to wait, when longer than the submitter waits by
    * itself. `correct`: the visitor has fields to correct (focus goes to the first).
@@ -149,7 +149,7 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
     }
     const { code, retryAfterMs, fields } = result.error;
     if (kept && WAITS.test(code)) {
-      status.value = { kind: 'queued', where: 'browser' };
+      status.value = { kind: 'queued' };
       return undefined;
     }
     if (outbox) removeEntry(outbox, key);
