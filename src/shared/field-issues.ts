@@ -58,7 +58,7 @@ function fieldIssue(issue: v.BaseIssue<unknown>, code: FieldIssueCode): FieldIss
   const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
   // Only size caps carry their limit: it fills "{limit}" in their message.
   const limit = (code === 'too_long' || code === 'too_many') && typeof issue.requirement === 'number' ? issue.requirement : undefined;
-  return limit === undefined ? { path, code } : { path, code, limit };
+  return { path, code, limit };
 }
 
 /**

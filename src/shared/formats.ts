@@ -13,17 +13,15 @@ export const fitsLocalPart = (value: string) => value.lastIndexOf('@') <= LIMITS
 
 // Digits with the usual separators, an optional leading +, and 5 to 20 digits in all: E.164
 // allows 15 digits, extensions need a few more. Socialboards documents no phone format
-// (docs/socialboards-api.md §5.1, UNKNOWN), so it is sent as typed.
-const PHONE_CHARS = /^\+?[\d ().\-/]+$/;
-export const isPhone = (value: string) => {
-  const digits = value.replace(/\D/g, '').length;
-  return PHONE_CHARS.test(value) && digits >= 5 && digits <= 20;
-};
+// (docs/socialboards-api.md §5.1, UNKNOWN), so it is sent as typed. Each repetition takes one
+// digit and separators never match a digit, so the pattern cannot backtrack far on long input.
+const PHONE = /^\+?(?:[ ().\-/]*\d){5,20}[ ().\-/]*$/;
+export const isPhone = (value: string) => PHONE.test(value);
 
-/** An absolute http(s) address. */
-export const isWebUrl = (value: string) => {
+/** An absolute http(s) address, or with `base`, one relative to it. */
+export const isWebUrl = (value: string, base?: string) => {
   try {
-    return /^https?:$/.test(new URL(value).protocol);
+    return /^https?:$/.test(new URL(value, base).protocol);
   } catch {
     return false;
   }
@@ -34,8 +32,8 @@ export const isDecimal = (value: string) => /^-?\d{1,15}(\.\d{1,10})?$/.test(val
 
 /** A real calendar date as YYYY-MM-DD (what `<input type="date">` gives); 2025-02-30 is not one. */
 export const isIsoDate = (value: string) => {
-  const [, year, month, day] = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)?.map(Number) ?? [];
-  if (year === undefined || month === undefined || day === undefined) return false;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  // The date-only ISO form is read as that day's midnight UTC (ECMA-262 §21.4.3.2); a day that
+  // does not exist either does not parse or rolls over into another, which prints differently.
+  const time = Date.parse(value);
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
 };

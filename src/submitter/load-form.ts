@@ -34,7 +34,7 @@ function readForm(body: unknown): FormDefinition | undefined {
   return {
     fields,
     attachments: attachments as FormDefinition['attachments'],
-    ...(isChallenge(body.challenge) ? { challenge: body.challenge } : {}),
+    challenge: isChallenge(body.challenge) ? body.challenge : undefined,
   };
 }
 

@@ -4,7 +4,7 @@
  * as `categoryId`; everything becomes values by path.
  */
 import { BUILT_IN_FIELDS, type BuiltInName } from '../shared/built-in-fields';
-import { CATEGORY_PATH, customFieldId, customFieldPath, fieldName, type FormField } from '../shared/form-definition';
+import { CATEGORY_PATH, customFieldPath, fieldName, type FormField } from '../shared/form-definition';
 import type { FieldIssue } from '../shared/field-issues';
 import type { FieldValue, FieldValues } from '../shared/field-values';
 
@@ -72,13 +72,8 @@ export function fitPrefill(fields: readonly FormField[], prefilled: FieldValues,
     const field = fields.find((one) => one.path === path);
     const name = fieldName(path);
     if (!field) {
-      problems.push(
-        customFieldId(path) !== undefined
-          ? `prefill names custom field ${name}, which this form does not have; it was ignored`
-          : path === CATEGORY_PATH
-            ? 'prefill sets categoryId, but this form offers no categories; it was ignored'
-            : `prefill sets ${name}, but this form does not ask for it; it was ignored`,
-      );
+      // The name says which kind it is: a custom field's id, `categoryId`, or a built-in field's name.
+      problems.push(`prefill sets ${name}, but this form does not ask for it; it was ignored`);
       continue;
     }
     const issue = field.prefillOnly ? check(field, prefillFor(field, prefilled) as FieldValue) : undefined;

@@ -86,7 +86,7 @@ function readFields(fields: unknown): FieldIssue[] | undefined {
     .map(({ path, code: raw, limit }) => {
       // A code from a newer relay that this widget has no words for reads as plain "invalid".
       const code: FieldIssueCode = raw in FIELD_ISSUE_TEXT_EN ? raw : 'invalid';
-      return typeof limit === 'number' ? { path, code, limit } : { path, code };
+      return { path, code, limit: typeof limit === 'number' ? limit : undefined };
     });
 }
 
@@ -97,14 +97,24 @@ function readFields(fields: unknown): FieldIssue[] | undefined {
 export function readFailure(status: number, body: unknown, retryAfter: string | null): RelayCallFailure {
   const error = isRecord(body) && isRecord(body.error) ? body.error : {};
   const code = typeof error.code === 'string' && isRelayCode(error.code) ? error.code : codeForStatus(status);
-  const result: RelayCallFailure = { code };
-  const fields = readFields(error.fields);
-  if (fields) result.fields = fields;
-  const retryAfterMs = parseRetryAfter(retryAfter);
-  if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
-  // Only an identity refusal needs its reason: the code alone cannot say which check failed.
-  if (code.startsWith('identity') && typeof error.message === 'string') result.message = error.message;
-  return result;
+  return {
+    code,
+    fields: readFields(error.fields),
+    retryAfterMs: parseRetryAfter(retryAfter),
+    // Only an identity refusal needs its reason: the code alone cannot say which check failed.
+    message: code.startsWith('identity') && typeof error.message === 'string' ? error.message : undefined,
+  };
+}
+
+/**
+ * An answer as a result: a failure read from a status outside 2xx, else what `read` made of the
+ * body (a bad response when it made nothing of it). Both ways of calling the relay (fetch, and
+ * XMLHttpRequest for uploads) read answers here.
+ */
+export function readAnswer<T>(status: number, body: unknown, retryAfter: string | null, read: (body: unknown) => T | undefined): RelayCallResult<T> {
+  if (status < 200 || status > 299) return fail(readFailure(status, body, retryAfter));
+  const value = read(body);
+  return value === undefined ? fail({ code: 'bad_response' }) : ok(value);
 }
 
 /**
@@ -124,7 +134,7 @@ export interface RelayRequest<T> {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
-  read: (body: unknown, response: Response) => T | undefined;
+  read: (body: unknown) => T | undefined;
 }
 
 export type RelayCall = <T>(request: RelayRequest<T>, signal?: AbortSignal) => Promise<RelayCallResult<T>>;
@@ -175,9 +185,7 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
       } catch {
         // not JSON: judged by status below
       }
-      if (!response.ok) return { status: response.status, result: fail(readFailure(response.status, body, response.headers.get('Retry-After'))) };
-      const value = request.read(body, response);
-      return { status: response.status, result: value === undefined ? fail({ code: 'bad_response' }) : ok(value) };
+      return { status: response.status, result: readAnswer(response.status, body, response.headers.get('Retry-After'), request.read) };
     } catch {
       return { result: fail({ code: signal?.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }) };
     } finally {

@@ -4,6 +4,7 @@
  * the relay verifies (base64 JSON of the challenge and the solution, as altcha-lib 2.x reads it).
  */
 import { fail, ok, type Result } from '../shared/result';
+import { hex } from './hex';
 import { isRecord, type RelayCall, type RelayCallFailure } from './relay-call';
 
 interface Parameters {
@@ -20,8 +21,7 @@ interface Parameters {
 export type AltchaSolution = Result<{ payload: string; expiresAt: number }, RelayCallFailure>;
 export type SolveAltcha = (path: string, signal?: AbortSignal) => Promise<AltchaSolution>;
 
-const bytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-const hex = (data: Uint8Array) => Array.from(data, (byte) => byte.toString(16).padStart(2, '0')).join('');
+const bytes = (hex: string) => (hex.match(/../g) ?? []).map((pair) => parseInt(pair, 16));
 
 /** Gives the page a turn about every 50 ms, so typing and scrolling stay smooth while the search runs. */
 const SLICE_MS = 50;
@@ -31,12 +31,9 @@ const SLICE_MS = 50;
  * SHA-256 applied `cost` times to salt ‖ nonce ‖ counter (4 bytes, big-endian). Undefined once aborted.
  */
 export async function solve(parameters: Parameters, signal?: AbortSignal): Promise<{ counter: number; derivedKey: string } | undefined> {
-  const salt = bytes(parameters.salt);
-  const nonce = bytes(parameters.nonce);
   const prefix = parameters.keyPrefix.toLowerCase();
-  const input = new Uint8Array(salt.length + nonce.length + 4);
-  input.set(salt);
-  input.set(nonce, salt.length);
+  // The counter's 4 bytes go last, written in place for each try.
+  const input = new Uint8Array([...bytes(parameters.salt), ...bytes(parameters.nonce), 0, 0, 0, 0]);
   const view = new DataView(input.buffer);
   let slice = Date.now();
   for (let counter = 0; counter <= 0xffffffff; counter++) {

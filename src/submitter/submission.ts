@@ -22,7 +22,7 @@ export type Status =
   /** The relay took it: a ticket exists (`ticketId`), or the relay queued it for Socialboards (`queued`, `reference`). */
   | { kind: 'sent'; ticket: TicketAccepted }
   /** The relay could not be reached: the message waits in this browser's outbox, to be sent when it can. */
-  | { kind: 'queued'; where: 'browser' }
+  | { kind: 'queued' }
   /**
    * `retryAfterMs`: how long the relay asked us to wait, when longer than the submitter waits by
    * itself. `correct`: the visitor has fields to correct (focus goes to the first).
@@ -123,10 +123,10 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
       status.value = { kind: 'failed', code: token.code };
       return undefined;
     }
-    const request = { ...toTicketFields(checked.value), ...(files.length ? { attachments: files } : {}) };
+    const request = { ...toTicketFields(checked.value), attachments: files.length ? files : undefined };
     // Not part of the key: a second press after a refusal is the same ticket with a new fill time and token.
     const key = keyFor(JSON.stringify(request));
-    const verification = { fillMs: Math.max(0, Math.round(now() - shownAt)), trap, ...(token.token ? { challenge: token.token } : {}) };
+    const verification = { fillMs: Math.max(0, Math.round(now() - shownAt)), trap, challenge: token.token };
     const body = { ...request, verification };
     // Written ahead of the first attempt: a closed tab or a crash mid-send loses nothing.
     const kept = outbox && putEntry(outbox, { key, body: JSON.stringify(body), at: now(), values: checked.value, files: model.attachments.uploaded() });
@@ -149,12 +149,12 @@ export function createSubmission({ model, submit, loaded, solveAltcha, report, n
     }
     const { code, retryAfterMs, fields } = result.error;
     if (kept && WAITS.test(code)) {
-      status.value = { kind: 'queued', where: 'browser' };
+      status.value = { kind: 'queued' };
       return undefined;
     }
     if (outbox) removeEntry(outbox, key);
     if (!fields) {
-      status.value = retryAfterMs === undefined ? { kind: 'failed', code } : { kind: 'failed', code, retryAfterMs };
+      status.value = { kind: 'failed', code, retryAfterMs };
       return undefined;
     }
     // A refused reference expired, or another submission took it: that file is to upload again.

@@ -5,8 +5,8 @@
  * progress.
  */
 import type { DirectUpload, UploadedAttachment } from '../shared/attachments';
-import { fail, ok } from '../shared/result';
-import { isRecord, readFailure, type RelayCall, type RelayCallResult } from './relay-call';
+import { fail } from '../shared/result';
+import { isRecord, readAnswer, type RelayCall, type RelayCallResult } from './relay-call';
 
 export type UploadResult = RelayCallResult<UploadedAttachment>;
 /** Uploads `file`, calling `onProgress` with the share sent so far (0–1). */
@@ -60,9 +60,7 @@ function send<T>(
       } catch {
         // not JSON: judged by status
       }
-      if (xhr.status < 200 || xhr.status > 299) return done(fail(readFailure(xhr.status, parsed, xhr.getResponseHeader('Retry-After'))));
-      const value = read(parsed);
-      done(value === undefined ? fail({ code: 'bad_response' }) : ok(value));
+      done(readAnswer(xhr.status, parsed, xhr.getResponseHeader('Retry-After'), read));
     };
     xhr.onerror = xhr.onabort = () => done(fail({ code: signal.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }));
     signal.addEventListener('abort', abort, { once: true });

@@ -1,9 +1,9 @@
 /** The attachments section: add by picker, drop or paste; a list with progress, remove and retry. */
 import { useRef } from 'preact/hooks';
 import type { AttachmentPolicy } from '../shared/attachments';
-import { formatIssue } from '../shared/field-issues';
 import type { Attached, AttachmentList } from '../submitter/attachment-list';
 import type { FieldIssue } from '../shared/field-issues';
+import { Field } from './field-controls';
 import { known, type Translate } from './i18n';
 
 /** "2.4 MB", in the visitor's number format; binary units, as the relay's limits are set (MB = 1024 KB). */
@@ -53,16 +53,15 @@ export function Attachments({ list, issue, policy, t }: Props) {
     if (chosen.length) list.add(chosen);
   };
   return (
-    <fieldset class="field" aria-invalid={issue ? 'true' : undefined} aria-describedby={issue ? 'files-error' : undefined}>
-      <legend>
-        {t('attachments')}
-        <span class="optional"> ({t('optional')})</span>
-      </legend>
-      {issue && (
-        <p id="files-error" class="error">
-          {files.value.some((one) => one.status === 'failed') ? t('filesFailed') : formatIssue(t(`field.${issue.code}`), issue)}
-        </p>
-      )}
+    <Field
+      id="files"
+      label={t('attachments')}
+      optional
+      issue={issue}
+      message={files.value.some((one) => one.status === 'failed') ? t('filesFailed') : undefined}
+      t={t}
+      group
+    >
       {refused.value.map(({ name, problem }, index) => (
         <p key={index} class="error" role="alert">
           {t(`upload.${problem}`, { name, ...limits })}
@@ -104,6 +103,6 @@ export function Attachments({ list, issue, policy, t }: Props) {
           ))}
         </ul>
       )}
-    </fieldset>
+    </Field>
   );
 }

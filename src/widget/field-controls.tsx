@@ -4,7 +4,7 @@
  * its own signals, so typing in one re-renders that field alone.
  */
 import type { ComponentChildren } from 'preact';
-import { formatIssue, type FieldIssue } from '../shared/field-issues';
+import type { FieldIssue } from '../shared/field-issues';
 import type { FieldValue } from '../shared/field-values';
 import { CATEGORY_PATH, customFieldId, type FormChoice, type FormField } from '../shared/form-definition';
 import type { FieldModel } from '../submitter/form-model';
@@ -26,16 +26,37 @@ const described = (id: string, issue?: FieldIssue) => ({
   'aria-describedby': issue ? `${id}-error` : undefined,
 });
 
-/** A field's message, tied to its control by id (see `described`). */
-const errorText = (id: string, issue: FieldIssue | undefined, t: Translate) =>
+/** The attributes of a field's own control: its id and name, its message, and whether it is required. */
+const controlAttributes = ({ id, issue, optional }: FieldProps) => ({
+  id,
+  name: id,
+  ...described(id, issue),
+  'aria-required': optional ? undefined : ('true' as const),
+});
+
+/** A field's message, tied to its control by id (see `described`): `text`, else the words for its code, with its limit. */
+const errorText = (id: string, issue: FieldIssue | undefined, t: Translate, text?: string) =>
   issue && (
     <p id={`${id}-error`} class="error">
-      {formatIssue(t(`field.${issue.code}`), issue)}
+      {text ?? t(`field.${issue.code}`, { limit: issue.limit ?? '' })}
     </p>
   );
 
-/** Label (or legend, for a group), message and control, in that order. */
-function Field({ id, label, optional, issue, t, half, group, children }: FieldProps & { group?: boolean; children: ComponentChildren }) {
+/**
+ * Label (or legend, for a group), message and control, in that order. `message` replaces the
+ * words for the issue's code (the attachments say a file failed to upload).
+ */
+export function Field({
+  id,
+  label,
+  optional,
+  issue,
+  t,
+  half,
+  group,
+  message,
+  children,
+}: FieldProps & { group?: boolean; message?: string | undefined; children: ComponentChildren }) {
   const kind = half ? 'field half' : 'field';
   const text = (
     <>
@@ -43,7 +64,7 @@ function Field({ id, label, optional, issue, t, half, group, children }: FieldPr
       {optional && <span class="optional"> ({t('optional')})</span>}
     </>
   );
-  const error = errorText(id, issue, t);
+  const error = errorText(id, issue, t, message);
   return group ? (
     <fieldset class={kind} {...described(id, issue)}>
       <legend>{text}</legend>
@@ -73,15 +94,12 @@ export interface TextProps extends FieldProps {
 
 /** A text input or textarea. */
 export function TextControl(props: TextProps) {
-  const { id, issue, value, onInput, onBlur, multiline, type = 'text', autocomplete, inputMode, optional, placeholder, readOnly } = props;
+  const { value, onInput, onBlur, multiline, type = 'text', autocomplete, inputMode, placeholder, readOnly } = props;
   const shared = {
-    id,
-    name: id,
+    ...controlAttributes(props),
     value,
     placeholder,
     readOnly,
-    ...described(id, issue),
-    'aria-required': optional ? undefined : ('true' as const),
     onInput: (event: Event) => onInput?.((event.currentTarget as HTMLInputElement).value),
     onBlur,
   };
@@ -109,14 +127,11 @@ interface SelectProps extends FieldProps {
 
 /** A native select with an empty first option, so nothing is chosen until the visitor chooses. */
 export function SelectControl(props: SelectProps) {
-  const { id, issue, value, choices, onChange, optional, t } = props;
+  const { value, choices, onChange, t } = props;
   return (
     <Field {...props}>
       <select
-        id={id}
-        name={id}
-        {...described(id, issue)}
-        aria-required={optional ? undefined : 'true'}
+        {...controlAttributes(props)}
         onChange={(event) => onChange(event.currentTarget.value)}
       >
         <option value="">{t('choose')}</option>
@@ -152,12 +167,10 @@ export function ChoiceControl(props: ChoiceProps) {
               name={id}
               value={choice.value}
               checked={chosen.has(choice.value)}
-              onChange={() => {
-                if (!multiple) return onChange(choice.value);
-                const next = new Set(chosen);
-                if (!next.delete(choice.value)) next.add(choice.value);
-                onChange(choices.map((option) => option.value).filter((option) => next.has(option)));
-              }}
+              // Several: the chosen ones in the options' order, with this one's choice flipped.
+              onChange={() =>
+                onChange(multiple ? choices.map((option) => option.value).filter((one) => (one === choice.value) !== chosen.has(one)) : choice.value)
+              }
             />
             <span>{choice.label}</span>
           </label>
@@ -173,17 +186,15 @@ interface CheckProps extends FieldProps {
 }
 
 /** One checkbox with its label beside it ("Subscribe to the newsletter"). */
-export function CheckControl({ id, label, optional, issue, checked, onChange, t, half }: CheckProps) {
+export function CheckControl(props: CheckProps) {
+  const { id, label, optional, issue, checked, onChange, t, half } = props;
   return (
     <div class={half ? 'field check half' : 'field check'}>
       {errorText(id, issue, t)}
       <input
         type="checkbox"
-        id={id}
-        name={id}
+        {...controlAttributes(props)}
         checked={checked}
-        {...described(id, issue)}
-        aria-required={optional ? undefined : 'true'}
         onChange={(event) => onChange(event.currentTarget.checked)}
       />
       <label for={id}>

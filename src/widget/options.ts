@@ -3,6 +3,7 @@
  * `data-*` attributes (same names, kebab-case), into one typed config with defaults.
  */
 import { PREFILL_KEYS, type Prefill } from '../submitter/prefill';
+import { isWebUrl } from '../shared/formats';
 import type { TicketAccepted } from '../shared/relay-contract';
 import type { IdentitySource } from '../submitter/submit-ticket';
 import { MESSAGE_KEYS, type MessageKey } from './i18n';
@@ -61,14 +62,8 @@ const RETIRED: Record<string, string> = {
   requireEmail: "the relay decides: set RELAY_REQUIRE_EMAIL or builtIn.email.required in the relay's RELAY_FORM_CONFIG",
 };
 
-const isHttpUrl = (value: string) => {
-  try {
-    const base = typeof location === 'undefined' ? 'http://localhost/' : location.href;
-    return /^https?:$/.test(new URL(value, base).protocol);
-  } catch {
-    return false;
-  }
-};
+/** An http(s) URL, absolute or relative to the page. */
+const isHttpUrl = (value: string) => isWebUrl(value, typeof location === 'undefined' ? 'http://localhost/' : location.href);
 
 type Check = (value: unknown) => boolean;
 const isString: Check = (value) => typeof value === 'string';
@@ -184,15 +179,16 @@ export function optionsFromDataset(dataset: Record<string, string | undefined>):
       continue;
     }
     let value: unknown = text;
-    // `data-draft="false"`, `data-lock-fields="true"`: no option takes the text "true" or "false".
-    if (/^(true|false)$/.test(text)) value = text === 'true';
-    else if (name === 'lockFields') value = text === '' || text.split(',').map((one) => one.trim());
-    else if ((name === 'timeoutMs' || name === 'draftDays') && /^\d+$/.test(text)) value = Number(text);
-    else if (name === 'messages' || name === 'prefill') {
+    if (name === 'lockFields' && !/^(true|false)$/.test(text)) value = text === '' || text.split(',').map((one) => one.trim());
+    else if (name in OPTIONS) {
+      // The text read as JSON where the option takes that rather than text (`data-timeout-ms="5000"`,
+      // `data-draft="false"`, `data-messages='{…}'`), and where neither fits, so the problem shows the value.
       try {
-        value = JSON.parse(text);
+        const parsed: unknown = JSON.parse(text);
+        const [check] = OPTIONS[name as keyof MountOptions];
+        if (check(parsed) || !check(text)) value = parsed;
       } catch {
-        value = text;
+        // not JSON: the text itself
       }
     }
     options[name] = value;

@@ -1,10 +1,12 @@
 /** The ticket form: its fields in the definition's order, the attachments, the sending state, errors and the confirmation. */
-import type { Status } from '../submitter/submission';
+// The words first: the bundle lays modules out in import order, and gzip does better with the
+// catalogue ahead of the components (36 B; see mount.tsx).
+import { submitErrorText, type Translate } from './i18n';
 import { Attachments, filesOf } from './attachments';
 import { nameScreenshot } from '../submitter/attachment-list';
 import { ChallengeBox } from './challenge-box';
 import { FieldView } from './field-controls';
-import { submitErrorText, type Translate } from './i18n';
+import type { Status } from '../submitter/submission';
 import type { WidgetForm } from './wiring';
 
 export interface TicketFormProps {
@@ -109,7 +111,8 @@ export function TicketForm({ form, status, t }: TicketFormProps) {
       <div class="actions">
         <button type="submit" class="primary" aria-disabled={sending ? 'true' : undefined}>
           {sending && <span class="spinner" aria-hidden="true" />}
-          {sending ? t(status.retry ? 'retrying' : 'sending') : t('submit')}
+          {/* "Sending…" or "Still trying to send…", as the live region says, else "Send". */}
+          {statusText(status, t) || t('submit')}
         </button>
       </div>
     </form>
@@ -121,7 +124,7 @@ export function TicketForm({ form, status, t }: TicketFormProps) {
  * Failures are not repeated here: the form's alert announces them.
  */
 export function statusText(status: Status, t: Translate): string {
-  if (status.kind === 'sending') return status.retry ? t('retrying') : t('sending');
+  if (status.kind === 'sending') return t(status.retry ? 'retrying' : 'sending');
   if (status.kind === 'queued') return t('savedBody');
   if (status.kind !== 'sent') return '';
   const { ticket } = status;

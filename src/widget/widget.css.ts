@@ -3,8 +3,8 @@
  * `html { font-size: 62.5% }` cannot shrink us; theming goes through documented --sb-* properties.
  */
 export const WIDGET_CSS = `
-:host{all:initial;display:block;color-scheme:light;font:16px/1.5 var(--sb-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);color:var(--sb-text,#1f2328);--a:var(--sb-accent,#2557d6);--b:var(--sb-border,#8c959f);--e:var(--sb-error,#b3261e);--r:var(--sb-radius,8px);--m:var(--sb-muted,#59636e);--f:var(--sb-frame,#d0d7de);--t:var(--sb-accent-text,#fff)}
-*,::before,::after{box-sizing:border-box}
+:host{all:initial;display:block;color-scheme:light;accent-color:var(--a);font:16px/1.5 var(--sb-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);color:var(--sb-text,#1f2328);--a:var(--sb-accent,#2557d6);--b:var(--sb-border,#8c959f);--e:var(--sb-error,#b3261e);--r:var(--sb-radius,8px);--m:var(--sb-muted,#59636e);--f:var(--sb-frame,#d0d7de);--t:var(--sb-accent-text,#fff)}
+*{box-sizing:border-box}
 [hidden]{display:none!important}
 .root{background:var(--sb-background,#fff);border:1px solid var(--f);border-radius:var(--r);padding:20px;max-width:var(--sb-max-width,560px)}
 h2{font-size:20px;line-height:1.3;margin:0 0 16px;font-weight:600}
@@ -15,7 +15,7 @@ label,legend{display:block;font-weight:600;font-size:15px;margin:0 0 4px;padding
 input,textarea,select{display:block;width:100%;font:inherit;color:inherit;background:var(--sb-input-background,#fff);border:1px solid var(--b);border-radius:calc(var(--r) - 2px);padding:8px 10px;margin:0}
 [readonly]{background:var(--sb-readonly-background,#f1f3f5)}
 .check{display:flex;flex-wrap:wrap;align-items:center;gap:0 10px}
-.check input{width:20px;height:20px;accent-color:var(--a)}
+.check input{width:20px;height:20px}
 .check label{margin:0;font-weight:400}
 .check .error{flex-basis:100%}
 .muted{color:var(--m);font-size:14px}
@@ -24,12 +24,12 @@ input,textarea,select{display:block;width:100%;font:inherit;color:inherit;backgr
 .files{list-style:none;margin:8px 0 0;padding:0}
 .file{display:flex;flex-wrap:wrap;gap:4px 12px;align-items:baseline;padding:8px 0;border-bottom:1px solid var(--f)}
 .file-name{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.file progress{flex-basis:100%;height:6px;accent-color:var(--a)}
-.file-done progress,.file-failed progress{display:none}
+.file progress{flex-basis:100%;height:6px}
+.file:not(.file-uploading) progress{display:none}
 .file-failed .muted{color:var(--e)}
 .link{all:unset;color:var(--a);text-decoration:underline;cursor:pointer}
 textarea{resize:vertical;min-height:120px}
-input:focus-visible,textarea:focus-visible,button:focus-visible,.pill input:focus-visible+span{outline:3px solid var(--sb-focus,#2557d680);outline-offset:1px}
+:is(input,textarea,button):focus-visible,.pill input:focus-visible+span{outline:3px solid var(--sb-focus,#2557d680);outline-offset:1px}
 [aria-invalid=true]{border-color:var(--e);border-width:2px}
 .error{color:var(--e);font-size:14px;font-weight:600;margin:0 0 4px}
 .fields{display:flex;flex-wrap:wrap;gap:0 16px}
@@ -40,15 +40,16 @@ input:focus-visible,textarea:focus-visible,button:focus-visible,.pill input:focu
 .pill input{position:absolute;opacity:0;width:1px;height:1px;padding:0}
 .pill span{display:inline-block;border:1px solid var(--b);border-radius:999px;padding:4px 14px;font-size:15px}
 .pill input:checked+span{background:var(--a);border-color:var(--a);color:var(--t)}
-button{font:inherit;font-weight:600;border-radius:calc(var(--r) - 2px);padding:10px 20px;cursor:pointer;display:inline-flex;align-items:center;gap:8px;min-height:44px}
-.primary{background:var(--a);color:var(--t);border:1px solid var(--a)}
-.secondary{background:transparent;color:var(--a);border:1px solid var(--a)}
+button{font:inherit;font-weight:600;border-radius:calc(var(--r) - 2px);padding:10px 20px;cursor:pointer;display:inline-flex;align-items:center;gap:8px;min-height:44px;border:1px solid var(--a)}
+.primary{background:var(--a);color:var(--t)}
+.secondary{background:none;color:var(--a)}
 [aria-disabled=true]{opacity:.7;cursor:progress}
 .alert{border-left:4px solid var(--e);background:var(--sb-error-background,#fdecea);padding:10px 12px;margin:0 0 16px;font-weight:600}
-.spinner{width:16px;height:16px;border:2px solid currentColor;border-right-color:transparent;border-radius:50%;animation:spin .8s linear infinite}
+.spinner{width:16px;height:16px;border:2px solid;border-right-color:transparent;border-radius:50%;animation:spin .8s linear infinite}
 @keyframes spin{to{transform:rotate(1turn)}}
 @media (prefers-reduced-motion:reduce){.spinner{animation-duration:3s}}
-.trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+.trap{left:-10000px}
 .challenge{margin:0 0 16px}
-.hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap;margin:0}
+.trap,.hidden{position:absolute;width:1px;height:1px;overflow:hidden}
+.hidden{clip-path:inset(50%);white-space:nowrap;margin:0}
 `;

@@ -12,7 +12,7 @@ export interface WidgetProps {
 }
 
 /** The first control to correct: in a group, its first control; never the attachments' hidden file input, which cannot take focus. */
-const FIRST_INVALID = '[aria-invalid="true"]:not(fieldset),fieldset[aria-invalid="true"] input:not([hidden]),fieldset[aria-invalid="true"] button';
+const FIRST_INVALID = '[aria-invalid=true]:not(fieldset),fieldset[aria-invalid=true] :is(input:not([hidden]),button)';
 
 export function Widget({ form, t }: WidgetProps) {
   const root = useRef<HTMLDivElement>(null);

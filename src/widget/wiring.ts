@@ -42,20 +42,19 @@ export interface RelayParts {
 
 /** The widget's form over the relay the config names; `page` is the page's origin and path. */
 export function wireForm(config: WidgetConfig, wiring: Wiring, page: string): WidgetForm {
-  const { relay } = config;
-  const timeout = config.timeoutMs ? { timeoutMs: config.timeoutMs } : {};
+  const { relay, timeoutMs } = config;
   // One retry only: a visitor pressing Send waits for a load (of the form, or a challenge) in flight, so it must fail fast.
-  const quickCall = createRelayCall({ relay, ...timeout, retries: 1 });
+  const quickCall = createRelayCall({ relay, timeoutMs, retries: 1 });
   const form: WidgetForm = assembleForm(
     config,
     {
       // Also what delivers the outbox: its retries show as "still trying" only while the visitor is sending.
       submit: createSubmitter(
-        createRelayCall({ relay, ...timeout, retries: Infinity, retryForMs: TICKET_RETRY_MS, onRetry: (retry) => form.submission.retrying(retry) }),
+        createRelayCall({ relay, timeoutMs, retries: Infinity, retryForMs: TICKET_RETRY_MS, onRetry: (retry) => form.submission.retrying(retry) }),
         { identity: config.identity, report: wiring.report },
       ),
       loadForm: createFormLoader(quickCall),
-      upload: createUploader(relay, createRelayCall({ relay, ...timeout }), () => Boolean(form.model.definition.peek().attachments?.direct)),
+      upload: createUploader(relay, createRelayCall({ relay, timeoutMs }), () => Boolean(form.model.definition.peek().attachments?.direct)),
       solveAltcha: createAltchaSolver(quickCall),
       device: { relay, page },
     },
@@ -92,9 +91,9 @@ export function assembleForm(
     // A Send before the first load started starts it: the ticket is checked against the relay's form.
     loaded: load,
     report,
-    ...(solveAltcha ? { solveAltcha } : {}),
-    ...(now ? { now } : {}),
-    ...(device ? { outbox: { relay: device.relay, maxAgeMs } } : {}),
+    solveAltcha,
+    now,
+    outbox: device && { relay: device.relay, maxAgeMs },
     delivered: (ticket, live) => {
       if (ticket && !live) delivered.value = true;
       tell(ticket);

@@ -54,8 +54,8 @@ describe('fitPrefill', () => {
   const fields = [...BUILT_IN_FIELDS.filter(({ path }) => path !== 'creator.phoneNumber'), CITY, PLAN];
 
   it.each([
-    ['a custom field the form lacks', { 'customFields.99': 'x' }, 'prefill names custom field 99, which this form does not have; it was ignored'],
-    ['a category without a picker', { categoryId: '13' }, 'prefill sets categoryId, but this form offers no categories; it was ignored'],
+    ['a custom field the form lacks', { 'customFields.99': 'x' }, 'prefill sets 99, but this form does not ask for it; it was ignored'],
+    ['a category without a picker', { categoryId: '13' }, 'prefill sets categoryId, but this form does not ask for it; it was ignored'],
     ['a built-in field the relay hides', { 'creator.phoneNumber': '+47 1' }, 'prefill sets phoneNumber, but this form does not ask for it; it was ignored'],
   ])('reports %s', (_, prefilled, problem) => {
     expect(fitPrefill(fields, prefilled, check)).toEqual({ problems: [problem], dropped: new Set() });

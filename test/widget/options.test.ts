@@ -148,9 +148,14 @@ describe('optionsFromDataset', () => {
   it.each([
     ['20000', 20_000],
     ['20s', '20s'],
-    ['-1', '-1'],
+    // A number, though out of range: parseOptions reports it as the number it is.
+    ['-1', -1],
   ])('reads data-timeout-ms="%s" as %j', (text, value) => {
     expect(optionsFromDataset({ timeoutMs: text })).toEqual({ timeoutMs: value });
+  });
+
+  it('keeps text that reads as JSON as text where the option takes text (a nonce of digits)', () => {
+    expect(optionsFromDataset({ nonce: '12345', locale: 'en' })).toEqual({ nonce: '12345', locale: 'en' });
   });
 
   it.each([

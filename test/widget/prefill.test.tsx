@@ -134,7 +134,7 @@ describe('prefill', () => {
     ]);
     fireEvent.click(screen.getByRole('button', { name: 'Send another message' }));
     await ready();
-    expect(report.mock.calls).toEqual([['prefill names custom field 99999, which this form does not have; it was ignored']]);
+    expect(report.mock.calls).toEqual([['prefill sets 99999, but this form does not ask for it; it was ignored']]);
   });
 
   it.each([
@@ -189,7 +189,7 @@ describe('prefill', () => {
     fireEvent.click(sendButton());
     await screen.findByText('Thank you!');
     expect(JSON.stringify(sent[0])).not.toContain('categoryId');
-    expect(report.mock.calls).toEqual([['prefill sets categoryId, but this form offers no categories; it was ignored']]);
+    expect(report.mock.calls).toEqual([['prefill sets categoryId, but this form does not ask for it; it was ignored']]);
   });
 });
 
