@@ -89,7 +89,8 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
     for (const problem of problems) console.error(`${PREFIX} ${problem}`);
     if (!config) return inert;
 
-    const host: Host = document.createElement('div');
+    // An element of our own rather than a <div>, so that a page's rules for `div` do not style it.
+    const host: Host = document.createElement('socialboards-ticket-widget');
     host.setAttribute('data-socialboards-ticket', '');
     const shadow = host.attachShadow({ mode: 'open' });
     applyStyles(shadow, config.nonce);

@@ -28,6 +28,8 @@ if (script instanceof HTMLScriptElement && (script.dataset.relay !== undefined |
     if ('scheduler' in window) void scheduler.postTask(build, { priority: 'user-blocking' });
     else setTimeout(build);
   };
+  // Where the widget goes without a target: an element of our own, which no rule of the page for `div` styles.
+  const placeholder = () => document.createElement('socialboards-ticket-place');
   const whenParsed = (then: () => void) => {
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', then, { once: true });
     else then();
@@ -39,13 +41,13 @@ if (script instanceof HTMLScriptElement && (script.dataset.relay !== undefined |
     // No target: the widget goes where the tag is, as integrators of one-line embeds expect; a
     // tag in <head> puts it at the end of <body>, where it can be seen.
     whenParsed(() => {
-      const element = document.createElement('div');
+      const element = placeholder();
       document.body.append(element);
       start(element);
     });
   } else {
     // Right after the tag, now: the form need not wait for the rest of the page to arrive.
-    const element = document.createElement('div');
+    const element = placeholder();
     script.after(element);
     start(element);
   }

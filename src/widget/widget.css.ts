@@ -1,12 +1,16 @@
 /**
  * The widget's styles, applied inside its shadow root only. Sizes are in px so a host's
  * `html { font-size: 62.5% }` cannot shrink us; theming goes through documented --sb-* properties.
+ * Isolation: the page's rules reach into a shadow root only by inheritance from our host element,
+ * and they beat `:host` rules; so our outermost element (`.root`) starts from `all: initial` (every
+ * property but `direction`, which its `dir` attribute sets, and the --sb-* custom properties) and
+ * sets what it inherits itself. Host rules then change nothing inside, `!important` or not.
  */
 export const WIDGET_CSS = `
-:host{all:initial;display:block;color-scheme:light;accent-color:var(--a);font:16px/1.5 var(--sb-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);color:var(--sb-text,#1f2328);--a:var(--sb-accent,#2557d6);--b:var(--sb-border,#8c959f);--e:var(--sb-error,#b3261e);--r:var(--sb-radius,8px);--m:var(--sb-muted,#59636e);--f:var(--sb-frame,#d0d7de);--t:var(--sb-accent-text,#fff)}
+:host{all:initial;display:block;--a:var(--sb-accent,#2557d6);--b:var(--sb-border,#8c959f);--e:var(--sb-error,#b3261e);--r:var(--sb-radius,8px);--m:var(--sb-muted,#59636e);--f:var(--sb-frame,#d0d7de);--t:var(--sb-accent-text,#fff)}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
-.root{background:var(--sb-background,#fff);border:1px solid var(--f);border-radius:var(--r);padding:20px;max-width:var(--sb-max-width,560px)}
+.root{all:initial;display:block;box-sizing:border-box;color-scheme:light;accent-color:var(--a);font:16px/1.5 var(--sb-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);color:var(--sb-text,#1f2328);background:var(--sb-background,#fff);border:1px solid var(--f);border-radius:var(--r);padding:20px;max-width:var(--sb-max-width,560px)}
 h2{font-size:20px;line-height:1.3;margin:0 0 16px;font-weight:600}
 h2:focus{outline:none}
 .field{margin:0 0 16px;padding:0;border:0;min-width:0}
