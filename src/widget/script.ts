@@ -1,18 +1,59 @@
 /**
- * The script-tag entry: defines `window.SocialboardsTicket` and, when the tag carries
- * `data-relay`, mounts a widget from its data attributes.
+ * The script-tag entry: defines `window.SocialboardsTicket`, replays the commands the loader
+ * snippet queued before the script arrived, and, when the tag carries `data-relay`, mounts a
+ * widget from its data attributes.
  */
 import { mount, mountWith } from './mount';
 import { optionsFromDataset } from './options';
 
+/**
+ * A command of the loader snippet, run once the script is here: a method's name and its arguments
+ * (`['mount', '#help', { relay }]`), or a function that receives the API (and may keep the handle
+ * `mount` returns).
+ */
+export type LoaderCommand = [method: 'mount', ...args: Parameters<typeof mount>] | ((api: SocialboardsTicketApi) => void);
+
+/** `window.SocialboardsTicket` once the script has run. */
+export interface SocialboardsTicketApi {
+  mount: typeof mount;
+  version: string;
+  /** Runs commands at once: what the snippet pushed before the script arrived was run in order. */
+  q: { push(...commands: LoaderCommand[]): void };
+}
+
 declare global {
   interface Window {
-    SocialboardsTicket?: { mount: typeof mount; version: string };
+    /** The API once the script has run (before that, perhaps the loader snippet's stub `{ q: [] }`). */
+    SocialboardsTicket?: SocialboardsTicketApi;
   }
 }
 
-const api = { mount, version: __VERSION__ };
-window.SocialboardsTicket = api;
+const api: SocialboardsTicketApi = {
+  mount,
+  version: __VERSION__,
+  q: {
+    push: (...commands) => {
+      for (const command of commands) {
+        try {
+          if (typeof command === 'function') command(api);
+          else if (command[0] === 'mount') api.mount(...(command.slice(1) as Parameters<typeof mount>));
+          else console.error(`[SocialboardsTicket] unknown command ${JSON.stringify(command[0])} in SocialboardsTicket.q`);
+        } catch (error) {
+          // One integrator's failing callback must not stop the commands after it.
+          console.error('[SocialboardsTicket] a queued command failed:', error);
+        }
+      }
+    },
+  },
+};
+
+const earlier = window.SocialboardsTicket as { version?: string; q?: LoaderCommand[] } | undefined;
+// Included twice: the first copy's API stays (its handles and queue with it); this copy only
+// mounts the widget its own tag describes.
+if (!earlier?.version) {
+  window.SocialboardsTicket = api;
+  api.q.push(...(earlier?.q ?? []));
+}
 
 const script = document.currentScript;
 if (script instanceof HTMLScriptElement && (script.dataset.relay !== undefined || script.dataset.target !== undefined)) {
