@@ -18,6 +18,11 @@ export interface FieldProps {
   t: Translate;
   /** Shares a row with a neighbouring half-width field. */
   half?: boolean | undefined;
+  /**
+   * A submission is on its way: what it sends cannot change. Text stays readable and selectable
+   * (read-only); a choice, which HTML cannot make read-only, is disabled until the relay answers.
+   */
+  busy?: boolean | undefined;
 }
 
 /** The attributes that tie a control to its message. */
@@ -94,12 +99,12 @@ export interface TextProps extends FieldProps {
 
 /** A text input or textarea. */
 export function TextControl(props: TextProps) {
-  const { value, onInput, onBlur, multiline, type = 'text', autocomplete, inputMode, placeholder, readOnly } = props;
+  const { value, onInput, onBlur, multiline, type = 'text', autocomplete, inputMode, placeholder, readOnly, busy } = props;
   const shared = {
     ...controlAttributes(props),
     value,
     placeholder,
-    readOnly,
+    readOnly: readOnly || busy,
     onInput: (event: Event) => onInput?.((event.currentTarget as HTMLInputElement).value),
     onBlur,
   };
@@ -132,6 +137,7 @@ export function SelectControl(props: SelectProps) {
     <Field {...props}>
       <select
         {...controlAttributes(props)}
+        disabled={props.busy}
         onChange={(event) => onChange(event.currentTarget.value)}
       >
         <option value="">{t('choose')}</option>
@@ -167,6 +173,7 @@ export function ChoiceControl(props: ChoiceProps) {
               name={id}
               value={choice.value}
               checked={chosen.has(choice.value)}
+              disabled={props.busy}
               // Several: the chosen ones in the options' order, with this one's choice flipped.
               onChange={() =>
                 onChange(multiple ? choices.map((option) => option.value).filter((one) => (one === choice.value) !== chosen.has(one)) : choice.value)
@@ -195,6 +202,7 @@ export function CheckControl(props: CheckProps) {
         type="checkbox"
         {...controlAttributes(props)}
         checked={checked}
+        disabled={props.busy}
         onChange={(event) => onChange(event.currentTarget.checked)}
       />
       <label for={id}>
@@ -231,7 +239,7 @@ function display({ field, name }: FieldModel, value: FieldValue, t: Translate): 
 }
 
 /** Any field, with the control its spec asks for. */
-export function FieldView({ model, t }: { model: FieldModel; t: Translate }) {
+export function FieldView({ model, t, busy }: { model: FieldModel; t: Translate; busy: boolean }) {
   const { field, name } = model;
   const value = model.value.value;
   const common = {
@@ -241,6 +249,7 @@ export function FieldView({ model, t }: { model: FieldModel; t: Translate }) {
     optional: !field.required,
     issue: model.issue.value,
     half: field.half,
+    busy,
     t,
   };
   if (model.locked.value) return <TextControl {...common} value={display(model, value, t)} readOnly />;

@@ -82,13 +82,13 @@ export function TicketForm({ form, status, t }: TicketFormProps) {
         </p>
       )}
       {status.kind === 'failed' && (
-        <p class="alert" role="alert">
+        <p class="alert" role="alert" tabIndex={-1}>
           {submitErrorText(t, status.code, status.retryAfterMs)}
         </p>
       )}
       <div class="fields">
         {model.shown.value.map((field) => (
-          <FieldView key={field.field.path} model={field} t={t} />
+          <FieldView key={field.field.path} model={field} t={t} busy={sending} />
         ))}
       </div>
       {attachments && <Attachments list={model.attachments} issue={model.attachmentsIssue.value} policy={attachments} t={t} />}

@@ -33,7 +33,7 @@ input,textarea,select{display:block;width:100%;font:inherit;color:inherit;backgr
 .file-failed .muted{color:var(--e)}
 .link{all:unset;color:var(--a);text-decoration:underline;cursor:pointer}
 textarea{resize:vertical;min-height:120px}
-:is(input,textarea,button):focus-visible,.pill input:focus-visible+span{outline:3px solid var(--sb-focus,#2557d680);outline-offset:1px}
+:is(input,textarea,select,button):focus-visible,.pill input:focus-visible+span{outline:3px solid var(--sb-focus,var(--a));outline-offset:2px}
 [aria-invalid=true]{border-color:var(--e);border-width:2px}
 .error{color:var(--e);font-size:14px;font-weight:600;margin:0 0 4px}
 .fields{display:flex;flex-wrap:wrap;gap:0 16px}

@@ -19,13 +19,15 @@ export function Widget({ form, t }: WidgetProps) {
   const status = form.submission.status.value;
   const previous = useRef(status);
   // Focus goes where the visitor needs it: the first field to correct after a refused send, the
-  // thank-you heading after success, and back to the first field for another message.
+  // relay's failure message otherwise (brought into view, where a long form would leave it far
+  // above the field in focus), the thank-you heading after success, and back to the first field
+  // for another message.
   useLayoutEffect(() => {
     const was = previous.current;
     previous.current = status;
     if (was === status) return;
     const find = (selector: string) => root.current?.querySelector<HTMLElement>(selector);
-    if (status.kind === 'failed' && status.correct) find(FIRST_INVALID)?.focus();
+    if (status.kind === 'failed') find(status.correct ? FIRST_INVALID : '[role=alert]')?.focus();
     else if (isDone(status)) find('.focus')?.focus();
     else if (isDone(was)) find('input,textarea')?.focus();
   }, [status]);

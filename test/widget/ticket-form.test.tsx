@@ -180,6 +180,22 @@ describe('sending', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('keeps what is being sent from changing: text read-only, choices disabled, until the relay answers', async () => {
+    const answer = deferred<SubmitResult>();
+    setup({ submit: () => answer.promise });
+    fillValidForm();
+    fireEvent.click(sendButton());
+    await waitFor(() => expect(sendButton().textContent).toBe('Sending…'));
+    expect([subject().readOnly, message().readOnly, email().readOnly, phone().readOnly]).toEqual([true, true, true, true]);
+    const pills = screen.getAllByRole('radio') as HTMLInputElement[];
+    expect(pills.length).toBeGreaterThan(0);
+    expect(pills.every((pill) => pill.disabled)).toBe(true);
+    answer.resolve(fail({ code: 'upstream_unavailable' }));
+    await screen.findByRole('alert');
+    expect([subject().readOnly, message().readOnly]).toEqual([false, false]);
+    expect(pills.some((pill) => pill.disabled)).toBe(false);
+  });
+
   it('says "Still trying to send…" once the submitter retries', async () => {
     const answer = deferred<SubmitResult>();
     setup({
@@ -250,6 +266,14 @@ describe('when sending fails', () => {
     ]);
     expect(sendButton().textContent).toBe('Send');
     expect(sendButton().getAttribute('aria-disabled')).toBeNull();
+  });
+
+  it('moves focus to the alert, so a visitor far down a long form sees and hears what went wrong', async () => {
+    setup({ submit: async () => fail({ code: 'upstream_unavailable' }) });
+    fillValidForm();
+    fireEvent.click(sendButton());
+    const alert = await screen.findByRole('alert');
+    await waitFor(() => expect(document.activeElement).toBe(alert));
   });
 
   it.each([
