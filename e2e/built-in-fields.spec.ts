@@ -19,7 +19,7 @@ test('the widget shows the relay’s form: hidden fields gone, the phone require
   await page.getByLabel('Message', { exact: true }).fill('About the new model.');
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(host.getByLabel('Mobile')).toBeFocused();
-  await expect(host.getByText('This field is required.')).toHaveCount(1);
+  await expect(host.getByText('This field is required.', { exact: true })).toHaveCount(1);
   expect(await stack.tickets()).toHaveLength(0);
 
   await page.getByLabel('Mobile').fill('+47 22 33 44 55');

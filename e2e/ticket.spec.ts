@@ -64,16 +64,26 @@ test('a visitor sends the seed ticket and Socialboards receives exactly it, once
 test('an empty submit shows every message and focuses the first invalid field', async ({ page, stack }) => {
   await page.goto(stack.pageUrl);
   await page.getByRole('button', { name: 'Send' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Please correct the highlighted fields.');
+  await expect(page.getByRole('alert')).toContainText('Please correct the highlighted fields.');
+  // The summary names each problem's field, as a link to it.
+  await expect(page.getByRole('alert').getByRole('link')).toHaveText([
+    'Subject: This field is required.',
+    'Message: This field is required.',
+    'Email: This field is required.',
+  ]);
   await expect(page.getByLabel('Subject')).toBeFocused();
   await expect(page.getByLabel('Subject')).toHaveAttribute('aria-invalid', 'true');
-  await expect(page.getByText('This field is required.')).toHaveCount(3);
+  await expect(page.getByText('This field is required.', { exact: true })).toHaveCount(3);
   await page.keyboard.type('Hi');
-  await expect(page.getByText('This field is required.')).toHaveCount(2);
+  await expect(page.getByText('This field is required.', { exact: true })).toHaveCount(2);
   await typeInto(page, 'Email', 'not-an-address');
   await page.keyboard.press('Tab');
   await expect(page.getByText('Enter an email address like name@example.com.')).toBeVisible();
   await page.screenshot({ path: 'test-results/screens/invalid.png' });
+  // A link in the summary takes the visitor to its field, by keyboard too.
+  await page.getByRole('link', { name: 'Message: This field is required.' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Message')).toBeFocused();
   expect(await stack.tickets()).toHaveLength(0);
 });
 

@@ -39,11 +39,14 @@ const controlAttributes = ({ id, issue, optional }: FieldProps) => ({
   'aria-required': optional ? undefined : ('true' as const),
 });
 
-/** A field's message, tied to its control by id (see `described`): `text`, else the words for its code, with its limit. */
+/** The words for a field's problem, with its limit. */
+export const issueText = (issue: FieldIssue, t: Translate) => t(`field.${issue.code}`, { limit: issue.limit ?? '' });
+
+/** A field's message, tied to its control by id (see `described`): `text`, else the words for its code. */
 const errorText = (id: string, issue: FieldIssue | undefined, t: Translate, text?: string) =>
   issue && (
     <p id={`${id}-error`} class="error">
-      {text ?? t(`field.${issue.code}`, { limit: issue.limit ?? '' })}
+      {text ?? issueText(issue, t)}
     </p>
   );
 
@@ -238,14 +241,19 @@ function display({ field, name }: FieldModel, value: FieldValue, t: Translate): 
   return typeof value === 'string' ? label(value) : value.map(label).join(', ');
 }
 
+/** A field's control's id and name: custom field ids are numbers, and an element id must not start with a digit. */
+export const controlId = ({ field, name }: FieldModel) => (customFieldId(field.path) === undefined ? name : `f${name}`);
+
+/** A field's label: the operator's, else the widget's own word for it. */
+export const fieldLabel = ({ field, name }: FieldModel, t: Translate) => field.label ?? t(labelKey(name));
+
 /** Any field, with the control its spec asks for. */
 export function FieldView({ model, t, busy }: { model: FieldModel; t: Translate; busy: boolean }) {
   const { field, name } = model;
   const value = model.value.value;
   const common = {
-    // Custom field ids are numbers, and an element id must not start with a digit.
-    id: customFieldId(field.path) === undefined ? name : `f${name}`,
-    label: field.label ?? t(labelKey(name)),
+    id: controlId(model),
+    label: fieldLabel(model, t),
     optional: !field.required,
     issue: model.issue.value,
     half: field.half,

@@ -5,9 +5,43 @@ import { submitErrorText, type Translate } from './i18n';
 import { Attachments, filesOf } from './attachments';
 import { nameScreenshot } from '../submitter/attachment-list';
 import { ChallengeBox } from './challenge-box';
-import { FieldView } from './field-controls';
+import { FieldView, controlId, fieldLabel, issueText } from './field-controls';
+import { useMemo } from 'preact/hooks';
 import type { Status } from '../submitter/submission';
 import type { WidgetForm } from './wiring';
+
+/**
+ * The fields to correct after a refused Send: each problem, naming its field, as a link that takes
+ * the visitor there. Taken once per refusal (with `peek`, so the form does not re-render as fields
+ * change): an alert that changed with every keystroke would be read out again and again.
+ */
+function ErrorSummary({ form, status, t }: TicketFormProps) {
+  const problems = useMemo(
+    () => form.model.shown.peek().flatMap((field) => {
+      const issue = field.issue.peek();
+      return issue ? [{ id: controlId(field), text: `${fieldLabel(field, t)}: ${issueText(issue, t)}` }] : [];
+    }),
+    [status],
+  );
+  return (
+    <ul>
+      {problems.map(({ id, text }) => (
+        <li key={id}>
+          <a
+            href={`#${id}`}
+            onClick={(event) => {
+              event.preventDefault();
+              // Inside the shadow root a fragment link finds nothing: focus the field's (first) control by its name.
+              (event.currentTarget.getRootNode() as ParentNode).querySelector<HTMLElement>(`[name="${id}"]`)?.focus();
+            }}
+          >
+            {text}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 export interface TicketFormProps {
   form: WidgetForm;
@@ -82,9 +116,10 @@ export function TicketForm({ form, status, t }: TicketFormProps) {
         </p>
       )}
       {status.kind === 'failed' && (
-        <p class="alert" role="alert" tabIndex={-1}>
+        <div class="alert" role="alert" tabIndex={-1}>
           {submitErrorText(t, status.code, status.retryAfterMs)}
-        </p>
+          {status.correct && <ErrorSummary form={form} status={status} t={t} />}
+        </div>
       )}
       <div class="fields">
         {model.shown.value.map((field) => (

@@ -33,7 +33,7 @@ input,textarea,select{display:block;width:100%;font:inherit;color:inherit;backgr
 .file-failed .muted{color:var(--e)}
 .link{all:unset;color:var(--a);text-decoration:underline;cursor:pointer}
 textarea{resize:vertical;min-height:120px}
-:is(input,textarea,select,button):focus-visible,.pill input:focus-visible+span{outline:3px solid var(--sb-focus,var(--a));outline-offset:2px}
+:is(input,textarea,select,button,a):focus-visible,.pill input:focus-visible+span{outline:3px solid var(--sb-focus,var(--a));outline-offset:2px}
 [aria-invalid=true]{border-color:var(--e);border-width:2px}
 .error{color:var(--e);font-size:14px;font-weight:600;margin:0 0 4px}
 .fields{display:flex;flex-wrap:wrap;gap:0 16px}
@@ -49,6 +49,8 @@ button{font:inherit;font-weight:600;border-radius:calc(var(--r) - 2px);padding:1
 .secondary{background:none;color:var(--a)}
 [aria-disabled=true]{opacity:.7;cursor:progress}
 .alert{border-left:4px solid var(--e);background:var(--sb-error-background,#fdecea);padding:10px 12px;margin:0 0 16px;font-weight:600}
+.alert ul{margin:6px 0 0;padding-inline-start:20px}
+.alert a{color:inherit}
 .spinner{width:16px;height:16px;border:2px solid;border-right-color:transparent;border-radius:50%;animation:spin .8s linear infinite}
 @keyframes spin{to{transform:rotate(1turn)}}
 @media (prefers-reduced-motion:reduce){.spinner{animation-duration:3s}}

@@ -207,7 +207,10 @@ describe('sending with custom fields', () => {
     fillBuiltIns();
     fireEvent.click(control(/^I accept the terms/));
     fireEvent.click(sendButton());
-    expect((await screen.findByRole('alert')).textContent).toBe('Please correct the highlighted fields.');
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      // The summary, then each problem naming its field, as a link to it.
+      'Please correct the highlighted fields.City: This field is required.',
+    );
     expect(description(control('City'))).toBe('This field is required.');
     await waitFor(() => expect(document.activeElement).toBe(control('City')));
     expect(sent).toEqual([]);
@@ -287,7 +290,10 @@ describe('sending with custom fields', () => {
     fillRequired();
     choose(control('Department (optional)'), '16');
     fireEvent.click(sendButton());
-    expect((await screen.findByRole('alert')).textContent).toBe('Please correct the highlighted fields.');
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      // The summary, then each problem naming its field, as a link to it.
+      'Please correct the highlighted fields.Department: Choose one of the offered options.City: Use at most 3 characters.',
+    );
     await waitFor(() => expect(description(control('City'))).toBe('Use at most 3 characters.'));
     expect(description(control('Department (optional)'))).toBe('Choose one of the offered options.');
     await waitFor(() => expect(document.activeElement).toBe(control('Department (optional)')));

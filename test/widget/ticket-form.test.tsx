@@ -119,7 +119,10 @@ describe('submitting an incomplete form', () => {
   it('shows the alert, marks each missing field and describes it, and sends nothing', async () => {
     const { sent } = setup();
     fireEvent.click(sendButton());
-    expect((await screen.findByRole('alert')).textContent).toBe('Please correct the highlighted fields.');
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      // The summary, then each problem naming its field, as a link to it.
+      'Please correct the highlighted fields.Subject: This field is required.Message: This field is required.Email: This field is required.',
+    );
     for (const input of [subject(), message(), email()]) {
       expect(input.getAttribute('aria-invalid')).toBe('true');
       expect(description(input)).toBe('This field is required.');
@@ -132,6 +135,26 @@ describe('submitting an incomplete form', () => {
     setup();
     fireEvent.click(sendButton());
     await waitFor(() => expect(document.activeElement).toBe(subject()));
+  });
+
+  it('lists each problem as a link that takes the visitor to its field', async () => {
+    setup();
+    fireEvent.click(sendButton());
+    const link = await screen.findByRole('link', { name: 'Email: This field is required.' });
+    expect(screen.getAllByRole('link').map((one) => one.textContent)).toEqual([
+      'Subject: This field is required.',
+      'Message: This field is required.',
+      'Email: This field is required.',
+    ]);
+    fireEvent.click(link);
+    expect(document.activeElement).toBe(email());
+    // The list stays as it was while the visitor corrects (an alert is read out whenever it changes);
+    // a fixed field leaves it at the next Send.
+    type(email(), 'bill@example.com');
+    expect(screen.getByRole('link', { name: 'Email: This field is required.' })).toBeTruthy();
+    fireEvent.click(sendButton());
+    await waitFor(() => expect(screen.queryByRole('link', { name: /^Email/ })).toBeNull());
+    expect(screen.getAllByRole('link')).toHaveLength(2);
   });
 
   it('moves focus to the first invalid field in the order shown', async () => {
@@ -293,7 +316,10 @@ describe('when sending fails', () => {
     });
     fillValidForm();
     fireEvent.click(sendButton());
-    expect((await screen.findByRole('alert')).textContent).toBe('Please correct the highlighted fields.');
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      // The summary, then each problem naming its field, as a link to it.
+      'Please correct the highlighted fields.Email: Enter an email address like name@example.com.',
+    );
     await waitFor(() => expect(description(email())).toBe('Enter an email address like name@example.com.'));
     expect(email().getAttribute('aria-invalid')).toBe('true');
     await waitFor(() => expect(document.activeElement).toBe(email()));
@@ -359,7 +385,10 @@ describe('words', () => {
     leave(field('Emne'));
     await waitFor(() => expect(description(field('Emne'))).toBe(`Bruk høyst ${LIMITS.title} tegn.`));
     fireEvent.click(screen.getByRole('button', { name: 'Send' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('Rett opp feltene som er merket.');
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      // The summary, then each problem naming its field, as a link to it.
+      'Rett opp feltene som er merket.Emne: Bruk høyst 200 tegn.Melding: Dette feltet må fylles ut.E-post: Dette feltet må fylles ut.',
+    );
     await waitFor(() => expect(description(field('Melding'))).toBe('Dette feltet må fylles ut.'));
   });
 
@@ -407,7 +436,10 @@ describe('through mount()', () => {
   it('validates and focuses Subject inside the shadow root', async () => {
     const { shadow, view } = mountInto();
     fireEvent.click(view.getByRole('button', { name: 'Send' }));
-    expect((await view.findByRole('alert')).textContent).toBe('Please correct the highlighted fields.');
+    expect((await view.findByRole('alert')).textContent).toBe(
+      // The summary, then each problem naming its field, as a link to it.
+      'Please correct the highlighted fields.Subject: This field is required.Message: This field is required.Email: This field is required.',
+    );
     const title = view.getByLabelText('Subject');
     expect(title.getAttribute('aria-invalid')).toBe('true');
     expect(shadow.getElementById(title.getAttribute('aria-describedby')!)?.textContent).toBe('This field is required.');
