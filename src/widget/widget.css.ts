@@ -44,7 +44,7 @@ button{font:inherit;font-weight:600;border-radius:calc(var(--r) - 2px);padding:1
 .primary{background:var(--a);color:var(--t)}
 .secondary{background:none;color:var(--a)}
 [aria-disabled=true]{opacity:.7;cursor:progress}
-.alert{border-left:4px solid var(--e);background:var(--sb-error-background,#fdecea);padding:10px 12px;margin:0 0 16px;font-weight:600}
+.alert{border-inline-start:4px solid var(--e);background:var(--sb-error-background,#fdecea);padding:10px 12px;margin:0 0 16px;font-weight:600}
 .spinner{width:16px;height:16px;border:2px solid;border-right-color:transparent;border-radius:50%;animation:spin .8s linear infinite}
 @keyframes spin{to{transform:rotate(1turn)}}
 @media (prefers-reduced-motion:reduce){.spinner{animation-duration:3s}}
