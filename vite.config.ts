@@ -7,13 +7,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { minify } from 'terser';
-import type { LibraryOptions, Plugin } from 'vite';
+import { runnerImport, type LibraryOptions, type Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { MESSAGE_KEYS } from './src/widget/i18n';
-import { PACKS } from './src/widget/locales/all';
-import { packId, packScript, packWords } from './src/widget/locales/pack-format';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** A module of the widget's sources, read through Vite itself, so the config file imports none of them. */
+const source = async <T>(path: string) => (await runnerImport<T>(path, { configFile: false, logLevel: 'silent' })).module;
+const { MESSAGE_KEYS } = await source<typeof import('./src/widget/i18n')>('./src/widget/i18n.ts');
+const { PACKS } = await source<typeof import('./src/widget/locales/all')>('./src/widget/locales/all.ts');
+const { packId, packScript, packWords } = await source<typeof import('./src/widget/locales/pack-format')>('./src/widget/locales/pack-format.ts');
 const KEYS = [...MESSAGE_KEYS];
 
 /** What each mode builds, and where. */

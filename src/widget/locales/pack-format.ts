@@ -7,8 +7,8 @@
  * - The words only, in the order of the English catalogue's keys (`Object.keys(EN)`), which the
  *   widget already holds, joined by `|`: the keys cost each pack about 0.5 KB gzip, the quotes and
  *   commas of an array another 30 B (measured for every pack; README, "Languages").
- * - First, the widget version and key list the pack was made for: the key list's length and the
- *   start of its SHA-256. A widget with another key list refuses the pack, names both in the
+ * - First, the widget version and key list the pack was made for (the key list's length and a
+ *   hash of it). A widget with another key list refuses the pack, names both in the
  *   console and speaks English: never a word under the wrong key.
  * - UTF-8 with a byte-order mark rather than `\u` escapes: per the Encoding Standard a BOM decides
  *   a classic script's encoding ahead of the Content-Type charset and the page's own
@@ -19,14 +19,18 @@
  * - Written out as is, not through a minifier: there is nothing left to minify, and Oxc and
  *   terser would escape the text again.
  */
-import { createHash } from 'node:crypto';
-
 /** Between two words; no word may hold it (test/widget/locales.test.ts). */
 export const SEPARATOR = '|';
 
-/** Names a widget version and its key list (the list's length and the start of its SHA-256), such as `0.1.0#82.7830f4`. */
+/**
+ * Names a widget version and its key list: the list's length and its 32-bit FNV-1a hash, such as
+ * `0.1.0#82.1x4k2f`. Plain code rather than node:crypto, so tests in a browser-like environment
+ * can make packs too; a hash against mistakes, not against anyone.
+ */
 export function packId(version: string, keys: readonly string[]): string {
-  return `${version}#${keys.length}.${createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 6)}`;
+  let hash = 0x811c9dc5;
+  for (const char of keys.join('\n')) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  return `${version}#${keys.length}.${hash.toString(36)}`;
 }
 
 /** A catalogue's words in the order of `keys`, behind the version and key list they are for. */
