@@ -48,7 +48,7 @@ button{font:inherit;font-weight:600;border-radius:calc(var(--r) - 2px);padding:1
 .spinner{width:16px;height:16px;border:2px solid;border-right-color:transparent;border-radius:50%;animation:spin .8s linear infinite}
 @keyframes spin{to{transform:rotate(1turn)}}
 @media (prefers-reduced-motion:reduce){.spinner{animation-duration:3s}}
-.trap{left:-10000px}
+.trap{top:-10000px}
 .challenge{margin:0 0 16px}
 .trap,.hidden{position:absolute;width:1px;height:1px;overflow:hidden}
 .hidden{clip-path:inset(50%);white-space:nowrap;margin:0}
