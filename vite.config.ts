@@ -2,15 +2,22 @@
  * Builds the widget. Modes (package.json "build" runs them all):
  * - default: the one-file IIFE for the script tag, dist/socialboards-ticket.js;
  * - `esm`: the ES module for SPA users, dist/esm/ (index.js and locales/<tag>.js);
- * - `locale-<tag>`: a language pack for the script tag, dist/locales/<tag>.js.
+ * - `locales`: every language pack for the script tag, dist/locales/<tag>.js.
  * Also configures Vitest.
  */
 import { readFileSync } from 'node:fs';
 import { minify } from 'terser';
-import type { LibraryOptions, Plugin } from 'vite';
+import { runnerImport, type LibraryOptions, type Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** A module of the widget's sources, read through Vite itself, so the config file imports none of them. */
+const source = async <T>(path: string) => (await runnerImport<T>(path, { configFile: false, logLevel: 'silent' })).module;
+const { MESSAGE_KEYS } = await source<typeof import('./src/widget/i18n')>('./src/widget/i18n.ts');
+const { PACKS } = await source<typeof import('./src/widget/locales/all')>('./src/widget/locales/all.ts');
+const { packId, packScript, packWords } = await source<typeof import('./src/widget/locales/pack-format')>('./src/widget/locales/pack-format.ts');
+const KEYS = [...MESSAGE_KEYS];
 
 /** What each mode builds, and where. */
 function target(mode: string): { outDir: string; emptyOutDir: boolean; lib: LibraryOptions; external?: RegExp[] } {
@@ -18,17 +25,16 @@ function target(mode: string): { outDir: string; emptyOutDir: boolean; lib: Libr
     return {
       outDir: 'dist/esm',
       emptyOutDir: true,
-      lib: { entry: { index: 'src/widget/index.ts', 'locales/nb': 'src/widget/locales/nb.ts' }, formats: ['es'] },
+      lib: {
+        entry: { index: 'src/widget/index.ts', ...Object.fromEntries(Object.keys(PACKS).map((tag) => [`locales/${tag}`, `src/widget/locales/${tag}.ts`])) },
+        formats: ['es'],
+      },
       external: [/^preact/, /^@preact\//, /^valibot/],
     };
   }
-  const locale = /^locale-(\w+)$/.exec(mode)?.[1];
-  if (locale) {
-    return {
-      outDir: 'dist/locales',
-      emptyOutDir: false,
-      lib: { entry: `src/widget/locales/${locale}.script.ts`, formats: ['iife'], name: 'SocialboardsTicketLocale', fileName: () => `${locale}.js` },
-    };
+  if (mode === 'locales') {
+    // The entry is only bundled to be dropped: `languagePacks` writes the files.
+    return { outDir: 'dist/locales', emptyOutDir: false, lib: { entry: 'src/widget/locales/all.ts', formats: ['es'] } };
   }
   return {
     // Emptied by the first build of `npm run build`; the others write beside it.
@@ -51,6 +57,18 @@ const preactH: Plugin = {
     if (!/\.tsx(\?|$)/.test(id)) return null;
     // Under names of their own, so a file that imports `h` or `Fragment` itself still compiles.
     return { code: `import { h as $h, Fragment as $Fragment } from 'preact';${code}`, map: null };
+  },
+};
+
+/** Writes each script-tag language pack in the format of src/widget/locales/pack-format.ts, in place of the bundle. */
+const languagePacks: Plugin = {
+  name: 'language-packs',
+  apply: 'build',
+  generateBundle(_options, bundle) {
+    for (const fileName of Object.keys(bundle)) delete bundle[fileName];
+    for (const [tag, catalogue] of Object.entries(PACKS)) {
+      this.emitFile({ type: 'asset', fileName: `${tag}.js`, source: packScript(tag, packWords(catalogue, KEYS, version)) });
+    }
   },
 };
 
@@ -103,15 +121,19 @@ export default defineConfig(({ mode }) => {
     // `react-jsx` with preact as the import source: it types JSX the same way without an `h` import
     // in every file, which `preactH` supplies here.
     oxc: { jsx: { runtime: 'classic', pragma: '$h', pragmaFrag: '$Fragment' } },
-    define: { 'process.env.NODE_ENV': JSON.stringify('production'), __VERSION__: JSON.stringify(version) },
+    define: {
+      'process.env.NODE_ENV': JSON.stringify('production'),
+      __VERSION__: JSON.stringify(version),
+      __PACK_ID__: JSON.stringify(packId(version, KEYS)),
+    },
     publicDir: false,
-    plugins: mode === 'esm' ? [preactH] : [preactH, terserPass],
+    plugins: mode === 'esm' ? [preactH] : mode === 'locales' ? [languagePacks] : [preactH, terserPass],
     build: {
       target: 'es2020',
       outDir,
       emptyOutDir,
       minify: true,
-      sourcemap: true,
+      sourcemap: mode !== 'locales',
       reportCompressedSize: false,
       lib,
       rollupOptions: {

@@ -10,9 +10,10 @@ test('the honeypot is invisible, unreachable by keyboard and screen reader, and 
   await page.goto(stack.pageUrl);
   const trap = page.locator('input[name="sb-x7"]');
   await expect(trap).toHaveCount(1);
-  // Off-screen: no part of it inside the page.
+  // Off-screen: no part of it inside the page, above its top (the one side no page, left to right
+  // or right to left, can scroll to).
   const box = await trap.boundingBox();
-  expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(0);
+  expect((box?.y ?? 0) + (box?.height ?? 0)).toBeLessThanOrEqual(0);
   // Not in the accessibility tree: no textbox beyond the form's own fields.
   const snapshot = await page.locator('[data-socialboards-ticket]').ariaSnapshot();
   expect(snapshot).not.toMatch(/empty/i);

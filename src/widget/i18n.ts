@@ -3,6 +3,8 @@ import { FIELD_ISSUE_TEXT_EN, type FieldIssueCode } from '../shared/field-issues
 import type { SubmitErrorCode } from '../submitter/submit-ticket';
 
 const EN = {
+  // The direction the language is written in, on our root element: each pack says its own.
+  dir: 'ltr',
   heading: 'Contact us',
   title: 'Subject',
   message: 'Message',
@@ -83,14 +85,14 @@ export type Catalogue = Record<MessageKey, string>;
 /**
  * Languages beyond English, by primary subtag. Each comes as a small pack (src/widget/locales/),
  * so the one script stays within its budget whatever the number of languages: a script-tag pack
- * registers itself on `window.SocialboardsTicketLocales`; SPA users call `registerLocale`.
+ * puts its words on `window.SocialboardsTicketLocales` (in the format of locales/pack-format.ts);
+ * SPA users call `registerLocale` with the pack's catalogue.
  */
 const registered: Record<string, Partial<Catalogue>> = {};
 
 declare global {
-  interface Window {
-    SocialboardsTicketLocales?: Record<string, Partial<Catalogue>>;
-  }
+  // On `globalThis` rather than `window`: the same object in a browser, and there in Node tests too.
+  var SocialboardsTicketLocales: Record<string, string> | undefined;
 }
 
 /** Makes a language available to widgets mounted from now on. */
@@ -98,14 +100,27 @@ export function registerLocale(tag: string, catalogue: Partial<Catalogue>): void
   registered[tag.toLowerCase()] = catalogue;
 }
 
-const catalogueFor = (tag: string): Partial<Catalogue> | undefined =>
-  tag === 'en' ? EN : (registered[tag] ?? (typeof window === 'undefined' ? undefined : window.SocialboardsTicketLocales?.[tag]));
+const KEYS = Object.keys(EN) as MessageKey[];
 
-/** The first of the candidate language tags that we have a catalogue for, else `en`. */
+/** A script-tag pack's words under their keys; nothing (and why, in the console) when it was made for another widget. */
+function unpack(tag: string): Partial<Catalogue> | undefined {
+  const pack = globalThis.SocialboardsTicketLocales?.[tag];
+  if (!pack) return;
+  const [madeFor, ...words] = pack.split('|');
+  if (madeFor == __PACK_ID__) return Object.fromEntries(KEYS.map((key, index) => [key, words[index]]));
+  console.error(`[SocialboardsTicket] ${tag} pack is for widget ${madeFor}, not ${__PACK_ID__}`);
+}
+
+const catalogueFor = (tag: string): Partial<Catalogue> | undefined =>
+  tag === 'en' ? EN : (registered[tag] ?? unpack(tag));
+
+/** The first of the candidate language tags that we have a catalogue for (`de-AT` finds `de`), else `en`. */
 export function pickLocale(candidates: readonly (string | undefined | null)[]): string {
   for (const tag of candidates) {
     const primary = tag?.toLowerCase().split(/[-_]/)[0];
     if (primary && catalogueFor(primary)) return primary;
+    // Bokmål's words serve Nynorsk and plain Norwegian pages too, unless a pack of their own is there.
+    if (/^n[no]$/.test(primary!) && catalogueFor('nb')) return 'nb';
   }
   return 'en';
 }
@@ -142,4 +157,4 @@ export function submitErrorText(t: Translate, code: SubmitErrorCode, retryAfterM
 }
 
 /** Every message key, so option parsing can name a misspelled override. */
-export const MESSAGE_KEYS: ReadonlySet<string> = new Set(Object.keys(EN));
+export const MESSAGE_KEYS: ReadonlySet<string> = new Set(KEYS);

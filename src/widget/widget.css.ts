@@ -48,14 +48,14 @@ button{font:inherit;font-weight:600;border-radius:calc(var(--r) - 2px);padding:1
 .primary{background:var(--a);color:var(--t)}
 .secondary{background:none;color:var(--a)}
 [aria-disabled=true]{opacity:.7;cursor:progress}
-.alert{border-left:4px solid var(--e);background:var(--sb-error-background,#fdecea);padding:10px 12px;margin:0 0 16px;font-weight:600}
+.alert{border-inline-start:4px solid var(--e);background:var(--sb-error-background,#fdecea);padding:10px 12px;margin:0 0 16px;font-weight:600}
 .alert ul{margin:6px 0 0;padding-inline-start:20px}
 .alert a{color:inherit}
 .spinner{width:16px;height:16px;border:2px solid;border-right-color:transparent;border-radius:50%;animation:spin .8s linear infinite}
 @keyframes spin{to{transform:rotate(1turn)}}
 @media (prefers-reduced-motion:reduce){.spinner{animation-duration:3s}}
 @media (forced-colors:active){.pill input:checked+span{forced-color-adjust:none;background:Highlight;color:HighlightText}}
-.trap{left:-10000px}
+.trap{top:-10000px}
 .challenge{margin:0 0 16px}
 .trap,.hidden{position:absolute;width:1px;height:1px;overflow:hidden}
 .hidden{clip-path:inset(50%);white-space:nowrap;margin:0}

@@ -32,7 +32,9 @@ export function Widget({ form, t }: WidgetProps) {
     else if (isDone(was)) find('input,textarea')?.focus();
   }, [status]);
   return (
-    <div class="root" ref={root}>
+    // Our language and its direction on our content, whatever the page's: English on an Arabic page
+    // stays left to right, and an Arabic pack mirrors the layout.
+    <div class="root" ref={root} lang={t.locale} dir={t('dir') as 'ltr' | 'rtl'}>
       <TicketForm form={form} status={status} t={t} />
       <p class="hidden" role="status" aria-live="polite">
         {statusText(status, t)}

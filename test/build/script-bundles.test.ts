@@ -1,14 +1,17 @@
 /**
  * The script-tag files as `npm run build` makes them (built here into a temporary folder with the
  * project's Vite config): minified twice (Oxc, then terser) with a source map that still points
- * at the right sources, ASCII only, and a language pack that carries words, not Preact.
+ * at the right sources, ASCII only, and language packs that carry words only, in UTF-8 behind a
+ * byte-order mark, each within its 1.5 KB gzip.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
 import { mappedSegments, partOf } from '../bench/bundle-breakdown';
+import { PACKS } from '../../src/widget/locales/all';
 
 let out: string;
 
@@ -22,7 +25,7 @@ async function buildMode(mode: string) {
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'sb-bundles-'));
   await buildMode('production');
-  await buildMode('locale-nb');
+  await buildMode('locales');
 }, 60_000);
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -64,11 +67,20 @@ describe('the script-tag widget', () => {
   });
 });
 
-describe('the Norwegian language pack', () => {
-  it('carries its words and none of Preact', () => {
-    const map = JSON.parse(readFileSync(join(out, 'nb.js.map'), 'utf8')) as { sources: string[] };
-    expect(map.sources.map(part)).toEqual(['src/widget/locales/nb.ts', 'src/widget/locales/nb.script.ts']);
-    const code = readFileSync(join(out, 'nb.js'), 'utf8');
-    expect(Buffer.byteLength(code)).toBe(code.length);
+describe.each(Object.keys(PACKS))('the %s language pack', (tag) => {
+  const file = () => readFileSync(join(out, `${tag}.js`));
+
+  it('is one statement that stores its words, starting with the UTF-8 byte-order mark', () => {
+    const bytes = file();
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    // Nothing but the assignment of one string: no Preact, no code of ours.
+    const text = bytes.toString('utf8');
+    const store = `\uFEFF(self.SocialboardsTicketLocales||(self.SocialboardsTicketLocales={})).${tag}=`;
+    expect(text.startsWith(store)).toBe(true);
+    expect(typeof JSON.parse(text.slice(store.length))).toBe('string');
+  });
+
+  it('is at most 1.5 KB gzip, as size-limit counts it', () => {
+    expect(gzipSync(file(), { level: 9 }).length).toBeLessThanOrEqual(1536);
   });
 });

@@ -207,8 +207,9 @@ describe('pickLocale', () => {
   it.each([
     [['nb-NO'], 'nb'],
     [['NB_no'], 'nb'],
-    // Only registered languages count: nn and no read English until a pack registers them.
-    [['nn'], 'en'],
+    // Only registered languages count, and nn and no read the Bokmål registered as nb.
+    [['nn'], 'nb'],
+    [['no-NO'], 'nb'],
     [['no', 'nb'], 'nb'],
     [['sv'], 'en'],
     [['en-GB'], 'en'],

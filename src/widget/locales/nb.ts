@@ -1,7 +1,8 @@
 /** Norwegian Bokmål words for the widget. Nynorsk and generic `no` pages read them too. */
 import type { Catalogue } from '../i18n';
 
-export const nb: Partial<Catalogue> = {
+export const nb: Catalogue = {
+  dir: 'ltr',
   heading: 'Kontakt oss',
   title: 'Emne',
   message: 'Melding',
