@@ -15,7 +15,9 @@ test('Arabic on a right-to-left page: lang and dir on our root, labels on the ri
   // An empty Send: the alert's border is on the right, the start of an Arabic line.
   await page.getByRole('button', { name: 'إرسال' }).click();
   const alert = page.getByRole('alert');
-  await expect(alert).toHaveText('يُرجى تصحيح الحقول المحددة.');
+  await expect(alert).toContainText('يُرجى تصحيح الحقول المحددة.');
+  // The summary names the fields in Arabic too (a custom field's label is the form config's own).
+  await expect(alert.getByRole('link').first()).toHaveText('الموضوع: هذا الحقل مطلوب.');
   const border = await alert.evaluate((element) => {
     const style = getComputedStyle(element);
     return { right: style.borderRightWidth, left: style.borderLeftWidth };
