@@ -3,15 +3,12 @@
  * the widget keeps trying with the same key until a ticket exists: one ticket, however many tries.
  */
 import { expect, test } from './fixtures';
-import { fillSeed, SEED } from './seed';
+import { fillSeed, SEED, ticketKeys } from './seed';
 
 test.use({ formConfig: 'seed-form.json', relayEnv: { RELAY_OUTBOX: 'false' } });
 
 test('while Socialboards fails for a while, the visitor sees it still trying, and one ticket arrives', async ({ page, stack }) => {
-  const keys: (string | null)[] = [];
-  page.on('request', (request) => {
-    if (request.method() === 'POST' && request.url().endsWith('/tickets')) keys.push(request.headers()['idempotency-key'] ?? null);
-  });
+  const keys = ticketKeys(page);
   await page.goto(stack.pageUrl);
   // More failures than the three retries of old: a ticket now keeps trying for up to 45 s.
   await stack.fault({ kind: 'error', count: 4, path: '/tickets' });
@@ -29,10 +26,7 @@ test('while Socialboards fails for a while, the visitor sees it still trying, an
 });
 
 test('a transient failure is retried with the same key and creates one ticket', async ({ page, stack }) => {
-  const keys: (string | null)[] = [];
-  page.on('request', (request) => {
-    if (request.method() === 'POST' && request.url().endsWith('/tickets')) keys.push(request.headers()['idempotency-key'] ?? null);
-  });
+  const keys = ticketKeys(page);
   await page.goto(stack.pageUrl);
   await stack.fault({ kind: 'error', count: 1, path: '/tickets' });
   await fillSeed(page);

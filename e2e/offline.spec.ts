@@ -5,6 +5,7 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { ticketKeys } from './seed';
 
 // The seed's form: its one custom field, the region 42623, so a draft brings a custom field back too.
 test.use({ formConfig: 'seed-form.json' });
@@ -18,15 +19,6 @@ async function fill(page: Page) {
   await typeInto(page, 'Subject', 'Offline at Send');
   await typeInto(page, 'Message', 'Written on a train between two tunnels.');
   await typeInto(page, 'Email', 'ann@example.com');
-}
-
-/** The Idempotency-Key of every ticket POST the page makes (or tries to make). */
-function ticketKeys(page: Page) {
-  const keys: string[] = [];
-  page.on('request', (request) => {
-    if (request.method() === 'POST' && request.url().endsWith('/tickets')) keys.push(request.headers()['idempotency-key'] ?? '');
-  });
-  return keys;
 }
 
 const SAVED = 'We could not reach the support service. Your message will be sent when you are back online or open this page again.';

@@ -1,4 +1,4 @@
-/** The seed ticket (../shared/seeds/), and how a visitor types it into the seed form. */
+/** The seed ticket (../shared/seeds/), how a visitor types it into the seed form, and the keys the page sends tickets with. */
 import type { Page } from '@playwright/test';
 
 /** The seed's Create Ticket example (../shared/seeds/000_336e6ef1d73647bf.txt), as a visitor would type it. */
@@ -25,4 +25,13 @@ export async function fillSeed(page: Page) {
   await page.getByLabel('Shop region (optional)').selectOption(SEED.region);
   await typeInto(page, 'Your name (optional)', SEED.name);
   await typeInto(page, 'Email', SEED.email);
+}
+
+/** The Idempotency-Key of every ticket POST the page makes (or tries to make), in order. */
+export function ticketKeys(page: Page): string[] {
+  const keys: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/tickets')) keys.push(request.headers()['idempotency-key'] ?? '');
+  });
+  return keys;
 }

@@ -1,7 +1,7 @@
 /** A visitor sends a ticket from the demo page's script tag, through the relay, to the fake Socialboards. */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { fillSeed, SEED, typeInto } from './seed';
+import { fillSeed, SEED, ticketKeys, typeInto } from './seed';
 
 // The seed's form: its one custom field, the region 42623, and no category picker.
 test.use({ formConfig: 'seed-form.json' });
@@ -88,10 +88,7 @@ test('an empty submit shows every message and focuses the first invalid field', 
 });
 
 test('while Socialboards is down, the relay queues the ticket: the visitor reads it is received, with a reference, and its outbox delivers one ticket', async ({ page, stack }) => {
-  const keys: (string | null)[] = [];
-  page.on('request', (request) => {
-    if (request.method() === 'POST' && request.url().endsWith('/tickets')) keys.push(request.headers()['idempotency-key'] ?? null);
-  });
+  const keys = ticketKeys(page);
   await page.goto(stack.pageUrl);
   await stack.fault({ kind: 'error', count: 1, path: '/tickets' });
   await fillSeed(page);
