@@ -37,7 +37,7 @@ function setup(form: unknown = EVERY_CONTROL_FORM, upstreamOptions: Parameters<t
     now: () => clock.now,
     idempotencyStore: memoryStore({ now: () => clock.now }),
   });
-  const getForm = (headers: Record<string, string> = {}) => app.request('/form', { headers: { Origin: ORIGIN, ...headers } });
+  const getForm = (headers: Record<string, string> = {}, query = '') => app.request(`/form${query}`, { headers: { Origin: ORIGIN, ...headers } });
   const post = (body: unknown) =>
     app.request('/tickets', {
       method: 'POST',
@@ -126,6 +126,40 @@ describe('GET /form', () => {
     expect(fields.map((field) => field.path)).toEqual(['creator.email', 'creator.phoneNumber', 'customFields.42623', 'title', 'message']);
     expect(fields[1]).toMatchObject({ control: 'phone', required: true, label: 'Mobile' });
     expect(fields[3]).toMatchObject({ control: 'text', required: true, label: 'Subject', placeholder: 'In a few words' });
+  });
+
+  it("serves the operator's texts in the widget's language (?locale=), from one fetch of the definitions", async () => {
+    const { getForm, upstream } = setup({
+      fields: [{ id: 42623, label: { en: 'Region', nb: 'Fylke' }, placeholder: { '*': 'Pick one', sv: 'Välj' } }],
+      builtIn: { name: { label: { nb: 'Fullt navn' } }, phoneNumber: { label: 'Mobile' } },
+      categories: { picker: true, label: { en: 'Topic', de: 'Thema' } },
+    });
+    const labels = async (query: string) => {
+      const { fields } = (await (await getForm({}, query)).json()) as FormDefinition;
+      return Object.fromEntries(fields.map((field) => [field.path, [field.label, field.placeholder]]));
+    };
+    const nb = await labels('?locale=nb-NO');
+    expect(nb['customFields.42623']).toEqual(['Fylke', 'Pick one']);
+    // nb has its own name label; the phone label is the same in every language.
+    expect(nb['creator.name']).toEqual(['Fullt navn', undefined]);
+    expect(nb['creator.phoneNumber']?.[0]).toBe('Mobile');
+    // A language the config does not name falls back: Socialboards' name for a custom field, the
+    // widget's own word (no label) for a built-in field and the picker.
+    const sv = await labels('?locale=sv');
+    expect(sv['customFields.42623']).toEqual(['Shop region', 'Välj']);
+    expect(sv['creator.name']).toEqual([undefined, undefined]);
+    expect(sv.categoryId?.[0]).toBeUndefined();
+    expect((await labels('?locale=de')).categoryId?.[0]).toBe('Thema');
+    // No locale, or a malformed one: the default copy.
+    expect(await labels('')).toEqual(await labels('?locale=%3Cscript%3E'));
+    expect((await labels(''))['customFields.42623']).toEqual(['Shop region', 'Pick one']);
+    expect(upstream.listCalls()).toHaveLength(2);
+  });
+
+  it('gives each language its own ETag', async () => {
+    const { getForm } = setup({ fields: [{ id: 42623, label: { en: 'Region', nb: 'Fylke' } }] });
+    const [en, nb] = await Promise.all([getForm({}, '?locale=en'), getForm({}, '?locale=nb')]);
+    expect(en.headers.get('ETag')).not.toBe(nb.headers.get('ETag'));
   });
 
   it('answers with a strong ETag and caching headers for browsers and CDNs', async () => {

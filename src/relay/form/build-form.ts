@@ -12,6 +12,7 @@ import { CATEGORY_PATH, customFieldId, customFieldPath, fieldName } from '../../
 import type { Control, FormChoice, FormDefinition, FormField } from '../../shared/form-definition';
 import type { CategoryDefinition, CustomFieldDefinition } from '../upstream/definitions';
 import { resolveFieldType } from './field-types';
+import { localize } from './form-config';
 import type { FieldConfig, FormConfig } from './form-config';
 import { fitsControl, formatsOf } from './value-formats';
 import type { ValueFormat } from './value-formats';
@@ -82,7 +83,7 @@ const SEPARATORS: Partial<Record<ValueFormat, string>> = { comma: ',', semicolon
  * community or listed order), then the visitor's name, email and phone; the config's `layout`
  * puts the fields it names first, in its order.
  */
-export function buildForm(definitions: Definitions, config: FormConfig): BuiltForm {
+export function buildForm(definitions: Definitions, config: FormConfig, language?: string): BuiltForm {
   const warnings: string[] = [];
   const byId = new Map(definitions.fields.map((definition) => [definition.id, definition]));
   const custom: { id: number; field: FormField; rule: FieldRule; order: number; listed: number }[] = [];
@@ -93,19 +94,19 @@ export function buildForm(definitions: Definitions, config: FormConfig): BuiltFo
       warnings.push(`custom field ${wanted.id} is not in the community's custom field list; left out`);
       return;
     }
-    const one = buildField(definition, wanted, warnings);
+    const one = buildField(definition, wanted, warnings, language);
     if (one !== undefined) custom.push({ ...one, id: definition.id, order: definition.order ?? Number.POSITIVE_INFINITY, listed });
   });
   if (config.order === 'community') custom.sort((a, b) => a.order - b.order || a.listed - b.listed);
 
-  const builtIn = builtInFields(config);
+  const builtIn = builtInFields(config, language);
   // ASSUMED (docs/socialboards-api.md §4): Socialboards refuses a ticket whose creator has neither a name nor an email.
   if (!builtIn.some((field) => (field.path === 'creator.name' || field.path === 'creator.email') && field.required)) {
     warnings.push(
       'neither name nor email is required: a visitor may send a ticket with neither, which Socialboards is assumed to refuse (require one, or keep email required)',
     );
   }
-  const category = buildCategories(definitions.categories, config, warnings);
+  const category = buildCategories(definitions.categories, config, warnings, language);
   const byDefault = [
     ...builtIn.filter((field) => !field.path.startsWith('creator.')),
     ...(category === undefined ? [] : [category]),
@@ -120,14 +121,16 @@ export function buildForm(definitions: Definitions, config: FormConfig): BuiltFo
 }
 
 /** The built-in fields the operator did not hide, with their overrides. */
-function builtInFields(config: FormConfig): FormField[] {
+function builtInFields(config: FormConfig, language: string | undefined): FormField[] {
   return BUILT_IN_FIELDS.flatMap((spec): FormField[] => {
     const override = config.builtIn[fieldName(spec.path) as BuiltInName] ?? {};
     if (override.hidden === true) return [];
     const field: FormField = { ...spec, required: override.required ?? spec.required };
     if ('choices' in spec) field.choices = spec.choices.map((choice) => ({ ...choice }));
-    if (override.label !== undefined) field.label = override.label;
-    if (override.placeholder !== undefined) field.placeholder = override.placeholder;
+    const label = localize(override.label, language);
+    const placeholder = localize(override.placeholder, language);
+    if (label !== undefined) field.label = label;
+    if (placeholder !== undefined) field.placeholder = placeholder;
     if (override.sensitive === true) field.sensitive = true;
     return [field];
   });
@@ -156,6 +159,7 @@ function buildField(
   definition: CustomFieldDefinition,
   wanted: FieldConfig,
   warnings: string[],
+  language: string | undefined,
 ): { field: FormField; rule: FieldRule } | undefined {
   const name = `custom field ${definition.id} (${definition.name}, type ${definition.type})`;
   const prefillOnly = wanted.prefillOnly === true;
@@ -185,13 +189,13 @@ function buildField(
 
   const field: FormField = {
     path: customFieldPath(definition.id),
-    label: wanted.label ?? definition.name,
+    label: localize(wanted.label, language) ?? definition.name,
     control,
     // A visitor cannot fill in a field they do not see, so a prefill-only or signed field is
     // required only when the operator says so (the page, or the token, must then always fill it).
     required: wanted.required ?? (prefillOnly || signed ? false : definition.isRequired),
   };
-  const placeholder = wanted.placeholder ?? definition.placeholder?.trim();
+  const placeholder = localize(wanted.placeholder, language) ?? definition.placeholder?.trim();
   if (placeholder) field.placeholder = placeholder;
   const defaultValue = validDefault(field, choices, wanted.defaultValue ?? definition.defaultValue, wanted.defaultValue !== undefined, name, warnings);
   if (defaultValue !== undefined) field.defaultValue = defaultValue;
@@ -247,6 +251,7 @@ function buildCategories(
   categories: readonly CategoryDefinition[],
   config: FormConfig,
   warnings: string[],
+  language: string | undefined,
 ): FormField | undefined {
   const picker = config.categories;
   if (picker?.picker !== true) return undefined;
@@ -298,11 +303,12 @@ function buildCategories(
     warnings.push('the category picker has no categories to offer; no picker is shown');
     return undefined;
   }
+  const label = localize(picker.label, language);
   return {
     path: CATEGORY_PATH,
     control: 'choice',
     required: picker.required,
-    ...(picker.label === undefined ? {} : { label: picker.label }),
+    ...(label === undefined ? {} : { label }),
     choices: options,
   };
 }

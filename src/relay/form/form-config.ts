@@ -27,6 +27,43 @@ const text = (max: number) =>
 
 const flag = v.boolean('must be true or false');
 
+/** A language tag (`nb`, `pt-BR`), as a key of a per-language text; `*` for every language not listed. */
+const LANGUAGE_KEY = /^(\*|[a-z]{2,3}(-[a-z\d]{1,8})*)$/i;
+
+/**
+ * Text shown to visitors (a label, a placeholder): one string for every language, or one per
+ * language by tag (`{"en": "Order number", "nb": "Ordrenummer", "*": "Order no."}`). Tags are kept
+ * in lower case, as they are matched (see `localize`).
+ */
+const shown = (max: number) =>
+  v.lazy((input) =>
+    typeof input === 'string'
+      ? text(max)
+      : v.pipe(
+          v.record(
+            v.pipe(v.string(), v.regex(LANGUAGE_KEY, 'must be a language tag such as "en" or "pt-BR", or "*" for every other language')),
+            text(max),
+            'must be a string, or an object of strings by language ({"en": "…", "nb": "…"})',
+          ),
+          v.check((texts) => Object.keys(texts).length > 0, 'must name at least one language'),
+          v.transform((texts): Record<string, string> => Object.fromEntries(Object.entries(texts).map(([tag, value]) => [tag.toLowerCase(), value]))),
+        ),
+  );
+
+/** A visitor-facing text as the config holds it: the same in every language, or by lower-case language tag. */
+export type ShownText = v.InferOutput<ReturnType<typeof shown>>;
+
+/**
+ * The text for `language` (a BCP 47 tag, any case): its own, else its primary language's (`nb`
+ * for `nb-NO`), else the `*` entry; undefined when the config has none for it, so the caller
+ * falls back (to Socialboards' name for a custom field, to the widget's own word for a built-in).
+ */
+export function localize(text: ShownText | undefined, language: string | undefined): string | undefined {
+  if (text === undefined || typeof text === 'string') return text;
+  const tag = language?.toLowerCase() ?? '';
+  return text[tag] ?? text[tag.replace(/-.*/, '')] ?? text['*'];
+}
+
 /** Unknown keys are refused so a misspelt override fails at start-up instead of doing nothing. */
 const strict = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
   v.strictObject(entries, (issue) =>
@@ -40,8 +77,8 @@ const strict = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
 const FieldConfig = v.pipe(
   strict({
     id,
-    label: v.optional(text(200)),
-    placeholder: v.optional(text(200)),
+    label: v.optional(shown(200)),
+    placeholder: v.optional(shown(200)),
     required: v.optional(flag),
     control: v.optional(v.picklist(CONTROLS, `must be one of ${CONTROLS.join(', ')}`)),
     format: v.optional(v.picklist(VALUE_FORMATS, `must be one of ${VALUE_FORMATS.join(', ')}`)),
@@ -95,8 +132,8 @@ const builtInConfig = (name: BuiltInName) =>
     strict({
       hidden: v.optional(flag),
       required: v.optional(flag),
-      label: v.optional(text(200)),
-      placeholder: v.optional(text(200)),
+      label: v.optional(shown(200)),
+      placeholder: v.optional(shown(200)),
       sensitive: v.optional(flag),
     }),
     v.forward(v.check((field) => !ALWAYS_ASKED.includes(name) || field.hidden !== true, `cannot be true: ${name} is always asked`), ['hidden']),
@@ -132,7 +169,7 @@ const CategoriesConfig = v.variant(
       /** Offer only these categories and their descendants; all when absent. */
       ids: v.optional(v.pipe(v.array(id, 'must be a list of category ids'), v.nonEmpty('must not be empty; leave it out to offer every category'))),
       required: v.optional(flag, false),
-      label: v.optional(text(200)),
+      label: v.optional(shown(200)),
     }),
     strict({ picker: v.literal(false) }),
   ],
@@ -209,6 +246,21 @@ export function withRequireEmail(config: FormConfig, requireEmail: { value: bool
   }
   const required = email.required ?? (email.hidden === true ? false : requireEmail.value);
   return ok({ ...config, builtIn: { ...config.builtIn, email: { ...email, required } } });
+}
+
+/**
+ * The languages the config has texts for (lower case, without `*`): the relay builds one form per
+ * language, and `GET /form?locale=` picks among them.
+ */
+export function configLanguages(config: FormConfig): string[] {
+  const texts: (ShownText | undefined)[] = [
+    ...config.fields.flatMap((field) => [field.label, field.placeholder]),
+    ...Object.values(config.builtIn).flatMap((field) => [field?.label, field?.placeholder]),
+    config.categories?.picker === true ? config.categories.label : undefined,
+  ];
+  const languages = new Set(texts.flatMap((text) => (typeof text === 'object' ? Object.keys(text) : [])));
+  languages.delete('*');
+  return [...languages].sort();
 }
 
 /** Whether the config needs Socialboards' definitions at all (else nothing is fetched). */

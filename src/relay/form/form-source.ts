@@ -5,9 +5,9 @@ import type { Logger } from '../log';
 import type { SocialboardsClient } from '../upstream/socialboards-client';
 import type { UpstreamResult } from '../upstream/upstream-result';
 import { buildForm, formSchemas, servedForm } from './build-form';
-import type { BuiltForm, FormSchemas } from './build-form';
+import type { BuiltForm, Definitions, FormSchemas } from './build-form';
 import { createDefinitionCache } from './definition-cache';
-import { needsDefinitions } from './form-config';
+import { configLanguages, needsDefinitions } from './form-config';
 import type { FormConfig } from './form-config';
 import { ok } from '../../shared/result';
 
@@ -22,7 +22,12 @@ export interface ServedForm extends BuiltForm {
 }
 
 export interface FormSource {
-  get(): Promise<UpstreamResult<ServedForm>>;
+  /**
+   * The form in `language` (the widget's, from `GET /form?locale=`): the copy built for the config
+   * language that matches it (itself, else its primary language: `nb` for `nb-NO`), else the
+   * default copy. Every copy has the same fields and rules; only the operator's texts differ.
+   */
+  get(language?: string): Promise<UpstreamResult<ServedForm>>;
 }
 
 export interface FormSourceOptions {
@@ -42,13 +47,26 @@ export interface FormSourceOptions {
  * Socialboards: its form (the built-in fields) is built once and nothing is ever fetched.
  */
 export function createFormSource({ config, ttlSeconds, client, now, log, attachments, challenge }: FormSourceOptions): FormSource {
+  const languages = configLanguages(config);
+  // One copy per language the config has texts in, built together from one set of definitions.
+  const serveAll = async (built: BuiltForm, definitions: Definitions): Promise<ServedForms> => {
+    const extras = { attachments, challenge };
+    const copies = await Promise.all(languages.map(async (language) => [language, await serve(buildForm(definitions, config, language), extras)] as const));
+    return { fallback: await serve(built, extras), byLanguage: new Map(copies) };
+  };
+  const pick = (forms: ServedForms, language: string | undefined) => {
+    const tag = language?.toLowerCase() ?? '';
+    return forms.byLanguage.get(tag) ?? forms.byLanguage.get(tag.replace(/-.*/, '')) ?? forms.fallback;
+  };
+
   if (!needsDefinitions(config)) {
-    const served = serve(buildForm({ fields: [], categories: [] }, config), { attachments, challenge });
-    return { get: async () => ok(await served) };
+    const none: Definitions = { fields: [], categories: [] };
+    const served = serveAll(buildForm(none, config), none);
+    return { get: async (language) => ok(pick(await served, language)) };
   }
 
   let logged = '';
-  const load = async (): Promise<UpstreamResult<ServedForm>> => {
+  const load = async (): Promise<UpstreamResult<ServedForms>> => {
     const none = ok([]);
     const [fields, categories] = await Promise.all([
       config.fields.length > 0 ? client.listCustomFields() : none,
@@ -56,14 +74,27 @@ export function createFormSource({ config, ttlSeconds, client, now, log, attachm
     ]);
     if (!fields.ok) return fields;
     if (!categories.ok) return categories;
-    const built = buildForm({ fields: fields.value, categories: categories.value }, config);
+    const definitions: Definitions = { fields: fields.value, categories: categories.value };
+    const built = buildForm(definitions, config);
     // The same problems come back with every refresh; say them again only when they change.
     const warnings = built.warnings.join('\n');
     if (warnings !== logged) for (const problem of built.warnings) log.warn('form config problem', { problem });
     logged = warnings;
-    return ok(await serve(built, { attachments, challenge }));
+    return ok(await serveAll(built, definitions));
   };
-  return createDefinitionCache({ load, ttlMs: ttlSeconds * 1000, now, log });
+  const cache = createDefinitionCache({ load, ttlMs: ttlSeconds * 1000, now, log });
+  return {
+    get: async (language) => {
+      const forms = await cache.get();
+      return forms.ok ? ok(pick(forms.value, language)) : forms;
+    },
+  };
+}
+
+/** Every copy of one build: the default, and one per config language. */
+interface ServedForms {
+  fallback: ServedForm;
+  byLanguage: ReadonlyMap<string, ServedForm>;
 }
 
 async function serve(built: BuiltForm, extras: { attachments: AttachmentPolicy | null; challenge: FormChallenge | null }): Promise<ServedForm> {

@@ -13,6 +13,9 @@ export interface FormRouteOptions {
 /** Browsers and CDNs reuse the form for a minute, then revalidate with `If-None-Match`. */
 const MAX_AGE_SECONDS = 60;
 
+/** What `?locale=` may be: a BCP 47-like tag (`nb`, `pt-BR`), at most 35 characters. */
+const LANGUAGE_TAG = /^[a-z]{2,3}(-[a-z\d]{1,8}){0,4}$/i;
+
 /**
  * 200 with the definition and a strong ETag (a hash of the body), or 304 when `If-None-Match`
  * names it. `Vary: Origin` comes from the CORS middleware, which adds it to every answer.
@@ -20,7 +23,9 @@ const MAX_AGE_SECONDS = 60;
 export function formRoute({ form, ttlSeconds }: FormRouteOptions): Hono<RelayEnv> {
   const cacheControl = `public, max-age=${MAX_AGE_SECONDS}, stale-while-revalidate=${ttlSeconds}`;
   return new Hono<RelayEnv>().get('/form', async (c) => {
-    const served = await form.get();
+    // The widget's language, for the operator's per-language texts; a malformed tag gets the default copy.
+    const locale = c.req.query('locale');
+    const served = await form.get(locale !== undefined && LANGUAGE_TAG.test(locale) ? locale : undefined);
     if (!served.ok) return errorResponse(c, 'upstream_unavailable', { headers: { 'Cache-Control': 'no-store' } });
     const { body, etag } = served.value;
     const headers = { ETag: etag, 'Cache-Control': cacheControl };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { needsDefinitions, parseFormConfig } from '../../../src/relay/form/form-config';
+import { configLanguages, localize, needsDefinitions, parseFormConfig } from '../../../src/relay/form/form-config';
 
 const problemsOf = (config: unknown) => {
   const result = parseFormConfig(typeof config === 'string' ? config : JSON.stringify(config));
@@ -100,6 +100,10 @@ describe('form config', () => {
     ['an optional message', { builtIn: { message: { required: false } } }, /^builtIn\.message\.required cannot be false: message is always required$/],
     ['a hidden required field', { builtIn: { phoneNumber: { hidden: true, required: true } } }, /^builtIn\.phoneNumber\.required cannot be true for a hidden field/],
     ['a blank built-in label', { builtIn: { email: { label: ' ' } } }, /^builtIn\.email\.label must not be blank$/],
+    ['a label that is a number', { fields: [{ id: 1, label: 7 }] }, /^fields\[0\]\.label must be a string, or an object of strings by language/],
+    ['a per-language label keyed by something not a language', { fields: [{ id: 1, label: { english: 'Order' } }] }, /^fields\[0\]\.label\.english must be a language tag such as "en" or "pt-BR", or "\*"/],
+    ['a blank label in one language', { builtIn: { name: { label: { en: 'Name', nb: ' ' } } } }, /^builtIn\.name\.label\.nb must not be blank$/],
+    ['a per-language label with no language', { categories: { picker: true, label: {} } }, /^categories\.label must name at least one language$/],
     ['a layout that is not a list', { layout: 'title' }, /^layout must be a list of field names and custom field ids$/],
     ['an unknown name in the layout', { layout: ['title', 'phone'] }, /^layout\[1\] must be a built-in field name \(title, message, sentiment, name, email, phoneNumber, categoryId\) or a custom field id/],
     ['a custom id as a string in the layout', { layout: ['42623'] }, /^layout\[0\] must be a built-in field name/],
@@ -110,6 +114,38 @@ describe('form config', () => {
     const problems = problemsOf(config);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
+  });
+
+  it('reads per-language labels and placeholders, keeping their tags in lower case, and lists the languages', () => {
+    const parsed = parseFormConfig(
+      JSON.stringify({
+        fields: [{ id: 42623, label: { en: 'Region', 'nb-NO': 'Fylke', '*': 'Region' }, placeholder: 'Oslo' }],
+        builtIn: { title: { label: 'Subject' }, email: { placeholder: { sv: 'namn@exempel.se', de: 'name@beispiel.de' } } },
+        categories: { picker: true, label: { fr: 'Sujet' } },
+      }),
+    );
+    if (!parsed.ok) throw new Error(parsed.error.join('\n'));
+    expect(parsed.value.fields[0]?.label).toEqual({ en: 'Region', 'nb-no': 'Fylke', '*': 'Region' });
+    expect(configLanguages(parsed.value)).toEqual(['de', 'en', 'fr', 'nb-no', 'sv']);
+  });
+
+  it.each([
+    ['nb', 'Ordrenummer'],
+    ['NB-no', 'Ordrenummer (Norge)'],
+    ['nb-SJ', 'Ordrenummer'],
+    ['nb-NO', 'Ordrenummer (Norge)'],
+    ['de-AT', 'Bestellnummer'],
+    ['fr', 'Order no.'],
+    [undefined, 'Order no.'],
+  ])('picks the text for %s: its own tag, else its primary language, else "*"', (language, expected) => {
+    const texts = { nb: 'Ordrenummer', 'nb-no': 'Ordrenummer (Norge)', de: 'Bestellnummer', '*': 'Order no.' };
+    expect(localize(texts, language)).toBe(expected);
+  });
+
+  it('finds no text for a language the texts do not name and that has no "*", so the caller falls back', () => {
+    expect(localize({ nb: 'Ordrenummer' }, 'sv')).toBeUndefined();
+    expect(localize('Order number', 'sv')).toBe('Order number');
+    expect(localize(undefined, 'sv')).toBeUndefined();
   });
 
   it('reports every problem at once', () => {
