@@ -18,6 +18,8 @@ test('Arabic on a right-to-left page: lang and dir on our root, labels on the ri
   await expect(alert).toContainText('يُرجى تصحيح الحقول المحددة.');
   // The summary names the fields in Arabic too (a custom field's label is the form config's own).
   await expect(alert.getByRole('link').first()).toHaveText('الموضوع: هذا الحقل مطلوب.');
+  // The operator's label for a custom field, in Arabic from the relay's form config (GET /form?locale=ar).
+  await expect(page.getByLabel('ماذا حدث؟')).toHaveAttribute('placeholder', 'أخبرنا بما لاحظته');
   const border = await alert.evaluate((element) => {
     const style = getComputedStyle(element);
     return { right: style.borderRightWidth, left: style.borderLeftWidth };

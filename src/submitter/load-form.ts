@@ -38,7 +38,12 @@ function readForm(body: unknown): FormDefinition | undefined {
   };
 }
 
-/** Creates the loader; the browser's HTTP cache honours the relay's ETag and Cache-Control. */
-export function createFormLoader(call: RelayCall): LoadForm {
-  return (signal) => call({ path: '/form', read: readForm }, signal);
+/**
+ * Creates the loader; the browser's HTTP cache honours the relay's ETag and Cache-Control. It asks
+ * for the form in `locale`, the language the widget shows, so the operator's per-language labels
+ * match the widget's own words (docs/form-config.md, "Texts per language").
+ */
+export function createFormLoader(call: RelayCall, locale: string): LoadForm {
+  // A language tag, as pickLocale returns one: nothing in it needs escaping.
+  return (signal) => call({ path: `/form?locale=${locale}`, read: readForm }, signal);
 }

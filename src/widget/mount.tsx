@@ -96,7 +96,9 @@ export function mountWith(target: Element | string, options: MountOptions | Reco
     applyStyles(shadow, config.nonce);
     element.append(host);
 
-    const locale = pickLocale([config.locale, document.documentElement.lang, ...(navigator.languages ?? [])]);
+    // The language picked, kept in the config (ours, fresh from parseOptions): the translator speaks it
+    // and the relay serves the operator's labels in it.
+    const locale = (config.locale = pickLocale([config.locale, document.documentElement.lang, ...(navigator.languages ?? [])]));
     const form = wireForm(
       config,
       {

@@ -53,7 +53,7 @@ export function wireForm(config: WidgetConfig, wiring: Wiring, page: string): Wi
         createRelayCall({ relay, timeoutMs, retries: Infinity, retryForMs: TICKET_RETRY_MS, onRetry: (retry) => form.submission.retrying(retry) }),
         { identity: config.identity, report: wiring.report },
       ),
-      loadForm: createFormLoader(quickCall),
+      loadForm: createFormLoader(quickCall, config.locale ?? 'en'),
       upload: createUploader(relay, createRelayCall({ relay, timeoutMs }), () => Boolean(form.model.definition.peek().attachments?.direct)),
       solveAltcha: createAltchaSolver(quickCall),
       device: { relay, page },

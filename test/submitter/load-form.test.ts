@@ -19,7 +19,7 @@ function harness(answers: Answer[]) {
     calls.push({ url, init });
     return answers[Math.min(calls.length, answers.length) - 1]!();
   }) as typeof globalThis.fetch;
-  const loadForm = createFormLoader(createRelayCall({ relay: RELAY, fetch, sleep: async () => {}, random: () => 0.5 }));
+  const loadForm = createFormLoader(createRelayCall({ relay: RELAY, fetch, sleep: async () => {}, random: () => 0.5 }), 'nb-NO');
   return { loadForm, calls };
 }
 
@@ -48,12 +48,12 @@ const CATEGORIES: FormField = {
 const SENTIMENT: FormField = { path: 'sentiment', control: 'radio', required: false, choices: [{ value: 'question' }, { value: 'praise' }] };
 
 describe('GET {relay}/form', () => {
-  it('asks for the form with a plain GET: no body, no Idempotency-Key, no cookies', async () => {
+  it("asks for the form in the widget's language with a plain GET: no body, no Idempotency-Key, no cookies", async () => {
     const { loadForm, calls } = harness([json(200, { fields: [...ASKED] })]);
     await loadForm();
     expect(calls).toHaveLength(1);
     const { url, init } = calls[0]!;
-    expect(url).toBe('https://relay.example/support/form');
+    expect(url).toBe('https://relay.example/support/form?locale=nb-NO');
     expect(init.method).toBe('GET');
     expect(init.body ?? null).toBeNull();
     expect(new Headers(init.headers).has('Idempotency-Key')).toBe(false);
@@ -121,7 +121,7 @@ describe('GET {relay}/form', () => {
       json(200, form),
     ]);
     expect(await loadForm()).toEqual(ok(form));
-    expect(calls.map(({ url }) => url)).toEqual(['https://relay.example/support/form', 'https://relay.example/support/form']);
+    expect(calls.map(({ url }) => url)).toEqual(['https://relay.example/support/form?locale=nb-NO', 'https://relay.example/support/form?locale=nb-NO']);
   });
 
   it('gives up with the relay’s code when the relay keeps failing', async () => {

@@ -234,7 +234,7 @@ describe('attachments', () => {
     const handle = mountTracked(addTarget(), { relay: RELAY });
     await pickFile(handle, new File(['%PDF-1.'], 'receipt.pdf', { type: 'application/pdf' }));
     await waitFor(() => expect(uploads).toHaveLength(1));
-    expect(urls()).toEqual([`${RELAY}/form`, `${RELAY}/attachments/uploads`]);
+    expect(urls()).toEqual([`${RELAY}/form?locale=en`, `${RELAY}/attachments/uploads`]);
     expect(uploads[0]).toMatchObject({ method: 'PUT', url: storage, headers: { 'Content-Type': 'application/pdf' } });
   });
 });
@@ -251,7 +251,7 @@ describe('events for the host page', () => {
     fireEvent.click(view(handle).getByRole('button', { name: 'Send' }));
     await waitFor(() => expect(onSubmitted).toHaveBeenCalledWith({ ticketId: 4711 }));
     expect(details).toEqual([{ ticketId: 4711 }]);
-    expect(urls()).toEqual(['https://relay.example/form', 'https://relay.example/tickets']);
+    expect(urls()).toEqual(['https://relay.example/form?locale=en', 'https://relay.example/tickets']);
     expect(await view(handle).findByRole('heading', { name: 'Thank you!' })).toBeTruthy();
   });
 

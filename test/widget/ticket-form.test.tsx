@@ -466,6 +466,6 @@ describe('through mount()', () => {
     const { view } = mountInto();
     fireEvent.click(view.getByRole('button', { name: 'Send' }));
     await view.findByRole('alert');
-    expect(relay.urls()).toEqual(['https://relay.example/form']);
+    expect(relay.urls()).toEqual(['https://relay.example/form?locale=en']);
   });
 });
