@@ -43,6 +43,8 @@ function hostStyles(page: Page) {
 }
 
 test('host styles change nothing inside the widget, and the widget changes nothing of the page', async ({ page, stack }) => {
+  // Nine page loads and five screenshots: more than the default 30 s on a busy two-core machine.
+  test.slow();
   const clean = await widgetShot(page, `${stack.pageUrl}/isolation/clean.html`);
   const differences: Record<string, number> = {};
   for (const name of HOSTILE) {
@@ -77,4 +79,17 @@ test('the host element is ours, not a div, and a page rule for div does not reac
   const host = page.locator('[data-socialboards-ticket]');
   expect(await host.evaluate((element) => element.tagName.toLowerCase())).toBe('socialboards-ticket-widget');
   expect(await host.evaluate((element) => getComputedStyle(element).backgroundColor)).not.toBe('rgb(255, 255, 0)');
+});
+
+test('a hostile stylesheet the page adds after the widget is built changes nothing inside it either', async ({ page, stack }) => {
+  const clean = await widgetShot(page, `${stack.pageUrl}/isolation/clean.html`);
+  // The page's own script adds it later (a theme switch, a late-loading CSS bundle).
+  await page.addStyleTag({ url: '/isolation/universal.css' });
+  await expect(page.locator('#host-heading')).toHaveCSS('line-height', '69px');
+  const later = PNG.sync.read(await page.locator('[data-socialboards-ticket] .root').screenshot({ animations: 'disabled', caret: 'hide' }));
+  expect(later.height, 'height').toBe(clean.height);
+  expect(later.width, 'width').toBe(clean.width);
+  const changed = pixelmatch(clean.data, later.data, null, clean.width, clean.height, { threshold: 0.1 });
+  console.log('isolation: share of pixels differing after a late hostile stylesheet', changed / (clean.width * clean.height));
+  expect(changed / (clean.width * clean.height)).toBeLessThanOrEqual(TOLERANCE);
 });
