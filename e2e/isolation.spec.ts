@@ -89,7 +89,7 @@ test('a hostile stylesheet the page adds after the widget is built changes nothi
   const later = PNG.sync.read(await page.locator('[data-socialboards-ticket] .root').screenshot({ animations: 'disabled', caret: 'hide' }));
   expect(later.height, 'height').toBe(clean.height);
   expect(later.width, 'width').toBe(clean.width);
-  const changed = pixelmatch(clean.data, later.data, null, clean.width, clean.height, { threshold: 0.1 });
+  const changed = pixelmatch(clean.data, later.data, undefined, clean.width, clean.height, { threshold: 0.1 });
   console.log('isolation: share of pixels differing after a late hostile stylesheet', changed / (clean.width * clean.height));
   expect(changed / (clean.width * clean.height)).toBeLessThanOrEqual(TOLERANCE);
 });

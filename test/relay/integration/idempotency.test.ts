@@ -5,9 +5,8 @@
  */
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis } from '../../support/redis-server';
-import type { RunningRedis } from '../../support/redis-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useRedis } from '../../support/use-redis';
 import { CLIENT_ID, ORIGIN, REFRESH_TOKEN, newKey, startHarness } from './harness';
 import { relayProcess } from './relay-process';
 import type { FakeRequest, Harness } from './harness';
@@ -205,16 +204,10 @@ describe('several relays on one SQLite file', () => {
 });
 
 describe('several relays on one Redis', () => {
-  let redis: RunningRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 120_000);
-  afterAll(async () => {
-    await redis?.close();
-  });
+  const redis = useRedis();
 
   it('makes one ticket of one key sent to two relays at once, and then to each again', async () => {
-    h = await startHarness({ ...TIMEOUT_ENV, REDIS_URL: redis.url });
+    h = await startHarness({ ...TIMEOUT_ENV, REDIS_URL: redis().url });
     const second = await h.startRelay();
     await h.fault({ kind: 'slow', delayMs: 200, path: '/tickets' });
     const key = newKey();
@@ -224,13 +217,13 @@ describe('several relays on one Redis', () => {
     expect(await b.json()).toEqual(first);
     for (const via of [h.relay, second]) expect(await (await h.post(SEED, { key, via })).json()).toEqual(first);
     expect(await h.fakeTickets()).toHaveLength(1);
-    expect(await redis.client.keys('sbrelay:idempotency:key:*')).toEqual([`sbrelay:idempotency:key:${key}`]);
+    expect(await redis().client.keys('sbrelay:idempotency:key:*')).toEqual([`sbrelay:idempotency:key:${key}`]);
     // Nothing in the SQLite file: with REDIS_URL the keys live in Redis only.
     expect(await h.fakeRequests().then((requests) => calls(requests, '/tickets'))).toBe(1);
   });
 
   it('replays after every relay restarted', async () => {
-    h = await startHarness({ ...TIMEOUT_ENV, REDIS_URL: redis.url });
+    h = await startHarness({ ...TIMEOUT_ENV, REDIS_URL: redis().url });
     const key = newKey();
     const created = await h.post(SEED, { key });
     await h.relay.close();

@@ -7,13 +7,12 @@ import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { keyOf } from '../../../src/relay/attachments/reference';
 import { createDiskStorage } from '../../../src/relay/attachments/disk-storage';
 import { runOutboxCommand } from '../../../src/relay/outbox/outbox-cli';
 import { createLogger } from '../../../src/relay/log';
-import { startRedis } from '../../support/redis-server';
-import type { RunningRedis } from '../../support/redis-server';
+import { useRedis } from '../../support/use-redis';
 import { PNG, upload } from './attachments-support';
 import type { Uploaded } from './attachments-support';
 import { CLIENT_ID, ORIGIN, REFRESH_TOKEN, newKey, startHarness } from './harness';
@@ -339,16 +338,10 @@ describe('dead letters and the operator command', () => {
 });
 
 describe('two relays on one Redis', () => {
-  let redis: RunningRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 120_000);
-  afterAll(async () => {
-    await redis?.close();
-  });
+  const redis = useRedis();
 
   it('deliver each queued ticket exactly once', async () => {
-    h = await startHarness({ ...FAST, REDIS_URL: redis.url });
+    h = await startHarness({ ...FAST, REDIS_URL: redis().url });
     const second = await h.startRelay();
     await h.fault({ kind: 'error', path: '/tickets', rate: 1 });
     const titles = Array.from({ length: 8 }, (_, i) => `Queued ticket ${i}`);

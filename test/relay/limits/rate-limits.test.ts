@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRelayApp } from '../../../src/relay/app';
 import type { RelayDeps } from '../../../src/relay/app';
 import { createReplayStore } from '../../../src/relay/spam/replay-store';
-import { startRedis } from '../../support/redis-server';
-import type { RunningRedis } from '../../support/redis-server';
+import { useRedis } from '../../support/use-redis';
 import { ORIGIN, captureLogs, envelope, gate, memoryStore, refused as refusedConnection, scriptedSocialboards, testConfig } from '../helpers';
 
 const TICKET = { title: 'Price list', message: 'How much is it?', creator: { email: 'ann@example.com' } };
@@ -167,28 +166,22 @@ describe('requests in flight per client', () => {
 });
 
 describe('limits shared through Redis', () => {
-  let redis: RunningRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 120_000);
-  afterAll(async () => {
-    await redis?.close();
-  });
+  const redis = useRedis();
 
   it('counts one client across two relay instances', async () => {
     const { Redis } = await import('ioredis');
-    const connections = [new Redis(redis.url), new Redis(redis.url)];
+    const connections = [new Redis(redis().url), new Redis(redis().url)];
     try {
       // Until a connection is ready the limiters count in memory (tested below).
       await Promise.all(connections.map((connection) => connection.ping()));
-      const env = { RELAY_RATE_LIMIT_TICKETS: '2/1m', REDIS_URL: redis.url };
+      const env = { RELAY_RATE_LIMIT_TICKETS: '2/1m', REDIS_URL: redis().url };
       const a = setup(env, { redis: connections[0] });
       const b = setup(env, { redis: connections[1] });
       expect((await a.post()).status).toBe(201);
       expect((await b.post()).status).toBe(201);
       expect((await a.post()).status).toBe(429);
       expect((await b.post()).status).toBe(429);
-      expect(await redis.client.keys('sbrelay:tickets:*')).not.toHaveLength(0);
+      expect(await redis().client.keys('sbrelay:tickets:*')).not.toHaveLength(0);
     } finally {
       for (const connection of connections) connection.disconnect();
     }
@@ -196,7 +189,7 @@ describe('limits shared through Redis', () => {
 
   it('refuses a challenge token at one instance that another already used', async () => {
     const { Redis } = await import('ioredis');
-    const connections = [new Redis(redis.url), new Redis(redis.url)];
+    const connections = [new Redis(redis().url), new Redis(redis().url)];
     try {
       await Promise.all(connections.map((connection) => connection.ping()));
       const [a, b] = connections.map((connection) => createReplayStore({ redis: connection }));
@@ -206,9 +199,9 @@ describe('limits shared through Redis', () => {
       expect(await b?.claim('token-shared-by-two-instances', 'key-1', 300)).toBe(true);
       expect(await b?.heldBy('token-shared-by-two-instances', 'key-1')).toBe(true);
       // Redis holds the token's hash only, never the token, and forgets it when the token would expire.
-      const [key] = await redis.client.keys('sbrelay:challenge-used*');
+      const [key] = await redis().client.keys('sbrelay:challenge-used*');
       expect(key).not.toContain('token-shared');
-      expect(await redis.client.pttl(key ?? '')).toBeGreaterThan(290_000);
+      expect(await redis().client.pttl(key ?? '')).toBeGreaterThan(290_000);
     } finally {
       for (const connection of connections) connection.disconnect();
     }

@@ -3,13 +3,12 @@
  * BullMQ (a real redis-server on a free loopback port). Times are real and short: BullMQ keeps its
  * own clock in Redis, so a pretend clock could not move it.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CreateTicketBody } from '../../../src/shared/create-ticket';
 import { createLogger } from '../../../src/relay/log';
 import type { Backoff, Deliver, DeliveryOutcome, OutboxStore, OutboxWorker, QueuedTicket } from '../../../src/relay/outbox/outbox-store';
 import { referenceOf } from '../../../src/relay/outbox/outbox-store';
-import { startRedis } from '../../support/redis-server';
-import type { RunningRedis } from '../../support/redis-server';
+import { useRedis } from '../../support/use-redis';
 import { bullmqOutbox, sqliteOutbox } from './backends';
 import type { OutboxBackend, OutboxBackendKind } from './backends';
 
@@ -45,15 +44,9 @@ async function eventually(check: () => Promise<void> | void, timeoutMs = 8000): 
   }
 }
 
-let redis: RunningRedis | undefined;
-beforeAll(async () => {
-  redis = await startRedis();
-}, 120_000);
-afterAll(async () => {
-  await redis?.close();
-});
+const redis = useRedis();
 
-const KINDS: OutboxBackendKind[] = [sqliteOutbox, bullmqOutbox(() => redis as RunningRedis)];
+const KINDS: OutboxBackendKind[] = [sqliteOutbox, bullmqOutbox(redis)];
 
 describe.each(KINDS)('$name outbox', (kind) => {
   let backend: OutboxBackend;

@@ -3,11 +3,10 @@
  * real redis-server on a free loopback port). Clocks are the tests' own, so leases and TTLs expire
  * when a test says so.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IdempotencyStore, Reservation, StoredResponse } from '../../../src/relay/stores/idempotency-store';
 import { RELEASED_KEEP_MS } from '../../../src/relay/stores/idempotency-store';
-import { startRedis } from '../../support/redis-server';
-import type { RunningRedis } from '../../support/redis-server';
+import { useRedis } from '../../support/use-redis';
 import { memoryBackend, redisBackend, sqliteBackend } from './backends';
 import type { Backend, BackendKind } from './backends';
 
@@ -18,15 +17,9 @@ const REFUSED: StoredResponse = { status: 502, body: '{"error":{"code":"upstream
 const TTL_MS = 60_000;
 const LEASE_MS = 1000;
 
-let redis: RunningRedis | undefined;
-beforeAll(async () => {
-  redis = await startRedis();
-}, 120_000);
-afterAll(async () => {
-  await redis?.close();
-});
+const redis = useRedis();
 
-const BACKENDS: BackendKind[] = [memoryBackend, sqliteBackend, redisBackend(() => redis as RunningRedis)];
+const BACKENDS: BackendKind[] = [memoryBackend, sqliteBackend, redisBackend(redis)];
 
 /** The holder of a reservation that must be `reserved`. */
 function holderOf(reservation: Reservation): string {

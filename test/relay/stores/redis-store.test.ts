@@ -1,23 +1,16 @@
 /** What only the Redis store has to prove: Redis itself forgets what the store forgot, and never an unresolved key. */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/relay/log';
 import { createIdempotencyStore } from '../../../src/relay/stores/create-idempotency-store';
 import { createRedisIdempotencyStore } from '../../../src/relay/stores/redis-idempotency-store';
-import { startRedis } from '../../support/redis-server';
-import type { RunningRedis } from '../../support/redis-server';
+import { useRedis } from '../../support/use-redis';
 
-let redis: RunningRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-}, 120_000);
-afterAll(async () => {
-  await redis?.close();
-});
+const redis = useRedis();
 
 describe('redis idempotency store', () => {
   it('lets Redis expire a completed answer a little after its TTL, and keeps an unresolved key', async () => {
-    const connection = new Redis(redis.url);
+    const connection = new Redis(redis().url);
     try {
       const store = createRedisIdempotencyStore({ redis: connection, ttlMs: 120_000, prefix: 'expiry:' });
       for (const key of ['done-key', 'open-key']) {
@@ -26,11 +19,11 @@ describe('redis idempotency store', () => {
         if (key === 'done-key') await store.complete(key, reservation.lease.holder, { status: 201, body: '{}', headers: {} });
         else await store.markUnresolved(key, reservation.lease.holder);
       }
-      const ttl = await redis.client.pttl('expiry:key:done-key');
+      const ttl = await redis().client.pttl('expiry:key:done-key');
       expect(ttl).toBeGreaterThan(120_000);
       expect(ttl).toBeLessThanOrEqual(180_000);
-      expect(await redis.client.pttl('expiry:key:open-key')).toBe(-1);
-      expect(await redis.client.zrange('expiry:unresolved', 0, -1)).toEqual(['expiry:key:open-key']);
+      expect(await redis().client.pttl('expiry:key:open-key')).toBe(-1);
+      expect(await redis().client.zrange('expiry:unresolved', 0, -1)).toEqual(['expiry:key:open-key']);
     } finally {
       await connection.quit();
     }
