@@ -108,13 +108,45 @@ export function readFailure(status: number, body: unknown, retryAfter: string | 
 
 /**
  * An answer as a result: a failure read from a status outside 2xx, else what `read` made of the
- * body (a bad response when it made nothing of it). Both ways of calling the relay (fetch, and
- * XMLHttpRequest for uploads) read answers here.
+ * body (a bad response when it made nothing of it). A body that is not JSON (a proxy's HTML page,
+ * say) is judged by its status. Both ways of calling the relay (fetch, and XMLHttpRequest for
+ * uploads) read answers here.
  */
-export function readAnswer<T>(status: number, body: unknown, retryAfter: string | null, read: (body: unknown) => T | undefined): RelayCallResult<T> {
+export function readAnswer<T>(status: number, text: string, retryAfter: string | null, read: (body: unknown) => T | undefined): RelayCallResult<T> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: judged by status
+  }
   if (status < 200 || status > 299) return fail(readFailure(status, body, retryAfter));
   const value = read(body);
   return value === undefined ? fail({ code: 'bad_response' }) : ok(value);
+}
+
+/**
+ * Bounds one attempt by a time limit and by the caller's signal, calling `stop` on either. `arm`
+ * (re)starts the time limit; `end` lets go of both; `failure` says why an attempt that threw or
+ * was stopped failed: the caller aborted it, it timed out, or else the network failed.
+ */
+export function boundAttempt(stop: () => void, signal?: AbortSignal) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  signal?.addEventListener('abort', stop, { once: true });
+  return {
+    arm(ms: number) {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, ms);
+    },
+    end() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+    },
+    failure: (): RelayCallResult<never> => fail({ code: signal?.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }),
+  };
 }
 
 /**
@@ -164,13 +196,8 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
     // An abort event never fires for a signal that is already aborted, so check before sending.
     if (signal?.aborted) return { result: fail({ code: 'aborted' }) };
     const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const bound = boundAttempt(() => controller.abort(), signal);
+    bound.arm(timeoutMs);
     try {
       const response = await fetchImpl(`${base}${request.path}`, {
         method: request.method ?? 'GET',
@@ -179,18 +206,12 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
         credentials: 'omit',
         signal: controller.signal,
       });
-      let body: unknown;
-      try {
-        body = await response.json();
-      } catch {
-        // not JSON: judged by status below
-      }
-      return { status: response.status, result: readAnswer(response.status, body, response.headers.get('Retry-After'), request.read) };
+      const text = await response.text();
+      return { status: response.status, result: readAnswer(response.status, text, response.headers.get('Retry-After'), request.read) };
     } catch {
-      return { result: fail({ code: signal?.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }) };
+      return { result: bound.failure() };
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      bound.end();
     }
   }
 
