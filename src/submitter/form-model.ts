@@ -83,6 +83,12 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     }
     return found;
   };
+  /** Puts a field back to what it holds before the visitor types; a prefilled one counts as checked. */
+  const refill = (field: FormField) => {
+    const { value, checked } = slot(field);
+    value.value = initialValue(field, prefilled.peek());
+    checked.value = field.path in prefilled.peek();
+  };
 
   const locks = (name: string) => lockFields === true || (Array.isArray(lockFields) && lockFields.map(String).includes(name));
 
@@ -181,12 +187,7 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     batch(() => {
       prefilled.value = { ...prefilled.value, ...given };
       // Given values win over typed ones, and are checked like typed ones.
-      for (const field of definition.value.fields) {
-        if (!(field.path in given)) continue;
-        const { value, checked } = slot(field);
-        value.value = initialValue(field, given);
-        checked.value = true;
-      }
+      for (const field of definition.value.fields) if (field.path in given) refill(field);
     });
   }
 
@@ -266,11 +267,7 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   /** Back to a fresh form after a ticket was sent: empty, but with defaults and prefilled values again. */
   function reset() {
     batch(() => {
-      for (const field of definition.peek().fields) {
-        const { value, checked } = slot(field);
-        value.value = initialValue(field, prefilled.peek());
-        checked.value = field.path in prefilled.peek();
-      }
+      definition.peek().fields.forEach(refill);
       attempted.value = false;
       refused.value = {};
       attachments.clear();
