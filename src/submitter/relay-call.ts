@@ -36,10 +36,6 @@ export interface RelayCallOptions {
    * as long as a relay takes to restart, the form and uploads give up sooner (by `retries`).
    */
   retryForMs?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** A `Retry-After` longer than this is not waited for: the visitor is told to try later. */
-  maxRetryAfterMs?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -48,6 +44,12 @@ export interface RelayCallOptions {
   /** Called before each retry, with the retry's number (1-based). */
   onRetry?: (retry: number) => void;
 }
+
+/** The first retry's backoff; it doubles with each retry, up to MAX_DELAY_MS. */
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 8_000;
+/** A `Retry-After` longer than this is not waited for: the visitor is told to try later. */
+const MAX_RETRY_AFTER_MS = 30_000;
 
 /** Waits `ms`, or rejects as soon as `signal` aborts. */
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -180,9 +182,6 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
     timeoutMs = 30_000,
     retries = 3,
     retryForMs = Infinity,
-    baseDelayMs = 500,
-    maxDelayMs = 8_000,
-    maxRetryAfterMs = 30_000,
     fetch: fetchImpl = (...args) => globalThis.fetch(...args),
     sleep = abortableSleep,
     random = Math.random,
@@ -223,11 +222,11 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
       if (result.ok || retry >= retries || !isTransient(status, result.error.code) || globalThis.navigator?.onLine === false) return result;
       // Exponential backoff with "equal jitter": half fixed, half random, so many widgets
       // that failed together do not come back together.
-      const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** retry);
+      const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** retry);
       let delay = backoff / 2 + random() * (backoff / 2);
       const { retryAfterMs } = result.error;
       if (retryAfterMs !== undefined) {
-        if (retryAfterMs > maxRetryAfterMs) return result;
+        if (retryAfterMs > MAX_RETRY_AFTER_MS) return result;
         delay = retryAfterMs;
       }
       if (now() - started + delay > retryForMs) return result;
