@@ -37,6 +37,7 @@ export interface RelayCallOptions {
    */
   retryForMs?: number;
   fetch?: typeof fetch;
+  /** Waits between attempts; may end early when `signal` aborts (the call then returns `aborted`). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   /** The clock for `retryForMs`. */
@@ -50,22 +51,6 @@ const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 8_000;
 /** A `Retry-After` longer than this is not waited for: the visitor is told to try later. */
 const MAX_RETRY_AFTER_MS = 30_000;
-
-/** Waits `ms`, or rejects as soon as `signal` aborts. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Error code for an answer whose body is not ours (a proxy's HTML page, say). */
 function codeForStatus(status: number): RelayCallErrorCode {
@@ -171,6 +156,16 @@ export interface RelayRequest<T> {
   read: (body: unknown) => T | undefined;
 }
 
+/** Waits `ms`, or less when `signal` aborts: a time limit with nothing to bound. */
+const abortableSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const bound = boundAttempt(() => {
+      bound.end();
+      resolve();
+    }, signal);
+    bound.arm(ms);
+  });
+
 export type RelayCall = <T>(request: RelayRequest<T>, signal?: AbortSignal) => Promise<RelayCallResult<T>>;
 
 /** Creates the function every relay request goes through. */
@@ -230,11 +225,8 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
         delay = retryAfterMs;
       }
       if (now() - started + delay > retryForMs) return result;
-      try {
-        await sleep(delay, signal);
-      } catch {
-        return fail({ code: 'aborted' });
-      }
+      await sleep(delay, signal);
+      if (signal?.aborted) return fail({ code: 'aborted' });
       onRetry?.(retry + 1);
     }
   };
