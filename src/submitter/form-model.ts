@@ -101,11 +101,8 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     const name = fieldName(field.path);
     /** The spec's schema, built when first needed (the visitor leaves the field, or sends), not while the form first renders. */
     let schema: ReturnType<typeof fieldSchema> | undefined;
-    const check = (input: FieldValue) => parseValue((schema ??= fieldSchema(field)), input);
-    const parsed = computed(() => {
-      const result = check(value.value);
-      return result.ok ? result : fail({ ...result.error, path: field.path });
-    });
+    const check = (input: FieldValue) => parseValue((schema ??= fieldSchema(field)), input, field.path);
+    const parsed = computed(() => check(value.value));
     const locked = computed(() => {
       const given = prefillFor(field, prefilled.value);
       // A locked field whose prefilled value is wrong could never be fixed: it stays editable.
