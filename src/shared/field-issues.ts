@@ -53,9 +53,8 @@ function codeOf(issue: v.BaseIssue<unknown>): FieldIssueCode {
   return messageCode(issue);
 }
 
-/** One valibot issue as a field issue with the given code. */
-function fieldIssue(issue: v.BaseIssue<unknown>, code: FieldIssueCode): FieldIssue {
-  const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
+/** One valibot issue as a field issue at `path` with the given code. */
+function fieldIssue(issue: v.BaseIssue<unknown>, code: FieldIssueCode, path: string): FieldIssue {
   // Only size caps carry their limit: it fills "{limit}" in their message.
   const limit = (code === 'too_long' || code === 'too_many') && typeof issue.requirement === 'number' ? issue.requirement : undefined;
   return { path, code, limit };
@@ -63,10 +62,11 @@ function fieldIssue(issue: v.BaseIssue<unknown>, code: FieldIssueCode): FieldIss
 
 /**
  * One issue of a single field's value schema (see fieldSchema in field-values.ts) as a field
- * issue. Such a schema holds no object, so the strict-object reading of `toFieldIssues`, which
- * only the relay's request schemas need, stays out of the widget's bundle.
+ * issue at that field's `path`. Such a schema holds no object, so neither the issue's own path nor
+ * the strict-object reading of `toFieldIssues`, which only the relay's request schemas need, is
+ * read, and both stay out of the widget's bundle.
  */
-export const toFieldIssue = (issue: v.BaseIssue<unknown>): FieldIssue => fieldIssue(issue, messageCode(issue));
+export const toFieldIssue = (issue: v.BaseIssue<unknown>, path: string): FieldIssue => fieldIssue(issue, messageCode(issue), path);
 
 /**
  * Turns valibot issues into field issues, one per path (the first wins, as a visitor
@@ -75,7 +75,7 @@ export const toFieldIssue = (issue: v.BaseIssue<unknown>): FieldIssue => fieldIs
 export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[]): FieldIssue[] {
   const byPath = new Map<string, FieldIssue>();
   for (const issue of issues) {
-    const found = fieldIssue(issue, codeOf(issue));
+    const found = fieldIssue(issue, codeOf(issue), (issue.path ?? []).map((item) => String(item.key)).join('.'));
     if (!byPath.has(found.path)) byPath.set(found.path, found);
   }
   return [...byPath.values()];

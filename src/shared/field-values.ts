@@ -77,10 +77,13 @@ export function fieldSchema(field: FormField) {
   );
 }
 
-/** One value checked by its field's schema (see fieldSchema): as it travels on (cleaned and trimmed), or its first problem. */
-export function parseValue(schema: ReturnType<typeof fieldSchema>, value: FieldValue): Result<FieldValue, FieldIssue> {
+/**
+ * One value checked by its field's schema (see fieldSchema): as it travels on (cleaned and
+ * trimmed), or its first problem, reported at `path` (the field's).
+ */
+export function parseValue(schema: ReturnType<typeof fieldSchema>, value: FieldValue, path = ''): Result<FieldValue, FieldIssue> {
   const result = v.safeParse(schema, value, { abortPipeEarly: true });
-  return result.success ? ok(result.output) : fail(toFieldIssue(result.issues[0]));
+  return result.success ? ok(result.output) : fail(toFieldIssue(result.issues[0], path));
 }
 
 /** The first problem with one value, if any (see parseValue). */

@@ -8,7 +8,7 @@
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals-core';
 import { BUILT_IN_FIELDS } from '../shared/built-in-fields';
 import type { FieldIssue } from '../shared/field-issues';
-import { checkValue, fieldSchema, parseValue, type FieldValue, type FieldValues } from '../shared/field-values';
+import { fieldSchema, parseValue, type FieldValue, type FieldValues } from '../shared/field-values';
 import { fieldName, type FormDefinition, type FormField } from '../shared/form-definition';
 import { fail, ok, type Result } from '../shared/result';
 import { createAttachmentList } from './attachment-list';
@@ -23,6 +23,8 @@ export const ATTACHMENTS_PATH = 'attachments';
 export interface FieldModel {
   /** The value as it would travel on (cleaned and trimmed), or its own problem, shown or not. */
   parsed: ReadonlySignal<Result<FieldValue, FieldIssue>>;
+  /** Checks a value by this field's rules, as `parsed` does (a prefill, before it is in the field). */
+  check(value: FieldValue): Result<FieldValue, FieldIssue>;
   field: FormField;
   /** The name the integrator and the catalogue use (`email`, `42623`, `categoryId`). */
   name: string;
@@ -81,16 +83,14 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     }
     return found;
   };
+  /** Puts a field back to what it holds before the visitor types; a prefilled one counts as checked. */
+  const refill = (field: FormField) => {
+    const { value, checked } = slot(field);
+    value.value = initialValue(field, prefilled.peek());
+    checked.value = field.path in prefilled.peek();
+  };
 
   const locks = (name: string) => lockFields === true || (Array.isArray(lockFields) && lockFields.map(String).includes(name));
-
-  /** Each spec's schema, built when first needed (the visitor leaves the field, or sends), not while the form first renders. */
-  const schemas = new WeakMap<FormField, ReturnType<typeof fieldSchema>>();
-  const schemaFor = (field: FormField) => {
-    let schema = schemas.get(field);
-    if (!schema) schemas.set(field, (schema = fieldSchema(field)));
-    return schema;
-  };
 
   /** One model per field spec: a new definition brings new specs, while values stay with their paths. */
   const models = new WeakMap<FormField, FieldModel>();
@@ -99,15 +99,14 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     if (existing) return existing;
     const { value, checked } = slot(field);
     const name = fieldName(field.path);
-    const schemaOf = () => schemaFor(field);
-    const parsed = computed(() => {
-      const result = parseValue(schemaOf(), value.value);
-      return result.ok ? result : fail({ ...result.error, path: field.path });
-    });
+    /** The spec's schema, built when first needed (the visitor leaves the field, or sends), not while the form first renders. */
+    let schema: ReturnType<typeof fieldSchema> | undefined;
+    const check = (input: FieldValue) => parseValue((schema ??= fieldSchema(field)), input, field.path);
+    const parsed = computed(() => check(value.value));
     const locked = computed(() => {
       const given = prefillFor(field, prefilled.value);
       // A locked field whose prefilled value is wrong could never be fixed: it stays editable.
-      return locks(name) && given !== undefined && !checkValue(schemaOf(), given);
+      return locks(name) && given !== undefined && check(given).ok;
     });
     const issue = computed(() => {
       const refusal = refused.value[field.path];
@@ -119,6 +118,7 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     });
     const model: FieldModel = {
       parsed,
+      check,
       field,
       name,
       value,
@@ -146,7 +146,10 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   const shown = computed(() => fields.value.filter(({ field }) => !field.prefillOnly));
   /** How the prefill fits the loaded form; nothing is judged before it loaded. */
   const fit = computed(() =>
-    load.value === 'ready' ? fitPrefill(definition.value.fields, prefilled.value, (field, value) => checkValue(schemaFor(field), value)) : undefined,
+    load.value === 'ready' ? fitPrefill(definition.value.fields, prefilled.value, (field, value) => {
+          const result = modelOf(field).check(value);
+          return result.ok ? undefined : result.error;
+        }) : undefined,
   );
   /**
    * What the visitor typed, for a draft: every value that differs from what the form starts with
@@ -181,12 +184,7 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
     batch(() => {
       prefilled.value = { ...prefilled.value, ...given };
       // Given values win over typed ones, and are checked like typed ones.
-      for (const field of definition.value.fields) {
-        if (!(field.path in given)) continue;
-        const { value, checked } = slot(field);
-        value.value = initialValue(field, given);
-        checked.value = true;
-      }
+      for (const field of definition.value.fields) if (field.path in given) refill(field);
     });
   }
 
@@ -266,11 +264,7 @@ export function createFormModel({ upload, lockFields, report }: FormModelOptions
   /** Back to a fresh form after a ticket was sent: empty, but with defaults and prefilled values again. */
   function reset() {
     batch(() => {
-      for (const field of definition.peek().fields) {
-        const { value, checked } = slot(field);
-        value.value = initialValue(field, prefilled.peek());
-        checked.value = field.path in prefilled.peek();
-      }
+      definition.peek().fields.forEach(refill);
       attempted.value = false;
       refused.value = {};
       attachments.clear();

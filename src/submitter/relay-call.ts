@@ -36,11 +36,8 @@ export interface RelayCallOptions {
    * as long as a relay takes to restart, the form and uploads give up sooner (by `retries`).
    */
   retryForMs?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** A `Retry-After` longer than this is not waited for: the visitor is told to try later. */
-  maxRetryAfterMs?: number;
   fetch?: typeof fetch;
+  /** Waits between attempts; may end early when `signal` aborts (the call then returns `aborted`). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   /** The clock for `retryForMs`. */
@@ -49,21 +46,11 @@ export interface RelayCallOptions {
   onRetry?: (retry: number) => void;
 }
 
-/** Waits `ms`, or rejects as soon as `signal` aborts. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** The first retry's backoff; it doubles with each retry, up to MAX_DELAY_MS. */
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 8_000;
+/** A `Retry-After` longer than this is not waited for: the visitor is told to try later. */
+const MAX_RETRY_AFTER_MS = 30_000;
 
 /** Error code for an answer whose body is not ours (a proxy's HTML page, say). */
 function codeForStatus(status: number): RelayCallErrorCode {
@@ -108,13 +95,45 @@ export function readFailure(status: number, body: unknown, retryAfter: string | 
 
 /**
  * An answer as a result: a failure read from a status outside 2xx, else what `read` made of the
- * body (a bad response when it made nothing of it). Both ways of calling the relay (fetch, and
- * XMLHttpRequest for uploads) read answers here.
+ * body (a bad response when it made nothing of it). A body that is not JSON (a proxy's HTML page,
+ * say) is judged by its status. Both ways of calling the relay (fetch, and XMLHttpRequest for
+ * uploads) read answers here.
  */
-export function readAnswer<T>(status: number, body: unknown, retryAfter: string | null, read: (body: unknown) => T | undefined): RelayCallResult<T> {
+export function readAnswer<T>(status: number, text: string, retryAfter: string | null, read: (body: unknown) => T | undefined): RelayCallResult<T> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: judged by status
+  }
   if (status < 200 || status > 299) return fail(readFailure(status, body, retryAfter));
   const value = read(body);
   return value === undefined ? fail({ code: 'bad_response' }) : ok(value);
+}
+
+/**
+ * Bounds one attempt by a time limit and by the caller's signal, calling `stop` on either. `arm`
+ * (re)starts the time limit; `end` lets go of both; `failure` says why an attempt that threw or
+ * was stopped failed: the caller aborted it, it timed out, or else the network failed.
+ */
+export function boundAttempt(stop: () => void, signal?: AbortSignal) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  signal?.addEventListener('abort', stop, { once: true });
+  return {
+    arm(ms: number) {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, ms);
+    },
+    end() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+    },
+    failure: (): RelayCallResult<never> => fail({ code: signal?.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }),
+  };
 }
 
 /**
@@ -137,6 +156,16 @@ export interface RelayRequest<T> {
   read: (body: unknown) => T | undefined;
 }
 
+/** Waits `ms`, or less when `signal` aborts: a time limit with nothing to bound. */
+const abortableSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const bound = boundAttempt(() => {
+      bound.end();
+      resolve();
+    }, signal);
+    bound.arm(ms);
+  });
+
 export type RelayCall = <T>(request: RelayRequest<T>, signal?: AbortSignal) => Promise<RelayCallResult<T>>;
 
 /** Creates the function every relay request goes through. */
@@ -148,9 +177,6 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
     timeoutMs = 30_000,
     retries = 3,
     retryForMs = Infinity,
-    baseDelayMs = 500,
-    maxDelayMs = 8_000,
-    maxRetryAfterMs = 30_000,
     fetch: fetchImpl = (...args) => globalThis.fetch(...args),
     sleep = abortableSleep,
     random = Math.random,
@@ -164,13 +190,8 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
     // An abort event never fires for a signal that is already aborted, so check before sending.
     if (signal?.aborted) return { result: fail({ code: 'aborted' }) };
     const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const bound = boundAttempt(() => controller.abort(), signal);
+    bound.arm(timeoutMs);
     try {
       const response = await fetchImpl(`${base}${request.path}`, {
         method: request.method ?? 'GET',
@@ -179,18 +200,12 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
         credentials: 'omit',
         signal: controller.signal,
       });
-      let body: unknown;
-      try {
-        body = await response.json();
-      } catch {
-        // not JSON: judged by status below
-      }
-      return { status: response.status, result: readAnswer(response.status, body, response.headers.get('Retry-After'), request.read) };
+      const text = await response.text();
+      return { status: response.status, result: readAnswer(response.status, text, response.headers.get('Retry-After'), request.read) };
     } catch {
-      return { result: fail({ code: signal?.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }) };
+      return { result: bound.failure() };
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      bound.end();
     }
   }
 
@@ -202,19 +217,16 @@ export function createRelayCall(options: RelayCallOptions): RelayCall {
       if (result.ok || retry >= retries || !isTransient(status, result.error.code) || globalThis.navigator?.onLine === false) return result;
       // Exponential backoff with "equal jitter": half fixed, half random, so many widgets
       // that failed together do not come back together.
-      const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** retry);
+      const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** retry);
       let delay = backoff / 2 + random() * (backoff / 2);
       const { retryAfterMs } = result.error;
       if (retryAfterMs !== undefined) {
-        if (retryAfterMs > maxRetryAfterMs) return result;
+        if (retryAfterMs > MAX_RETRY_AFTER_MS) return result;
         delay = retryAfterMs;
       }
       if (now() - started + delay > retryForMs) return result;
-      try {
-        await sleep(delay, signal);
-      } catch {
-        return fail({ code: 'aborted' });
-      }
+      await sleep(delay, signal);
+      if (signal?.aborted) return fail({ code: 'aborted' });
       onRetry?.(retry + 1);
     }
   };

@@ -5,8 +5,7 @@
  * progress.
  */
 import type { DirectUpload, UploadedAttachment } from '../shared/attachments';
-import { fail } from '../shared/result';
-import { isRecord, readAnswer, type RelayCall, type RelayCallResult } from './relay-call';
+import { boundAttempt, isRecord, readAnswer, type RelayCall, type RelayCallResult } from './relay-call';
 
 export type UploadResult = RelayCallResult<UploadedAttachment>;
 /** Uploads `file`, calling `onProgress` with the share sent so far (0–1). */
@@ -31,40 +30,21 @@ function send<T>(
 ): Promise<RelayCallResult<T>> {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
-    let stalled: ReturnType<typeof setTimeout>;
-    let timedOut = false;
-    const watch = (ms = STALL_MS) => {
-      clearTimeout(stalled);
-      stalled = setTimeout(() => {
-        timedOut = true;
-        xhr.abort();
-      }, ms);
-    };
+    const bound = boundAttempt(() => xhr.abort(), signal);
     const done = (result: RelayCallResult<T>) => {
-      clearTimeout(stalled);
-      signal.removeEventListener('abort', abort);
+      bound.end();
       resolve(result);
     };
-    const abort = () => xhr.abort();
     xhr.open(method, url);
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
-    xhr.upload.onload = () => watch(ANSWER_MS);
+    xhr.upload.onload = () => bound.arm(ANSWER_MS);
     xhr.upload.onprogress = (event) => {
-      watch();
+      bound.arm(STALL_MS);
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };
-    xhr.onload = () => {
-      let parsed: unknown;
-      try {
-        parsed = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
-      } catch {
-        // not JSON: judged by status
-      }
-      done(readAnswer(xhr.status, parsed, xhr.getResponseHeader('Retry-After'), read));
-    };
-    xhr.onerror = xhr.onabort = () => done(fail({ code: signal.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' }));
-    signal.addEventListener('abort', abort, { once: true });
-    watch();
+    xhr.onload = () => done(readAnswer(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After'), read));
+    xhr.onerror = xhr.onabort = () => done(bound.failure());
+    bound.arm(STALL_MS);
     xhr.send(body);
   });
 }
