@@ -42,17 +42,11 @@ const controlAttributes = ({ id, issue, optional }: FieldProps) => ({
 /** The words for a field's problem, with its limit. */
 export const issueText = (issue: FieldIssue, t: Translate) => t(`field.${issue.code}`, { limit: issue.limit ?? '' });
 
-/** A field's message, tied to its control by id (see `described`): `text`, else the words for its code. */
-const errorText = (id: string, issue: FieldIssue | undefined, t: Translate, text?: string) =>
-  issue && (
-    <p id={`${id}-error`} class="error">
-      {text ?? issueText(issue, t)}
-    </p>
-  );
-
 /**
- * Label (or legend, for a group), message and control, in that order. `message` replaces the
- * words for the issue's code (the attachments say a file failed to upload).
+ * Label (or legend, for a group), message and control, in that order; a checkbox (`check`) comes
+ * before its label. The label says "optional" where a field may be left empty, and a checkbox
+ * "required" where it must be ticked. `message` replaces the words for the issue's code (the
+ * attachments say a file failed to upload). The message is tied to its control by id (see `described`).
  */
 export function Field({
   id,
@@ -62,29 +56,30 @@ export function Field({
   t,
   half,
   group,
+  check,
   message,
   children,
-}: FieldProps & { group?: boolean; message?: string | undefined; children: ComponentChildren }) {
-  const kind = half ? 'field half' : 'field';
+}: FieldProps & { group?: boolean; check?: boolean; message?: string | undefined; children: ComponentChildren }) {
+  const marker = check ? !optional && 'required' : optional && 'optional';
   const text = (
     <>
       {label}
-      {optional && <span class="optional"> ({t('optional')})</span>}
+      {marker && <span class="optional"> ({t(marker)})</span>}
     </>
   );
-  const error = errorText(id, issue, t, message);
-  return group ? (
-    <fieldset class={kind} {...described(id, issue)}>
-      <legend>{text}</legend>
-      {error}
+  const caption = group ? <legend>{text}</legend> : <label for={id}>{text}</label>;
+  const Box = group ? 'fieldset' : 'div';
+  return (
+    <Box class={`field${check ? ' check' : ''}${half ? ' half' : ''}`} {...(group ? described(id, issue) : {})}>
+      {check || caption}
+      {issue && (
+        <p id={`${id}-error`} class="error">
+          {message ?? issueText(issue, t)}
+        </p>
+      )}
       {children}
-    </fieldset>
-  ) : (
-    <div class={kind}>
-      <label for={id}>{text}</label>
-      {error}
-      {children}
-    </div>
+      {check && caption}
+    </Box>
   );
 }
 
@@ -197,10 +192,9 @@ interface CheckProps extends FieldProps {
 
 /** One checkbox with its label beside it ("Subscribe to the newsletter"). */
 export function CheckControl(props: CheckProps) {
-  const { id, label, optional, issue, checked, onChange, t, half } = props;
+  const { checked, onChange } = props;
   return (
-    <div class={half ? 'field check half' : 'field check'}>
-      {errorText(id, issue, t)}
+    <Field {...props} check>
       <input
         type="checkbox"
         {...controlAttributes(props)}
@@ -208,11 +202,7 @@ export function CheckControl(props: CheckProps) {
         disabled={props.busy}
         onChange={(event) => onChange(event.currentTarget.checked)}
       />
-      <label for={id}>
-        {label}
-        {optional || <span class="optional"> ({t('required')})</span>}
-      </label>
-    </div>
+    </Field>
   );
 }
 
