@@ -62,8 +62,8 @@ const RETIRED: Record<string, string> = {
   requireEmail: "the relay decides: set RELAY_REQUIRE_EMAIL or builtIn.email.required in the relay's RELAY_FORM_CONFIG",
 };
 
-/** An http(s) URL, absolute or relative to the page. */
-const isHttpUrl = (value: string) => isWebUrl(value, typeof location === 'undefined' ? 'http://localhost/' : location.href);
+/** An http(s) URL, absolute or relative to the page (outside a page, such as in Node, absolute only). */
+const isHttpUrl = (value: string) => isWebUrl(value, globalThis.location?.href);
 
 type Check = (value: unknown) => boolean;
 const isString: Check = (value) => typeof value === 'string';
