@@ -251,6 +251,7 @@ export function FieldView({ model, t, busy }: { model: FieldModel; t: Translate;
     t,
   };
   if (model.locked.value) return <TextControl {...common} value={display(model, value, t)} readOnly />;
+  const text = String(value);
   const choose = (next: FieldValue) => {
     model.set(next);
     model.leave();
@@ -262,9 +263,9 @@ export function FieldView({ model, t, busy }: { model: FieldModel; t: Translate;
   }));
   switch (field.control) {
     case 'choice':
-      return <SelectControl {...common} value={String(value)} choices={choices} onChange={choose} />;
+      return <SelectControl {...common} value={text} choices={choices} onChange={choose} />;
     case 'radio':
-      return <ChoiceControl {...common} value={String(value)} choices={choices} onChange={choose} />;
+      return <ChoiceControl {...common} value={text} choices={choices} onChange={choose} />;
     case 'multichoice':
       return <ChoiceControl {...common} value={typeof value === 'string' ? [] : value} choices={choices} multiple onChange={choose} />;
     case 'checkbox':
@@ -277,7 +278,7 @@ export function FieldView({ model, t, busy }: { model: FieldModel; t: Translate;
           multiline={field.control === 'multiline'}
           placeholder={field.placeholder}
           autocomplete={field.autocomplete ?? 'off'}
-          value={String(value)}
+          value={text}
           onInput={model.set}
           onBlur={model.leave}
         />
