@@ -25,11 +25,8 @@ export interface FieldProps {
   busy?: boolean | undefined;
 }
 
-/** The attributes that tie a control to its message. */
-const described = (id: string, issue?: FieldIssue) => ({
-  'aria-invalid': issue ? ('true' as const) : undefined,
-  'aria-describedby': issue ? `${id}-error` : undefined,
-});
+/** The attributes that tie a control to its message; none without one (Preact removes them when it goes). */
+const described = (id: string, issue?: FieldIssue) => (issue ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${id}-error` } : {});
 
 /** The attributes of a field's own control: its id and name, its message, and whether it is required. */
 const controlAttributes = ({ id, issue, optional }: FieldProps) => ({
