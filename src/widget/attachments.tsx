@@ -12,8 +12,8 @@ export function formatBytes(bytes: number, locale: string): string {
   return new Intl.NumberFormat(locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
 }
 
-/** Files from a drop or a paste, if it carries any. */
-export const filesOf = (transfer: DataTransfer | null) => [...(transfer?.files ?? [])];
+/** Files from a drop, a paste or the file picker, if it carries any. */
+export const filesOf = (source: { files: FileList | null } | null) => [...(source?.files ?? [])];
 
 interface Props {
   list: AttachmentList;
@@ -91,7 +91,7 @@ export function Attachments({ list, issue, policy, t }: Props) {
           hidden
           accept={policy.types.join(',')}
           onChange={(event) => {
-            add([...(event.currentTarget.files ?? [])]);
+            add(filesOf(event.currentTarget));
             event.currentTarget.value = '';
           }}
         />

@@ -25,11 +25,8 @@ export interface FieldProps {
   busy?: boolean | undefined;
 }
 
-/** The attributes that tie a control to its message. */
-const described = (id: string, issue?: FieldIssue) => ({
-  'aria-invalid': issue ? ('true' as const) : undefined,
-  'aria-describedby': issue ? `${id}-error` : undefined,
-});
+/** The attributes that tie a control to its message; none without one (Preact removes them when it goes). */
+const described = (id: string, issue?: FieldIssue) => (issue ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${id}-error` } : {});
 
 /** The attributes of a field's own control: its id and name, its message, and whether it is required. */
 const controlAttributes = ({ id, issue, optional }: FieldProps) => ({
@@ -42,17 +39,11 @@ const controlAttributes = ({ id, issue, optional }: FieldProps) => ({
 /** The words for a field's problem, with its limit. */
 export const issueText = (issue: FieldIssue, t: Translate) => t(`field.${issue.code}`, { limit: issue.limit ?? '' });
 
-/** A field's message, tied to its control by id (see `described`): `text`, else the words for its code. */
-const errorText = (id: string, issue: FieldIssue | undefined, t: Translate, text?: string) =>
-  issue && (
-    <p id={`${id}-error`} class="error">
-      {text ?? issueText(issue, t)}
-    </p>
-  );
-
 /**
- * Label (or legend, for a group), message and control, in that order. `message` replaces the
- * words for the issue's code (the attachments say a file failed to upload).
+ * Label (or legend, for a group), message and control, in that order; a checkbox (`check`) comes
+ * before its label. The label says "optional" where a field may be left empty, and a checkbox
+ * "required" where it must be ticked. `message` replaces the words for the issue's code (the
+ * attachments say a file failed to upload). The message is tied to its control by id (see `described`).
  */
 export function Field({
   id,
@@ -62,29 +53,30 @@ export function Field({
   t,
   half,
   group,
+  check,
   message,
   children,
-}: FieldProps & { group?: boolean; message?: string | undefined; children: ComponentChildren }) {
-  const kind = half ? 'field half' : 'field';
+}: FieldProps & { group?: boolean; check?: boolean; message?: string | undefined; children: ComponentChildren }) {
+  const marker = check ? !optional && 'required' : optional && 'optional';
   const text = (
     <>
       {label}
-      {optional && <span class="optional"> ({t('optional')})</span>}
+      {marker && <span class="optional"> ({t(marker)})</span>}
     </>
   );
-  const error = errorText(id, issue, t, message);
-  return group ? (
-    <fieldset class={kind} {...described(id, issue)}>
-      <legend>{text}</legend>
-      {error}
+  const caption = group ? <legend>{text}</legend> : <label for={id}>{text}</label>;
+  const Box = group ? 'fieldset' : 'div';
+  return (
+    <Box class={`field${check ? ' check' : ''}${half ? ' half' : ''}`} {...(group ? described(id, issue) : {})}>
+      {check || caption}
+      {issue && (
+        <p id={`${id}-error`} class="error">
+          {message ?? issueText(issue, t)}
+        </p>
+      )}
       {children}
-    </fieldset>
-  ) : (
-    <div class={kind}>
-      <label for={id}>{text}</label>
-      {error}
-      {children}
-    </div>
+      {check && caption}
+    </Box>
   );
 }
 
@@ -197,10 +189,9 @@ interface CheckProps extends FieldProps {
 
 /** One checkbox with its label beside it ("Subscribe to the newsletter"). */
 export function CheckControl(props: CheckProps) {
-  const { id, label, optional, issue, checked, onChange, t, half } = props;
+  const { checked, onChange } = props;
   return (
-    <div class={half ? 'field check half' : 'field check'}>
-      {errorText(id, issue, t)}
+    <Field {...props} check>
       <input
         type="checkbox"
         {...controlAttributes(props)}
@@ -208,11 +199,7 @@ export function CheckControl(props: CheckProps) {
         disabled={props.busy}
         onChange={(event) => onChange(event.currentTarget.checked)}
       />
-      <label for={id}>
-        {label}
-        {optional || <span class="optional"> ({t('required')})</span>}
-      </label>
-    </div>
+    </Field>
   );
 }
 
@@ -261,6 +248,7 @@ export function FieldView({ model, t, busy }: { model: FieldModel; t: Translate;
     t,
   };
   if (model.locked.value) return <TextControl {...common} value={display(model, value, t)} readOnly />;
+  const text = String(value);
   const choose = (next: FieldValue) => {
     model.set(next);
     model.leave();
@@ -272,9 +260,9 @@ export function FieldView({ model, t, busy }: { model: FieldModel; t: Translate;
   }));
   switch (field.control) {
     case 'choice':
-      return <SelectControl {...common} value={String(value)} choices={choices} onChange={choose} />;
+      return <SelectControl {...common} value={text} choices={choices} onChange={choose} />;
     case 'radio':
-      return <ChoiceControl {...common} value={String(value)} choices={choices} onChange={choose} />;
+      return <ChoiceControl {...common} value={text} choices={choices} onChange={choose} />;
     case 'multichoice':
       return <ChoiceControl {...common} value={typeof value === 'string' ? [] : value} choices={choices} multiple onChange={choose} />;
     case 'checkbox':
@@ -287,7 +275,7 @@ export function FieldView({ model, t, busy }: { model: FieldModel; t: Translate;
           multiline={field.control === 'multiline'}
           placeholder={field.placeholder}
           autocomplete={field.autocomplete ?? 'off'}
-          value={String(value)}
+          value={text}
           onInput={model.set}
           onBlur={model.leave}
         />

@@ -62,8 +62,8 @@ const RETIRED: Record<string, string> = {
   requireEmail: "the relay decides: set RELAY_REQUIRE_EMAIL or builtIn.email.required in the relay's RELAY_FORM_CONFIG",
 };
 
-/** An http(s) URL, absolute or relative to the page. */
-const isHttpUrl = (value: string) => isWebUrl(value, typeof location === 'undefined' ? 'http://localhost/' : location.href);
+/** An http(s) URL, absolute or relative to the page (outside a page, such as in Node, absolute only). */
+const isHttpUrl = (value: string) => isWebUrl(value, globalThis.location?.href);
 
 type Check = (value: unknown) => boolean;
 const isString: Check = (value) => typeof value === 'string';
@@ -106,9 +106,6 @@ const show = (value: unknown) => {
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** How an option is spelled where the integrator wrote it. */
-const describe = (name: string, fromData: boolean) => (fromData ? `data-${kebab(name)}` : `option "${name}"`);
-
 export interface ParsedOptions {
   /** The config, or undefined when a required option is missing or invalid. */
   config?: WidgetConfig;
@@ -122,40 +119,39 @@ export function parseOptions(raw: unknown, fromData = false): ParsedOptions {
   if (typeof raw !== 'object' || raw === null) {
     return { problems: ['options must be an object with at least { relay: "https://…" }'] };
   }
+  /** How an option is spelled where the integrator wrote it. */
+  const describe = (name: string) => (fromData ? `data-${kebab(name)}` : `option "${name}"`);
+  /** An object option's entries whose keys we know; each other key is reported and left out. */
+  const knownKeys = (name: string, isKnown: (key: string) => boolean) =>
+    Object.fromEntries(
+      Object.entries(config[name] as object).filter(
+        ([key]) => isKnown(key) || !problems.push(`${describe(name)} has an unknown key "${key}" (ignored)`),
+      ),
+    );
   const config: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     if (name in RETIRED) {
-      problems.push(`${describe(name, fromData)} was ignored: ${RETIRED[name]}`);
+      problems.push(`${describe(name)} was ignored: ${RETIRED[name]}`);
       continue;
     }
     if (!(name in OPTIONS)) {
-      problems.push(`unknown ${describe(name, fromData)} was ignored`);
+      problems.push(`unknown ${describe(name)} was ignored`);
       continue;
     }
     const [check, expected] = OPTIONS[name as keyof MountOptions];
     if (!check(value)) {
-      problems.push(`${describe(name, fromData)} must be ${expected}; got ${show(value)}`);
+      problems.push(`${describe(name)} must be ${expected}; got ${show(value)}`);
       continue;
     }
     config[name] = value;
   }
-  const messages = config.messages as Record<string, string> | undefined;
-  for (const key of Object.keys(messages ?? {})) {
-    if (!MESSAGE_KEYS.has(key)) problems.push(`${describe('messages', fromData)} has an unknown key "${key}"`);
-  }
-  if (config.prefill) {
-    const prefill: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(config.prefill)) {
-      if (PREFILL_KEYS.includes(key)) prefill[key] = value;
-      else problems.push(`${describe('prefill', fromData)} has an unknown key "${key}" (ignored)`);
-    }
-    config.prefill = prefill;
-  }
+  if (config.messages) config.messages = knownKeys('messages', (key) => MESSAGE_KEYS.has(key));
+  if (config.prefill) config.prefill = knownKeys('prefill', (key) => PREFILL_KEYS.includes(key));
   if (!('relay' in config)) {
     // A relay that was given but invalid has been reported above; only a missing one is reported here.
     if ((raw as { relay?: unknown }).relay === undefined) {
-      problems.push(`${describe('relay', fromData)} is required: the URL of your Socialboards relay`);
+      problems.push(`${describe('relay')} is required: the URL of your Socialboards relay`);
     }
     return { problems };
   }

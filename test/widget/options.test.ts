@@ -104,14 +104,14 @@ describe('parseOptions', () => {
     [{ colour: 'red' }, 'unknown data-colour was ignored'],
     [{ draft: 'off' }, 'data-draft must be true or false; got "off"'],
     [{ draftDays: 'week' }, 'data-draft-days must be a whole number of days from 1 to 365; got "week"'],
-    [{ messages: { sumbit: 'Go' } }, 'data-messages has an unknown key "sumbit"'],
+    [{ messages: { sumbit: 'Go' } }, 'data-messages has an unknown key "sumbit" (ignored)'],
   ])('spells options as data attributes when they came from a script tag (%j)', (options, problem) => {
     expect(parseOptions({ relay: RELAY, ...options }, true).problems).toEqual([problem]);
   });
 
   it('reports an unknown message key and keeps the known ones', () => {
     const { config, problems } = parseOptions({ relay: RELAY, messages: { submit: 'Go', sumbit: 'Go' } });
-    expect(problems).toEqual(['option "messages" has an unknown key "sumbit"']);
+    expect(problems).toEqual(['option "messages" has an unknown key "sumbit" (ignored)']);
     expect(config?.messages).toMatchObject({ submit: 'Go' });
   });
 
