@@ -68,7 +68,7 @@ export function helpText(options: { command: string; version: string; notes: Rec
     `${options.command} ${options.version}: the Socialboards ticket relay.`,
     '',
     `Usage: ${options.command}              start the relay (stops on SIGINT or SIGTERM)`,
-    `       ${options.command} outbox …     the outbox commands (\`outbox help\`)`,
+    `       ${options.command} outbox …     the outbox commands (\`outbox\` alone lists them)`,
     `       ${options.command} --help | --version`,
     '',
     'Configured by environment variables (blank counts as unset), [default]:',
