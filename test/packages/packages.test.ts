@@ -177,7 +177,7 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
     }
   }, 180_000);
 
-  it('installs the relay whose command answers --help with every variable, and --version', () => {
+  it('installs the relay whose command answers --help with every variable, --version, and starts; its library typed under bundler, node16 and nodenext', () => {
     const project = join(scratch, 'operator');
     projectWith(project, tarballs.relay);
     // No install scripts: better-sqlite3's native build would need the network; --help never opens it.
@@ -189,9 +189,31 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
     for (const { name } of relayVariables()) expect(help.out).toContain(`  ${name} `);
     expect(help.out).toMatch(/RELAY_PORT +\[8787\]\n +Port to listen on/);
     expect(run(bin, ['--version'], project).out.trim()).toBe(version);
-    // Without its required variables the command is the relay: it names them and stops.
+    // Without its required variables the command is the relay: it names them (once: it starts once) and stops.
     const start = run(bin, [], project, { PATH: process.env.PATH });
     expect(start.status).toBe(1);
-    expect(start.out).toContain('SOCIALBOARDS_CLIENT_ID: is required');
+    expect(start.out.split('SOCIALBOARDS_CLIENT_ID: is required')).toHaveLength(2);
+    // README's "Inside your own Node server", type-checked against the installed package (Node's types from the repository).
+    writeFileSync(
+      join(project, 'server.ts'),
+      [
+        "import { serve } from '@hono/node-server';",
+        "import { getConnInfo } from '@hono/node-server/conninfo';",
+        "import { Hono } from 'hono';",
+        "import { buildRelay, parseRelayConfig, type RelayConfig } from 'socialboards-ticket-relay';",
+        'const config: RelayConfig = parseRelayConfig(process.env);',
+        'const { app: relay, startOutboxWorker } = buildRelay(config, { socketAddress: (c) => getConnInfo(c).remote.address });',
+        'startOutboxWorker();',
+        "const app = new Hono().route('/support', relay);",
+        'serve({ fetch: app.fetch, port: 3000 });',
+        '',
+      ].join('\n'),
+    );
+    const tsc = join(root, 'node_modules/.bin/tsc');
+    for (const [module, moduleResolution] of [['esnext', 'bundler'], ['node16', 'node16'], ['nodenext', 'nodenext']]) {
+      const args = ['--noEmit', '--strict', '--lib', 'es2022,dom', '--target', 'es2022', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', '--module', module ?? '', '--moduleResolution', moduleResolution ?? '', 'server.ts'];
+      const checked = run(tsc, args, project);
+      expect(checked.status, `${moduleResolution}: ${checked.out}`).toBe(0);
+    }
   }, 180_000);
 });
