@@ -1,6 +1,6 @@
 /**
  * The published packages, as `npm test` builds them (`npm run build:packages` into dist/packages/):
- * packed cleanly, linted by publint and @arethetypeswrong/cli, the widget installed into an empty
+ * packed and published (dry run) cleanly, linted by publint and @arethetypeswrong/cli, the widget installed into an empty
  * project with no server dependency arriving, typed under bundler, node16 and nodenext, and the
  * relay's command answering `--help` and `--version` from an install. `npm test` runs it as its own
  * suite after the build (PACKAGES_SUITE=1); everything is installed from npm's cache (`--offline`).
@@ -130,6 +130,15 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
     const paths = dryPack(packages.relay).files.map((file) => file.path);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'cli.js', 'index.js', 'types/relay/index.d.ts']));
     expect(paths.filter((path) => path.includes('widget/') && !path.endsWith('env.d.ts'))).toEqual([]);
+  }, 60_000);
+
+  it.each(['widget', 'relay'] as const)('npm publish --dry-run publishes the %s package with nothing to warn about or correct', (name) => {
+    const result = run('npm', ['publish', '--dry-run', '--ignore-scripts', '--offline'], packages[name]);
+    expect(result.status, result.out).toBe(0);
+    expect(result.out).toContain(`+ socialboards-ticket-${name}@${version}`);
+    // The one warning left is about this machine, not the package: nobody is logged in to the registry.
+    const warnings = result.out.split('\n').filter((line) => line.startsWith('npm warn') && !line.includes('requires you to be logged in'));
+    expect(warnings).toEqual([]);
   }, 60_000);
 
   it.each(['widget', 'relay'] as const)('publint finds nothing in the %s package', (name) => {
