@@ -40,7 +40,8 @@ export function variableNotes(markdown: string): Record<string, VariableNote> {
     if (cells.length < 5 || !cells[1]?.startsWith('`')) continue;
     const names = [...(cells[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1] ?? '');
     const meaning = plain(cells[3] ?? '');
-    const note = /^.*?\.(?=\s|$)/.exec(meaning)?.[0] ?? meaning;
+    // The first full stop that ends a sentence: not the one of an abbreviation such as "e.g.".
+    const note = /^.*?(?<!\b(?:e\.g|i\.e|etc|vs))\.(?=\s|$)/.exec(meaning)?.[0] ?? meaning;
     for (const name of names) notes[name] ??= { fallback: plain(cells[2] ?? ''), note };
   }
   return notes;

@@ -20,6 +20,7 @@ describe('the relay variables of --help', () => {
   it('reads a row of the reference as its default and the first sentence of its meaning, without Markdown', () => {
     const table = '| variable | default | meaning |\n|---|---|---|\n| `A_B`, `A_C` | `{A_URL}/x` | The [thing](x.md) to use, `on`. More words. |';
     expect(variableNotes(table)).toEqual({ A_B: { fallback: '{A_URL}/x', note: 'The thing to use, on.' }, A_C: { fallback: '{A_URL}/x', note: 'The thing to use, on.' } });
+    expect(variableNotes('| `D_E` | none | Origins, e.g. `https://a.example`, i.e. sites. More. |')).toEqual({ D_E: { fallback: 'none', note: 'Origins, e.g. https://a.example, i.e. sites.' } });
   });
 
   it('shows each variable with its default, or as the reference words a default the schema cannot hold', () => {
