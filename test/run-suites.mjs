@@ -3,6 +3,7 @@
 // everything. Ends with the line `N passed, N failed` summed over all suites; exits 1 if any failed.
 //   build + size  the widget bundles; size-limit holds the script tag under 25 KB gzip
 //   check         type-check and lint (npm run check)
+//   packages      the two packages (npm run build:packages): packed, publint, attw, installed offline
 //   vitest        unit, component and integration tests (each relay harness records what it saw)
 //   leak-scan     every relay answer and log line the integration tests saw, scanned for secrets
 //   abuse         the abuse suite (floods, slow clients, upstream trouble) alone on the machine
@@ -64,6 +65,12 @@ function vitestSuite(suite, files, env) {
       ? { suite, passed: json.numPassedTests, failed: json.numFailedTests + (outcome.ok || json.numFailedTests ? 0 : 1) }
       : { suite, passed: 0, failed: 1 },
   );
+}
+
+// packages (needs the build)
+if (build.ok) {
+  if (run('npm', ['run', '-s', 'build:packages']).ok) vitestSuite('packages', ['test/packages'], { PACKAGES_SUITE: '1' });
+  else results.push({ suite: 'packages', passed: 0, failed: 1 });
 }
 
 // vitest (each relay harness records what it saw, for the leak scan)

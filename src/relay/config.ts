@@ -184,6 +184,9 @@ const RelayEnv = v.pipe(
 
 type EnvConfig = v.InferOutput<typeof RelayEnv>;
 
+/** Every schema `parseRelayConfig` reads the environment with: the one place the variables are defined. */
+export const RELAY_ENV_SCHEMAS = [RelayEnv, AttachmentsEnv, LimitsEnv, IdentityEnv, SpamEnv] as const;
+
 /** The relay's typed configuration. */
 export type RelayConfig = Omit<EnvConfig, 'form'> & {
   form: Omit<EnvConfig['form'], 'requireEmail'> & {

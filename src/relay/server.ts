@@ -149,7 +149,8 @@ function warnIfUnreachable(publicUrl: string, log: Logger): void {
   }
 }
 
-async function main(): Promise<void> {
+/** `npm run relay` and the `socialboards-ticket-relay` command: the outbox commands, or the relay until a signal. */
+export async function main(): Promise<void> {
   // `npm run relay -- outbox …`: the operator's command, on the store the same variables name.
   if (process.argv[2] === 'outbox') {
     process.exitCode = await runOutboxCommand(process.argv.slice(3), { env: process.env, out: (line) => console.log(line) });
@@ -176,7 +177,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-/** True when this file is the entry point (`tsx src/relay/server.ts`), not imported. */
+/**
+ * True when this file is the entry point (`tsx src/relay/server.ts`), not imported. In the relay
+ * package this module is a chunk of its own, which is never the entry: its command is cli.js.
+ */
 function isRunDirectly(): boolean {
   const entry = process.argv[1];
   if (entry === undefined) return false;
