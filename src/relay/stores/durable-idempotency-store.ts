@@ -42,6 +42,8 @@ export interface DurableStoreOptions {
   now?: () => number;
   /** How many shard objects keys are spread over. */
   shards?: number;
+  /** Put before each shard's name: relays with different prefixes share a namespace without sharing keys. */
+  prefix?: string;
 }
 
 /**
@@ -126,10 +128,10 @@ export const DEFAULT_SHARDS = 32;
 /** The store as the Worker sees it: each call goes to the shard that owns the key. */
 export function createDurableIdempotencyStore(
   namespace: DurableObjectNamespaceLike,
-  { ttlMs, leaseMs, now = Date.now, shards = DEFAULT_SHARDS }: DurableStoreOptions,
+  { ttlMs, leaseMs, now = Date.now, shards = DEFAULT_SHARDS, prefix = '' }: DurableStoreOptions,
 ): IdempotencyStore {
   const callShard = async <T>(shard: number, call: Call): Promise<T> => {
-    const stub = namespace.get(namespace.idFromName(`idempotency-${shard}`) as never);
+    const stub = namespace.get(namespace.idFromName(`${prefix}idempotency-${shard}`) as never);
     const response = await stub.fetch('https://idempotency.shard/', { method: 'POST', body: JSON.stringify({ call, clock: { now: now(), ttlMs, leaseMs } }) });
     if (!response.ok) throw new Error(`idempotency shard ${shard} answered ${response.status}`);
     return ((await response.json()) as { result: T }).result;
