@@ -3,10 +3,12 @@
  * workerd through miniflare, with its idempotency keys in Durable Objects, against the fake
  * Socialboards on 127.0.0.1.
  */
+import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_LIMITS } from '../../src/dev/stack';
 import { startFakeSocialboards } from '../../src/fake-socialboards/server';
+import { findLeaks, secretsOfEnv } from '../support/leak-scan';
 import type { RunningFakeSocialboards } from '../../src/fake-socialboards/server';
 import { COMPATIBILITY, bundleWorker } from './worker-bundle';
 import type { WorkerBundle } from './worker-bundle';
@@ -19,20 +21,27 @@ const TICKET = { title: 'Broken mirror', message: 'It arrived cracked.', creator
 let fake: RunningFakeSocialboards;
 let bundle: WorkerBundle;
 let worker: Miniflare;
+let bindings: Record<string, string>;
+/** Everything workerd printed: the relay's log lines. */
+const output: string[] = [];
 
 beforeAll(async () => {
   fake = await startFakeSocialboards({ clientId: CLIENT_ID, refreshToken: REFRESH_TOKEN, port: 0 });
   bundle = await bundleWorker();
+  bindings = {
+    ...DEMO_LIMITS,
+    SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
+    SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
+    SOCIALBOARDS_API_URL: fake.url,
+    RELAY_ALLOWED_ORIGINS: ORIGIN,
+  };
   worker = new Miniflare({
     // Listed rather than `script`: miniflare would otherwise refuse the bundle's dynamic import() (file-type's optional plugins).
     modules: [{ type: 'ESModule', path: 'relay-worker.mjs', contents: bundle.script }],
     ...COMPATIBILITY,
-    bindings: {
-      ...DEMO_LIMITS,
-      SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
-      SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
-      SOCIALBOARDS_API_URL: fake.url,
-      RELAY_ALLOWED_ORIGINS: ORIGIN,
+    bindings,
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      for (const stream of [stdout, stderr]) stream.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     },
     durableObjects: { IDEMPOTENCY: { className: 'IdempotencyShard', useSQLite: true } },
   });
@@ -90,5 +99,14 @@ describe('the relay on Cloudflare Workers (workerd through miniflare)', () => {
     const response = await post({ ...TICKET, title: 'Something else' }, 'workers-second-ticket-0002');
     expect(response.status).toBe(422);
     expect(await ticketCalls()).toBe(2);
+  });
+
+  it('writes its log lines, and no credential or access token in them', async () => {
+    const text = output.join('');
+    expect(text).toContain('"path":"/tickets","status":201');
+    const tokens = [...fake.state.liveTokens];
+    expect(tokens).not.toEqual([]);
+    const secrets = { ...secretsOfEnv(bindings), ...Object.fromEntries(tokens.map((token, i) => [`access token ${i + 1}`, token])) };
+    expect(findLeaks([{ where: 'worker output', text }], secrets)).toEqual([]);
   });
 });
