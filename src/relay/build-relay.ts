@@ -16,6 +16,7 @@ import { errorResponse } from './error-response';
 import { createClientHasher } from './client/client-address';
 import { createFormSource } from './form/form-source';
 import { createLimiterFactory } from './limits/rate-limits';
+import type { LimiterFactory } from './limits/rate-limits';
 import { createIdentityVerifier } from './identity/verify-identity';
 import { createLogger } from './log';
 import type { Logger } from './log';
@@ -69,6 +70,8 @@ export interface RelayDeps {
   upstreamIsLocal?: boolean;
   /** Counters shared by every relay instance (REDIS_URL); `startRelay` connects it. None: this process only. */
   redis?: Redis;
+  /** Where rate limits count, instead of `redis` or this process (the Workers adapter: Durable Objects). */
+  limiterFactory?: LimiterFactory;
   /** The socket's remote address; `startRelay` reads it from Node's request. None: every client is `unknown`. */
   socketAddress?: (c: Context<RelayEnv>) => string | undefined;
   /** Remembers used challenge tokens; defaults to one in memory (see docs/spam.md for several instances). */
@@ -163,7 +166,7 @@ export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps:
         };
 
   const { clients, rates } = config.limits;
-  const limiter = createLimiterFactory({ redis: deps.redis, log });
+  const limiter = deps.limiterFactory ?? createLimiterFactory({ redis: deps.redis, log });
   const limits = {
     requests: limiter('requests', rates.requests),
     files: limiter('files', rates.files),

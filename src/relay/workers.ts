@@ -12,10 +12,13 @@ import { createDurableIdempotencyStore } from './stores/durable-idempotency-stor
 import type { DurableObjectNamespaceLike } from './stores/durable-idempotency-store';
 
 export { IdempotencyShard } from './stores/durable-idempotency-store';
+export { RateLimitShard } from './limits/durable-rate-limits';
 
-/** The Worker's bindings: the relay's variables as strings, and the Durable Object namespace. */
+/** The Worker's bindings: the relay's variables as strings, and the Durable Object namespaces. */
 export interface WorkerEnv {
   IDEMPOTENCY?: DurableObjectNamespaceLike;
+  /** Optional: without it, rate limits count in each isolate alone. */
+  RATE_LIMITS?: DurableObjectNamespaceLike;
   [name: string]: unknown;
 }
 
@@ -34,7 +37,12 @@ export async function relayFor(env: WorkerEnv): Promise<Hono<RelayEnv>> {
   // Loaded on the first request, not at start-up: workerd refuses what some dependencies do when
   // their module is evaluated (cockatiel creates an AbortController) in the Worker's global scope.
   // https://developers.cloudflare.com/workers/runtime-apis/handlers/
-  const [{ buildRelayOn }, { parseRelayConfig }] = await Promise.all([import('./build-relay'), import('./config')]);
+  const [{ buildRelayOn }, { parseRelayConfig }, { createLogger }, { createDurableLimiterFactory }] = await Promise.all([
+    import('./build-relay'),
+    import('./config'),
+    import('./log'),
+    import('./limits/durable-rate-limits'),
+  ]);
   const namespace = env.IDEMPOTENCY;
   if (namespace === undefined) throw new ConfigError([{ variable: 'IDEMPOTENCY', reason: 'bind the IdempotencyShard Durable Object class under this name' }]);
   const variables = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
@@ -43,8 +51,11 @@ export async function relayFor(env: WorkerEnv): Promise<Hono<RelayEnv>> {
   if (config.attachments.storage !== 'off') throw new ConfigError([{ variable: 'RELAY_ATTACHMENTS', reason: 'only off is supported on Workers so far' }]);
   const { ttlSeconds, leaseSeconds } = config.idempotency;
   const idempotencyStore = createDurableIdempotencyStore(namespace, { ttlMs: ttlSeconds * 1000, leaseMs: leaseSeconds * 1000 });
+  const log = createLogger({ level: config.logLevel });
   return buildRelayOn(workersDefaults, config, {
+    log,
     idempotencyStore,
+    ...(env.RATE_LIMITS === undefined ? {} : { limiterFactory: createDurableLimiterFactory(env.RATE_LIMITS, { log }) }),
     // Cloudflare sets this header on every request; a client cannot supply its own.
     socketAddress: (c) => c.req.header('CF-Connecting-IP'),
   }).app;

@@ -34,6 +34,8 @@ beforeAll(async () => {
     SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
     SOCIALBOARDS_API_URL: fake.url,
     RELAY_ALLOWED_ORIGINS: ORIGIN,
+    // Low enough for the refusal test; every other test is a client of its own.
+    RELAY_RATE_LIMIT_TICKETS: '3/1m',
   };
   worker = new Miniflare({
     // Listed rather than `script`: miniflare would otherwise refuse the bundle's dynamic import() (file-type's optional plugins).
@@ -43,7 +45,10 @@ beforeAll(async () => {
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
       for (const stream of [stdout, stderr]) stream.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     },
-    durableObjects: { IDEMPOTENCY: { className: 'IdempotencyShard', useSQLite: true } },
+    durableObjects: {
+      IDEMPOTENCY: { className: 'IdempotencyShard', useSQLite: true },
+      RATE_LIMITS: { className: 'RateLimitShard', useSQLite: true },
+    },
   });
   await worker.ready;
 }, 60_000);
@@ -53,10 +58,11 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const post = (body: unknown, key: string) =>
+/** Posts a ticket as the visitor at `client` (the address Cloudflare would put in CF-Connecting-IP). */
+const post = (body: unknown, key: string, client = '203.0.113.1') =>
   worker.dispatchFetch('http://relay.example/tickets', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Origin: ORIGIN, 'Idempotency-Key': key },
+    headers: { 'Content-Type': 'application/json', Origin: ORIGIN, 'Idempotency-Key': key, 'CF-Connecting-IP': client },
     body: JSON.stringify(body),
   });
 
@@ -99,6 +105,18 @@ describe('the relay on Cloudflare Workers (workerd through miniflare)', () => {
     const response = await post({ ...TICKET, title: 'Something else' }, 'workers-second-ticket-0002');
     expect(response.status).toBe(422);
     expect(await ticketCalls()).toBe(2);
+  });
+
+  it('refuses a client over its ticket limit (429, Retry-After) with counters in a Durable Object, and sends nothing upstream', async () => {
+    const before = await ticketCalls();
+    for (const n of [1, 2, 3]) expect((await post({ ...TICKET, title: `Limited ${n}` }, `workers-limited-ticket-000${n}`, '203.0.113.9')).status).toBe(201);
+    const refused = await post({ ...TICKET, title: 'Limited 4' }, 'workers-limited-ticket-0004', '203.0.113.9');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('Retry-After'))).toBeLessThanOrEqual(60);
+    expect(await ticketCalls()).toBe(before + 3);
+    // Another visitor still gets through.
+    expect((await post({ ...TICKET, title: 'Other visitor' }, 'workers-other-visitor-0001', '203.0.113.10')).status).toBe(201);
   });
 
   it('writes its log lines, and no credential or access token in them', async () => {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IdempotencyStore, Reservation, StoredResponse } from '../../../src/relay/stores/idempotency-store';
 import { RELEASED_KEEP_MS } from '../../../src/relay/stores/idempotency-store';
 import { useRedis } from '../../support/use-redis';
-import { useIdempotencyNamespace } from '../../workers/use-durable-objects';
+import { useDurableObjects } from '../../workers/use-durable-objects';
 import { durableObjectBackend, memoryBackend, redisBackend, sqliteBackend } from './backends';
 import type { Backend, BackendKind } from './backends';
 
@@ -19,9 +19,9 @@ const TTL_MS = 60_000;
 const LEASE_MS = 1000;
 
 const redis = useRedis();
-const durableObjects = useIdempotencyNamespace();
+const durableObjects = useDurableObjects();
 
-const BACKENDS: BackendKind[] = [memoryBackend, sqliteBackend, redisBackend(redis), durableObjectBackend(durableObjects)];
+const BACKENDS: BackendKind[] = [memoryBackend, sqliteBackend, redisBackend(redis), durableObjectBackend(() => durableObjects('IDEMPOTENCY'))];
 
 /** The holder of a reservation that must be `reserved`. */
 function holderOf(reservation: Reservation): string {
