@@ -78,6 +78,8 @@ describe('the relay on Cloudflare Workers (workerd through miniflare)', () => {
     const packages = bundle.inputs.filter((input) => /node_modules\/(better-sqlite3|ioredis|bullmq|@hono\/node-server)\//.test(input));
     expect(packages).toEqual([]);
     expect(bundle.inputs.filter((input) => /src\/relay\/(server|stores\/(sqlite|redis)|outbox\/(bullmq|sqlite))/.test(input))).toEqual([]);
+    // What is left to the runtime is Node's built-ins that workerd's nodejs_compat provides.
+    expect(bundle.runtimeModules.filter((name) => !name.startsWith('node:'))).toEqual([]);
   });
 
   it('creates a ticket: one Create Ticket call upstream', async () => {
