@@ -27,8 +27,11 @@ export interface LimiterFactoryOptions {
   log: Logger;
 }
 
+/** Makes the limiter for one limit: its name (the counters' prefix) and its windows. */
+export type LimiterFactory = (name: string, spec: RateSpec) => RateLimiter;
+
 /** Builds limiters that share one counter store. */
-export function createLimiterFactory({ redis, log }: LimiterFactoryOptions): (name: string, spec: RateSpec) => RateLimiter {
+export function createLimiterFactory({ redis, log }: LimiterFactoryOptions): LimiterFactory {
   const limiterFor = (name: string, { points, seconds }: { points: number; seconds: number }): RateLimiterAbstract => {
     const options = { keyPrefix: `sbrelay:${name}:${points}/${seconds}`, points, duration: seconds };
     if (redis === undefined) return new RateLimiterMemory(options);

@@ -1,11 +1,14 @@
 /**
  * The idempotency store implementations, each behind the same small interface so that one contract
- * suite runs against all: memory, SQLite in a temporary file, and Redis on a throwaway redis-server.
+ * suite runs against all: memory, SQLite in a temporary file, Redis on a throwaway redis-server, and
+ * Durable Objects in workerd.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { createDurableIdempotencyStore } from '../../../src/relay/stores/durable-idempotency-store';
+import type { DurableObjectNamespaceLike } from '../../../src/relay/stores/durable-idempotency-store';
 import type { IdempotencyStore } from '../../../src/relay/stores/idempotency-store';
 import { createMemoryIdempotencyStore } from '../../../src/relay/stores/memory-idempotency-store';
 import { createRedisIdempotencyStore } from '../../../src/relay/stores/redis-idempotency-store';
@@ -83,5 +86,16 @@ export const redisBackend = (server: () => RunningRedis): BackendKind => ({
         await Promise.all(connections.map((redis) => redis.quit()));
       },
     };
+  },
+});
+
+/** Durable Objects in workerd: every `open` is another Worker's view of the same shards, under a prefix of this backend's own. */
+export const durableObjectBackend = (namespace: () => DurableObjectNamespaceLike): BackendKind => ({
+  name: 'durable object',
+  shared: true,
+  create: async () => {
+    const prefix = `test-${++prefixes}:`;
+    // Four shards rather than 32: the contract's keys still spread over several, and listing asks each.
+    return { open: (options) => createDurableIdempotencyStore(namespace(), { prefix, shards: 4, ...options }), dispose: async () => {} };
   },
 });

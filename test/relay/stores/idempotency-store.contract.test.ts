@@ -1,13 +1,14 @@
 /**
- * The idempotency store contract, run against every implementation: memory, SQLite and Redis (a
- * real redis-server on a free loopback port). Clocks are the tests' own, so leases and TTLs expire
+ * The idempotency store contract, run against every implementation: memory, SQLite, Redis (a
+ * real redis-server on a free loopback port) and Durable Objects (in workerd, through miniflare). Clocks are the tests' own, so leases and TTLs expire
  * when a test says so.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IdempotencyStore, Reservation, StoredResponse } from '../../../src/relay/stores/idempotency-store';
 import { RELEASED_KEEP_MS } from '../../../src/relay/stores/idempotency-store';
 import { useRedis } from '../../support/use-redis';
-import { memoryBackend, redisBackend, sqliteBackend } from './backends';
+import { useDurableObjects } from '../../workers/use-durable-objects';
+import { durableObjectBackend, memoryBackend, redisBackend, sqliteBackend } from './backends';
 import type { Backend, BackendKind } from './backends';
 
 const CREATED: StoredResponse = { status: 201, body: '{"ticketId":7}', headers: { 'content-type': 'application/json' } };
@@ -18,8 +19,9 @@ const TTL_MS = 60_000;
 const LEASE_MS = 1000;
 
 const redis = useRedis();
+const durableObjects = useDurableObjects();
 
-const BACKENDS: BackendKind[] = [memoryBackend, sqliteBackend, redisBackend(redis)];
+const BACKENDS: BackendKind[] = [memoryBackend, sqliteBackend, redisBackend(redis), durableObjectBackend(() => durableObjects('IDEMPOTENCY'))];
 
 /** The holder of a reservation that must be `reserved`. */
 function holderOf(reservation: Reservation): string {
