@@ -23,12 +23,26 @@ const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
 /** The fixed latency of the fake's Create Ticket (a `slow` fault on every `/tickets` call). */
 export const UPSTREAM_LATENCY_MS = 50;
 
+/**
+ * The relay's form: `npm start`'s demo form (one custom field of each control, a required one, and a
+ * category picker), so every ticket is checked against definitions the relay must fetch and cache.
+ */
+const FORM_CONFIG = 'src/dev/demo-form.json';
+/** The required field's value, the region and a category, as a visitor of that form sends them. */
+const CUSTOM_FIELDS = [
+  { id: 42625, value: 'Model Y' },
+  { id: 42623, value: 'Oslo' },
+];
+const CATEGORY_ID = 15602;
+
 /** What the widget sends the relay. */
 const WIDGET_BODY = JSON.stringify({
   title: 'New car price list.',
   message: 'Hello I want to buy a new car, how can I get a price list?',
   sentiment: 'question',
   creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
+  customFields: CUSTOM_FIELDS,
+  categoryId: CATEGORY_ID,
 });
 /** What the relay makes of it for Create Ticket; the passthrough is sent this, as it forwards bodies untouched. */
 const UPSTREAM_BODY = JSON.stringify({
@@ -37,12 +51,12 @@ const UPSTREAM_BODY = JSON.stringify({
   sentiment: 'question',
   isHtml: false,
   sourceName: 'bench',
-  categoryId: null,
+  categoryId: CATEGORY_ID,
   assigneeId: null,
   tags: [],
   cc: [],
   creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com', customIdentifier: null, image: null, phoneNumber: null },
-  customFields: [],
+  customFields: CUSTOM_FIELDS,
   attachments: [],
 });
 
@@ -235,6 +249,7 @@ function relayEnv(fakeUrl: string, dataDir: string, redis: RunningRedis | undefi
     RELAY_ALLOWED_ORIGINS: ORIGIN,
     RELAY_LOG: 'silent',
     RELAY_ATTACHMENTS: 'off',
+    RELAY_FORM_CONFIG: FORM_CONFIG,
     // Every request comes from 127.0.0.1: the per-client caps must admit the benchmark's connections...
     RELAY_MAX_REQUESTS_PER_CLIENT: '10000',
     RELAY_MAX_CONNECTIONS_PER_CLIENT: '100000',
