@@ -30,8 +30,8 @@ describe('the relay benchmark, in small', () => {
     for (const relay of results.filter((result) => result.subject !== 'passthrough')) {
       // The relay fetched its access token and the form's definitions once, and reused them for every ticket.
       expect(relay.upstream, relay.subject).toMatchObject({ token: 1, customFields: 1, categories: 1 });
+      // A Node process with the relay loaded holds tens of MB: a reading of 0 or of the wrong process would show.
       expect(relay.rss?.peakMb, relay.subject).toBeGreaterThan(20);
-      expect(relay.rss?.peakMb, relay.subject).toBeGreaterThanOrEqual(relay.rss?.maxMb ?? Infinity);
     }
   });
 });
