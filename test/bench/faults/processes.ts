@@ -64,6 +64,8 @@ export interface RelayProcess {
   kill(): Promise<void>;
   /** SIGTERM, waiting for it to finish its requests (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
+  /** The running process's id (for reading its memory), or undefined when it is not running. */
+  pid(): number | undefined;
 }
 
 /**
@@ -112,5 +114,7 @@ export function relayProcess({ port, env, logFile }: { port: number; env: Record
     clearTimeout(timer);
   }
 
-  return { url, start, kill, stop };
+  const pid = () => (child === undefined || child.exitCode !== null || child.signalCode !== null ? undefined : child.pid);
+
+  return { url, start, kill, stop, pid };
 }

@@ -1,0 +1,72 @@
+/**
+ * The relay benchmark in its smallest form, so its counting cannot rot unnoticed: a fixed number of
+ * tickets through the passthrough and each relay, then the fake's own log must account for every
+ * answer. Its figures come from `npm run bench:relay`; here only the bookkeeping is checked.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killAll } from '../faults/processes';
+import { runRelayBench, slopePerMinute } from './harness';
+import type { CaseResult, Subject } from './harness';
+import { goals, rssDrift } from './report';
+
+const TICKETS = 30;
+const subjects: Subject[] = ['passthrough', 'sqlite', ...(existsSync('/usr/bin/redis-server') ? (['redis'] as const) : [])];
+
+// Whatever a failed assertion left behind.
+afterAll(killAll);
+
+describe('the relay benchmark, in small', () => {
+  it('counts one Create Ticket per ticket, a ticket per 2xx answer, and one token and definitions fetch per relay', { timeout: 60_000 }, async () => {
+    const results = await runRelayBench({ connections: [8], subjects, amount: TICKETS, warmupS: 0, say: () => {} });
+    expect(results.map((result) => result.subject)).toEqual(subjects);
+    for (const result of results) {
+      expect(result.answered2xx, result.subject).toBe(TICKETS);
+      expect(result.non2xx + result.errors, result.subject).toBe(0);
+      expect(result.upstream.ticketsCreated, result.subject).toBe(result.answered2xx);
+      expect(result.upstream.createTicket, result.subject).toBe(result.upstream.ticketsCreated);
+      expect(result.p99Ms, result.subject).toBeGreaterThanOrEqual(result.p50Ms);
+    }
+    for (const relay of results.filter((result) => result.subject !== 'passthrough')) {
+      // The relay fetched its access token and the form's definitions once, and reused them for every ticket.
+      expect(relay.upstream, relay.subject).toMatchObject({ token: 1, customFields: 1, categories: 1 });
+      // A Node process with the relay loaded holds tens of MB: a reading of 0 or of the wrong process would show.
+      expect(relay.rss?.peakMb, relay.subject).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('the benchmark report', () => {
+  it('finds the trend of memory samples, in MB per minute', () => {
+    expect(slopePerMinute([100, 100, 100, 100])).toBe(0);
+    expect(slopePerMinute([100, 101, 102, 103])).toBeCloseTo(60);
+    expect(slopePerMinute([100])).toBe(0);
+  });
+
+  const sample = (subject: Subject, requestsPerS: number, p99Ms: number, samples: number[] = []): CaseResult => ({
+    subject,
+    connections: 100,
+    requestsPerS,
+    p50Ms: p99Ms / 2,
+    p99Ms,
+    answered2xx: 10,
+    non2xx: 0,
+    errors: 0,
+    upstream: { token: subject === 'passthrough' ? 0 : 1, customFields: 0, categories: 0, createTicket: 10, ticketsCreated: 10 },
+    ...(subject === 'passthrough' ? {} : { rss: { samples, firstMb: samples[0] ?? 0, lastMb: samples.at(-1) ?? 0, maxMb: Math.max(...samples), slopeMbPerMin: slopePerMinute(samples), peakMb: Math.max(...samples) } }),
+  });
+
+  it('says GOAL MISSED for a relay slower than 0.8x the passthrough, growing memory, or a p99 more than 2 ms longer', () => {
+    const growing = Array.from({ length: 61 }, (_, second) => 100 + second);
+    const lines = goals([sample('passthrough', 1000, 60), sample('sqlite', 700, 63, growing)]);
+    expect(lines.filter((line) => line.startsWith('GOAL MISSED'))).toHaveLength(3);
+    expect(rssDrift(sample('sqlite', 700, 63, growing))).toBeCloseTo(60 / 160);
+  });
+
+  it('says GOAL MET for a relay within every goal', () => {
+    const flat = Array.from({ length: 61 }, (_, second) => 100 + (second % 2));
+    const lines = goals([sample('passthrough', 1000, 60), sample('redis', 900, 61.5, flat)]);
+    expect(lines).toHaveLength(4);
+    expect(lines.every((line) => line.startsWith('GOAL MET'))).toBe(true);
+  });
+});

@@ -1,0 +1,364 @@
+/**
+ * The relay benchmark (issue 11): autocannon against a bare passthrough proxy and against the relay
+ * on its embedded (SQLite) and Redis stores, all forwarding tickets to one fake Socialboards whose
+ * Create Ticket takes a fixed 50 ms. Every server is a child process on 127.0.0.1, so the relay's
+ * memory is its own; every case is bounded by its duration (or request count) and stops by itself.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { freePort, startRedis } from '../../support/redis-server';
+import type { RunningRedis } from '../../support/redis-server';
+import { BENCH_LIMITS, ORIGIN } from '../bench-stack';
+import { relayProcess, removeOnExit, track } from '../faults/processes';
+import type { RelayProcess } from '../faults/processes';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
+/** The fixed latency of the fake's Create Ticket (a `slow` fault on every `/tickets` call). */
+export const UPSTREAM_LATENCY_MS = 50;
+
+/**
+ * The relay's form: `npm start`'s demo form (one custom field of each control, a required one, and a
+ * category picker), so every ticket is checked against definitions the relay must fetch and cache.
+ */
+const FORM_CONFIG = 'src/dev/demo-form.json';
+/** The required field's value, the region and a category, as a visitor of that form sends them. */
+const CUSTOM_FIELDS = [
+  { id: 42625, value: 'Model Y' },
+  { id: 42623, value: 'Oslo' },
+];
+const CATEGORY_ID = 15602;
+
+/** What the widget sends the relay. */
+const WIDGET_BODY = JSON.stringify({
+  title: 'New car price list.',
+  message: 'Hello I want to buy a new car, how can I get a price list?',
+  sentiment: 'question',
+  creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
+  customFields: CUSTOM_FIELDS,
+  categoryId: CATEGORY_ID,
+});
+/** What the relay makes of it for Create Ticket; the passthrough is sent this, as it forwards bodies untouched. */
+const UPSTREAM_BODY = JSON.stringify({
+  title: 'New car price list.',
+  message: 'Hello I want to buy a new car, how can I get a price list?',
+  sentiment: 'question',
+  isHtml: false,
+  sourceName: 'bench',
+  categoryId: CATEGORY_ID,
+  assigneeId: null,
+  tags: [],
+  cc: [],
+  creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com', customIdentifier: null, image: null, phoneNumber: null },
+  customFields: CUSTOM_FIELDS,
+  attachments: [],
+});
+
+export type Subject = 'passthrough' | 'sqlite' | 'redis';
+
+export interface BenchOptions {
+  /** Connection counts; each runs every subject in turn (passthrough first) before the next count. */
+  connections: readonly number[];
+  subjects: readonly Subject[];
+  /** Measured seconds per case, or `amount` requests instead (exact counts: nothing is cut off at the end). */
+  durationS?: number;
+  amount?: number;
+  /** Seconds of load before the measured run (the relay fetches its token and definitions then). */
+  warmupS: number;
+  say: (line: string) => void;
+}
+
+export interface RssFigures {
+  /** One sample a second over the measured run, in MB. */
+  samples: number[];
+  firstMb: number;
+  lastMb: number;
+  maxMb: number;
+  /** Least-squares slope of the samples, MB per minute. */
+  slopeMbPerMin: number;
+  /** The kernel's high-water mark (VmHWM) at the end of the case: the true peak, between samples too. */
+  peakMb: number;
+}
+
+export interface CaseResult {
+  subject: Subject;
+  connections: number;
+  requestsPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** 2xx answers over warm-up and measured run. */
+  answered2xx: number;
+  non2xx: number;
+  /** Connection errors and timeouts, as autocannon counts them. */
+  errors: number;
+  /** Requests at the fake over the whole case, by endpoint, and the tickets it created (Create Ticket answered 200). */
+  upstream: { token: number; customFields: number; categories: number; createTicket: number; ticketsCreated: number };
+  /** The relay's memory; absent for the passthrough. */
+  rss?: RssFigures;
+  /** The relay's CPU time over the measured run per 2xx answer, ms; absent for the passthrough. */
+  cpuMsPerTicket?: number;
+}
+
+interface Fake {
+  url: string;
+  child: ChildProcess;
+}
+
+/** Starts the fake Socialboards as a child process and waits until it answers. */
+async function startFake(): Promise<Fake> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/fake-socialboards/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', SOCIALBOARDS_PORT: String(port), FAKE_CLIENT_ID: CREDENTIALS.clientId, FAKE_REFRESH_TOKEN: CREDENTIALS.refreshToken },
+    stdio: 'ignore',
+  });
+  track(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilUp(`${url}/__fake/stats`, child, 'fake Socialboards');
+  return { url, child };
+}
+
+/** Starts the passthrough proxy as a child process, forwarding with `token`. */
+async function startPassthrough(fakeUrl: string, token: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/relay/passthrough.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PASSTHROUGH_PORT: String(port), PASSTHROUGH_UPSTREAM: fakeUrl, PASSTHROUGH_TOKEN: token },
+    stdio: 'ignore',
+  });
+  track(child);
+  const url = `http://127.0.0.1:${port}`;
+  // Any answer (404 for GET /) means it listens.
+  await waitUntilUp(url, child, 'passthrough', () => true);
+  return { url, child };
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, name: string, accept = (response: Response) => response.ok): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited at start (code ${child.exitCode})`);
+    const up = await fetch(url).then(accept, () => false);
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`${name} did not answer within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Forgets the fake's tickets, log and faults, then makes every Create Ticket take the fixed latency. */
+async function resetFake(fakeUrl: string): Promise<void> {
+  const reset = await fetch(`${fakeUrl}/__fake/reset`, { method: 'POST' });
+  if (!reset.ok) throw new Error(`fake reset: ${reset.status}`);
+  const fault = await fetch(`${fakeUrl}/__fake/faults`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    // `rate` alone: every matching request, until cleared (docs/fake-socialboards.md#faults).
+    body: JSON.stringify({ kind: 'slow', delayMs: UPSTREAM_LATENCY_MS, path: '/tickets', rate: 1 }),
+  });
+  if (!fault.ok) throw new Error(`fake fault: ${fault.status} ${await fault.text()}`);
+}
+
+async function fakeToken(fakeUrl: string): Promise<string> {
+  const answer = await fetch(`${fakeUrl}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: CREDENTIALS.refreshToken, client_id: CREDENTIALS.clientId }),
+  });
+  if (!answer.ok) throw new Error(`fake /token: ${answer.status}`);
+  return ((await answer.json()) as { access_token: string }).access_token;
+}
+
+/** Counts the fake's log since the last reset, by endpoint. */
+async function upstreamCounts(fakeUrl: string): Promise<CaseResult['upstream']> {
+  const { requests } = (await (await fetch(`${fakeUrl}/__fake/requests`)).json()) as { requests: { path: string; status: number | null }[] };
+  const on = (path: string) => requests.filter((entry) => entry.path === path);
+  return {
+    token: on('/token').length,
+    customFields: on('/customfields').length,
+    categories: on('/categories').length,
+    createTicket: on('/tickets').length,
+    ticketsCreated: on('/tickets').filter((entry) => entry.status === 200).length,
+  };
+}
+
+/** A field of /proc/PID/status in MB (VmRSS, VmHWM); Linux only. */
+function procMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match?.[1] === undefined) throw new Error(`no ${field} for process ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+/** CPU time (user + system) the process has used so far, in ms; Linux only. */
+function cpuMs(pid: number): number {
+  // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, counted after the `(comm)` field.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+/** USER_HZ, 100 on every Linux we run on (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
+
+/** Least-squares slope of one-per-second samples, per minute. */
+export function slopePerMinute(samples: readonly number[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const meanX = (n - 1) / 2;
+  const meanY = samples.reduce((sum, y) => sum + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  samples.forEach((y, x) => {
+    num += (x - meanX) * (y - meanY);
+    den += (x - meanX) ** 2;
+  });
+  return (num / den) * 60;
+}
+
+/** One autocannon run: each request a fresh Idempotency-Key. */
+function load(url: string, subject: Subject, connections: number, bound: { durationS: number } | { amount: number }) {
+  const relay = subject !== 'passthrough';
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(relay ? { origin: ORIGIN } : {}) };
+  return autocannon({
+    url: `${url}/tickets`,
+    connections,
+    ...('amount' in bound ? { amount: bound.amount } : { duration: bound.durationS }),
+    // Past the relay's worst case at 1000 connections (a wait for an upstream slot, then the call).
+    timeout: 30,
+    method: 'POST',
+    headers,
+    body: relay ? WIDGET_BODY : UPSTREAM_BODY,
+    requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
+  });
+}
+
+function relayEnv(fakeUrl: string, dataDir: string, redis: RunningRedis | undefined): Record<string, string> {
+  return {
+    SOCIALBOARDS_CLIENT_ID: CREDENTIALS.clientId,
+    SOCIALBOARDS_REFRESH_TOKEN: CREDENTIALS.refreshToken,
+    SOCIALBOARDS_API_URL: fakeUrl,
+    RELAY_ALLOWED_ORIGINS: ORIGIN,
+    RELAY_LOG: 'silent',
+    RELAY_ATTACHMENTS: 'off',
+    RELAY_FORM_CONFIG: FORM_CONFIG,
+    // Every request comes from 127.0.0.1: the per-client caps must admit the benchmark's connections...
+    RELAY_MAX_REQUESTS_PER_CLIENT: '10000',
+    RELAY_MAX_CONNECTIONS_PER_CLIENT: '100000',
+    // ...and as many upstream calls at once as there are connections.
+    RELAY_UPSTREAM_CONCURRENCY: '1000',
+    RELAY_STORE_PATH: join(dataDir, 'relay.db'),
+    // Rate limits on (counted per request, in Redis when REDIS_URL is set) but out of reach.
+    ...BENCH_LIMITS,
+    ...(redis === undefined ? {} : { REDIS_URL: redis.url }),
+  };
+}
+
+/** Runs every case and returns its figures. Children and scratch folders are cleaned up by the caller's killAll on failure. */
+export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]> {
+  const { say } = options;
+  const bound = options.amount === undefined ? { durationS: options.durationS ?? 60 } : { amount: options.amount };
+  const fake = await startFake();
+  const redis = options.subjects.includes('redis') ? await startRedis({ onSpawn: track }) : undefined;
+  const results: CaseResult[] = [];
+  try {
+    for (const connections of options.connections) {
+      for (const subject of options.subjects) {
+        say(`  ${subject} at ${connections} connections…`);
+        await resetFake(fake.url);
+        results.push(subject === 'passthrough' ? await passthroughCase(fake.url, connections) : await relayCase(subject, fake.url, connections));
+      }
+    }
+  } finally {
+    await redis?.close();
+    await stopChild(fake.child);
+  }
+  return results;
+
+  async function passthroughCase(fakeUrl: string, connections: number): Promise<CaseResult> {
+    const passthrough = await startPassthrough(fakeUrl, await fakeToken(fakeUrl));
+    try {
+      const warm = options.warmupS > 0 ? await load(passthrough.url, 'passthrough', connections, { durationS: options.warmupS }) : undefined;
+      const run = await load(passthrough.url, 'passthrough', connections, bound);
+      await settle(fakeUrl);
+      const upstream = await upstreamCounts(fakeUrl);
+      // The benchmark fetched the passthrough's token itself; it is no call of the proxy's.
+      return figures('passthrough', connections, warm, run, { ...upstream, token: upstream.token - 1 });
+    } finally {
+      await stopChild(passthrough.child);
+    }
+  }
+
+  async function relayCase(subject: 'sqlite' | 'redis', fakeUrl: string, connections: number): Promise<CaseResult> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bench-relay-'));
+    removeOnExit(dataDir);
+    const relay: RelayProcess = relayProcess({ port: await freePort(), env: relayEnv(fakeUrl, dataDir, subject === 'redis' ? redis : undefined), logFile: join(dataDir, 'relay.log') });
+    await relay.start();
+    const pid = relay.pid();
+    if (pid === undefined) throw new Error('relay exited at start');
+    try {
+      const warm = options.warmupS > 0 ? await load(relay.url, subject, connections, { durationS: options.warmupS }) : undefined;
+      const samples: number[] = [];
+      const sampler = setInterval(() => samples.push(procMb(pid, 'VmRSS')), 1000);
+      samples.push(procMb(pid, 'VmRSS'));
+      const cpuBefore = cpuMs(pid);
+      let run: autocannon.Result;
+      try {
+        run = await load(relay.url, subject, connections, bound);
+      } finally {
+        clearInterval(sampler);
+      }
+      samples.push(procMb(pid, 'VmRSS'));
+      const cpuMsPerTicket = (cpuMs(pid) - cpuBefore) / Math.max(1, run['2xx']);
+      const rss: RssFigures = {
+        samples,
+        firstMb: samples[0] ?? 0,
+        lastMb: samples.at(-1) ?? 0,
+        maxMb: Math.max(...samples),
+        slopeMbPerMin: slopePerMinute(samples),
+        // The kernel updates both counters lazily, so a sample can pass the high-water mark by a page or two.
+        peakMb: Math.max(procMb(pid, 'VmHWM'), ...samples),
+      };
+      await settle(fakeUrl);
+      return { ...figures(subject, connections, warm, run, await upstreamCounts(fakeUrl)), rss, cpuMsPerTicket };
+    } finally {
+      await relay.kill();
+    }
+  }
+}
+
+/**
+ * Waits (at most 10 s) until the fake answers nothing more: requests autocannon cut off at the end
+ * of a timed run may still be on their way upstream, and are counted once they have arrived.
+ */
+async function settle(fakeUrl: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { inFlight } = (await (await fetch(`${fakeUrl}/__fake/stats`)).json()) as { inFlight: number };
+    if (inFlight === 0) return;
+  } while (Date.now() < deadline);
+}
+
+function figures(subject: Subject, connections: number, warm: autocannon.Result | undefined, run: autocannon.Result, upstream: CaseResult['upstream']): CaseResult {
+  const both = (pick: (result: autocannon.Result) => number) => pick(run) + (warm === undefined ? 0 : pick(warm));
+  return {
+    subject,
+    connections,
+    requestsPerS: run.requests.average,
+    p50Ms: run.latency.p50,
+    p99Ms: run.latency.p99,
+    answered2xx: both((result) => result['2xx']),
+    non2xx: both((result) => result.non2xx),
+    errors: both((result) => result.errors),
+    upstream,
+  };
+}

@@ -1,0 +1,94 @@
+/** The relay benchmark's table and goals, as text, from its case results. */
+import type { CaseResult } from './harness';
+
+/** The goals of issue 11, at this connection count. */
+export const GOAL_CONNECTIONS = 100;
+export const MIN_THROUGHPUT_RATIO = 0.8;
+export const MAX_P99_ADDED_MS = 2;
+/**
+ * Memory counts as flat when its least-squares trend over the measured run, carried over the run's
+ * length, stays within this share of the peak: a leak of one ticket's worth per request would grow
+ * RSS by hundreds of MB a minute, while the heap's own sawtooth has no trend.
+ */
+export const MAX_RSS_DRIFT_SHARE = 0.05;
+
+const baselineOf = (results: readonly CaseResult[], result: CaseResult) =>
+  results.find((other) => other.subject === 'passthrough' && other.connections === result.connections);
+
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+
+/** Drift of RSS over the run, as a share of its peak. */
+export function rssDrift(result: CaseResult): number | undefined {
+  if (result.rss === undefined) return undefined;
+  const minutes = (result.rss.samples.length - 1) / 60;
+  return Math.abs(result.rss.slopeMbPerMin * minutes) / result.rss.peakMb;
+}
+
+/** One row per case. */
+export function table(results: readonly CaseResult[]): string {
+  const header = ['case', 'conns', 'req/s', 'x pass', 'p50 ms', 'p99 ms', '+p50', '+p99', 'non-2xx', 'errors', '2xx', 'created', 'create/ticket', 'token', 'fields', 'categories', 'RSS peak MB', 'RSS first/last/max MB', 'slope MB/min', 'CPU ms/ticket'];
+  const rows = results.map((result) => {
+    const base = baselineOf(results, result);
+    const relay = result.subject !== 'passthrough';
+    const { upstream, rss } = result;
+    return [
+      result.subject,
+      String(result.connections),
+      fixed(result.requestsPerS, 0),
+      base && relay ? fixed(result.requestsPerS / base.requestsPerS, 2) : '',
+      fixed(result.p50Ms),
+      fixed(result.p99Ms),
+      base && relay ? signed(result.p50Ms - base.p50Ms) : '',
+      base && relay ? signed(result.p99Ms - base.p99Ms) : '',
+      String(result.non2xx),
+      String(result.errors),
+      String(result.answered2xx),
+      String(upstream.ticketsCreated),
+      upstream.ticketsCreated === 0 ? '' : fixed(upstream.createTicket / upstream.ticketsCreated, 3),
+      String(upstream.token),
+      String(upstream.customFields),
+      String(upstream.categories),
+      rss ? fixed(rss.peakMb) : '',
+      rss ? `${fixed(rss.firstMb)}/${fixed(rss.lastMb)}/${fixed(rss.maxMb)}` : '',
+      rss ? signed(rss.slopeMbPerMin) : '',
+      result.cpuMsPerTicket === undefined ? '' : fixed(result.cpuMsPerTicket, 2),
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** GOAL MET / GOAL MISSED per goal and relay case, and what every count says. */
+export function goals(results: readonly CaseResult[]): string[] {
+  const lines: string[] = [];
+  const verdict = (met: boolean) => (met ? 'GOAL MET   ' : 'GOAL MISSED');
+  for (const result of results) {
+    if (result.subject === 'passthrough') continue;
+    const name = `${result.subject} at ${result.connections}`;
+    const base = baselineOf(results, result);
+    if (base !== undefined && result.connections === GOAL_CONNECTIONS) {
+      const ratio = result.requestsPerS / base.requestsPerS;
+      lines.push(`${verdict(ratio >= MIN_THROUGHPUT_RATIO)} ${name}: throughput ${ratio.toFixed(2)}x the passthrough's (goal >= ${MIN_THROUGHPUT_RATIO}x)`);
+      const added = result.p99Ms - base.p99Ms;
+      lines.push(`${verdict(added <= MAX_P99_ADDED_MS)} ${name}: p99 added ${added.toFixed(1)} ms (goal <= ${MAX_P99_ADDED_MS} ms)`);
+    }
+    const drift = rssDrift(result);
+    if (drift !== undefined && result.rss !== undefined) {
+      lines.push(
+        `${verdict(drift <= MAX_RSS_DRIFT_SHARE)} ${name}: memory flat, trend ${signed(result.rss.slopeMbPerMin)} MB/min = ${(drift * 100).toFixed(1)} % of the ${result.rss.peakMb.toFixed(0)} MB peak over the run (goal <= ${MAX_RSS_DRIFT_SHARE * 100} %)`,
+      );
+    }
+    const { upstream } = result;
+    const oneCall = upstream.createTicket === upstream.ticketsCreated;
+    lines.push(
+      `${verdict(oneCall && upstream.token <= 1)} ${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${upstream.token} token call(s), ${upstream.customFields} custom field and ${upstream.categories} category list call(s)`,
+    );
+    const cut = upstream.ticketsCreated - result.answered2xx;
+    if (result.non2xx > 0 || result.errors > 0 || cut !== 0) {
+      lines.push(`  note ${name}: ${result.non2xx} non-2xx, ${result.errors} connection errors; ${cut} ticket(s) created whose answer autocannon did not count (cut off when a timed run ends)`);
+    }
+  }
+  return lines;
+}

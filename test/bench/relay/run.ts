@@ -1,0 +1,46 @@
+/**
+ * `npm run bench:relay`: the relay's cost per ticket against a bare passthrough proxy (issue 11),
+ * as a table and the goals, each GOAL MET or GOAL MISSED. A benchmark: it exits 0 whatever the
+ * figures, 1 when the harness itself fails. Options: `--quick` (5 s per case), `--duration-s N`
+ * (default 60), `--warmup-s N` (default 3), `--connections 100,1000`, `--subjects passthrough,sqlite,redis`.
+ */
+import { parseArgs } from 'node:util';
+import { killAll, killChildrenOnExit } from '../faults/processes';
+import { runRelayBench, UPSTREAM_LATENCY_MS } from './harness';
+import type { CaseResult, Subject } from './harness';
+import { goals, table } from './report';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'duration-s': { type: 'string' },
+    'warmup-s': { type: 'string' },
+    connections: { type: 'string', default: '100,1000' },
+    subjects: { type: 'string', default: 'passthrough,sqlite,redis' },
+  },
+});
+
+const durationS = Number(values['duration-s'] ?? (values.quick ? 5 : 60));
+const warmupS = Number(values['warmup-s'] ?? (values.quick ? 1 : 3));
+const connections = values.connections.split(',').map(Number);
+const subjects = values.subjects.split(',') as Subject[];
+if (![durationS, warmupS, ...connections].every((n) => Number.isFinite(n) && n >= 0) || subjects.some((s) => !['passthrough', 'sqlite', 'redis'].includes(s))) {
+  console.error('bench:relay: --duration-s, --warmup-s and --connections take numbers; --subjects takes passthrough, sqlite, redis');
+  process.exit(1);
+}
+
+killChildrenOnExit();
+console.log(
+  `relay benchmark: ${durationS} s per case after ${warmupS} s of warm-up, connections ${connections.join(', ')}, ` +
+    `fake Create Ticket latency ${UPSTREAM_LATENCY_MS} ms, loopback${values.quick ? ' (--quick: figures are indicative only)' : ''}`,
+);
+let results: CaseResult[];
+try {
+  results = await runRelayBench({ connections, subjects, durationS, warmupS, say: (line) => console.log(line) });
+} catch (error) {
+  console.error(`bench:relay: ${error instanceof Error ? error.message : String(error)}`);
+  killAll();
+  process.exit(1);
+}
+console.log(`\n${table(results)}\n`);
+for (const line of goals(results)) console.log(line);
