@@ -27,8 +27,8 @@ const text = (max: number) =>
 
 const flag = v.boolean('must be true or false');
 
-/** A language tag (`nb`, `pt-BR`), as a key of a per-language text; `*` for every language not listed. */
-const LANGUAGE_KEY = /^(\*|[a-z]{2,3}(-[a-z\d]{1,8})*)$/i;
+/** A BCP 47-like language tag (`nb`, `pt-BR`), at most four subtags after the language: what `GET /form?locale=` takes, too. */
+export const LANGUAGE_TAG = /^[a-z]{2,3}(-[a-z\d]{1,8}){0,4}$/i;
 
 /**
  * Text shown to visitors (a label, a placeholder): one string for every language, or one per
@@ -41,7 +41,7 @@ const shown = (max: number) =>
       ? text(max)
       : v.pipe(
           v.record(
-            v.pipe(v.string(), v.regex(LANGUAGE_KEY, 'must be a language tag such as "en" or "pt-BR", or "*" for every other language')),
+            v.pipe(v.string(), v.check((key) => key === '*' || LANGUAGE_TAG.test(key), 'must be a language tag such as "en" or "pt-BR", or "*" for every other language')),
             text(max),
             'must be a string, or an object of strings by language ({"en": "…", "nb": "…"})',
           ),

@@ -51,8 +51,12 @@ export function createFormSource({ config, ttlSeconds, client, now, log, attachm
   // One copy per language the config has texts in, built together from one set of definitions.
   const serveAll = async (built: BuiltForm, definitions: Definitions): Promise<ServedForms> => {
     const extras = { attachments, challenge };
-    const copies = await Promise.all(languages.map(async (language) => [language, await serve(buildForm(definitions, config, language), extras)] as const));
-    return { fallback: await serve(built, extras), byLanguage: new Map(copies) };
+    const fallback = await serve(built, extras);
+    // Only the operator's texts differ between copies, so every copy checks requests with the fallback's schemas.
+    const copies = await Promise.all(
+      languages.map(async (language) => [language, await serve(buildForm(definitions, config, language), extras, fallback.schemas)] as const),
+    );
+    return { fallback, byLanguage: new Map(copies) };
   };
   const pick = (forms: ServedForms, language: string | undefined) => {
     const tag = language?.toLowerCase() ?? '';
@@ -97,11 +101,15 @@ interface ServedForms {
   byLanguage: ReadonlyMap<string, ServedForm>;
 }
 
-async function serve(built: BuiltForm, extras: { attachments: AttachmentPolicy | null; challenge: FormChallenge | null }): Promise<ServedForm> {
+async function serve(
+  built: BuiltForm,
+  extras: { attachments: AttachmentPolicy | null; challenge: FormChallenge | null },
+  schemas: FormSchemas = formSchemas(built),
+): Promise<ServedForm> {
   const { attachments, challenge } = extras;
   // No `challenge` key at all without one: the body stays as it was before challenges existed.
   const body = JSON.stringify({ ...servedForm(built), attachments, ...(challenge === null ? {} : { challenge }) });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
   const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  return { ...built, body, etag: `"${hex.slice(0, 32)}"`, schemas: formSchemas(built) };
+  return { ...built, body, etag: `"${hex.slice(0, 32)}"`, schemas };
 }

@@ -1,6 +1,7 @@
 /** `GET /form`: the form definition the widget renders, cacheable by browsers and CDNs. */
 import { Hono } from 'hono';
 import { errorResponse } from '../error-response';
+import { LANGUAGE_TAG } from '../form/form-config';
 import type { FormSource } from '../form/form-source';
 import type { RelayEnv } from '../relay-env';
 
@@ -13,8 +14,6 @@ export interface FormRouteOptions {
 /** Browsers and CDNs reuse the form for a minute, then revalidate with `If-None-Match`. */
 const MAX_AGE_SECONDS = 60;
 
-/** What `?locale=` may be: a BCP 47-like tag (`nb`, `pt-BR`), at most 35 characters. */
-const LANGUAGE_TAG = /^[a-z]{2,3}(-[a-z\d]{1,8}){0,4}$/i;
 
 /**
  * 200 with the definition and a strong ETag (a hash of the body), or 304 when `If-None-Match`

@@ -43,6 +43,18 @@ describe('form source', () => {
     });
   });
 
+  it('builds one copy per config language, each checking requests with the same schemas', async () => {
+    const parsed = parseFormConfig(JSON.stringify({ builtIn: { name: { label: { en: 'Name', nb: 'Navn' } } } }));
+    if (!parsed.ok) throw new Error(parsed.error.join());
+    const { form } = source(parsed.value);
+    const fallback = await served(form);
+    const nb = await form.get('nb-NO');
+    if (!nb.ok) throw new Error('no form');
+    expect(nb.value.body).toContain('"Navn"');
+    expect(nb.value.etag).not.toBe(fallback.etag);
+    expect(nb.value.schemas).toBe(fallback.schemas);
+  });
+
   it('serves the built-in fields without a form config, and asks Socialboards nothing', async () => {
     const { form, lists } = source(NO_FORM_CONFIG);
     const body = JSON.parse((await served(form)).body) as { fields: { path: string }[] };
