@@ -62,7 +62,8 @@ export interface Harness {
   /** Every access token the fake has held live at any point we looked. */
   seenAccessTokens: Set<string>;
   post(body: unknown, options?: PostOptions): Promise<Response>;
-  send(path: string, init?: RequestInit): Promise<Response>;
+  /** A request to the first relay, or to `via`. */
+  send(path: string, init?: RequestInit, via?: RunningRelay): Promise<Response>;
   fakeTickets(): Promise<FakeTicket[]>;
   fakeRequests(): Promise<FakeRequest[]>;
   fault(fault: Record<string, unknown>): Promise<void>;

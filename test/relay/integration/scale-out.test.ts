@@ -1,0 +1,115 @@
+/**
+ * Several relay instances behind one address, as README's "Scaling out" describes them: the same
+ * variables, one Redis and one S3 bucket. Each test sends a visitor's requests to both instances in
+ * turn, as a load balancer without sticky sessions would, and checks that nothing depends on which
+ * instance got which request: an upload made at one is claimed by a ticket sent to the other and
+ * served by either, rate limits count across them, and a solved challenge from one is accepted once,
+ * at any of them.
+ */
+import { solveChallenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
+import type { Challenge } from 'altcha-lib/types';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { keyOf } from '../../../src/relay/attachments/reference';
+import type { RunningRelay } from '../../../src/relay/server';
+import { s3Env, startS3 } from '../attachments/s3-server';
+import type { RunningS3 } from '../attachments/s3-server';
+import { useRedis } from '../../support/use-redis';
+import { PNG, sha256, upload } from './attachments-support';
+import type { Uploaded } from './attachments-support';
+import { ORIGIN, startHarness } from './harness';
+import type { Harness } from './harness';
+
+const TICKET = { title: 'Broken mirror', message: 'See the photo.', creator: { email: 'ann@example.com' } };
+/** Shared by every instance, as README says it must be: ALTCHA's HMAC key. */
+const CHALLENGE_SECRET = 'scale-out-altcha-hmac-key-0123456789abcdef';
+
+const redis = useRedis();
+let s3: RunningS3;
+beforeAll(async () => {
+  s3 = await startS3();
+});
+afterAll(async () => {
+  await s3.close();
+});
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/**
+ * Two instances on one Redis and one bucket, with `env` on both. Nothing else is shared: the second
+ * has its own SQLite file, as an instance on another machine would.
+ */
+async function twoInstances(env: Record<string, string> = {}): Promise<[Harness, RunningRelay, RunningRelay]> {
+  h = await startHarness({ ...s3Env(s3), REDIS_URL: redis().url, ...env });
+  return [h, h.relay, await h.startRelay({ RELAY_STORE_PATH: join(h.dataDir, 'second-instance.db') })];
+}
+
+const errorCode = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
+
+describe('two relay instances on one Redis and one S3 bucket', () => {
+  it('claim an upload made at one instance in a ticket sent to the other, and serve its file from either', async () => {
+    const [harness, a, b] = await twoInstances();
+    const uploaded = await upload(a.url, PNG, 'mirror.png');
+    expect(uploaded.status).toBe(201);
+    const file = (await uploaded.json()) as Uploaded;
+
+    expect((await harness.post({ ...TICKET, attachments: [file.id] }, { via: b })).status).toBe(201);
+
+    const [ticket] = await harness.fakeTickets();
+    // The link names the instance that took the ticket (RELAY_PUBLIC_URL, in production the shared address)…
+    expect(ticket?.body.attachments).toEqual([{ url: `${b.url}/files/${keyOf(file.id)}/mirror.png`, name: 'mirror.png' }]);
+    expect(ticket?.attachmentsFetched?.[0]).toMatchObject({ status: 200, size: PNG.length, sha256: sha256(PNG) });
+    // …and the other instance serves the same file: the claim is in the bucket, not in one process.
+    const viaA = await fetch(`${a.url}/files/${keyOf(file.id)}/mirror.png`);
+    expect(viaA.status).toBe(200);
+    expect(sha256(Buffer.from(await viaA.arrayBuffer()))).toBe(sha256(PNG));
+  });
+
+  it('refuse a second ticket claiming the same upload, whichever instance it is sent to', async () => {
+    const [harness, a, b] = await twoInstances();
+    const file = (await (await upload(b.url, PNG, 'mirror.png')).json()) as Uploaded;
+    expect((await harness.post({ ...TICKET, attachments: [file.id] }, { via: a })).status).toBe(201);
+    const again = await harness.post({ ...TICKET, title: 'Another ticket', attachments: [file.id] }, { via: b });
+    expect(again.status).toBe(400);
+    expect(await harness.fakeTickets()).toHaveLength(1);
+  });
+
+  it('count one visitor’s tickets together: past the limit at one instance is past it at the other', async () => {
+    const [harness, a, b] = await twoInstances({ RELAY_RATE_LIMIT_TICKETS: '3/10m' });
+    expect((await harness.post(TICKET, { via: a })).status).toBe(201);
+    expect((await harness.post(TICKET, { via: b })).status).toBe(201);
+    expect((await harness.post(TICKET, { via: a })).status).toBe(201);
+    for (const via of [b, a]) {
+      const refused = await harness.post(TICKET, { via });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0);
+      expect(await errorCode(refused)).toBe('rate_limited');
+    }
+    expect(await harness.fakeTickets()).toHaveLength(3);
+  });
+
+  it('accept a challenge issued by one instance and solved for the other, once at either', async () => {
+    const [harness, a, b] = await twoInstances({ RELAY_CHALLENGE: 'altcha', RELAY_CHALLENGE_SECRET: CHALLENGE_SECRET, RELAY_ALTCHA_MAX_NUMBER: '2000' });
+    const issued = await harness.send('/challenge', { headers: { Origin: ORIGIN } }, a);
+    expect(issued.status).toBe(200);
+    const challenge = (await issued.json()) as Challenge;
+    const solution = await solveChallenge({ challenge, deriveKey });
+    if (solution === null) throw new Error('not solved');
+    const payload = btoa(JSON.stringify({ challenge, solution: { counter: solution.counter, derivedKey: solution.derivedKey } }));
+    const ticket = { ...TICKET, verification: { fillMs: 5000, trap: '', challenge: payload } };
+
+    expect((await harness.post(ticket, { via: b })).status).toBe(201);
+    // The used solution is remembered in Redis, so neither instance takes it again for another ticket.
+    for (const via of [a, b]) {
+      const replayed = await harness.post({ ...ticket, title: 'Same solution again' }, { via });
+      expect(replayed.status).toBe(403);
+      expect(await errorCode(replayed)).toBe('challenge_failed');
+    }
+    expect(await harness.fakeTickets()).toHaveLength(1);
+  });
+});
