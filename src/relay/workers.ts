@@ -2,11 +2,16 @@
  * Runs the relay on Cloudflare Workers: the one file that knows about Worker bindings and Durable
  * Objects. Configuration comes from the Worker's variables and secrets, under the same names as the
  * Node relay's environment variables; idempotency keys live in the `IDEMPOTENCY` Durable Object
- * namespace. Attachments and the outbox are not available here yet (README, "Relay on Cloudflare Workers").
+ * namespace, uploaded files in the `ATTACHMENTS` R2 bucket. The outbox is not available here yet
+ * (README, "Relay on Cloudflare Workers").
  */
 import type { Hono } from 'hono';
 import type { RelayDefaults } from './build-relay';
+import { createR2Storage } from './attachments/r2-storage';
+import type { R2BucketLike } from './attachments/r2-storage';
+import type { AttachmentStorage } from './attachments/storage';
 import { ConfigError } from './config';
+import type { RelayConfig } from './config';
 import type { RelayEnv } from './relay-env';
 import { createDurableIdempotencyStore } from './stores/durable-idempotency-store';
 import type { DurableObjectNamespaceLike } from './stores/durable-idempotency-store';
@@ -19,6 +24,8 @@ export interface WorkerEnv {
   IDEMPOTENCY?: DurableObjectNamespaceLike;
   /** Optional: without it, rate limits count in each isolate alone. */
   RATE_LIMITS?: DurableObjectNamespaceLike;
+  /** Optional: the R2 bucket for attachments (RELAY_ATTACHMENTS=r2, the default when it is bound). */
+  ATTACHMENTS?: R2BucketLike;
   [name: string]: unknown;
 }
 
@@ -46,19 +53,31 @@ export async function relayFor(env: WorkerEnv): Promise<Hono<RelayEnv>> {
   const namespace = env.IDEMPOTENCY;
   if (namespace === undefined) throw new ConfigError([{ variable: 'IDEMPOTENCY', reason: 'bind the IdempotencyShard Durable Object class under this name' }]);
   const variables = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-  // No disk here: attachments are off unless asked for, and then refused below.
-  const config = parseRelayConfig({ RELAY_ATTACHMENTS: 'off', ...variables });
-  if (config.attachments.storage !== 'off') throw new ConfigError([{ variable: 'RELAY_ATTACHMENTS', reason: 'only off is supported on Workers so far' }]);
+  // No disk here: files go to the bucket when one is bound, else attachments are off.
+  const config = parseRelayConfig({ RELAY_ATTACHMENTS: env.ATTACHMENTS === undefined ? 'off' : 'r2', ...variables });
+  const attachmentStorage = attachmentStorageFor(config, env.ATTACHMENTS);
   const { ttlSeconds, leaseSeconds } = config.idempotency;
   const idempotencyStore = createDurableIdempotencyStore(namespace, { ttlMs: ttlSeconds * 1000, leaseMs: leaseSeconds * 1000 });
   const log = createLogger({ level: config.logLevel });
   return buildRelayOn(workersDefaults, config, {
     log,
     idempotencyStore,
+    ...(attachmentStorage === undefined ? {} : { attachmentStorage }),
     ...(env.RATE_LIMITS === undefined ? {} : { limiterFactory: createDurableLimiterFactory(env.RATE_LIMITS, { log }) }),
     // Cloudflare sets this header on every request; a client cannot supply its own.
     socketAddress: (c) => c.req.header('CF-Connecting-IP'),
   }).app;
+}
+
+/** The bucket RELAY_ATTACHMENTS=r2 asks for; a Worker has no disk, and the S3 storage stages files on one. */
+function attachmentStorageFor(config: RelayConfig, bucket: R2BucketLike | undefined): AttachmentStorage | undefined {
+  const { storage, publicUrl } = config.attachments;
+  if (storage === 'off') return undefined;
+  if (storage !== 'r2') throw new ConfigError([{ variable: 'RELAY_ATTACHMENTS', reason: 'must be r2 or off on Workers' }]);
+  if (bucket === undefined) throw new ConfigError([{ variable: 'ATTACHMENTS', reason: 'bind an R2 bucket under this name for RELAY_ATTACHMENTS=r2' }]);
+  // Ticket links are `${RELAY_PUBLIC_URL}/files/…`: a Worker has no listening address to fall back on.
+  if (publicUrl === undefined) throw new ConfigError([{ variable: 'RELAY_PUBLIC_URL', reason: 'required with attachments on Workers (the address the Worker is reached at)' }]);
+  return createR2Storage(bucket);
 }
 
 /** Only the idempotency store exists on Workers so far; it is always passed, so these are never asked for it. */
