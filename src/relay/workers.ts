@@ -2,16 +2,19 @@
  * Runs the relay on Cloudflare Workers: the one file that knows about Worker bindings and Durable
  * Objects. Configuration comes from the Worker's variables and secrets, under the same names as the
  * Node relay's environment variables; idempotency keys live in the `IDEMPOTENCY` Durable Object
- * namespace, uploaded files in the `ATTACHMENTS` R2 bucket. The outbox is not available here yet
- * (README, "Relay on Cloudflare Workers").
+ * namespace, queued tickets in the `OUTBOX` one (delivered by its alarms), uploaded files in the
+ * `ATTACHMENTS` R2 bucket.
  */
 import type { Hono } from 'hono';
-import type { RelayDefaults } from './build-relay';
+import type { Relay, RelayDefaults } from './build-relay';
 import { createR2Storage } from './attachments/r2-storage';
 import type { R2BucketLike } from './attachments/r2-storage';
 import type { AttachmentStorage } from './attachments/storage';
 import { ConfigError } from './config';
 import type { RelayConfig } from './config';
+import type { Logger } from './log';
+import { createDurableOutbox, outboxShardClass } from './outbox/durable-outbox';
+import type { ShardDelivery } from './outbox/durable-outbox';
 import type { RelayEnv } from './relay-env';
 import { createDurableIdempotencyStore } from './stores/durable-idempotency-store';
 import type { DurableObjectNamespaceLike } from './stores/durable-idempotency-store';
@@ -24,23 +27,56 @@ export interface WorkerEnv {
   IDEMPOTENCY?: DurableObjectNamespaceLike;
   /** Optional: without it, rate limits count in each isolate alone. */
   RATE_LIMITS?: DurableObjectNamespaceLike;
+  /** Optional: the outbox's shards (OutboxShard); without it, a ticket that cannot be sent now is answered as without an outbox. */
+  OUTBOX?: DurableObjectNamespaceLike;
   /** Optional: the R2 bucket for attachments (RELAY_ATTACHMENTS=r2, the default when it is bound). */
   ATTACHMENTS?: R2BucketLike;
   [name: string]: unknown;
 }
 
-/** The app for one set of bindings: an isolate builds it on its first request and keeps it. */
-let built: { env: WorkerEnv; app: Promise<Hono<RelayEnv>> } | undefined;
+/** The relay for one set of bindings: an isolate builds it on its first request (or alarm) and keeps it. */
+let built: { env: WorkerEnv; relay: Promise<WorkerRelay> } | undefined;
+
+/** The relay, and the settings the outbox's alarm delivers with. */
+interface WorkerRelay {
+  relay: Relay;
+  config: RelayConfig;
+  log: Logger;
+}
+
+const workerRelay = (env: WorkerEnv): Promise<WorkerRelay> => {
+  if (built?.env !== env) built = { env, relay: buildWorkerRelay(env) };
+  return built.relay;
+};
 
 export default {
   async fetch(request: Request, env: WorkerEnv): Promise<Response> {
-    if (built?.env !== env) built = { env, app: relayFor(env) };
-    return (await built.app).fetch(request);
+    return (await workerRelay(env)).relay.app.fetch(request);
   },
 };
 
-/** Builds the relay from the bindings; a configuration error is thrown (the Worker answers 500 and logs it). */
+/**
+ * One shard of the outbox (the `OUTBOX` binding). Its alarm delivers the shard's due tickets with
+ * the relay this isolate builds from the same bindings, so a queued ticket goes out with no request
+ * to carry it.
+ */
+export const OutboxShard = outboxShardClass<WorkerEnv>(async (env): Promise<ShardDelivery> => {
+  const { relay, config, log } = await workerRelay(env);
+  return {
+    deliver: relay.deliver,
+    backoff: config.outbox.backoff,
+    leaseMs: config.idempotency.leaseSeconds * 1000,
+    concurrency: config.outbox.concurrency,
+    log,
+  };
+});
+
+/** Builds the relay's app from the bindings; a configuration error is thrown (the Worker answers 500 and logs it). */
 export async function relayFor(env: WorkerEnv): Promise<Hono<RelayEnv>> {
+  return (await workerRelay(env)).relay.app;
+}
+
+async function buildWorkerRelay(env: WorkerEnv): Promise<WorkerRelay> {
   // Loaded on the first request, not at start-up: workerd refuses what some dependencies do when
   // their module is evaluated (cockatiel creates an AbortController) in the Worker's global scope.
   // https://developers.cloudflare.com/workers/runtime-apis/handlers/
@@ -58,15 +94,21 @@ export async function relayFor(env: WorkerEnv): Promise<Hono<RelayEnv>> {
   const attachmentStorage = attachmentStorageFor(config, env.ATTACHMENTS);
   const { ttlSeconds, leaseSeconds } = config.idempotency;
   const idempotencyStore = createDurableIdempotencyStore(namespace, { ttlMs: ttlSeconds * 1000, leaseMs: leaseSeconds * 1000 });
+  const outbox =
+    env.OUTBOX === undefined || !config.outbox.enabled
+      ? undefined
+      : createDurableOutbox(env.OUTBOX, { backoff: config.outbox.backoff, leaseMs: leaseSeconds * 1000, pollMs: config.outbox.pollMs, wake: true });
   const log = createLogger({ level: config.logLevel });
-  return buildRelayOn(workersDefaults, config, {
+  const relay = buildRelayOn(workersDefaults, config, {
     log,
     idempotencyStore,
+    ...(outbox === undefined ? {} : { outbox }),
     ...(attachmentStorage === undefined ? {} : { attachmentStorage }),
     ...(env.RATE_LIMITS === undefined ? {} : { limiterFactory: createDurableLimiterFactory(env.RATE_LIMITS, { log }) }),
     // Cloudflare sets this header on every request; a client cannot supply its own.
     socketAddress: (c) => c.req.header('CF-Connecting-IP'),
-  }).app;
+  });
+  return { relay, config, log };
 }
 
 /** The bucket RELAY_ATTACHMENTS=r2 asks for; a Worker has no disk, and the S3 storage stages files on one. */
@@ -80,7 +122,7 @@ function attachmentStorageFor(config: RelayConfig, bucket: R2BucketLike | undefi
   return createR2Storage(bucket);
 }
 
-/** Only the idempotency store exists on Workers so far; it is always passed, so these are never asked for it. */
+/** The Worker passes every store it has itself, so these are never asked for one. */
 const workersDefaults: RelayDefaults = {
   idempotencyStore: () => {
     throw new ConfigError([{ variable: 'IDEMPOTENCY', reason: 'no idempotency store' }]);

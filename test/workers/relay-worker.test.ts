@@ -46,6 +46,11 @@ beforeAll(async () => {
     // Low enough for the refusal test; every other test is a client of its own.
     RELAY_RATE_LIMIT_TICKETS: '3/1m',
     RELAY_PUBLIC_URL: publicUrl,
+    // The outbox's first retry a fraction of a second after the failure, so the test need not wait long.
+    RELAY_OUTBOX_BACKOFF_BASE_MS: '300',
+    RELAY_OUTBOX_BACKOFF_MAX_MS: '1000',
+    // After a 500 the ticket may exist: the outbox waits this long (as it waits for Socialboards) before trying again.
+    RELAY_UPSTREAM_TIMEOUT_MS: '2000',
   };
   worker = new Miniflare({
     // Listed rather than `script`: miniflare would otherwise refuse the bundle's dynamic import() (file-type's optional plugins).
@@ -61,6 +66,7 @@ beforeAll(async () => {
     durableObjects: {
       IDEMPOTENCY: { className: 'IdempotencyShard', useSQLite: true },
       RATE_LIMITS: { className: 'RateLimitShard', useSQLite: true },
+      OUTBOX: { className: 'OutboxShard', useSQLite: true },
     },
   });
   await worker.ready;
@@ -194,6 +200,33 @@ describe('the relay on Cloudflare Workers (workerd through miniflare)', () => {
     const refused = await upload(new TextEncoder().encode('MZ\x90\x00 not a picture'), 'photo.png', '203.0.113.21');
     expect(refused.status).toBe(415);
     expect((await (await attachmentsBucket()).list()).objects.length).toBe(before);
+  });
+
+  it('accepts a ticket Socialboards cannot take now (202), and its outbox alarm sends it later, exactly once', async () => {
+    const before = await ticketCalls();
+    await fetch(`${fake.url}/__fake/faults`, { method: 'POST', body: JSON.stringify({ kind: 'error', path: '/tickets', count: 1 }) });
+    const body = { ...TICKET, title: 'Sent while Socialboards was down' };
+    const queued = await post(body, 'workers-outbox-ticket-0001', '203.0.113.30');
+    expect(queued.status).toBe(202);
+    const { reference } = (await queued.json()) as { reference: string };
+    expect(reference).toMatch(/^Q-/);
+
+    // No request carries it: the shard's alarm delivers it after the backoff.
+    const deadline = Date.now() + 10_000;
+    let delivered: FakeTicket[] = [];
+    while (delivered.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      delivered = (await fakeTickets()).filter((ticket) => ticket.body.title === body.title);
+    }
+    expect(delivered).toHaveLength(1);
+    // The visitor's retry of the same key now gets the ticket, not a second one.
+    const replay = await post(body, 'workers-outbox-ticket-0001', '203.0.113.30');
+    expect(replay.status).toBe(201);
+    expect(await replay.json()).toEqual({ ticketId: delivered[0]?.id });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await fakeTickets()).filter((ticket) => ticket.body.title === body.title)).toHaveLength(1);
+    expect(await ticketCalls()).toBe(before + 2);
+    expect(output.join('')).toContain('outbox delivered a queued ticket');
   });
 
   it('writes its log lines, and no credential or access token in them', async () => {
