@@ -108,23 +108,31 @@ export function createR2Storage(bucket: R2BucketLike, { prefix = DEFAULT_R2_PREF
   };
 }
 
-/** The stream's bytes in pieces of exactly `size` (the last one shorter); a failure of the stream is thrown. */
+/**
+ * The stream's bytes in pieces of exactly `size` (the last one shorter), holding no more than one
+ * piece (a small file takes only its own bytes); a failure of the stream is thrown.
+ */
 async function* inParts(body: Readable, size: number): AsyncGenerator<Uint8Array> {
-  let part = new Uint8Array(size);
-  let filled = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
-    let bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-    while (bytes.length > 0) {
-      const taken = Math.min(bytes.length, size - filled);
-      part.set(bytes.subarray(0, taken), filled);
+  const held: Uint8Array[] = [];
+  let length = 0;
+  const take = (bytes: number): Uint8Array => {
+    const part = new Uint8Array(bytes);
+    let filled = 0;
+    while (filled < bytes) {
+      const chunk = held[0] as Uint8Array;
+      const taken = Math.min(chunk.length, bytes - filled);
+      part.set(chunk.subarray(0, taken), filled);
       filled += taken;
-      bytes = bytes.subarray(taken);
-      if (filled === size) {
-        yield part;
-        part = new Uint8Array(size);
-        filled = 0;
-      }
+      if (taken === chunk.length) held.shift();
+      else held[0] = chunk.subarray(taken);
     }
+    length -= bytes;
+    return part;
+  };
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    held.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
+    length += held[held.length - 1]?.length ?? 0;
+    while (length >= size) yield take(size);
   }
-  if (filled > 0) yield part.subarray(0, filled);
+  if (length > 0) yield take(length);
 }
