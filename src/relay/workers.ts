@@ -7,9 +7,11 @@
  */
 import type { Hono } from 'hono';
 import type { Relay, RelayDefaults } from './build-relay';
+import { leaseMs } from './attachments/lifecycle';
 import { createR2Storage } from './attachments/r2-storage';
 import type { R2BucketLike } from './attachments/r2-storage';
 import type { AttachmentStorage } from './attachments/storage';
+import { sweepOnce } from './attachments/sweep';
 import { ConfigError } from './config';
 import type { RelayConfig } from './config';
 import type { Logger } from './log';
@@ -37,11 +39,13 @@ export interface WorkerEnv {
 /** The relay for one set of bindings: an isolate builds it on its first request (or alarm) and keeps it. */
 let built: { env: WorkerEnv; relay: Promise<WorkerRelay> } | undefined;
 
-/** The relay, and the settings the outbox's alarm delivers with. */
+/** The relay, and what the outbox's alarm and the scheduled sweep work with. */
 interface WorkerRelay {
   relay: Relay;
   config: RelayConfig;
   log: Logger;
+  /** The R2 storage; undefined with attachments off. */
+  storage: AttachmentStorage | undefined;
 }
 
 const workerRelay = (env: WorkerEnv): Promise<WorkerRelay> => {
@@ -52,6 +56,25 @@ const workerRelay = (env: WorkerEnv): Promise<WorkerRelay> => {
 export default {
   async fetch(request: Request, env: WorkerEnv): Promise<Response> {
     return (await workerRelay(env)).relay.app.fetch(request);
+  },
+
+  /**
+   * A Cron Trigger's run: one pass of the attachment sweep (orphaned uploads, files past their
+   * retention), which a Node relay runs on a timer. Files of tickets in the outbox are kept.
+   */
+  async scheduled(_controller: unknown, env: WorkerEnv): Promise<void> {
+    const { relay, config, log, storage } = await workerRelay(env);
+    if (storage === undefined) return;
+    const { outbox } = relay;
+    const deleted = await sweepOnce({
+      storage,
+      lifetimes: config.attachments.lifetimes,
+      leaseMs: leaseMs(config.socialboards.timeoutMs),
+      now: Date.now,
+      log,
+      ...(outbox === undefined ? {} : { held: () => outbox.heldFiles() }),
+    });
+    if (deleted > 0) log.info('attachments swept', { deleted });
   },
 };
 
@@ -108,7 +131,7 @@ async function buildWorkerRelay(env: WorkerEnv): Promise<WorkerRelay> {
     // Cloudflare sets this header on every request; a client cannot supply its own.
     socketAddress: (c) => c.req.header('CF-Connecting-IP'),
   });
-  return { relay, config, log };
+  return { relay, config, log, storage: attachmentStorage };
 }
 
 /** The bucket RELAY_ATTACHMENTS=r2 asks for; a Worker has no disk, and the S3 storage stages files on one. */

@@ -86,6 +86,7 @@ function upload(bytes: Uint8Array<ArrayBuffer>, name: string, client: string) {
 
 /** The Worker's R2 bucket, as the test reads it (miniflare types it loosely without @cloudflare/workers-types). */
 interface TestBucket {
+  put(key: string, value: string): Promise<unknown>;
   get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; json(): Promise<unknown> } | null>;
   list(): Promise<{ objects: { key: string }[] }>;
 }
@@ -200,6 +201,27 @@ describe('the relay on Cloudflare Workers (workerd through miniflare)', () => {
     const refused = await upload(new TextEncoder().encode('MZ\x90\x00 not a picture'), 'photo.png', '203.0.113.21');
     expect(refused.status).toBe(415);
     expect((await (await attachmentsBucket()).list()).objects.length).toBe(before);
+  });
+
+  it('sweeps R2 on its Cron Trigger: an upload no ticket took in time goes, a fresh one stays', async () => {
+    const bucket = await attachmentsBucket();
+    // An upload from long ago that no ticket took (its metadata says when it came).
+    const stale = 'ab'.repeat(16);
+    await bucket.put(`attachments/${stale}`, 'forgotten');
+    await bucket.put(`attachments/${stale}.json`, JSON.stringify({ name: 'old.txt', size: 9, type: 'text/plain', createdAt: 0 }));
+    const fresh = await upload(new Uint8Array(PNG), 'fresh.png', '203.0.113.22');
+    expect(fresh.status).toBe(201);
+    const freshKey = keyOf(((await fresh.json()) as { id: string }).id);
+
+    // What a Cron Trigger does (miniflare types its Fetcher loosely without @cloudflare/workers-types).
+    const entry = (await worker.getWorker()) as unknown as { scheduled(options: { cron: string }): Promise<{ outcome: string }> };
+    expect((await entry.scheduled({ cron: '*/30 * * * *' })).outcome).toBe('ok');
+
+    expect(await bucket.get(`attachments/${stale}`)).toBeNull();
+    expect(await bucket.get(`attachments/${stale}.json`)).toBeNull();
+    expect(await bucket.get(`attachments/${freshKey}`)).not.toBeNull();
+    expect(await bucket.get(`attachments/${freshKey}.json`)).not.toBeNull();
+    expect(output.join('')).toMatch(/"msg":"attachments swept","time":"[^"]+","deleted":1\}/);
   });
 
   it('accepts a ticket Socialboards cannot take now (202), and its outbox alarm sends it later, exactly once', async () => {
