@@ -33,7 +33,7 @@ import { formRoute } from './routes/form';
 import { healthzRoute } from './routes/healthz';
 import { ticketsRoute } from './routes/tickets';
 import { deliverTicket } from './outbox/deliver-ticket';
-import type { OutboxStore, OutboxWorker } from './outbox/outbox-store';
+import type { Deliver, OutboxStore, OutboxWorker } from './outbox/outbox-store';
 import { queuedFiles } from './outbox/queued-files';
 import { settleUnresolvedEvery } from './outbox/settle-unresolved';
 import type { IdempotencyStore } from './stores/idempotency-store';
@@ -102,6 +102,8 @@ export interface Relay {
   app: Hono<RelayEnv>;
   /** The outbox the app queues into; undefined without one (RELAY_OUTBOX=false). */
   outbox: OutboxStore | undefined;
+  /** One delivery attempt of a queued ticket, on the app's client and stores (what a worker runs; the Workers outbox's alarm too). */
+  deliver: Deliver;
   /** Starts delivering queued tickets in this process; undefined without an outbox. */
   startOutboxWorker(): OutboxWorker | undefined;
 }
@@ -245,6 +247,7 @@ export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps:
   return {
     app,
     outbox,
+    deliver,
     startOutboxWorker: () => {
       if (outbox === undefined) return undefined;
       const worker = outbox.startWorker({ deliver, concurrency: config.outbox.concurrency, log });

@@ -176,7 +176,7 @@ const RelayEnv = v.pipe(
       concurrency: env.RELAY_OUTBOX_CONCURRENCY,
     },
     logLevel: env.RELAY_LOG satisfies LogLevel,
-    form: { file: env.RELAY_FORM_CONFIG ?? null, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS, requireEmail: env.RELAY_REQUIRE_EMAIL },
+    form: { file: env.RELAY_FORM_CONFIG === undefined || env.RELAY_FORM_CONFIG.startsWith('{') ? null : env.RELAY_FORM_CONFIG, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS, requireEmail: env.RELAY_REQUIRE_EMAIL },
     /** RELAY_ATTACHMENT_PENDING_MB in bytes. */
     maxPendingUploadBytes: env.RELAY_ATTACHMENT_PENDING_MB * 1024 * 1024,
   })),
@@ -212,7 +212,7 @@ export interface ParseOptions {
 
 /**
  * Parses the relay's environment variables (docs/relay.md lists them) and the form config file
- * RELAY_FORM_CONFIG names. Blank values count as unset. Throws a `ConfigError` naming every
+ * RELAY_FORM_CONFIG names (or the JSON it holds, when it starts with `{`). Blank values count as unset. Throws a `ConfigError` naming every
  * missing or invalid variable, and every problem in the file with its key path, at once.
  */
 export function parseRelayConfig(env: Record<string, string | undefined>, options: ParseOptions = {}): RelayConfig {
@@ -238,8 +238,11 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     if (!seen.has(variable)) problems.push({ variable, reason: issue.message });
     seen.add(variable);
   }
-  const file = present.RELAY_FORM_CONFIG?.trim();
-  const form = file === undefined ? ok(NO_FORM_CONFIG) : readFormConfig(file, options.readFile ?? readText);
+  const setting = present.RELAY_FORM_CONFIG?.trim();
+  // A value that starts with `{` is the JSON itself (a Worker has no file to name); problems name it so, not by its text.
+  const inline = setting?.startsWith('{') === true;
+  const file = inline ? '(the JSON in RELAY_FORM_CONFIG)' : setting;
+  const form = setting === undefined ? ok(NO_FORM_CONFIG) : inline ? parseFormConfig(setting) : readFormConfig(setting, options.readFile ?? readText);
   if (!form.ok) problems.push(...form.error.map((reason) => ({ variable: 'RELAY_FORM_CONFIG', reason: `${file}: ${reason}` })));
   const asked = form.ok && result.success
     ? withRequireEmail(form.value, { value: result.output.form.requireEmail, set: present.RELAY_REQUIRE_EMAIL !== undefined })

@@ -244,6 +244,16 @@ describe('RELAY_FORM_CONFIG', () => {
     expect(message).toContain('RELAY_SUBMISSION_KEY_FIELD: the relay fills custom field 42636 itself; remove it from the fields of /etc/relay/form.json');
   });
 
+  it('takes the JSON itself when the value starts with {, as on Workers, through the same parser', () => {
+    const json = '{"fields": [{"id": 42623}], "categories": {"picker": true}}';
+    const config = parseRelayConfig({ ...BASE_ENV, RELAY_FORM_CONFIG: ` ${json}` }, { readFile: () => { throw new Error('no file is read'); } });
+    expect(config.form.file).toBeNull();
+    expect(config.form.config).toEqual(withFile(json).form.config);
+    const message = messageOf(() => parseRelayConfig({ ...BASE_ENV, RELAY_FORM_CONFIG: '{"fields": [{"id": 1, "control": "slider"}]}' }));
+    expect(message).toContain('RELAY_FORM_CONFIG: (the JSON in RELAY_FORM_CONFIG): fields[0].control must be one of');
+    expect(messageOf(() => parseRelayConfig({ ...BASE_ENV, RELAY_FORM_CONFIG: '{"fields": [' }))).toContain('(the JSON in RELAY_FORM_CONFIG): is not valid JSON');
+  });
+
   it('says when the file cannot be read or is not JSON', () => {
     const missing = messageOf(() => parseRelayConfig({ ...BASE_ENV, RELAY_FORM_CONFIG: '/nowhere/form.json' }));
     expect(missing).toContain('RELAY_FORM_CONFIG: /nowhere/form.json: cannot be read (ENOENT)');

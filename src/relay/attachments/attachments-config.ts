@@ -37,7 +37,7 @@ const S3_PREFIX_MESSAGE = 'must be one or more folder names each ending in /, li
 /** The variables, with their defaults. Blank counts as unset (config.ts drops blank values). */
 const AttachmentEnv = v.object({
   RELAY_ATTACHMENTS: v.optional(
-    v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(['disk', 's3', 'off'], 'must be one of disk, s3, off')),
+    v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(['disk', 's3', 'r2', 'off'], 'must be one of disk, s3, r2, off')),
     'disk',
   ),
   RELAY_PUBLIC_URL: v.optional(
@@ -137,7 +137,8 @@ export interface S3Config {
 
 /** The relay's attachment settings. */
 export interface AttachmentsConfig {
-  storage: 'disk' | 's3' | 'off';
+  /** `r2` only on Workers: the bucket is the Worker's `ATTACHMENTS` binding. */
+  storage: 'disk' | 's3' | 'r2' | 'off';
   /** RELAY_PUBLIC_URL; unset means the relay's own listening address. */
   publicUrl: string | undefined;
   /** Absolute path of the disk storage's folder. */

@@ -105,7 +105,7 @@ describe('attachment configuration', () => {
   });
 
   it.each([
-    { env: { RELAY_ATTACHMENTS: 'ftp' }, variable: 'RELAY_ATTACHMENTS', reason: 'must be one of disk, s3, off' },
+    { env: { RELAY_ATTACHMENTS: 'ftp' }, variable: 'RELAY_ATTACHMENTS', reason: 'must be one of disk, s3, r2, off' },
     { env: { RELAY_ATTACHMENT_PDF_SCRIPTS: 'strip' }, variable: 'RELAY_ATTACHMENT_PDF_SCRIPTS', reason: 'must be one of refuse, allow' },
     { env: { RELAY_PUBLIC_URL: 'relay.example' }, variable: 'RELAY_PUBLIC_URL', reason: 'must be an http(s) URL without credentials, query or fragment' },
     { env: { RELAY_PUBLIC_URL: 'https://user:pw@relay.example' }, variable: 'RELAY_PUBLIC_URL', reason: 'must be an http(s) URL without credentials, query or fragment' },
