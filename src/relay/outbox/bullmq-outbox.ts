@@ -11,8 +11,8 @@ import type { Redis } from 'ioredis';
 import type { CreateTicketBody } from '../../shared/create-ticket';
 import type { Logger } from '../log';
 import { connectRedis } from '../redis-connection';
-import { DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
-import type { Backoff, DeliveryOutcome, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket, WorkerOptions } from './outbox-store';
+import { attemptDelivery, DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
+import type { Backoff, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket, WorkerOptions } from './outbox-store';
 
 export interface BullmqOutboxOptions {
   /** REDIS_URL. */
@@ -133,23 +133,16 @@ export function createBullmqOutbox({
       // Taken over from a request whose relay seemed dead: this worker's from now on.
       if (job.data.staged) await job.updateData({ ...job.data, staged: false });
       const entry = toEntry(job, 'queued');
-      let sent = false;
-      let outcome: DeliveryOutcome;
-      try {
-        outcome = await deliver({
-          entry,
-          markSending: async () => {
-            // Only while this worker still holds the job's lock; then the mark outlives a crash.
-            if (token === undefined || (await job.extendLock(token, leaseMs)) !== 1) return false;
-            await job.updateData({ ...job.data, ambiguous: true });
-            sent = true;
-            return true;
-          },
-        });
-      } catch (error) {
-        workerLog.error('outbox delivery failed unexpectedly', { reference: entry.reference, stack: error instanceof Error ? error.stack : String(error) });
-        outcome = { outcome: 'retry', reason: 'internal', ambiguous: sent || entry.ambiguous };
-      }
+      const outcome = await attemptDelivery(entry, {
+        deliver,
+        log: workerLog,
+        markSending: async () => {
+          // Only while this worker still holds the job's lock; then the mark outlives a crash.
+          if (token === undefined || (await job.extendLock(token, leaseMs)) !== 1) return false;
+          await job.updateData({ ...job.data, ambiguous: true });
+          return true;
+        },
+      });
       if (outcome.outcome === 'delivered') {
         logOutcome(workerLog, entry, outcome, { state: 'delivered' });
         return outcome.ticketId;

@@ -10,7 +10,7 @@ import type { CreateTicketBody } from '../../shared/create-ticket';
 import type { Logger } from '../log';
 import { shardOf } from '../stores/durable-idempotency-store';
 import type { DurableObjectNamespaceLike } from '../stores/durable-idempotency-store';
-import { DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
+import { attemptDelivery, DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
 import type { Backoff, Deliver, DeliveryOutcome, OutboxCounts, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket } from './outbox-store';
 
 /** The part of a Durable Object's SQL storage this outbox uses (`ctx.storage.sql`). */
@@ -268,23 +268,13 @@ export function outboxShardClass<Env>(deliveryFor: (env: Env) => Promise<ShardDe
     }
 
     async #deliverOne(entry: OutboxEntry, holder: string, { deliver, backoff, leaseMs, log }: Omit<ShardDelivery, 'concurrency'>): Promise<void> {
-      let sent = false;
-      const heartbeat = setInterval(() => this.#table.run({ op: 'renew', key: entry.key, holder, leaseMs }, Date.now()), Math.max(10, leaseMs / 3));
-      let outcome: DeliveryOutcome;
-      try {
-        outcome = await deliver({
-          entry,
-          markSending: async () => {
-            sent = this.#table.markSending(entry.key, holder, Date.now() + leaseMs);
-            return sent;
-          },
-        });
-      } catch (error) {
-        log.error('outbox delivery failed unexpectedly', { reference: entry.reference, stack: error instanceof Error ? error.stack : String(error) });
-        outcome = { outcome: 'retry', reason: 'internal', ambiguous: sent || entry.ambiguous };
-      } finally {
-        clearInterval(heartbeat);
-      }
+      const outcome = await attemptDelivery(entry, {
+        deliver,
+        log,
+        leaseMs,
+        markSending: async () => this.#table.markSending(entry.key, holder, Date.now() + leaseMs),
+        renew: () => this.#table.run({ op: 'renew', key: entry.key, holder, leaseMs }, Date.now()),
+      });
       const next = this.#table.finish(entry, holder, outcome, Date.now(), backoff, Math.random());
       if (next === undefined) log.warn('outbox entry was taken over by another worker before this one finished', { reference: entry.reference });
       else logOutcome(log, entry, outcome, next);
@@ -342,28 +332,18 @@ export function createDurableOutbox(
     let polling = false;
 
     const run = async (entry: OutboxEntry) => {
-      let sent = false;
-      const heartbeat = setInterval(() => {
-        if (!open) return;
-        byKey(entry.key, { op: 'renew', key: entry.key, holder, leaseMs }).catch((error: unknown) =>
-          log.warn('outbox lease could not be renewed', { reference: entry.reference, reason: String(error) }),
-        );
-      }, Math.max(10, leaseMs / 3));
-      let outcome: DeliveryOutcome;
-      try {
-        outcome = await deliver({
-          entry,
-          markSending: async () => {
-            sent = await byKey<boolean>(entry.key, { op: 'markSending', key: entry.key, holder, leaseMs });
-            return sent;
-          },
-        });
-      } catch (error) {
-        log.error('outbox delivery failed unexpectedly', { reference: entry.reference, stack: error instanceof Error ? error.stack : String(error) });
-        outcome = { outcome: 'retry', reason: 'internal', ambiguous: sent || entry.ambiguous };
-      } finally {
-        clearInterval(heartbeat);
-      }
+      const outcome = await attemptDelivery(entry, {
+        deliver,
+        log,
+        leaseMs,
+        markSending: () => byKey<boolean>(entry.key, { op: 'markSending', key: entry.key, holder, leaseMs }),
+        renew: () => {
+          if (!open) return;
+          byKey(entry.key, { op: 'renew', key: entry.key, holder, leaseMs }).catch((error: unknown) =>
+            log.warn('outbox lease could not be renewed', { reference: entry.reference, reason: String(error) }),
+          );
+        },
+      });
       // A closed store (a crash, in the tests) records nothing: the lease lapses and another worker takes over.
       if (!open) return;
       const next = await byKey<NonNullable<ReturnType<ShardTable['finish']>> | null>(entry.key, { op: 'finish', entry, holder, outcome, backoff, random: random() });

@@ -163,6 +163,37 @@ export function referenceOf(key: string): string {
   return `Q-${hex.slice(0, 4)}-${hex.slice(4, 8)}-${hex.slice(8, 12)}`;
 }
 
+/** How a store's worker runs one attempt: its own way to mark the entry as sending, and to keep its lease. */
+export interface AttemptOptions {
+  deliver: Deliver;
+  log: Logger;
+  /** The store's mark (see DeliveryAttempt.markSending): true when this worker still held the entry. */
+  markSending: () => Promise<boolean>;
+  /** Extends this worker's lease; called every third of `leaseMs` while the attempt runs. None: the store keeps the lease itself. */
+  renew?: () => void;
+  leaseMs?: number;
+}
+
+/**
+ * One delivery attempt, the same in every store: `deliver` with the store's mark, the lease kept
+ * alive meanwhile, and a delivery that throws counted as a transient failure (ambiguous once the
+ * entry was marked as sending, or was before).
+ */
+export async function attemptDelivery(entry: OutboxEntry, { deliver, log, markSending, renew, leaseMs = 0 }: AttemptOptions): Promise<DeliveryOutcome> {
+  let sent = false;
+  const heartbeat = renew && setInterval(renew, Math.max(10, leaseMs / 3));
+  // On Node the beat must not keep a process alive that is otherwise done (workerd's timers are numbers).
+  (heartbeat as { unref?: () => void } | undefined)?.unref?.();
+  try {
+    return await deliver({ entry, markSending: async () => (sent = await markSending()) });
+  } catch (error) {
+    log.error('outbox delivery failed unexpectedly', { reference: entry.reference, stack: error instanceof Error ? error.stack : String(error) });
+    return { outcome: 'retry', reason: 'internal', ambiguous: sent || entry.ambiguous };
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
 /** What one attempt did to the entry: the log line every implementation writes (never the body). */
 export function logOutcome(log: Logger, entry: OutboxEntry, outcome: DeliveryOutcome, next: { state: 'delivered' | 'queued' | 'dead'; at?: number }): void {
   const fields = { reference: entry.reference, attempt: entry.attempts + 1 };

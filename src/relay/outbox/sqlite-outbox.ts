@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { CreateTicketBody } from '../../shared/create-ticket';
 import { openDatabase } from '../stores/sqlite-database';
-import { DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
+import { attemptDelivery, DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
 import type { Backoff, DeliveryOutcome, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket, WorkerOptions } from './outbox-store';
 
 export interface SqliteOutboxOptions {
@@ -176,33 +176,22 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
     let stopped = false;
 
     const run = async (entry: OutboxEntry) => {
-      let sent = false;
-      const heartbeat = setInterval(() => {
-        // A closed file (the store closed under a stuck delivery) renews nothing: the lease lapses, as after a crash.
-        if (!db.open) return;
-        try {
-          renew.run(now() + leaseMs, entry.key, holder);
-        } catch (error) {
-          // The next beat tries again; should the lease lapse meanwhile, another worker takes the entry over.
-          log.warn('outbox lease could not be renewed', { reference: entry.reference, reason: error instanceof Error ? error.message : String(error) });
-        }
-      }, Math.max(10, leaseMs / 3));
-      heartbeat.unref();
-      let outcome: DeliveryOutcome;
-      try {
-        outcome = await deliver({
-          entry,
-          markSending: async () => {
-            sent = sending.run(now() + leaseMs, entry.key, holder).changes === 1;
-            return sent;
-          },
-        });
-      } catch (error) {
-        log.error('outbox delivery failed unexpectedly', { reference: entry.reference, stack: error instanceof Error ? error.stack : String(error) });
-        outcome = { outcome: 'retry', reason: 'internal', ambiguous: sent || entry.ambiguous };
-      } finally {
-        clearInterval(heartbeat);
-      }
+      const outcome = await attemptDelivery(entry, {
+        deliver,
+        log,
+        leaseMs,
+        markSending: async () => sending.run(now() + leaseMs, entry.key, holder).changes === 1,
+        renew: () => {
+          // A closed file (the store closed under a stuck delivery) renews nothing: the lease lapses, as after a crash.
+          if (!db.open) return;
+          try {
+            renew.run(now() + leaseMs, entry.key, holder);
+          } catch (error) {
+            // The next beat tries again; should the lease lapse meanwhile, another worker takes the entry over.
+            log.warn('outbox lease could not be renewed', { reference: entry.reference, reason: error instanceof Error ? error.message : String(error) });
+          }
+        },
+      });
       if (!db.open) return;
       const next = finish.immediate(entry, holder, outcome);
       if (next === undefined) log.warn('outbox entry was taken over by another worker before this one finished', { reference: entry.reference });
