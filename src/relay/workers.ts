@@ -23,6 +23,7 @@ import type { DurableObjectNamespaceLike } from './stores/durable-idempotency-st
 
 export { IdempotencyShard } from './stores/durable-idempotency-store';
 export { RateLimitShard } from './limits/durable-rate-limits';
+export { ChallengeShard } from './spam/durable-replay-store';
 
 /** The Worker's bindings: the relay's variables as strings, and the Durable Object namespaces. */
 export interface WorkerEnv {
@@ -31,6 +32,8 @@ export interface WorkerEnv {
   RATE_LIMITS?: DurableObjectNamespaceLike;
   /** Optional: the outbox's shards (OutboxShard); without it, a ticket that cannot be sent now is answered as without an outbox. */
   OUTBOX?: DurableObjectNamespaceLike;
+  /** Optional: used challenge tokens (ChallengeShard); without it, each isolate remembers only those it saw. */
+  CHALLENGES?: DurableObjectNamespaceLike;
   /** Optional: the R2 bucket for attachments (RELAY_ATTACHMENTS=r2, the default when it is bound). */
   ATTACHMENTS?: R2BucketLike;
   [name: string]: unknown;
@@ -103,11 +106,12 @@ async function buildWorkerRelay(env: WorkerEnv): Promise<WorkerRelay> {
   // Loaded on the first request, not at start-up: workerd refuses what some dependencies do when
   // their module is evaluated (cockatiel creates an AbortController) in the Worker's global scope.
   // https://developers.cloudflare.com/workers/runtime-apis/handlers/
-  const [{ buildRelayOn }, { parseRelayConfig }, { createLogger }, { createDurableLimiterFactory }] = await Promise.all([
+  const [{ buildRelayOn }, { parseRelayConfig }, { createLogger }, { createDurableLimiterFactory }, { createDurableReplayStore }] = await Promise.all([
     import('./build-relay'),
     import('./config'),
     import('./log'),
     import('./limits/durable-rate-limits'),
+    import('./spam/durable-replay-store'),
   ]);
   const namespace = env.IDEMPOTENCY;
   if (namespace === undefined) throw new ConfigError([{ variable: 'IDEMPOTENCY', reason: 'bind the IdempotencyShard Durable Object class under this name' }]);
@@ -128,6 +132,7 @@ async function buildWorkerRelay(env: WorkerEnv): Promise<WorkerRelay> {
     ...(outbox === undefined ? {} : { outbox }),
     ...(attachmentStorage === undefined ? {} : { attachmentStorage }),
     ...(env.RATE_LIMITS === undefined ? {} : { limiterFactory: createDurableLimiterFactory(env.RATE_LIMITS, { log }) }),
+    ...(env.CHALLENGES === undefined ? {} : { replayStore: createDurableReplayStore(env.CHALLENGES) }),
     // Cloudflare sets this header on every request; a client cannot supply its own.
     socketAddress: (c) => c.req.header('CF-Connecting-IP'),
   });

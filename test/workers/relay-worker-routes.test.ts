@@ -43,6 +43,7 @@ beforeAll(async () => {
     durableObjects: {
       IDEMPOTENCY: { className: 'IdempotencyShard', useSQLite: true },
       OUTBOX: { className: 'OutboxShard', useSQLite: true },
+      CHALLENGES: { className: 'ChallengeShard', useSQLite: true },
     },
   });
   await worker.ready;

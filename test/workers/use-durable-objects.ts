@@ -5,7 +5,7 @@ import type { DurableObjectNamespaceLike } from '../../src/relay/stores/durable-
 import { COMPATIBILITY, bundleWorker } from './worker-bundle';
 
 /** The Worker's Durable Object bindings, by the names its wrangler.toml gives them. */
-const CLASSES = { IDEMPOTENCY: 'IdempotencyShard', RATE_LIMITS: 'RateLimitShard', OUTBOX: 'OutboxShard' } as const;
+const CLASSES = { IDEMPOTENCY: 'IdempotencyShard', RATE_LIMITS: 'RateLimitShard', OUTBOX: 'OutboxShard', CHALLENGES: 'ChallengeShard' } as const;
 export type NamespaceName = keyof typeof CLASSES;
 
 /**

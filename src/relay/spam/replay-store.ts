@@ -21,6 +21,12 @@ export interface ReplayStoreOptions {
   now?: () => number;
 }
 
+/** What every store keeps of a token: its SHA-256, never the token itself. */
+export const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+/** How long a claim is kept: the token's remaining lifetime, in whole seconds, at least one. */
+export const seconds = (expiresInSeconds: number) => Math.max(1, Math.ceil(expiresInSeconds));
+
 /**
  * Keys are SHA-256 hashes, so the store (and Redis) never holds a usable token; each lives for the
  * token's remaining lifetime (at least a second), so memory is bounded by the tokens of one lifetime.
@@ -28,8 +34,7 @@ export interface ReplayStoreOptions {
  * request is answered as the provider being unavailable.
  */
 export function createReplayStore({ redis, now = Date.now }: ReplayStoreOptions = {}): ReplayStore {
-  const keyOf = (token: string) => `sbrelay:challenge-used:${createHash('sha256').update(token).digest('base64url')}`;
-  const seconds = (expiresInSeconds: number) => Math.max(1, Math.ceil(expiresInSeconds));
+  const keyOf = (token: string) => `sbrelay:challenge-used:${tokenHash(token)}`;
   if (redis !== undefined) {
     return {
       async claim(token, owner, expiresInSeconds) {
