@@ -43,6 +43,8 @@ const WIDGET_EXPORTS = {
 
 const RELAY_EXPORTS = {
   '.': esm('./types/relay/index.d.ts', './index.js'),
+  // The Worker (default export and its Durable Object classes), for `main` in a wrangler.toml.
+  './workers': esm('./types/relay/workers.d.ts', './workers.js'),
   './package.json': './package.json',
 };
 
@@ -159,7 +161,7 @@ async function buildRelay(): Promise<void> {
       minify: false,
       sourcemap: false,
       rollupOptions: {
-        input: { index: join(root, 'src/relay/index.ts'), cli: join(root, 'src/relay/cli.ts') },
+        input: { index: join(root, 'src/relay/index.ts'), cli: join(root, 'src/relay/cli.ts'), workers: join(root, 'src/relay/workers.ts') },
         output: {
           format: 'es',
           entryFileNames: '[name].js',
@@ -175,7 +177,7 @@ async function buildRelay(): Promise<void> {
     JSON.stringify({
       extends: relative(out, join(root, 'tsconfig.json')),
       compilerOptions: { noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: join(dir, 'types'), rootDir: join(root, 'src') },
-      include: [join(root, 'src/relay/index.ts'), join(root, 'src/widget/env.d.ts')],
+      include: [join(root, 'src/relay/index.ts'), join(root, 'src/relay/workers.ts'), join(root, 'src/widget/env.d.ts')],
     }),
   );
   run('npx', ['tsc', '-p', tsconfig]);
@@ -199,6 +201,9 @@ Socialboards credentials, checks each ticket and forwards it.
   \`npx socialboards-ticket-relay --help\` lists every one with its default.
 - As a library: \`startRelay(parseRelayConfig(process.env))\`, or \`buildRelay(config, deps)\` for
   the Hono app to mount in your own Node server.
+- On Cloudflare Workers: \`main = "node_modules/socialboards-ticket-relay/workers.js"\` in your
+  wrangler.toml (with \`compatibility_flags = ["nodejs_compat"]\` and the Durable Object bindings
+  the repository's README lists under "Relay on Cloudflare Workers").
 
 Full documentation: the repository's README ("The relay") and docs/relay.md.
 `,

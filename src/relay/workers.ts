@@ -20,6 +20,10 @@ import type { ShardDelivery } from './outbox/durable-outbox';
 import type { RelayEnv } from './relay-env';
 import { createDurableIdempotencyStore } from './stores/durable-idempotency-store';
 import type { DurableObjectNamespaceLike } from './stores/durable-idempotency-store';
+// Static, unlike the relay's own modules below: the Durable Object classes are exported from them
+// anyway, and they load nothing workerd refuses at start-up.
+import { createDurableLimiterFactory } from './limits/durable-rate-limits';
+import { createDurableReplayStore } from './spam/durable-replay-store';
 
 export { IdempotencyShard } from './stores/durable-idempotency-store';
 export { RateLimitShard } from './limits/durable-rate-limits';
@@ -106,13 +110,7 @@ async function buildWorkerRelay(env: WorkerEnv): Promise<WorkerRelay> {
   // Loaded on the first request, not at start-up: workerd refuses what some dependencies do when
   // their module is evaluated (cockatiel creates an AbortController) in the Worker's global scope.
   // https://developers.cloudflare.com/workers/runtime-apis/handlers/
-  const [{ buildRelayOn }, { parseRelayConfig }, { createLogger }, { createDurableLimiterFactory }, { createDurableReplayStore }] = await Promise.all([
-    import('./build-relay'),
-    import('./config'),
-    import('./log'),
-    import('./limits/durable-rate-limits'),
-    import('./spam/durable-replay-store'),
-  ]);
+  const [{ buildRelayOn }, { parseRelayConfig }, { createLogger }] = await Promise.all([import('./build-relay'), import('./config'), import('./log')]);
   const namespace = env.IDEMPOTENCY;
   if (namespace === undefined) throw new ConfigError([{ variable: 'IDEMPOTENCY', reason: 'bind the IdempotencyShard Durable Object class under this name' }]);
   const variables = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));

@@ -10,7 +10,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Miniflare } from 'miniflare';
 import { relayVariables } from '../../src/relay/variables';
+import { COMPATIBILITY, bundleWorker } from '../workers/worker-bundle';
 
 const root = new URL('../../', import.meta.url).pathname;
 const packages = { widget: join(root, 'dist/packages/widget'), relay: join(root, 'dist/packages/relay') };
@@ -128,7 +130,7 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
 
   it('packs the relay with its command, library entry and declarations', () => {
     const paths = dryPack(packages.relay).files.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'cli.js', 'index.js', 'types/relay/index.d.ts']));
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'cli.js', 'index.js', 'types/relay/index.d.ts', 'workers.js', 'types/relay/workers.d.ts']));
     expect(paths.filter((path) => path.includes('widget/') && !path.endsWith('env.d.ts'))).toEqual([]);
   }, 60_000);
 
@@ -186,12 +188,20 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
     }
   }, 180_000);
 
-  it('installs the relay whose command answers --help with every variable, --version, and starts; its library typed under bundler, node16 and nodenext', () => {
+  /** An operator's project with the relay package installed (once for the tests that need it). */
+  let operator: string | undefined;
+  const installedRelay = () => {
+    if (operator !== undefined) return operator;
     const project = join(scratch, 'operator');
     projectWith(project, tarballs.relay);
     // No install scripts: better-sqlite3's native build would need the network; --help never opens it.
     const install = run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], project);
     expect(install.status, install.out).toBe(0);
+    return (operator = project);
+  };
+
+  it('installs the relay whose command answers --help with every variable, --version, and starts; its library typed under bundler, node16 and nodenext', () => {
+    const project = installedRelay();
     const bin = join(project, 'node_modules/.bin/socialboards-ticket-relay');
     const help = run(bin, ['--help'], project);
     expect(help.status, help.out).toBe(0);
@@ -223,6 +233,31 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
       const args = ['--noEmit', '--strict', '--lib', 'es2022,dom', '--target', 'es2022', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', '--module', module ?? '', '--moduleResolution', moduleResolution ?? '', 'server.ts'];
       const checked = run(tsc, args, project);
       expect(checked.status, `${moduleResolution}: ${checked.out}`).toBe(0);
+    }
+  }, 180_000);
+  it('bundles the relay package\'s Worker (socialboards-ticket-relay/workers) for workerd with nothing Node-only, and it answers there', async () => {
+    const project = installedRelay();
+    const bundle = await bundleWorker({ entry: 'socialboards-ticket-relay/workers', cwd: project });
+    expect(bundle.inputs.filter((input) => /node_modules\/(better-sqlite3|ioredis|bullmq|@hono\/node-server)\//.test(input))).toEqual([]);
+    expect(bundle.inputs.some((input) => input.startsWith('node_modules/socialboards-ticket-relay/'))).toBe(true);
+    expect(bundle.runtimeModules.filter((name) => !name.startsWith('node:'))).toEqual([]);
+    // README's wrangler.toml bindings, in workerd: the relay builds from them and answers.
+    const worker = new Miniflare({
+      modules: [{ type: 'ESModule', path: 'worker.mjs', contents: bundle.script }],
+      ...COMPATIBILITY,
+      bindings: { SOCIALBOARDS_CLIENT_ID: 'package-client', SOCIALBOARDS_REFRESH_TOKEN: 'package-refresh-SECRET', RELAY_ALLOWED_ORIGINS: 'https://shop.example', RELAY_LOG: 'silent' },
+      durableObjects: Object.fromEntries(
+        Object.entries({ IDEMPOTENCY: 'IdempotencyShard', RATE_LIMITS: 'RateLimitShard', OUTBOX: 'OutboxShard', CHALLENGES: 'ChallengeShard' }).map(([name, className]) => [name, { className, useSQLite: true }]),
+      ),
+    });
+    try {
+      const health = await worker.dispatchFetch('http://relay.example/healthz');
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ outbox: { queued: 0, dead: 0 } });
+      const refused = await worker.dispatchFetch('http://relay.example/tickets', { method: 'POST', headers: { Origin: 'https://elsewhere.example' }, body: '{}' });
+      expect(refused.status).toBe(403);
+    } finally {
+      await worker.dispose();
     }
   }, 180_000);
 });

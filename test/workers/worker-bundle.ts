@@ -1,4 +1,8 @@
-/** Bundles src/relay/workers.ts into one ES module for workerd, as `wrangler deploy` would, without wrangler. */
+/**
+ * Bundles the Worker into one ES module for workerd, as `wrangler deploy` would, without wrangler:
+ * src/relay/workers.ts, or another entry (the relay package's `socialboards-ticket-relay/workers`
+ * in a project that installed it, `cwd`).
+ */
 import { builtinModules } from 'node:module';
 import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
@@ -15,9 +19,10 @@ export interface WorkerBundle {
 /** The flags the Worker needs: Node's crypto, stream and zlib come from the runtime. */
 export const COMPATIBILITY = { compatibilityDate: '2026-07-01', compatibilityFlags: ['nodejs_compat'] };
 
-export async function bundleWorker(): Promise<WorkerBundle> {
+export async function bundleWorker({ entry = 'src/relay/workers.ts', cwd = process.cwd() }: { entry?: string; cwd?: string } = {}): Promise<WorkerBundle> {
   const result = await build({
-    entryPoints: ['src/relay/workers.ts'],
+    entryPoints: [entry],
+    absWorkingDir: cwd,
     bundle: true,
     write: false,
     format: 'esm',

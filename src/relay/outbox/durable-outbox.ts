@@ -14,7 +14,7 @@ import { attemptDelivery, DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay }
 import type { Backoff, Deliver, DeliveryOutcome, OutboxCounts, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket } from './outbox-store';
 
 /** The part of a Durable Object's SQL storage this outbox uses (`ctx.storage.sql`). */
-interface SqlStorage {
+export interface SqlStorage {
   exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, string | number | null>[]; rowsWritten: number };
 }
 
@@ -229,12 +229,17 @@ class ShardTable {
   }
 }
 
+/** A Durable Object class for the `OUTBOX` binding, as the Worker exports it (its type, for declarations). */
+export interface OutboxShardClass<Env> {
+  new (state: OutboxShardState, env: Env): { fetch(request: Request): Promise<Response>; alarm(): Promise<void> };
+}
+
 /**
  * Makes the Durable Object class of one outbox shard. `deliveryFor` gives what the shard's alarm
  * delivers with (the Worker builds its relay from the bindings); a shard whose callers ask for no
  * alarm (`wake: false`: tests that run a worker themselves) never sets one.
  */
-export function outboxShardClass<Env>(deliveryFor: (env: Env) => Promise<ShardDelivery>) {
+export function outboxShardClass<Env>(deliveryFor: (env: Env) => Promise<ShardDelivery>): OutboxShardClass<Env> {
   return class OutboxShard {
     readonly #state: OutboxShardState;
     readonly #env: Env;
