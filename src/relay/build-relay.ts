@@ -35,7 +35,7 @@ import { ticketsRoute } from './routes/tickets';
 import { deliverTicket } from './outbox/deliver-ticket';
 import type { Deliver, OutboxStore, OutboxWorker } from './outbox/outbox-store';
 import { queuedFiles } from './outbox/queued-files';
-import { settleUnresolvedEvery } from './outbox/settle-unresolved';
+import { settleUnresolved, settleUnresolvedEvery } from './outbox/settle-unresolved';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
 import { guardUpstream } from './upstream/upstream-guard';
@@ -106,6 +106,12 @@ export interface Relay {
   deliver: Deliver;
   /** Starts delivering queued tickets in this process; undefined without an outbox. */
   startOutboxWorker(): OutboxWorker | undefined;
+  /**
+   * One pass over Idempotency-Keys left unresolved with no outbox entry (settle-unresolved.ts),
+   * resolving with how many it settled; what the outbox worker runs on a timer, for runtimes with
+   * no timers between requests (a Worker's Cron Trigger). 0 without an outbox.
+   */
+  settleUnresolvedOnce(): Promise<number>;
 }
 
 /** Builds the app and its outbox worker from a parsed config, on the runtime's `defaults`. */
@@ -244,25 +250,18 @@ export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps:
     now,
     log,
   });
+  const everyMs = UNRESOLVED_EVERY_POLLS * config.outbox.pollMs;
+  const settling = outbox && { store, outbox, client, submissionKeyField, lookupDelayMs: timeoutMs, recheckMs: 10 * everyMs, now, log };
+  const settleOnce = settling && settleUnresolved(settling);
   return {
     app,
     outbox,
     deliver,
+    settleUnresolvedOnce: async () => (settleOnce === undefined ? 0 : settleOnce()),
     startOutboxWorker: () => {
-      if (outbox === undefined) return undefined;
+      if (outbox === undefined || settling === undefined) return undefined;
       const worker = outbox.startWorker({ deliver, concurrency: config.outbox.concurrency, log });
-      const everyMs = UNRESOLVED_EVERY_POLLS * config.outbox.pollMs;
-      const stopSettling = settleUnresolvedEvery({
-        store,
-        outbox,
-        client,
-        submissionKeyField,
-        lookupDelayMs: timeoutMs,
-        recheckMs: 10 * everyMs,
-        everyMs,
-        now,
-        log,
-      });
+      const stopSettling = settleUnresolvedEvery({ ...settling, everyMs });
       return {
         stop: async () => {
           await Promise.all([stopSettling(), worker.stop()]);

@@ -66,11 +66,18 @@ export default {
   },
 
   /**
-   * A Cron Trigger's run: one pass of the attachment sweep (orphaned uploads, files past their
-   * retention), which a Node relay runs on a timer. Files of tickets in the outbox are kept.
+   * A Cron Trigger's run: what a Node relay runs on timers. One pass over unresolved
+   * Idempotency-Keys with no outbox entry (a request that died after sending, its ticket not
+   * staged), then one of the attachment sweep (orphaned uploads, files past their retention;
+   * files of tickets in the outbox are kept).
    */
   async scheduled(_controller: unknown, env: WorkerEnv): Promise<void> {
     const { relay, config, log, storage } = await workerRelay(env);
+    const settled = await relay.settleUnresolvedOnce().catch((error: unknown) => {
+      log.warn('outbox could not settle unresolved keys', { reason: String(error) });
+      return 0;
+    });
+    if (settled > 0) log.info('unresolved keys settled', { settled });
     if (storage === undefined) return;
     const { outbox } = relay;
     const deleted = await sweepOnce({
