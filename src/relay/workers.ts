@@ -68,4 +68,5 @@ const workersDefaults: RelayDefaults = {
   },
   outbox: () => undefined,
   attachmentStorage: () => undefined,
+  upstreamFetch: () => globalThis.fetch,
 };
