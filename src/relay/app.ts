@@ -7,15 +7,20 @@ import type { RelayConfig } from './config';
 import { createOutbox } from './outbox/create-outbox';
 import type { RelayEnv } from './relay-env';
 import { createIdempotencyStore } from './stores/create-idempotency-store';
+import { createNodeHttpFetch } from './upstream/node-http-fetch';
 
 export type { Relay, RelayDeps } from './build-relay';
 export { urlHost } from './build-relay';
 
-/** Redis with REDIS_URL, else the SQLite file RELAY_STORE_PATH; RELAY_ATTACHMENTS's disk or S3 storage. */
+/**
+ * Redis with REDIS_URL, else the SQLite file RELAY_STORE_PATH; RELAY_ATTACHMENTS's disk or S3 storage;
+ * Socialboards over node:http.
+ */
 const nodeDefaults: RelayDefaults = {
   idempotencyStore: (config, deps) => createIdempotencyStore({ ...config.idempotency, redisUrl: config.limits.redisUrl }, deps),
   outbox: (config, deps) => createOutbox({ ...config.outbox, ...config.idempotency, redisUrl: config.limits.redisUrl }, deps),
   attachmentStorage: (config) => createStorage(config.attachments),
+  upstreamFetch: createNodeHttpFetch,
 };
 
 /**

@@ -38,6 +38,7 @@ import { queuedFiles } from './outbox/queued-files';
 import { settleUnresolved, settleUnresolvedEvery } from './outbox/settle-unresolved';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import { createSocialboardsClient } from './upstream/socialboards-client';
+import type { UpstreamFetch } from './upstream/upstream-fetch';
 import { guardUpstream } from './upstream/upstream-guard';
 import { createChallenge } from './spam/challenge';
 import { createReplayStore } from './spam/replay-store';
@@ -46,7 +47,7 @@ import type { ReplayStore } from './spam/replay-store';
 /** What the relay takes from outside; tests replace any of it. */
 export interface RelayDeps {
   /** Used for every Socialboards call. */
-  fetch?: typeof fetch;
+  fetch?: UpstreamFetch;
   /** Clock in milliseconds, for token expiry, idempotency and form cache TTLs, and durations. */
   now?: () => number;
   log?: Logger;
@@ -95,6 +96,8 @@ export interface RelayDefaults {
   outbox(config: RelayConfig, deps: { now: () => number; log: Logger }): OutboxStore | undefined;
   /** The attachment storage the config names (only asked when RELAY_ATTACHMENTS is not `off`). */
   attachmentStorage(config: RelayConfig): AttachmentStorage | undefined;
+  /** How Socialboards is called when `RelayDeps.fetch` is not given. */
+  upstreamFetch(): UpstreamFetch;
 }
 
 /** The relay app, and how to start the outbox's worker on the same Socialboards client. */
@@ -118,7 +121,7 @@ export interface Relay {
 export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps: RelayDeps = {}): Relay {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger({ level: config.logLevel, now });
-  const upstreamFetch = guardUpstream(deps.fetch ?? globalThis.fetch, { ...config.upstreamGuard, log, now });
+  const upstreamFetch = guardUpstream(deps.fetch ?? defaults.upstreamFetch(), { ...config.upstreamGuard, log, now });
   const client = createSocialboardsClient(config.socialboards, { fetch: upstreamFetch, now, log });
   const store = deps.idempotencyStore ?? defaults.idempotencyStore(config, { now, log });
   const { submissionKeyField } = config.idempotency;

@@ -162,4 +162,5 @@ const workersDefaults: RelayDefaults = {
   },
   outbox: () => undefined,
   attachmentStorage: () => undefined,
+  upstreamFetch: () => globalThis.fetch,
 };

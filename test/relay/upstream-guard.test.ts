@@ -21,13 +21,16 @@ function countingFetch(answer: () => Promise<Response>) {
   return { fetch, calls };
 }
 
+/** A call as the Socialboards client makes one. */
+const call = () => ({ method: 'POST', headers: {}, redirect: 'manual', signal: AbortSignal.timeout(10_000) }) as const;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('guardUpstream: concurrency', () => {
   it('never runs more than the bound at once; a call past it waits briefly, then is shed as busy without being sent', async () => {
     const slow = countingFetch(() => sleep(300).then(() => new Response('ok')));
     const guarded = guardUpstream(slow.fetch, { ...guardOptions, log: captureLogs().log });
-    const results = await Promise.allSettled([1, 2, 3].map(() => guarded('https://sb.test/tickets')));
+    const results = await Promise.allSettled([1, 2, 3].map(() => guarded('https://sb.test/tickets', call())));
     expect(slow.calls.peak).toBe(2);
     expect(slow.calls.started).toBe(2);
     const shed = results.find((result) => result.status === 'rejected');
@@ -38,7 +41,7 @@ describe('guardUpstream: concurrency', () => {
   it('lets a waiting call through when a slot frees within the wait', async () => {
     const quick = countingFetch(() => sleep(30).then(() => new Response('ok')));
     const guarded = guardUpstream(quick.fetch, { ...guardOptions, log: captureLogs().log });
-    const results = await Promise.all([1, 2, 3, 4].map(() => guarded('https://sb.test/tickets')));
+    const results = await Promise.all([1, 2, 3, 4].map(() => guarded('https://sb.test/tickets', call())));
     expect(results.map((response) => response.status)).toEqual([200, 200, 200, 200]);
     expect(quick.calls.peak).toBe(2);
   });
@@ -50,42 +53,42 @@ describe('guardUpstream: circuit breaker', () => {
     const upstream = countingFetch(async () => (failing ? new Response('down', { status: 503 }) : new Response('up')));
     const logs = captureLogs();
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, log: logs.log });
-    for (let i = 0; i < 3; i += 1) expect((await guarded('https://sb.test/tickets')).status).toBe(503);
+    for (let i = 0; i < 3; i += 1) expect((await guarded('https://sb.test/tickets', call())).status).toBe(503);
     const started = Date.now();
-    await expect(guarded('https://sb.test/tickets')).rejects.toMatchObject({ reason: 'open', retryAfterSeconds: 1 });
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'open', retryAfterSeconds: 1 });
     expect(Date.now() - started).toBeLessThan(50);
     expect(upstream.calls.started).toBe(3);
     expect(logs.lines.join('\n')).toContain('circuit open');
 
     await sleep(1050);
     failing = false;
-    expect((await guarded('https://sb.test/tickets')).status).toBe(200);
-    expect((await guarded('https://sb.test/tickets')).status).toBe(200);
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
     expect(upstream.calls.started).toBe(5);
   });
 
   it('counts thrown errors (no answer, timeouts) as failures, but not 4xx answers', async () => {
     const refusing = countingFetch(async () => new Response('no', { status: 400 }));
     const guarded = guardUpstream(refusing.fetch, { ...guardOptions, log: captureLogs().log });
-    for (let i = 0; i < 5; i += 1) expect((await guarded('https://sb.test/tickets')).status).toBe(400);
+    for (let i = 0; i < 5; i += 1) expect((await guarded('https://sb.test/tickets', call())).status).toBe(400);
 
     const broken = guardUpstream(() => Promise.reject(new TypeError('fetch failed')), { ...guardOptions, log: captureLogs().log });
-    for (let i = 0; i < 3; i += 1) await expect(broken('https://sb.test/tickets')).rejects.toBeInstanceOf(TypeError);
-    await expect(broken('https://sb.test/tickets')).rejects.toBeInstanceOf(UpstreamShed);
+    for (let i = 0; i < 3; i += 1) await expect(broken('https://sb.test/tickets', call())).rejects.toBeInstanceOf(TypeError);
+    await expect(broken('https://sb.test/tickets', call())).rejects.toBeInstanceOf(UpstreamShed);
   });
 
   it('answers others at once while one probe tests a half-open circuit', async () => {
     let answer: () => Promise<Response> = async () => new Response('down', { status: 500 });
     const upstream = countingFetch(() => answer());
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, log: captureLogs().log });
-    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets');
+    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
     await sleep(1050);
     const probeGate = gate();
     answer = async () => (await probeGate.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response;
-    const probe = guarded('https://sb.test/tickets');
+    const probe = guarded('https://sb.test/tickets', call());
     await probeGate.reached;
     const started = Date.now();
-    await expect(guarded('https://sb.test/tickets')).rejects.toMatchObject({ reason: 'open' });
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'open' });
     expect(Date.now() - started).toBeLessThan(50);
     probeGate.open(new Response('up'));
     expect((await probe).status).toBe(200);

@@ -29,17 +29,35 @@ export const originGuard = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<
   };
 };
 
+/** The headers the widget reads from an answer. */
+const EXPOSED_HEADERS = ['Retry-After', REPLAYED_HEADER, 'ETag'];
+
 /**
- * Hono's CORS middleware, behind `originGuard`: answers preflights with 204 and adds
- * `Access-Control-Allow-Origin` (the request's own origin, with `Vary: Origin`) and the exposed
- * headers the widget reads to every answer.
+ * CORS behind `originGuard`: Hono's CORS middleware answers preflights with 204; every other answer
+ * gets `Access-Control-Allow-Origin` (the request's own origin, with `Vary: Origin`) and the exposed
+ * headers the widget reads, the same headers Hono's middleware gives it, added once the answer
+ * exists. (Hono's middleware sets them on `c.res` before the route runs and again after; on Node
+ * each time turns the adapter's light answer into a full Response with a web stream, three per
+ * request, which the adapter then has to stream out.)
  */
-export const corsHeaders = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<RelayEnv> =>
-  honoCors({
+export const corsHeaders = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<RelayEnv> => {
+  const preflight = honoCors({
     origin: [...allowedOrigins],
     allowMethods: ['GET', 'POST', 'OPTIONS'],
     // If-None-Match lets a widget revalidate GET /form itself; browsers' own HTTP cache needs no preflight.
     allowHeaders: ['Content-Type', IDEMPOTENCY_HEADER, 'If-None-Match'],
     maxAge: 600,
-    exposeHeaders: ['Retry-After', REPLAYED_HEADER, 'ETag'],
+    exposeHeaders: EXPOSED_HEADERS,
   });
+  const allowed = new Set(allowedOrigins);
+  const exposed = EXPOSED_HEADERS.join(',');
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    await next();
+    const origin = c.req.header('Origin');
+    const { headers } = c.res;
+    if (origin !== undefined && allowed.has(origin)) headers.set('Access-Control-Allow-Origin', origin);
+    headers.set('Access-Control-Expose-Headers', exposed);
+    headers.append('Vary', 'Origin');
+  };
+};

@@ -195,7 +195,7 @@ export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOption
       c.set('idempotencyKey', key);
       c.set('keyClaim', { key, fingerprint: print, uncertainSince, markSending });
       await next();
-      answer = await snapshot(c.res);
+      answer = await takeAnswer(c);
     } finally {
       stopHeartbeat();
       // Hono turns a thrown handler error into a 500 response before it gets here; the fallback
@@ -226,13 +226,32 @@ export function settlementOf<E extends IdempotencyEnv>(c: Context<E>, answer: Pi
 
 const reasonOf = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
+/** What is stored of an answer: its status, body and the headers a replay must repeat. */
 async function snapshot(response: Response): Promise<StoredResponse> {
   const headers: Record<string, string> = {};
   for (const name of ['content-type', 'retry-after']) {
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  return { status: response.status, body: await response.clone().text(), headers };
+  return { status: response.status, body: await response.text(), headers };
+}
+
+/** Statuses whose answer has no body (the Fetch standard's null body statuses). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * Reads the handler's answer to store it, and puts an identical one in its place: reading a body
+ * uses it up. (A `clone()` would copy it through two streams, and the adapter would then stream the
+ * visitor's copy too: on Node, a fresh answer built from a string is written in one go.)
+ */
+async function takeAnswer<E extends IdempotencyEnv>(c: Context<E>): Promise<StoredResponse> {
+  const { status, headers } = c.res;
+  const answer = await snapshot(c.res);
+  // Assigning over an answer merges the old one's headers into a copy; unset first to put this one
+  // in as it is (https://github.com/honojs/hono/issues/960).
+  c.res = undefined;
+  c.res = new Response(NULL_BODY.has(status) ? null : answer.body, { status, headers });
+  return answer;
 }
 
 function replay<E extends RelayEnv>(c: Context<E>, stored: StoredResponse): Response {

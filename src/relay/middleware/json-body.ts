@@ -56,9 +56,11 @@ export function jsonBody<S extends v.GenericSchema>(schema: S, { judge = refuseI
     if (!text.ok) return errorResponse(c, 'validation', { message: text.error });
     // Hono's validator reads the body with `Request.text()`, which would turn bytes that are not
     // UTF-8 into U+FFFD silently, altering what the visitor sent. So the body is decoded strictly
-    // here, and the validator is handed the text we decoded (the way Hono's own bodyLimit hands on
-    // a body it has read).
-    c.req.raw = new Request(c.req.raw, { method: c.req.method, body: text.value });
+    // here, and the validator is handed the text we decoded through the request's body cache, where
+    // `c.req.json()` looks first (as Hono's validator itself caches form data there): no second
+    // Request and web stream to carry it. The cache holds promises (`json()` calls `.then` on what
+    // it finds), though Hono's types declare plain values: hence the cast.
+    c.req.bodyCache.text = Promise.resolve(text.value) as unknown as string;
     return validate(c, next);
   };
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { CreateTicketBody } from '../../shared/create-ticket';
-import { openDatabase } from '../stores/sqlite-database';
+import { closeDatabase, openDatabase } from '../stores/sqlite-database';
 import { attemptDelivery, DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
 import type { Backoff, DeliveryOutcome, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket, WorkerOptions } from './outbox-store';
 
@@ -274,8 +274,6 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
       return { queued: found.queued ?? 0, dead: found.dead ?? 0 };
     },
     heldFiles: async () => new Set(files.all().flatMap((row) => JSON.parse(row.files) as string[])),
-    close: async () => {
-      if (db.open) db.close();
-    },
+    close: () => closeDatabase(db),
   };
 }

@@ -8,7 +8,7 @@ import type { IdempotencyStore, StoredResponse } from './idempotency-store';
 import { DEFAULT_LEASE_MS } from './idempotency-store';
 import * as entries from './key-entry';
 import type { Change, Clock, KeyEntry } from './key-entry';
-import { openDatabase } from './sqlite-database';
+import { closeDatabase, openDatabase } from './sqlite-database';
 
 export interface SqliteIdempotencyStoreOptions {
   /** The database file; its folder is created when missing. */
@@ -141,7 +141,7 @@ export function createSqliteIdempotencyStore({
     settle: async (key, response) => change(key, (entry, time) => entries.settle(entry, response, time)),
     close: async () => {
       clearInterval(sweeper);
-      if (db.open) db.close();
+      await closeDatabase(db);
     },
   };
 }

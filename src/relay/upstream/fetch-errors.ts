@@ -31,7 +31,9 @@ export function describeError(error: unknown): string {
   return code === undefined ? `${error.name}: ${error.message}` : `${error.message}: ${code}`;
 }
 
+/** Node's fetch puts the system error's code on its `cause`; node:http's errors carry it themselves. */
 function causeCode(error: unknown): string | undefined {
-  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return typeof code === 'string' ? code : undefined;
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  const found = cause?.code ?? code;
+  return typeof found === 'string' ? found : undefined;
 }

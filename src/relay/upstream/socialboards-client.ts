@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import { CategoryDefinition, CustomFieldDefinition, ListedTicket, readList } from './definitions';
 import { describeError, failedBeforeSending, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
+import type { UpstreamAnswer, UpstreamFetch } from './upstream-fetch';
 import { createTokenCache } from './token-cache';
 import { UpstreamShed, shed } from './upstream-guard';
 import { failure, unknownOutcome } from './upstream-result';
@@ -44,7 +45,7 @@ export interface SocialboardsClient {
 }
 
 export interface SocialboardsClientDeps {
-  fetch: typeof fetch;
+  fetch: UpstreamFetch;
   now: () => number;
   log: Logger;
 }
@@ -82,7 +83,7 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
   const tokens = createTokenCache({ ...config, ...deps });
 
   const send = async (token: string, call: Call): Promise<UpstreamResult<RawAnswer>> => {
-    let response: Response;
+    let response: UpstreamAnswer;
     try {
       response = await fetch(call.url, {
         method: call.method,

@@ -4,6 +4,7 @@ import { TokenResponse } from '../../shared/create-ticket';
 import type { Logger } from '../log';
 import { describeError, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
+import type { UpstreamFetch } from './upstream-fetch';
 import { UpstreamShed, shed } from './upstream-guard';
 import { failure } from './upstream-result';
 import type { UpstreamResult } from './upstream-result';
@@ -14,7 +15,7 @@ export interface TokenCacheOptions {
   clientId: string;
   refreshToken: string;
   timeoutMs: number;
-  fetch: typeof fetch;
+  fetch: UpstreamFetch;
   now: () => number;
   log: Logger;
 }
@@ -57,12 +58,12 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       const response = await fetch(tokenUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }).toString(),
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
-      if (!response.ok) {
+      if (response.status < 200 || response.status > 299) {
         // The error format of /token is UNKNOWN (§2.1); only the status is logged, as the body
         // might echo the form we sent.
         log.warn('socialboards token request refused', { status: response.status });

@@ -6,6 +6,7 @@
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, bulkhead, circuitBreaker, handleWhen } from 'cockatiel';
 import type { Logger } from '../log';
+import type { UpstreamAnswer, UpstreamFetch } from './upstream-fetch';
 import { failure } from './upstream-result';
 
 export interface UpstreamGuardOptions {
@@ -38,11 +39,11 @@ export class UpstreamShed extends Error {
 const QUEUE_CAPACITY = 1000;
 
 /** Wraps `fetch` in the bulkhead and the breaker. */
-export function guardUpstream(fetch: typeof globalThis.fetch, options: UpstreamGuardOptions): typeof globalThis.fetch {
+export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOptions): UpstreamFetch {
   const { concurrency, queueMs, breakerFailures, breakerOpenSeconds, log, now } = options;
   const slots = bulkhead(concurrency, QUEUE_CAPACITY);
   // A thrown error (no answer, a timeout) or a 5xx is Socialboards failing; a 4xx or 429 is an answer.
-  const failing = handleWhen(() => true).orWhenResult((response: unknown) => response instanceof Response && response.status >= 500);
+  const failing = handleWhen(() => true).orWhenResult((answer: unknown) => (answer as Partial<UpstreamAnswer> | undefined)?.status !== undefined && (answer as UpstreamAnswer).status >= 500);
   const breaker = circuitBreaker(failing, {
     halfOpenAfter: breakerOpenSeconds * 1000,
     breaker: new ConsecutiveBreaker(breakerFailures),

@@ -101,7 +101,10 @@ export interface CaseResult {
   upstream: { token: number; customFields: number; categories: number; createTicket: number; ticketsCreated: number };
   /** The relay's memory; absent for the passthrough. */
   rss?: RssFigures;
-  /** The relay's CPU time over the measured run per 2xx answer, ms; absent for the passthrough. */
+  /**
+   * The subject's CPU time over the measured run per 2xx answer, ms: the relay's, or the
+   * passthrough's (what forwarding alone costs on this machine, for comparison).
+   */
   cpuMsPerTicket?: number;
 }
 
@@ -287,11 +290,15 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
     const passthrough = await startPassthrough(fakeUrl, await fakeToken(fakeUrl));
     try {
       const warm = options.warmupS > 0 ? await load(passthrough.url, 'passthrough', connections, { durationS: options.warmupS }) : undefined;
+      const pid = passthrough.child.pid;
+      const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
       const run = await load(passthrough.url, 'passthrough', connections, bound);
+      const cpuMsPerTicket = pid === undefined || cpuBefore === undefined ? undefined : (cpuMs(pid) - cpuBefore) / Math.max(1, run['2xx']);
       await settle(fakeUrl);
       const upstream = await upstreamCounts(fakeUrl);
       // The benchmark fetched the passthrough's token itself; it is no call of the proxy's.
-      return figures('passthrough', connections, warm, run, { ...upstream, token: upstream.token - 1 });
+      const result = figures('passthrough', connections, warm, run, { ...upstream, token: upstream.token - 1 });
+      return cpuMsPerTicket === undefined ? result : { ...result, cpuMsPerTicket };
     } finally {
       await stopChild(passthrough.child);
     }

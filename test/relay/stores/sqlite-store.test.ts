@@ -1,5 +1,6 @@
 /** What only the SQLite store has to prove: processes racing on one file, and a file that does not grow without bound. */
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,5 +67,20 @@ describe('sqlite idempotency store', () => {
     const db = new Database(path, { readonly: true });
     expect(db.prepare('SELECT key, state FROM idempotency_keys').all()).toEqual([{ key: 'c', state: 'unresolved' }]);
     db.close();
+  });
+
+  it('never checkpoints in a commit, and yet copies the WAL back into the file while open', async () => {
+    const path = join(dir, 'relay.db');
+    const store = createSqliteIdempotencyStore({ path, ttlMs: 60_000 });
+    const before = statSync(path).size;
+    // Far fewer pages than SQLite's automatic checkpoint (1000), which is off on this connection anyway.
+    for (let i = 0; i < 50; i += 1) {
+      const reservation = await store.reserve(`checkpoint-key-${i}`, 'fp');
+      if (reservation.status !== 'reserved') throw new Error('not reserved');
+      await store.complete(`checkpoint-key-${i}`, reservation.lease.holder, { ...CREATED, body: 'x'.repeat(2000) });
+    }
+    // Commits only append to the WAL; the database file grows when a checkpoint copies them back.
+    await expect.poll(() => statSync(path).size, { timeout: 10_000, interval: 100 }).toBeGreaterThan(before + 50 * 2000);
+    await store.close();
   });
 });

@@ -1,0 +1,76 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { failedBeforeSending, isTimeout } from '../../src/relay/upstream/fetch-errors';
+import { createNodeHttpFetch } from '../../src/relay/upstream/node-http-fetch';
+import { freePort } from '../support/redis-server';
+
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  server = undefined;
+});
+
+/** A server on 127.0.0.1 answering every request with `handle`; its base URL. */
+async function serve(handle: (request: IncomingMessage, body: string, response: ServerResponse) => void): Promise<string> {
+  const listening = createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (body += chunk));
+    request.on('end', () => handle(request, body, response));
+  });
+  server = listening;
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+}
+
+const call = (init: { body?: string; timeoutMs?: number } = {}) => ({
+  method: 'POST' as const,
+  headers: { Authorization: 'Bearer token-1', 'Content-Type': 'application/json' },
+  redirect: 'manual' as const,
+  signal: AbortSignal.timeout(init.timeoutMs ?? 5000),
+  ...(init.body === undefined ? {} : { body: init.body }),
+});
+
+describe('node:http upstream fetch', () => {
+  it('sends the method, headers and body, and reads status, Retry-After and the text', async () => {
+    const seen: { method?: string; headers?: IncomingMessage['headers']; body?: string } = {};
+    const url = await serve((request, body, response) => {
+      Object.assign(seen, { method: request.method, headers: request.headers, body });
+      response.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '7' }).end('\uFEFF{"errorCode":-1,"data":"ø"}');
+    });
+    const answer = await createNodeHttpFetch()(`${url}/tickets`, call({ body: '{"title":"ø"}' }));
+    expect(seen).toMatchObject({ method: 'POST', body: '{"title":"ø"}' });
+    expect(seen.headers).toMatchObject({ authorization: 'Bearer token-1', 'content-type': 'application/json', 'content-length': '14' });
+    expect(answer.status).toBe(429);
+    expect(answer.headers.get('Retry-After')).toBe('7');
+    expect(answer.headers.get('X-Absent')).toBeNull();
+    // As Response.text(): UTF-8, the byte order mark skipped.
+    expect(await answer.text()).toBe('{"errorCode":-1,"data":"ø"}');
+  });
+
+  it('fails with the signal’s TimeoutError when the answer takes too long', async () => {
+    const url = await serve(() => undefined);
+    const failed = await createNodeHttpFetch()(`${url}/tickets`, call({ timeoutMs: 100 })).catch((error: unknown) => error);
+    expect(isTimeout(failed)).toBe(true);
+  });
+
+  it('says a refused connection sent nothing', async () => {
+    const port = await freePort();
+    const failed = await createNodeHttpFetch()(`http://127.0.0.1:${port}/tickets`, call()).catch((error: unknown) => error);
+    expect(failedBeforeSending(failed)).toBe(true);
+  });
+
+  it('rejects the text of an answer that breaks off, after its status came in', async () => {
+    const url = await serve((_request, _body, response) => {
+      response.writeHead(200, { 'Content-Length': '100' });
+      response.write('{"errorCode":');
+      setTimeout(() => response.socket?.destroy(), 50);
+    });
+    const answer = await createNodeHttpFetch()(`${url}/tickets`, call());
+    expect(answer.status).toBe(200);
+    await expect(answer.text()).rejects.toBeInstanceOf(Error);
+  });
+});
