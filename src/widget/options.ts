@@ -176,11 +176,11 @@ export function optionsFromDataset(dataset: Record<string, string | undefined>):
     }
     let value: unknown = text;
     if (name === 'lockFields' && !/^(true|false)$/.test(text)) value = text === '' || text.split(',').map((one) => one.trim());
-    else if (name in OPTIONS && !OPTIONS[name as keyof MountOptions][0](text)) {
+    else if (name in OPTIONS && (text[0] == '"' || !OPTIONS[name as keyof MountOptions][0](text))) {
       // Text the option does not take is read as JSON (`data-timeout-ms="5000"`, `data-draft="false"`,
-      // `data-messages='{…}'`), and kept as text where that fails, so the problem shows the value.
-      // Only then: a JSON.parse that throws costs a page with DevTools attached about 20 ms of CPU
-      // per exception (measured at startup), and a relay URL or a nonce is never JSON.
+      // `data-messages='{…}'`), as is a quoted string (`data-relay='"https://…"'`), and kept as text
+      // where that fails, so the problem shows the value. Only then: a JSON.parse that throws costs
+      // a page with DevTools attached about 20 ms of CPU per exception (measured at startup).
       try {
         value = JSON.parse(text);
       } catch {

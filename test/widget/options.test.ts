@@ -154,6 +154,12 @@ describe('optionsFromDataset', () => {
     expect(optionsFromDataset({ timeoutMs: text })).toEqual({ timeoutMs: value });
   });
 
+  it('reads a JSON string as its contents, where the option takes text too', () => {
+    expect(optionsFromDataset({ relay: `"${RELAY}"`, nonce: '"abc"', identity: '"token"' })).toEqual({ relay: RELAY, nonce: 'abc', identity: 'token' });
+    // Not JSON after all: the text itself, for parseOptions to judge.
+    expect(optionsFromDataset({ nonce: '"abc' })).toEqual({ nonce: '"abc' });
+  });
+
   it('keeps text that reads as JSON as text where the option takes text (a nonce of digits)', () => {
     expect(optionsFromDataset({ nonce: '12345', locale: 'en' })).toEqual({ nonce: '12345', locale: 'en' });
   });
