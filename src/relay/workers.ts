@@ -36,7 +36,7 @@ export interface WorkerEnv {
   RATE_LIMITS?: DurableObjectNamespaceLike;
   /** Optional: the outbox's shards (OutboxShard); without it, a ticket that cannot be sent now is answered as without an outbox. */
   OUTBOX?: DurableObjectNamespaceLike;
-  /** Optional: used challenge tokens (ChallengeShard); without it, each isolate remembers only those it saw. */
+  /** Used challenge tokens (ChallengeShard): required when RELAY_CHALLENGE is on, so a token is taken once across isolates. */
   CHALLENGES?: DurableObjectNamespaceLike;
   /** Optional: the R2 bucket for attachments (RELAY_ATTACHMENTS=r2, the default when it is bound). */
   ATTACHMENTS?: R2BucketLike;
@@ -124,6 +124,10 @@ async function buildWorkerRelay(env: WorkerEnv): Promise<WorkerRelay> {
   // No disk here: files go to the bucket when one is bound, else attachments are off.
   const config = parseRelayConfig({ RELAY_ATTACHMENTS: env.ATTACHMENTS === undefined ? 'off' : 'r2', ...variables });
   const attachmentStorage = attachmentStorageFor(config, env.ATTACHMENTS);
+  // Each isolate alone would take a used token again: a challenge is only single-use across them.
+  if (config.spam.challenge !== null && env.CHALLENGES === undefined) {
+    throw new ConfigError([{ variable: 'CHALLENGES', reason: 'bind the ChallengeShard Durable Object class under this name when RELAY_CHALLENGE is on' }]);
+  }
   const { ttlSeconds, leaseSeconds } = config.idempotency;
   const idempotencyStore = createDurableIdempotencyStore(namespace, { ttlMs: ttlSeconds * 1000, leaseMs: leaseSeconds * 1000 });
   const outbox =

@@ -22,11 +22,12 @@ const FORM_CONFIG = { fields: [{ id: 42623 }], categories: { picker: true } };
 
 let fake: RunningFakeSocialboards;
 let worker: Miniflare;
+let script: string;
 
 beforeAll(async () => {
   fake = await startFakeSocialboards({ clientId: CLIENT_ID, refreshToken: REFRESH_TOKEN, port: 0 });
   worker = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'relay-worker.mjs', contents: (await bundleWorker()).script }],
+    modules: [{ type: 'ESModule', path: 'relay-worker.mjs', contents: (script = (await bundleWorker()).script) }],
     ...COMPATIBILITY,
     bindings: {
       ...DEMO_LIMITS,
@@ -96,4 +97,29 @@ describe('the relay on Cloudflare Workers: /healthz, /form, /challenge', () => {
     // Used once: another submission with the same solution is refused.
     expect((await post('workers-challenge-ticket-0002')).status).toBe(403);
   });
+  it('refuses to run with RELAY_CHALLENGE on and no CHALLENGES binding: each isolate alone would take a used token again', async () => {
+    const bare = new Miniflare({
+      modules: [{ type: 'ESModule', path: 'relay-worker.mjs', contents: script }],
+      ...COMPATIBILITY,
+      bindings: {
+        SOCIALBOARDS_CLIENT_ID: CLIENT_ID,
+        SOCIALBOARDS_REFRESH_TOKEN: REFRESH_TOKEN,
+        SOCIALBOARDS_API_URL: fake.url,
+        RELAY_ALLOWED_ORIGINS: ORIGIN,
+        RELAY_CHALLENGE: 'altcha',
+        RELAY_CHALLENGE_SECRET: 'workers-altcha-hmac-key-0123456789abcdef',
+      },
+      durableObjects: { IDEMPOTENCY: { className: 'IdempotencyShard', useSQLite: true } },
+    });
+    try {
+      const response = await bare.dispatchFetch('http://relay.example/challenge', { headers: { Origin: ORIGIN } });
+      expect(response.status).toBe(500);
+      // The uncaught ConfigError, as miniflare reports it (Cloudflare logs it and shows its own error page).
+      const said = await response.text();
+      expect(said).toContain('CHALLENGES: bind the ChallengeShard Durable Object class');
+      expect(said).not.toContain(REFRESH_TOKEN);
+    } finally {
+      await bare.dispose();
+    }
+  }, 60_000);
 });
