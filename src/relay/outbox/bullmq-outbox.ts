@@ -136,6 +136,8 @@ export function createBullmqOutbox({
       const outcome = await attemptDelivery(entry, {
         deliver,
         log: workerLog,
+        // BullMQ keeps the job's lock itself; the lease matters only to the mark below.
+        leaseMs,
         markSending: async () => {
           // Only while this worker still holds the job's lock; then the mark outlives a crash.
           if (token === undefined || (await job.extendLock(token, leaseMs)) !== 1) return false;

@@ -171,7 +171,7 @@ export interface AttemptOptions {
   markSending: () => Promise<boolean>;
   /** Extends this worker's lease; called every third of `leaseMs` while the attempt runs. None: the store keeps the lease itself. */
   renew?: () => void;
-  leaseMs?: number;
+  leaseMs: number;
 }
 
 /**
@@ -179,9 +179,17 @@ export interface AttemptOptions {
  * alive meanwhile, and a delivery that throws counted as a transient failure (ambiguous once the
  * entry was marked as sending, or was before).
  */
-export async function attemptDelivery(entry: OutboxEntry, { deliver, log, markSending, renew, leaseMs = 0 }: AttemptOptions): Promise<DeliveryOutcome> {
+export async function attemptDelivery(entry: OutboxEntry, { deliver, log, markSending, renew, leaseMs }: AttemptOptions): Promise<DeliveryOutcome> {
   let sent = false;
-  const heartbeat = renew && setInterval(renew, Math.max(10, leaseMs / 3));
+  const beat = () => {
+    try {
+      renew?.();
+    } catch (error) {
+      // The next beat tries again; should the lease lapse meanwhile, another worker takes the entry over.
+      log.warn('outbox lease could not be renewed', { reference: entry.reference, reason: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  const heartbeat = renew && setInterval(beat, Math.max(10, leaseMs / 3));
   // On Node the beat must not keep a process alive that is otherwise done (workerd's timers are numbers).
   (heartbeat as { unref?: () => void } | undefined)?.unref?.();
   try {

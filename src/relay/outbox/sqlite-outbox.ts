@@ -183,13 +183,7 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
         markSending: async () => sending.run(now() + leaseMs, entry.key, holder).changes === 1,
         renew: () => {
           // A closed file (the store closed under a stuck delivery) renews nothing: the lease lapses, as after a crash.
-          if (!db.open) return;
-          try {
-            renew.run(now() + leaseMs, entry.key, holder);
-          } catch (error) {
-            // The next beat tries again; should the lease lapse meanwhile, another worker takes the entry over.
-            log.warn('outbox lease could not be renewed', { reference: entry.reference, reason: error instanceof Error ? error.message : String(error) });
-          }
+          if (db.open) renew.run(now() + leaseMs, entry.key, holder);
         },
       });
       if (!db.open) return;

@@ -26,11 +26,15 @@ const CHECKPOINTER = `
 const { workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
+let failures = 0;
 setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // Busy or locked: the next interval tries again.
+    failures = 0;
+  } catch (error) {
+    // Busy or locked: the next interval tries again. Failing for a minute on end (an I/O error, the
+    // file replaced): the thread ends, and the connections checkpoint themselves again.
+    if (++failures >= workerData.maxFailures) throw error;
   }
 }, workerData.everyMs);
 `;
@@ -75,16 +79,20 @@ function checkpointElsewhere(db: Database.Database, file: string): void {
   if (checkpointer === undefined) {
     const worker = new Worker(CHECKPOINTER, {
       eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path: file, busyTimeoutMs: BUSY_TIMEOUT_MS, everyMs: CHECKPOINT_EVERY_MS },
+      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path: file, busyTimeoutMs: BUSY_TIMEOUT_MS, everyMs: CHECKPOINT_EVERY_MS, maxFailures: Math.ceil(60_000 / CHECKPOINT_EVERY_MS) },
     });
     // It must not keep the process alive: a relay exits when its server closes.
     worker.unref();
     const started = { worker, connections: new Set<Database.Database>() };
     // Without its thread the WAL would grow without end: SQLite checkpoints in the commits again.
-    worker.once('error', () => {
-      if (checkpointers.get(file) === started) checkpointers.delete(file);
+    const fallBack = () => {
+      if (checkpointers.get(file) !== started) return;
+      checkpointers.delete(file);
       for (const connection of started.connections) if (connection.open) connection.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-    });
+    };
+    // An error ends the thread; `exit` also comes after `terminate()`, once the file's last connection closed.
+    worker.once('error', fallBack);
+    worker.once('exit', fallBack);
     checkpointers.set(file, started);
     checkpointer = started;
   }

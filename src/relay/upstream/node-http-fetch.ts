@@ -40,7 +40,7 @@ export function createNodeHttpFetch(): UpstreamFetch {
         (response) => resolve(answerOf(response, signal)),
       );
       // As with fetch, a call cut off by its signal fails with the signal's reason (a TimeoutError).
-      request.once('error', (error) => reject(signal.aborted ? signal.reason : error));
+      request.on('error', (error) => reject(signal.aborted ? signal.reason : error));
       request.end(body);
     });
 }
@@ -52,7 +52,7 @@ function answerOf(response: IncomingMessage, signal: AbortSignal): UpstreamAnswe
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.once('end', () => resolve(UTF8.decode(Buffer.concat(chunks))));
     const brokenOff = (error?: Error) => reject(signal.aborted ? signal.reason : (error ?? new Error('the answer broke off')));
-    response.once('error', brokenOff);
+    response.on('error', brokenOff);
     response.once('close', () => {
       if (!response.complete) brokenOff();
     });
