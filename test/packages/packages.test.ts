@@ -228,9 +228,20 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
         '',
       ].join('\n'),
     );
+    // README's wrangler.toml `main`, typed too: the Worker and its Durable Object classes.
+    writeFileSync(
+      join(project, 'worker.ts'),
+      [
+        "import worker, { ChallengeShard, IdempotencyShard, OutboxShard, RateLimitShard, type WorkerEnv } from 'socialboards-ticket-relay/workers';",
+        'export default worker;',
+        'export { ChallengeShard, IdempotencyShard, OutboxShard, RateLimitShard };',
+        "export const bindings: WorkerEnv = { RELAY_ALLOWED_ORIGINS: 'https://shop.example' };",
+        '',
+      ].join('\n'),
+    );
     const tsc = join(root, 'node_modules/.bin/tsc');
     for (const [module, moduleResolution] of [['esnext', 'bundler'], ['node16', 'node16'], ['nodenext', 'nodenext']]) {
-      const args = ['--noEmit', '--strict', '--lib', 'es2022,dom', '--target', 'es2022', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', '--module', module ?? '', '--moduleResolution', moduleResolution ?? '', 'server.ts'];
+      const args = ['--noEmit', '--strict', '--lib', 'es2022,dom', '--target', 'es2022', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', '--module', module ?? '', '--moduleResolution', moduleResolution ?? '', 'server.ts', 'worker.ts'];
       const checked = run(tsc, args, project);
       expect(checked.status, `${moduleResolution}: ${checked.out}`).toBe(0);
     }

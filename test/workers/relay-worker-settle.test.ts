@@ -103,8 +103,9 @@ describe('the relay on Cloudflare Workers: unresolved keys on the Cron Trigger',
     const done = await store.lookup(found);
     expect(done?.state === 'done' && JSON.parse(done.response.body)).toEqual({ ticketId: created.value });
     expect(await store.lookup(missing)).toMatchObject({ state: 'unresolved' });
-    // One ticket: settling looks, it never sends.
-    const tickets = (await (await fetch(`${fake.url}/__fake/tickets`)).json()) as { tickets: unknown[] };
-    expect(tickets.tickets).toHaveLength(1);
+    // Both were looked up (List Tickets by the key field); one ticket: settling looks, it never sends.
+    const { requests } = (await (await fetch(`${fake.url}/__fake/requests`)).json()) as { requests: { method: string; path: string }[] };
+    expect(requests.filter((request) => request.path === '/tickets/list')).toHaveLength(2);
+    expect(requests.filter((request) => request.method === 'POST' && request.path === '/tickets')).toHaveLength(1);
   });
 });

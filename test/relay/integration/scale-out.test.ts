@@ -41,8 +41,9 @@ afterEach(async () => {
 });
 
 /**
- * Two instances on one Redis and one bucket, with `env` on both. Nothing else is shared: the second
- * has its own SQLite file, as an instance on another machine would.
+ * Two instances on one Redis and one bucket, with `env` on both. With REDIS_URL their stores live in
+ * Redis; the second is still given a SQLite file of its own, as an instance on another machine
+ * would have, so that nothing can pass between them through a shared file.
  */
 async function twoInstances(env: Record<string, string> = {}): Promise<[Harness, RunningRelay, RunningRelay]> {
   h = await startHarness({ ...s3Env(s3), REDIS_URL: redis().url, ...env });
