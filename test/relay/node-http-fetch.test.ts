@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo, Server as TcpServer, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failedBeforeSending, isTimeout } from '../../src/relay/upstream/fetch-errors';
 import { createNodeHttpFetch } from '../../src/relay/upstream/node-http-fetch';
@@ -51,16 +52,47 @@ describe('node:http upstream fetch', () => {
     expect(await answer.text()).toBe('{"errorCode":-1,"data":"ø"}');
   });
 
-  it('fails with the signal’s TimeoutError when the answer takes too long', async () => {
+  it('fails with the signal’s TimeoutError when the answer takes too long, the request sent', async () => {
     const url = await serve(() => undefined);
     const failed = await createNodeHttpFetch()(`${url}/tickets`, call({ timeoutMs: 100 })).catch((error: unknown) => error);
     expect(isTimeout(failed)).toBe(true);
+    expect(failedBeforeSending(failed)).toBe(false);
   });
 
   it('says a refused connection sent nothing', async () => {
     const port = await freePort();
     const failed = await createNodeHttpFetch()(`http://127.0.0.1:${port}/tickets`, call()).catch((error: unknown) => error);
     expect(failedBeforeSending(failed)).toBe(true);
+  });
+
+  describe('a connection that never opens (a TLS handshake nobody answers)', () => {
+    let silent: TcpServer | undefined;
+    const sockets = new Set<Socket>();
+    afterEach(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent?.close(resolve) ?? resolve(undefined));
+      silent = undefined;
+    });
+    /** An https URL whose server takes the TCP connection and then says nothing, so TLS never completes. */
+    async function silentHttps(): Promise<string> {
+      const listening = createTcpServer((socket) => sockets.add(socket));
+      silent = listening;
+      await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+      return `https://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+    }
+
+    it('fails as sent-nothing after the connect timeout, as Node’s fetch does, not as a maybe-sent timeout', async () => {
+      const url = await silentHttps();
+      const failed = await createNodeHttpFetch({ connectTimeoutMs: 150 })(`${url}/tickets`, call()).catch((error: unknown) => error);
+      expect(failedBeforeSending(failed)).toBe(true);
+      expect(isTimeout(failed)).toBe(false);
+    });
+
+    it('says sent-nothing when the call’s own time limit comes before the connection', async () => {
+      const url = await silentHttps();
+      const failed = await createNodeHttpFetch()(`${url}/tickets`, call({ timeoutMs: 150 })).catch((error: unknown) => error);
+      expect(failedBeforeSending(failed)).toBe(true);
+    });
   });
 
   it('rejects the text of an answer that breaks off, after its status came in', async () => {

@@ -18,8 +18,18 @@ const IDLE_CONNECTION_MS = 4000;
 /** Like `Response.text()`: UTF-8, a byte order mark skipped, bad bytes as U+FFFD. */
 const UTF8 = new TextDecoder();
 
+/** As long as Node's fetch (undici) lets a connection take to open, TLS included, by default. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The failure of a call whose connection never opened (TCP, and TLS for https): nothing of the
+ * request left, so Socialboards cannot have acted on it. It carries the code Node's fetch gives a
+ * connect timeout, so fetch-errors.ts reads both clients' failures alike.
+ */
+const notConnected = (why: string) => Object.assign(new Error(`connection not opened: ${why}`), { code: 'UND_ERR_CONNECT_TIMEOUT' });
+
 /** Creates the client, with its own connection pools. */
-export function createNodeHttpFetch(): UpstreamFetch {
+export function createNodeHttpFetch({ connectTimeoutMs = CONNECT_TIMEOUT_MS }: { connectTimeoutMs?: number } = {}): UpstreamFetch {
   const agents = {
     http: new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
     https: new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
@@ -39,8 +49,28 @@ export function createNodeHttpFetch(): UpstreamFetch {
         },
         (response) => resolve(answerOf(response, signal)),
       );
-      // As with fetch, a call cut off by its signal fails with the signal's reason (a TimeoutError).
-      request.on('error', (error) => reject(signal.aborted ? signal.reason : error));
+      // Whether the connection is open, so that a failure before then says nothing was sent: a
+      // pooled keep-alive socket is; a new one once connected (and, for https, its TLS handshake done).
+      let connected = false;
+      let connecting: ReturnType<typeof setTimeout> | undefined;
+      request.once('socket', (socket) => {
+        if (!socket.connecting) {
+          connected = true;
+          return;
+        }
+        connecting = setTimeout(() => request.destroy(notConnected(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+        socket.once(secure ? 'secureConnect' : 'connect', () => {
+          connected = true;
+          clearTimeout(connecting);
+        });
+      });
+      // As with fetch, a call cut off by its signal fails with the signal's reason (a TimeoutError),
+      // unless its connection never opened: then, as fetch's own connect timeout, nothing was sent.
+      request.on('error', (error) => {
+        clearTimeout(connecting);
+        if (connected) reject(signal.aborted ? signal.reason : error);
+        else reject(signal.aborted ? notConnected('the time limit came first') : error);
+      });
       request.end(body);
     });
 }
