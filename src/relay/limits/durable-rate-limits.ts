@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../log';
 import { fail, ok } from '../../shared/result';
-import { shardOf } from '../stores/durable-idempotency-store';
+import { askShard, shardOf } from '../stores/durable-idempotency-store';
 import type { DurableObjectNamespaceLike, DurableObjectStateLike } from '../stores/durable-idempotency-store';
 import type { LimiterFactory, RateLimiter } from './rate-limits';
 
@@ -67,10 +67,8 @@ export function createDurableLimiterFactory(
   return (name, spec): RateLimiter => {
     const call = async (op: Call['op'], key: string, points: number) => {
       const windows = spec.map((window) => ({ key: `${name}:${window.points}/${window.seconds}:${key}`, points: window.points, ms: window.seconds * 1000 }));
-      const stub = namespace.get(namespace.idFromName(`${prefix}rate-limits-${shardOf(`${name}:${key}`, shards)}`) as never);
-      const response = await stub.fetch('https://rate-limits.shard/', { method: 'POST', body: JSON.stringify({ op, windows, points, now: now() }) });
-      if (!response.ok) throw new Error(`rate limit shard answered ${response.status}`);
-      return ((await response.json()) as { waitMs: number | null }).waitMs;
+      const shard = `${prefix}rate-limits-${shardOf(`${name}:${key}`, shards)}`;
+      return (await askShard<{ waitMs: number | null }>(namespace, shard, { op, windows, points, now: now() })).waitMs;
     };
     return {
       async consume(key, points = 1) {

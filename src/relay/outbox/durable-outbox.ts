@@ -8,15 +8,10 @@
  */
 import type { CreateTicketBody } from '../../shared/create-ticket';
 import type { Logger } from '../log';
-import { shardOf } from '../stores/durable-idempotency-store';
-import type { DurableObjectNamespaceLike } from '../stores/durable-idempotency-store';
+import { askShard, shardOf } from '../stores/durable-idempotency-store';
+import type { DurableObjectNamespaceLike, SqlStorage } from '../stores/durable-idempotency-store';
 import { attemptDelivery, DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
 import type { Backoff, Deliver, DeliveryOutcome, OutboxCounts, OutboxEntry, OutboxStore, OutboxWorker, QueuedTicket, StagedTicket } from './outbox-store';
-
-/** The part of a Durable Object's SQL storage this outbox uses (`ctx.storage.sql`). */
-export interface SqlStorage {
-  exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, string | number | null>[]; rowsWritten: number };
-}
 
 /** The part of a Durable Object's state this outbox uses. */
 export interface OutboxShardState {
@@ -320,12 +315,8 @@ export function createDurableOutbox(
   namespace: DurableObjectNamespaceLike,
   { backoff = DEFAULT_BACKOFF, leaseMs, pollMs, wake, now = Date.now, random = Math.random, shards = DEFAULT_OUTBOX_SHARDS, prefix = '' }: DurableOutboxOptions,
 ): OutboxStore {
-  const callShard = async <T>(shard: number, call: Call): Promise<T> => {
-    const stub = namespace.get(namespace.idFromName(`${prefix}outbox-${shard}`) as never);
-    const response = await stub.fetch('https://outbox.shard/', { method: 'POST', body: JSON.stringify({ call, now: now(), wake }) });
-    if (!response.ok) throw new Error(`outbox shard ${shard} answered ${response.status}`);
-    return ((await response.json()) as { result: T }).result;
-  };
+  const callShard = async <T>(shard: number, call: Call): Promise<T> =>
+    (await askShard<{ result: T }>(namespace, `${prefix}outbox-${shard}`, { call, now: now(), wake })).result;
   const all = <T>(call: Call) => Promise.all(Array.from({ length: shards }, (_, shard) => callShard<T>(shard, call)));
   const byKey = <T>(key: string, call: Call) => callShard<T>(shardOf(key, shards), call);
   let open = true;

@@ -5,7 +5,7 @@
  * a shard that cannot be reached throws, and the request is answered as the provider being
  * unavailable.
  */
-import { shardOf } from '../stores/durable-idempotency-store';
+import { askShard, shardOf } from '../stores/durable-idempotency-store';
 import type { DurableObjectNamespaceLike, DurableObjectStateLike } from '../stores/durable-idempotency-store';
 import { seconds, tokenHash } from './replay-store';
 import type { ReplayStore } from './replay-store';
@@ -52,11 +52,8 @@ export interface DurableReplayStoreOptions {
 export function createDurableReplayStore(namespace: DurableObjectNamespaceLike, { now = Date.now, shards = 32, prefix = '' }: DurableReplayStoreOptions = {}): ReplayStore {
   const ask = async (op: Call['op'], token: string, owner: string, expiresInSeconds: number): Promise<boolean> => {
     const key = tokenHash(token);
-    const stub = namespace.get(namespace.idFromName(`${prefix}challenges-${shardOf(key, shards)}`) as never);
     const call: Call = { op, key, owner, until: now() + seconds(expiresInSeconds) * 1000, now: now() };
-    const response = await stub.fetch('https://challenges.shard/', { method: 'POST', body: JSON.stringify(call) });
-    if (!response.ok) throw new Error(`challenge shard answered ${response.status}`);
-    return ((await response.json()) as { mine: boolean }).mine;
+    return (await askShard<{ mine: boolean }>(namespace, `${prefix}challenges-${shardOf(key, shards)}`, call)).mine;
   };
   return {
     claim: (token, owner, expiresInSeconds) => ask('claim', token, owner, expiresInSeconds),

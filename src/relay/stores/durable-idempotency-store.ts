@@ -8,9 +8,9 @@ import type { IdempotencyStore, StoredResponse } from './idempotency-store';
 import * as entries from './key-entry';
 import type { Change, Clock, KeyEntry } from './key-entry';
 
-/** The part of a Durable Object's SQL storage this store uses (`ctx.storage.sql`). */
-interface SqlStorage {
-  exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, string | number | null>[] };
+/** The part of a Durable Object's SQL storage the relay's shard objects use (`ctx.storage.sql`). */
+export interface SqlStorage {
+  exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, string | number | null>[]; rowsWritten: number };
 }
 
 /** The part of a Durable Object's state this store uses. */
@@ -130,12 +130,8 @@ export function createDurableIdempotencyStore(
   namespace: DurableObjectNamespaceLike,
   { ttlMs, leaseMs, now = Date.now, shards = DEFAULT_SHARDS, prefix = '' }: DurableStoreOptions,
 ): IdempotencyStore {
-  const callShard = async <T>(shard: number, call: Call): Promise<T> => {
-    const stub = namespace.get(namespace.idFromName(`${prefix}idempotency-${shard}`) as never);
-    const response = await stub.fetch('https://idempotency.shard/', { method: 'POST', body: JSON.stringify({ call, clock: { now: now(), ttlMs, leaseMs } }) });
-    if (!response.ok) throw new Error(`idempotency shard ${shard} answered ${response.status}`);
-    return ((await response.json()) as { result: T }).result;
-  };
+  const callShard = async <T>(shard: number, call: Call): Promise<T> =>
+    (await askShard<{ result: T }>(namespace, `${prefix}idempotency-${shard}`, { call, clock: { now: now(), ttlMs, leaseMs } })).result;
   const call = <T>(request: Call & { key: string }) => callShard<T>(shardOf(request.key, shards), request);
   return {
     reserve: (key, fingerprint, options = {}) => call({ op: 'reserve', key, fingerprint, takeUnresolved: options.takeUnresolved ?? false }),
@@ -158,6 +154,16 @@ export function createDurableIdempotencyStore(
     settle: (key, response) => call({ op: 'settle', key, response }),
     close: async () => {},
   };
+}
+
+/**
+ * Sends `body` as JSON to the shard object named `name` (idempotency keys, rate limits, the
+ * outbox, used challenge tokens) and returns its JSON answer; an error status throws.
+ */
+export async function askShard<T>(namespace: DurableObjectNamespaceLike, name: string, body: unknown): Promise<T> {
+  const response = await namespace.get(namespace.idFromName(name) as never).fetch('https://shard.internal/', { method: 'POST', body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`shard ${name} answered ${response.status}`);
+  return (await response.json()) as T;
 }
 
 /** The shard that owns `key`: FNV-1a over its UTF-16 code units, so every Worker instance agrees. */
