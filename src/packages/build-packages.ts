@@ -14,7 +14,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'vite';
-import { REFERENCE_DOCS, variableNotes } from '../relay/variables';
+import { referenceNotes } from '../relay/variables';
 
 const root = new URL('../../', import.meta.url).pathname;
 const out = join(root, 'dist/packages');
@@ -146,7 +146,7 @@ app shares one copy); nothing of the relay. Full documentation: the repository's
 async function buildRelay(): Promise<void> {
   const dir = join(out, 'relay');
   mkdirSync(dir, { recursive: true });
-  const notes = Object.assign({}, ...[...REFERENCE_DOCS].reverse().map((doc) => variableNotes(readFileSync(join(root, doc), 'utf8'))));
+  const notes = referenceNotes((doc) => readFileSync(join(root, doc), 'utf8'));
   await build({
     configFile: false,
     root,

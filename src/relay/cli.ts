@@ -1,7 +1,7 @@
 /** The `socialboards-ticket-relay` command: `--help` and `--version`, else what `npm run relay` does. */
 import { readFileSync } from 'node:fs';
 import { main } from './server';
-import { helpText, REFERENCE_DOCS, variableNotes } from './variables';
+import { helpText, referenceNotes } from './variables';
 import type { VariableNote } from './variables';
 
 /** Set by the relay package's build (src/packages/build-packages.ts): the notes of docs/, read at build time. */
@@ -15,8 +15,7 @@ function fromRepository(path: string): string {
 const argument = process.argv[2];
 if (argument === '--help' || argument === '-h' || argument === '--version') {
   const version = typeof __VERSION__ === 'undefined' ? (JSON.parse(fromRepository('package.json')) as { version: string }).version : __VERSION__;
-  const notes =
-    typeof __RELAY_NOTES__ === 'undefined' ? Object.assign({}, ...[...REFERENCE_DOCS].reverse().map((doc) => variableNotes(fromRepository(doc)))) : __RELAY_NOTES__;
+  const notes = typeof __RELAY_NOTES__ === 'undefined' ? referenceNotes(fromRepository) : __RELAY_NOTES__;
   console.log(argument === '--version' ? version : helpText({ command: 'socialboards-ticket-relay', version, notes }));
 } else {
   main().catch((error: unknown) => {

@@ -2,7 +2,7 @@
 import { RELAY_ENV_SCHEMAS } from './config';
 
 /** The reference the notes of `--help` come from: docs/relay.md first, then one page per topic. */
-export const REFERENCE_DOCS = ['relay', 'attachments', 'identity', 'spam'].map((topic) => `docs/${topic}.md`);
+const REFERENCE_DOCS = ['relay', 'attachments', 'identity', 'spam'].map((topic) => `docs/${topic}.md`);
 
 export interface RelayVariable {
   name: string;
@@ -20,6 +20,14 @@ export function relayVariables(): RelayVariable[] {
       return { name, fallback, required: !optional };
     }),
   );
+}
+
+/**
+ * Every variable's note from the reference docs, `read` giving a doc's text by its path from the
+ * repository's root; docs/relay.md wins where a topic page names the same variable.
+ */
+export function referenceNotes(read: (path: string) => string): Record<string, VariableNote> {
+  return Object.assign({}, ...[...REFERENCE_DOCS].reverse().map((doc) => variableNotes(read(doc)))) as Record<string, VariableNote>;
 }
 
 /** What the reference says of a variable: its default as written there, and the first sentence of its meaning. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { helpText, REFERENCE_DOCS, relayVariables, variableNotes } from '../../src/relay/variables';
+import { helpText, referenceNotes, relayVariables, variableNotes } from '../../src/relay/variables';
 
-const notes = Object.assign({}, ...[...REFERENCE_DOCS].reverse().map((doc) => variableNotes(readFileSync(doc, 'utf8'))));
+const notes = referenceNotes((doc) => readFileSync(doc, 'utf8'));
 
 describe('the relay variables of --help', () => {
   it('lists the variables parseRelayConfig reads, with the schemas\' defaults', () => {
