@@ -107,6 +107,16 @@ function projectWith(dir: string, tarball: string): void {
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages: lock }));
 }
 
+/** Type-checks `files` of an installed project under bundler, node16 and nodenext resolution, strict, with the browser's types and `types`. */
+function typeChecks(project: string, types: string[], files: string[]): void {
+  const tsc = join(root, 'node_modules/.bin/tsc');
+  for (const [module, moduleResolution] of [['esnext', 'bundler'], ['node16', 'node16'], ['nodenext', 'nodenext']] as const) {
+    const args = ['--noEmit', '--strict', '--lib', 'es2022,dom', '--target', 'es2022', ...types, '--module', module, '--moduleResolution', moduleResolution, ...files];
+    const checked = run(tsc, args, project);
+    expect(checked.status, `${moduleResolution}: ${checked.out}`).toBe(0);
+  }
+}
+
 describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', () => {
   let scratch = '';
   const tarballs = { widget: '', relay: '' };
@@ -180,12 +190,7 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
         '',
       ].join('\n'),
     );
-    const tsc = join(root, 'node_modules/.bin/tsc');
-    for (const [module, moduleResolution] of [['esnext', 'bundler'], ['node16', 'node16'], ['nodenext', 'nodenext']]) {
-      const args = ['--noEmit', '--strict', '--lib', 'es2022,dom', '--target', 'es2022', '--types', '', '--module', module ?? '', '--moduleResolution', moduleResolution ?? '', 'site.ts'];
-      const checked = run(tsc, args, project);
-      expect(checked.status, `${moduleResolution}: ${checked.out}`).toBe(0);
-    }
+    typeChecks(project, ['--types', ''], ['site.ts']);
   }, 180_000);
 
   /** An operator's project with the relay package installed (once for the tests that need it). */
@@ -239,12 +244,7 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
         '',
       ].join('\n'),
     );
-    const tsc = join(root, 'node_modules/.bin/tsc');
-    for (const [module, moduleResolution] of [['esnext', 'bundler'], ['node16', 'node16'], ['nodenext', 'nodenext']]) {
-      const args = ['--noEmit', '--strict', '--lib', 'es2022,dom', '--target', 'es2022', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', '--module', module ?? '', '--moduleResolution', moduleResolution ?? '', 'server.ts', 'worker.ts'];
-      const checked = run(tsc, args, project);
-      expect(checked.status, `${moduleResolution}: ${checked.out}`).toBe(0);
-    }
+    typeChecks(project, ['--typeRoots', join(root, 'node_modules/@types'), '--types', 'node'], ['server.ts', 'worker.ts']);
   }, 180_000);
   it('bundles the relay package\'s Worker (socialboards-ticket-relay/workers) for workerd with nothing Node-only, and it answers there', async () => {
     const project = installedRelay();
