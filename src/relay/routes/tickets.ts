@@ -9,6 +9,7 @@ import { TicketRequest } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
 import type { TicketAttachments } from '../attachments/ticket-attachments';
 import { errorResponse } from '../error-response';
+import { jsonAnswer } from '../json-answer';
 import { fingerprint } from '../fingerprint';
 import { checkFormAnswers } from '../form/form-answers';
 import type { FormAnswers } from '../form/form-answers';
@@ -108,7 +109,7 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
         : {
             answerUnresolved: async (c, key) => {
               const entry = await outbox.store.get(key).catch(() => undefined);
-              return entry === undefined ? undefined : c.json(queuedBody(entry.reference), 202);
+              return entry === undefined ? undefined : jsonAnswer(c, queuedBody(entry.reference), 202);
             },
           }),
       maxWaitMs,
@@ -164,7 +165,7 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     }
     if (reference !== undefined) {
       c.set('queued', true);
-      return c.json(queuedBody(reference), 202);
+      return jsonAnswer(c, queuedBody(reference), 202);
     }
     if (!result.ok) {
       const { code, retryAfter, outcomeUnknown } = result.error;
@@ -173,7 +174,7 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     }
     c.set('ticketId', result.value);
     const created: TicketCreated = { ticketId: result.value };
-    return c.json(created, 201);
+    return jsonAnswer(c, created, 201);
   }
 
   /**
