@@ -141,15 +141,17 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     const mapped = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.value.links);
     const body = submissionKey === null ? mapped : withSubmissionKey(mapped, submissionKey.fieldId, idempotencyKey);
     const ticket = { key: idempotencyKey, fingerprint: c.get('keyClaim').fingerprint, body, redact: answers.redact, files: files.value.keys };
-    const staged = outbox !== undefined && (await stage(outbox, ticket));
+    // Not awaited here: the key's mark as sending is asked for in the same turn, so both share one
+    // commit (SQLite's group commit), and `sendOnce` waits for both before anything goes out.
+    const staging = outbox === undefined ? Promise.resolve(false) : stage(outbox, ticket);
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
     let result: UpstreamResult<number> | undefined;
     let reference: string | undefined;
     try {
-      result = await sendOnce(c, body, answers.redact);
+      result = await sendOnce(c, body, answers.redact, staging);
       if (!result.ok && outbox !== undefined && isTransient(result.error)) reference = await queue(outbox.store, ticket, result.error);
       // Created, found, or refused for good: nothing left for the outbox to do.
-      else if (staged) await outbox.store.discard(idempotencyKey).catch((error: unknown) => {
+      else if (outbox !== undefined && (await staging)) await outbox.store.discard(idempotencyKey).catch((error: unknown) => {
         log.warn('outbox could not discard a staged ticket; a worker finds it settled later', { idempotencyKey, reason: String(error) });
       });
     } finally {
@@ -208,17 +210,20 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
 
   /**
    * Creates the ticket unless an earlier attempt with the same key may have done so: then it first
-   * looks for that ticket by its submission key, and sends only when Socialboards has none.
+   * looks for that ticket by its submission key, and sends only when Socialboards has none. Sends
+   * only once the ticket's `staging` in the outbox has settled.
    */
-  async function sendOnce(c: Context<TicketsEnv>, body: CreateTicketBody, redact: readonly string[]): Promise<UpstreamResult<number>> {
+  async function sendOnce(c: Context<TicketsEnv>, body: CreateTicketBody, redact: readonly string[], staging: Promise<boolean>): Promise<UpstreamResult<number>> {
     const { key, uncertainSince, markSending } = c.get('keyClaim');
     if (uncertainSince !== undefined && submissionKey !== null) {
       const earlier = await findEarlierTicket(key, uncertainSince, submissionKey);
       if (!earlier.ok) return earlier;
       if (earlier.value !== undefined) return ok(earlier.value);
     }
-    // Another request took the key over (this one stalled past its lease): it sends, this one must not.
-    if (!(await markSending())) return failure('upstream_busy', '1');
+    // Another request took the key over (this one stalled past its lease): it sends, this one must
+    // not. The write-ahead copy in the outbox is committed (or failed) before the call, as the mark is.
+    const [held] = await Promise.all([markSending(), staging]);
+    if (!held) return failure('upstream_busy', '1');
     return client.createTicket(body, { redact, idempotencyKey: key });
   }
 
