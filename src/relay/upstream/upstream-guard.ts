@@ -66,10 +66,12 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
     // While one probe tests a half-open circuit, the others are answered at once rather than
     // waiting for the probe (cockatiel would make them wait, up to a whole upstream timeout).
     if (breaker.state === CircuitState.HalfOpen) throw new UpstreamShed('open', 1);
-    // A free slot: the call starts now, so it needs no wait timer (nor its AbortController and race).
+    // A free slot: the call starts now, so it needs no wait timer, nor its race. (A signal of its
+    // own all the same: cockatiel's default one is shared, and on Workers a signal belongs to the
+    // request that first used it; another request's call that touches it fails.)
     if (slots.executionSlots > 0) {
       try {
-        return await slots.execute(() => breaker.execute(() => fetch(input, init)));
+        return await slots.execute(() => breaker.execute(() => fetch(input, init)), new AbortController().signal);
       } catch (error) {
         throw shedOrRethrow(error);
       }
