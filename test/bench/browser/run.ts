@@ -48,14 +48,15 @@ if (new Set(['ours', 'floor', 'Sentry', ...BASELINES.map(([name]) => name)]).siz
   throw new Error('BENCH_BASELINE: each build must sit in a folder of its own name, other than ours, floor or Sentry');
 }
 
+const RELAY = 'http://127.0.0.1:9/relay';
 const tag = (attributes = '') => `${BLANK_BODY}<script src="${SCRIPT_URL}"${attributes}></script>`;
 const CASES: Case[] = [
-  // Ours mounts itself from its tag. Its relay is on the aborted origin too, so the form definition
-  // never arrives and only the built-in fields render, as they do before any relay answers.
-  { name: 'ours', body: tag(' data-relay="http://127.0.0.1:9/relay"'), script: ours.code, keystrokeField: 'Subject' },
+  // Ours mounts itself from its tag. Its relay holds the form definition's request unanswered, so
+  // only the built-in fields render, as they do before any relay answers.
+  { name: 'ours', body: tag(` data-relay="${RELAY}"`), script: ours.code, keystrokeField: 'Subject', pending: RELAY },
   { name: 'floor', body: tag(), script: floor.code, keystrokeField: 'Subject' },
   { name: 'Sentry', body: tag(), script: sentry.code },
-  ...BASELINES.map(([name, build]) => ({ name, body: tag(' data-relay="http://127.0.0.1:9/relay"'), script: build.code, keystrokeField: 'Subject' })),
+  ...BASELINES.map(([name, build]) => ({ name, body: tag(` data-relay="${RELAY}"`), script: build.code, keystrokeField: 'Subject', pending: RELAY })),
 ];
 const BUNDLES: [string, Bundle][] = [['ours', ours], ['floor', floor], ['Sentry', sentry], ...BASELINES];
 
