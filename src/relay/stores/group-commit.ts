@@ -44,61 +44,96 @@ export function groupCommit(db: Database.Database): GroupCommit {
   const release = db.prepare('RELEASE group_write');
   const undo = db.prepare('ROLLBACK TO group_write');
   let queue: Queued[] = [];
+  /** While a batch runs: a write or flush asked for from inside `work` would escape its transaction. */
+  let running = false;
+  /** Why the connection can take no more batches: a transaction that could be neither committed nor rolled back. */
+  let broken: unknown;
 
-  /** Runs the batch in one transaction; throws (having rolled back) when it cannot be committed. */
+  /** Runs one `work`, which must be synchronous: what it did after an `await` would run outside the transaction. */
+  const perform = (work: () => unknown) => {
+    const value = work();
+    if (typeof (value as { then?: unknown } | null)?.then === 'function') {
+      throw new TypeError('group commit: a write must be synchronous, and returned a promise');
+    }
+    return value;
+  };
+
+  /**
+   * Runs the batch in one transaction and commits it; throws when it cannot be committed, with
+   * the transaction rolled back, so that nothing of the batch is written.
+   */
   const run = (batch: readonly Queued[]): Outcome[] => {
-    const outcomes: Outcome[] = [];
     begin.run();
     try {
-      for (const { work } of batch) {
-        // A batch of one needs no savepoint: its failure rolls the transaction back.
-        if (batch.length === 1) return [{ ok: true, value: work() }];
-        savepoint.run();
-        try {
-          outcomes.push({ ok: true, value: work() });
-        } catch (error) {
-          // Some errors (a full disk, an I/O error) end the whole transaction: then the batch fails.
-          if (!db.inTransaction) throw error;
-          undo.run();
-          outcomes.push({ ok: false, error });
+      const outcomes: Outcome[] = [];
+      // A batch of one needs no savepoint: its failure rolls the transaction back.
+      if (batch.length === 1) outcomes.push({ ok: true, value: perform(batch[0]!.work) });
+      else {
+        for (const { work } of batch) {
+          savepoint.run();
+          try {
+            outcomes.push({ ok: true, value: perform(work) });
+          } catch (error) {
+            // Some errors (a full disk, an I/O error) end the whole transaction: then the batch fails.
+            if (!db.inTransaction) throw error;
+            undo.run();
+            outcomes.push({ ok: false, error });
+          }
+          release.run();
         }
-        release.run();
       }
+      // Committed only here, after every write ran: a failure anywhere above rolls back instead.
+      commit.run();
       return outcomes;
     } catch (error) {
-      if (db.inTransaction) rollback.run();
+      if (db.inTransaction) {
+        try {
+          rollback.run();
+        } catch (rollbackError) {
+          // Neither committed nor rolled back, the transaction would hold the file's write lock
+          // against every other process: the connection takes no more batches.
+          broken = rollbackError;
+        }
+      }
       throw error;
-    } finally {
-      if (db.inTransaction) commit.run();
     }
   };
 
   const flush = () => {
+    if (running) throw new Error('group commit: flush() from inside a write would leave its transaction');
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
-    let outcomes: Outcome[];
+    let outcomes: Outcome[] | undefined;
+    let failure: unknown;
+    running = true;
     try {
+      if (broken !== undefined) throw broken;
       outcomes = run(batch);
     } catch (error) {
-      // Nothing of the batch was written (a failed COMMIT rolls back, as SQLite leaves it open on SQLITE_BUSY).
-      if (db.inTransaction) rollback.run();
-      for (const { reject } of batch) reject(error);
-      return;
+      failure = error;
+    } finally {
+      running = false;
     }
+    // Every caller hears back, with its own outcome or the batch's failure (nothing of it written).
     batch.forEach(({ resolve, reject }, i) => {
-      const outcome = outcomes[i] as Outcome;
-      if (outcome.ok) resolve(outcome.value);
+      const outcome = outcomes?.[i];
+      if (outcome === undefined) reject(failure);
+      else if (outcome.ok) resolve(outcome.value);
       else reject(outcome.error);
     });
   };
 
   return {
-    write: <T>(work: () => T) =>
-      new Promise<T>((resolve, reject) => {
+    write<T>(work: () => T) {
+      // Thrown, so that the write asking fails (and is undone): queued, this one would go into the
+      // next batch, not atomic with its caller.
+      if (running) throw new Error('group commit: write() from inside a write would leave its transaction');
+      return new Promise<T>((resolve, reject) => {
         if (queue.length === 0) setImmediate(flush);
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      }),
+      });
+    },
     flush,
   };
 }

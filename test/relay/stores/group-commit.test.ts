@@ -77,6 +77,63 @@ describe('group commit', () => {
     expect(committed()).toEqual(['c']);
   });
 
+  it('refuses a write that returns a promise (what it did after an await would escape the transaction), undoing it alone', async () => {
+    const { write } = groupCommit(writer);
+    const insert = writer.prepare<[string]>('INSERT INTO rows (id) VALUES (?)');
+    const results = await Promise.allSettled([
+      write(() => insert.run('a')),
+      write(async () => {
+        insert.run('async');
+      }),
+      write(() => insert.run('c')),
+    ]);
+    expect(results.map(({ status }) => status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/synchronous/);
+    expect(committed()).toEqual(['a', 'c']);
+  });
+
+  it('fails a write that asks for another write or a flush from inside it, and undoes it', async () => {
+    const commits = groupCommit(writer);
+    const insert = writer.prepare<[string]>('INSERT INTO rows (id) VALUES (?)');
+    const results = await Promise.allSettled([
+      commits.write(() => insert.run('a')),
+      commits.write(() => {
+        insert.run('nested');
+        void commits.write(() => insert.run('inner'));
+      }),
+      commits.write(() => {
+        insert.run('flushed');
+        commits.flush();
+      }),
+    ]);
+    expect(results.map(({ status }) => status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/write\(\) from inside a write/);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/flush\(\) from inside a write/);
+    expect(writer.inTransaction).toBe(false);
+    expect(committed()).toEqual(['a']);
+  });
+
+  it('rejects every write of a batch it could neither commit nor roll back, and takes no more batches on that connection', async () => {
+    const { write } = groupCommit(writer);
+    const insert = writer.prepare<[string]>('INSERT INTO rows (id) VALUES (?)');
+    const select = writer.prepare<[], { id: string }>('SELECT id FROM rows');
+    // A statement still being read keeps the connection busy: SQLite can then neither COMMIT nor ROLLBACK.
+    let open: IterableIterator<{ id: string }> | undefined;
+    const results = await Promise.allSettled([
+      write(() => insert.run('a')),
+      write(() => {
+        open = select.iterate();
+        return open.next().value;
+      }),
+    ]);
+    expect(results.map(({ status }) => status)).toEqual(['rejected', 'rejected']);
+    expect(committed()).toEqual([]);
+    await expect(write(() => insert.run('b'))).rejects.toThrow();
+    open?.return?.();
+    writer.exec('ROLLBACK');
+    expect(committed()).toEqual([]);
+  });
+
   it('commits what is queued when flushed, without waiting for the turn to end', async () => {
     const { write, flush } = groupCommit(writer);
     const written = write(() => writer.prepare('INSERT INTO rows (id) VALUES (?)').run('a'));
