@@ -188,7 +188,8 @@ export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps:
   };
 
   const app = new Hono<RelayEnv>();
-  app.use(requestLog({ log, now }));
+  // A silent logger (RELAY_LOG=silent) would write no line: none is built.
+  if (log.silent !== true) app.use(requestLog({ log, now }));
   app.use(identifyClient({ ...clients, socketAddress: deps.socketAddress ?? (() => undefined), logId: createClientHasher(clients.logKey) }));
   // Every request counts against its client's limit before anything else runs, refused origins and
   // unknown paths included; file downloads (Socialboards and agents fetch many) have their own.

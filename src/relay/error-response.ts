@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { RelayError, RelayErrorCode, RelayFieldError } from '../shared/relay-contract';
+import { jsonAnswer } from './json-answer';
 import type { RelayEnv } from './relay-env';
 
 /**
@@ -70,5 +71,5 @@ export function errorResponse<E extends RelayEnv>(c: Context<E>, code: RelayErro
     },
   };
   c.set('errorCode', code);
-  return c.json(body, status, options.headers);
+  return jsonAnswer(c, body, status, options.headers);
 }

@@ -10,9 +10,11 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** True when it writes no line at all (RELAY_LOG=silent): a caller may skip building them. */
+  readonly silent?: boolean;
 }
 
-type LineLevel = keyof Logger;
+type LineLevel = Exclude<keyof Logger, 'silent'>;
 
 const RANK: Record<LineLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const THRESHOLD: Record<LogLevel, number> = { debug: 0, info: 1, silent: Number.POSITIVE_INFINITY };
@@ -30,7 +32,7 @@ export function createLogger({ level, write = writeStdout, now = Date.now }: Log
     if (RANK[lineLevel] < THRESHOLD[level]) return;
     write(JSON.stringify({ level: lineLevel, msg, time: new Date(now()).toISOString(), ...fields }));
   };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), silent: level === 'silent' };
 }
 
 function writeStdout(line: string): void {

@@ -24,4 +24,8 @@ describe('logger', () => {
   ] as const)('at %s writes %j', (level, messages) => {
     expect(linesAt(level).map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(messages);
   });
+
+  it('says it is silent only at silent, so that callers may skip building lines nobody writes', () => {
+    expect((['silent', 'info', 'debug'] as const).map((level) => createLogger({ level, write: () => {} }).silent)).toEqual([true, false, false]);
+  });
 });

@@ -17,6 +17,14 @@ export const identifyClient =
   async (c, next) => {
     const address = clientAddress(socketAddress(c), c.req.header(addressing.forwardedHeader), addressing);
     const key = clientKey(address);
-    c.set('client', { address, key, logId: logId(key) });
+    // Hashed when a log line asks for it (none with RELAY_LOG=silent), once.
+    let id: string | undefined;
+    c.set('client', {
+      address,
+      key,
+      get logId() {
+        return (id ??= logId(key));
+      },
+    });
     await next();
   };

@@ -2,6 +2,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '../../shared/relay-contract';
 import { errorResponse } from '../error-response';
+import { jsonAnswerText } from '../json-answer';
 import type { Logger } from '../log';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore, Lease, Reservation, StoredResponse } from '../stores/idempotency-store';
@@ -228,12 +229,16 @@ const reasonOf = (error: unknown) => (error instanceof Error ? `${error.name}: $
 
 /** What is stored of an answer: its status, body and the headers a replay must repeat. */
 async function snapshot(response: Response): Promise<StoredResponse> {
+  return stored(response, await response.text());
+}
+
+function stored(response: Response, body: string): StoredResponse {
   const headers: Record<string, string> = {};
   for (const name of ['content-type', 'retry-after']) {
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  return { status: response.status, body: await response.text(), headers };
+  return { status: response.status, body, headers };
 }
 
 /** Statuses whose answer has no body (the Fetch standard's null body statuses). */
@@ -245,6 +250,9 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * visitor's copy too: on Node, a fresh answer built from a string is written in one go.)
  */
 async function takeAnswer<E extends IdempotencyEnv>(c: Context<E>): Promise<StoredResponse> {
+  // The relay's own JSON answers keep their text: nothing to read, nothing to put back.
+  const text = jsonAnswerText(c.res);
+  if (text !== undefined) return stored(c.res, text);
   const { status, headers } = c.res;
   const answer = await snapshot(c.res);
   // Assigning over an answer merges the old one's headers into a copy; unset first to put this one

@@ -4,7 +4,6 @@
  * the work, each entry under a lease that one worker at a time holds (compare-and-set on its id).
  */
 import { randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import type { CreateTicketBody } from '../../shared/create-ticket';
 import { closeDatabase, openDatabase } from '../stores/sqlite-database';
 import { attemptDelivery, DEFAULT_BACKOFF, logOutcome, referenceOf, retryDelay } from './outbox-store';
@@ -80,7 +79,11 @@ const toEntry = (row: Row): OutboxEntry => ({
 
 /** Opens the outbox table in the file at `path` (creating it when missing). */
 export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, pollMs, now = Date.now, random = Math.random }: SqliteOutboxOptions): OutboxStore {
-  const db: Database.Database = openDatabase(path);
+  const file = openDatabase(path);
+  const { db } = file;
+  // The connection may be shared with the idempotency store, which outlives this one's `close`.
+  let closed = false;
+  const isOpen = () => !closed && db.open;
   db.exec(SCHEMA);
   const insert = db.prepare(`
     INSERT OR IGNORE INTO outbox_entries
@@ -180,20 +183,21 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
         deliver,
         log,
         leaseMs,
-        markSending: async () => sending.run(now() + leaseMs, entry.key, holder).changes === 1,
+        // Closed meanwhile: as if the entry were lost, it must not be sent.
+        markSending: async () => isOpen() && sending.run(now() + leaseMs, entry.key, holder).changes === 1,
         renew: () => {
           // A closed file (the store closed under a stuck delivery) renews nothing: the lease lapses, as after a crash.
-          if (db.open) renew.run(now() + leaseMs, entry.key, holder);
+          if (isOpen()) renew.run(now() + leaseMs, entry.key, holder);
         },
       });
-      if (!db.open) return;
+      if (!isOpen()) return;
       const next = finish.immediate(entry, holder, outcome);
       if (next === undefined) log.warn('outbox entry was taken over by another worker before this one finished', { reference: entry.reference });
       else logOutcome(log, entry, outcome, next);
     };
 
     const tick = () => {
-      if (!db.open) stopped = true;
+      if (!isOpen()) stopped = true;
       if (stopped || running.size >= concurrency) return;
       let claimed: OutboxEntry[];
       try {
@@ -219,7 +223,7 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
         stopped = true;
         clearInterval(timer);
         // After the store closed, a delivery still running can record nothing: it is not waited for.
-        if (db.open) await Promise.all(running);
+        if (isOpen()) await Promise.all(running);
       },
     };
   };
@@ -238,23 +242,24 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
     created_at: now(),
   });
 
-  const enqueue = db.transaction((ticket: QueuedTicket) => {
+  const enqueue = (ticket: QueuedTicket) => {
     const time = now();
     const dueAt = time + retryDelay(1, ticket.ambiguous, backoff, random);
     const unstaged = unstage.run({ key: ticket.key, last_error: ticket.lastError, ambiguous: ticket.ambiguous ? 1 : 0, next_attempt_at: dueAt, now: time });
     if (unstaged.changes === 0) insert.run(row(ticket, { staged: false, lastError: ticket.lastError, ambiguous: ticket.ambiguous, dueAt }));
     return (byKey.get(ticket.key) as Row).reference;
-  });
+  };
 
   return {
     // Ambiguous from the start: if the relay dies, nobody knows whether its attempt reached Socialboards.
+    // A request's writes go into the file's group commit (the idempotency store's too), committed before they resolve.
     stage: async (ticket, holdMs) => {
-      insert.run(row(ticket, { staged: true, lastError: 'sending', ambiguous: true, dueAt: now() + holdMs }));
+      await file.write(() => insert.run(row(ticket, { staged: true, lastError: 'sending', ambiguous: true, dueAt: now() + holdMs })));
     },
     discard: async (key) => {
-      discard.run(key, now());
+      await file.write(() => discard.run(key, now()));
     },
-    enqueue: async (ticket) => enqueue.immediate(ticket),
+    enqueue: async (ticket) => file.write(() => enqueue(ticket)),
     startWorker,
     list: async () => all.all().map(toEntry),
     get: async (reference) => {
@@ -268,6 +273,10 @@ export function createSqliteOutbox({ path, backoff = DEFAULT_BACKOFF, leaseMs, p
       return { queued: found.queued ?? 0, dead: found.dead ?? 0 };
     },
     heldFiles: async () => new Set(files.all().flatMap((row) => JSON.parse(row.files) as string[])),
-    close: () => closeDatabase(db),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await closeDatabase(file);
+    },
   };
 }

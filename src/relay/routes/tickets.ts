@@ -9,6 +9,7 @@ import { TicketRequest } from '../../shared/ticket-request';
 import { attachFiles } from '../attachments/ticket-attachments';
 import type { TicketAttachments } from '../attachments/ticket-attachments';
 import { errorResponse } from '../error-response';
+import { jsonAnswer } from '../json-answer';
 import { fingerprint } from '../fingerprint';
 import { checkFormAnswers } from '../form/form-answers';
 import type { FormAnswers } from '../form/form-answers';
@@ -108,7 +109,7 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
         : {
             answerUnresolved: async (c, key) => {
               const entry = await outbox.store.get(key).catch(() => undefined);
-              return entry === undefined ? undefined : c.json(queuedBody(entry.reference), 202);
+              return entry === undefined ? undefined : jsonAnswer(c, queuedBody(entry.reference), 202);
             },
           }),
       maxWaitMs,
@@ -140,15 +141,17 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     const mapped = mapTicket(answers, c.get('identity') === undefined ? pinned : verifiedPinned, files.value.links);
     const body = submissionKey === null ? mapped : withSubmissionKey(mapped, submissionKey.fieldId, idempotencyKey);
     const ticket = { key: idempotencyKey, fingerprint: c.get('keyClaim').fingerprint, body, redact: answers.redact, files: files.value.keys };
-    const staged = outbox !== undefined && (await stage(outbox, ticket));
+    // Not awaited here: the key's mark as sending is asked for in the same turn, so both share one
+    // commit (SQLite's group commit), and `sendOnce` waits for both before anything goes out.
+    const staging = outbox === undefined ? Promise.resolve(false) : stage(outbox, ticket);
     // Whatever happens upstream, even a throw, decides whether the files stay attached.
     let result: UpstreamResult<number> | undefined;
     let reference: string | undefined;
     try {
-      result = await sendOnce(c, body, answers.redact);
+      result = await sendOnce(c, body, answers.redact, staging);
       if (!result.ok && outbox !== undefined && isTransient(result.error)) reference = await queue(outbox.store, ticket, result.error);
       // Created, found, or refused for good: nothing left for the outbox to do.
-      else if (staged) await outbox.store.discard(idempotencyKey).catch((error: unknown) => {
+      else if (outbox !== undefined && (await staging)) await outbox.store.discard(idempotencyKey).catch((error: unknown) => {
         log.warn('outbox could not discard a staged ticket; a worker finds it settled later', { idempotencyKey, reason: String(error) });
       });
     } finally {
@@ -164,7 +167,7 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     }
     if (reference !== undefined) {
       c.set('queued', true);
-      return c.json(queuedBody(reference), 202);
+      return jsonAnswer(c, queuedBody(reference), 202);
     }
     if (!result.ok) {
       const { code, retryAfter, outcomeUnknown } = result.error;
@@ -173,7 +176,7 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     }
     c.set('ticketId', result.value);
     const created: TicketCreated = { ticketId: result.value };
-    return c.json(created, 201);
+    return jsonAnswer(c, created, 201);
   }
 
   /**
@@ -207,17 +210,20 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
 
   /**
    * Creates the ticket unless an earlier attempt with the same key may have done so: then it first
-   * looks for that ticket by its submission key, and sends only when Socialboards has none.
+   * looks for that ticket by its submission key, and sends only when Socialboards has none. Sends
+   * only once the ticket's `staging` in the outbox has settled.
    */
-  async function sendOnce(c: Context<TicketsEnv>, body: CreateTicketBody, redact: readonly string[]): Promise<UpstreamResult<number>> {
+  async function sendOnce(c: Context<TicketsEnv>, body: CreateTicketBody, redact: readonly string[], staging: Promise<boolean>): Promise<UpstreamResult<number>> {
     const { key, uncertainSince, markSending } = c.get('keyClaim');
     if (uncertainSince !== undefined && submissionKey !== null) {
       const earlier = await findEarlierTicket(key, uncertainSince, submissionKey);
       if (!earlier.ok) return earlier;
       if (earlier.value !== undefined) return ok(earlier.value);
     }
-    // Another request took the key over (this one stalled past its lease): it sends, this one must not.
-    if (!(await markSending())) return failure('upstream_busy', '1');
+    // Another request took the key over (this one stalled past its lease): it sends, this one must
+    // not. The write-ahead copy in the outbox is committed (or failed) before the call, as the mark is.
+    const [held] = await Promise.all([markSending(), staging]);
+    if (!held) return failure('upstream_busy', '1');
     return client.createTicket(body, { redact, idempotencyKey: key });
   }
 

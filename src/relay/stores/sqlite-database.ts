@@ -1,12 +1,15 @@
 /**
  * Opens the relay's SQLite file (RELAY_STORE_PATH): created with its folder when missing, in WAL
- * mode, its checkpoints run by a thread of their own.
+ * mode, one connection per file and process shared by the stores in it, its writes committed in
+ * groups, its checkpoints run by a thread of their own.
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { groupCommit } from './group-commit';
+import type { GroupCommit } from './group-commit';
 
 /** A writer waits this long for another process's write lock before the call fails. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -42,11 +45,22 @@ setInterval(() => {
 /** Each file's checkpoint thread and the connections of this process that use it. */
 const checkpointers = new Map<string, { worker: Worker; connections: Set<Database.Database> }>();
 
+/** An open database file, as the stores use it: its connection, and its writes' group commit. */
+export interface SqliteFile extends GroupCommit {
+  readonly db: Database.Database;
+}
+
+/** The files open in this process, each with the number of stores using it. */
+const files = new Map<string, { file: SqliteFile; users: number }>();
+
 /**
- * Opens (or creates) the database at `path`. WAL lets readers and one writer work at once, across
- * processes on this machine; `synchronous = NORMAL` makes each commit durable against a crash of
- * the relay (SIGKILL included), though not against a power cut of the last moments. Several
- * stores may share one database: each creates its own tables. Close it with `closeDatabase`.
+ * Opens (or creates) the database at `path`, or shares the connection this process has open on it
+ * already. WAL lets readers and one writer work at once, across processes on this machine;
+ * `synchronous = NORMAL` makes each commit durable against a crash of the relay (SIGKILL included),
+ * though not against a power cut of the last moments. Several stores may share one database: each
+ * creates its own tables. One connection per file, not one per store: each connection's writes
+ * would empty the other's page cache, and the stores' writes share their commits (`write`). Close
+ * it with `closeDatabase`, once per `openDatabase`.
  *
  * A commit in WAL mode appends to the WAL without an fsync; the fsyncs come with checkpoints,
  * which SQLite otherwise runs inside whichever commit crosses 1000 pages: on the thread that
@@ -55,17 +69,38 @@ const checkpointers = new Map<string, { worker: Worker; connections: Set<Databas
  * one thread per file and process does it instead. Durability is the same: it depends on when
  * commits are synced, not on who copies them back.
  */
-export function openDatabase(path: string): Database.Database {
+export function openDatabase(path: string): SqliteFile {
+  // `:memory:` is a new database on every connection: never shared.
+  const file = path === ':memory:' ? undefined : resolve(path);
+  const open = file === undefined ? undefined : files.get(file);
+  if (open !== undefined) {
+    open.users += 1;
+    return open.file;
+  }
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  if (path !== ':memory:') checkpointElsewhere(db, resolve(path));
-  return db;
+  const opened: SqliteFile = { db, ...groupCommit(db) };
+  if (file !== undefined) {
+    checkpointElsewhere(db, file);
+    files.set(file, { file: opened, users: 1 });
+  }
+  return opened;
 }
 
-/** Closes a connection `openDatabase` opened, and the file's checkpoint thread with its last one. */
-export async function closeDatabase(db: Database.Database): Promise<void> {
+/**
+ * Lets go of a file `openDatabase` opened: its queued writes are committed first. Its connection
+ * closes with its last user, and the file's checkpoint thread with its last connection.
+ */
+export async function closeDatabase({ db, flush }: SqliteFile): Promise<void> {
+  if (db.open) flush();
+  for (const [file, open] of files) {
+    if (open.file.db !== db) continue;
+    open.users -= 1;
+    if (open.users > 0) return;
+    files.delete(file);
+  }
   for (const [file, checkpointer] of checkpointers) {
     if (!checkpointer.connections.delete(db) || checkpointer.connections.size > 0) continue;
     checkpointers.delete(file);

@@ -3,7 +3,6 @@
  * no set-up, and every relay process on this machine that opens the same file shares them.
  */
 import { randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import type { IdempotencyStore, StoredResponse } from './idempotency-store';
 import { DEFAULT_LEASE_MS } from './idempotency-store';
 import * as entries from './key-entry';
@@ -81,7 +80,8 @@ export function createSqliteIdempotencyStore({
   now = Date.now,
   sweepEveryMs = 60_000,
 }: SqliteIdempotencyStoreOptions): IdempotencyStore {
-  const db: Database.Database = openDatabase(path);
+  const file = openDatabase(path);
+  const { db } = file;
   db.exec(SCHEMA);
   const select = db.prepare<[string], Row>('SELECT * FROM idempotency_keys WHERE key = ?');
   const upsert = db.prepare<[Row]>(`
@@ -102,22 +102,23 @@ export function createSqliteIdempotencyStore({
   };
 
   /**
-   * Reads, decides and writes in one IMMEDIATE transaction: it takes the database's write lock
-   * before reading, so another process cannot slip a write in between (it waits, up to the busy
-   * timeout). Synchronous, so nothing else in this process runs in between either.
+   * Reads, decides and writes in the file's next group transaction, an IMMEDIATE one: it takes the
+   * database's write lock before reading, so another process cannot slip a write in between (it
+   * waits, up to the busy timeout). Synchronous, so nothing else in this process runs in between
+   * either; the promise settles once the change is committed.
    */
-  const transaction = db.transaction((key: string, transition: (entry: KeyEntry | undefined, clock: Clock) => Change<unknown>) => {
-    const { result, next } = transition(read(key), clock());
-    if (next === null) remove.run(key);
-    else if (next !== undefined) upsert.run(toRow(key, next));
-    return result;
-  });
   const change = <T>(key: string, transition: (entry: KeyEntry | undefined, clock: Clock) => Change<T>) =>
-    transaction.immediate(key, transition) as T;
+    file.write(() => {
+      const { result, next } = transition(read(key), clock());
+      if (next === null) remove.run(key);
+      else if (next !== undefined) upsert.run(toRow(key, next));
+      return result;
+    });
 
   const sweepNow = () => sweep.run(now());
   sweepNow();
   const sweeper = setInterval(sweepNow, sweepEveryMs);
+  let closed = false;
   sweeper.unref();
 
   // Every method is async to fit the contract, and turns a thrown SQLite error into a rejection.
@@ -140,8 +141,10 @@ export function createSqliteIdempotencyStore({
     },
     settle: async (key, response) => change(key, (entry, time) => entries.settle(entry, response, time)),
     close: async () => {
+      if (closed) return;
+      closed = true;
       clearInterval(sweeper);
-      await closeDatabase(db);
+      await closeDatabase(file);
     },
   };
 }

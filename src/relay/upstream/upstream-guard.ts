@@ -55,11 +55,27 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
   });
   breaker.onReset(() => log.info('socialboards answers again (circuit closed)'));
   const retryAfterOpen = () => Math.max(1, Math.ceil((openedAt + breakerOpenSeconds * 1000 - now()) / 1000));
+  /** What the caller is thrown: a shed call as `UpstreamShed`, anything else as it came. */
+  const shedOrRethrow = (error: unknown) => {
+    if (error instanceof BrokenCircuitError) return new UpstreamShed('open', retryAfterOpen());
+    if (isBulkheadFull(error)) return new UpstreamShed('busy', Math.max(1, Math.ceil(queueMs / 1000)));
+    return error;
+  };
 
   return async (input, init) => {
     // While one probe tests a half-open circuit, the others are answered at once rather than
     // waiting for the probe (cockatiel would make them wait, up to a whole upstream timeout).
     if (breaker.state === CircuitState.HalfOpen) throw new UpstreamShed('open', 1);
+    // A free slot: the call starts now, so it needs no wait timer, nor its race. (A signal of its
+    // own all the same: cockatiel's default one is shared, and on Workers a signal belongs to the
+    // request that first used it; another request's call that touches it fails.)
+    if (slots.executionSlots > 0) {
+      try {
+        return await slots.execute(() => breaker.execute(() => fetch(input, init)), new AbortController().signal);
+      } catch (error) {
+        throw shedOrRethrow(error);
+      }
+    }
     const waited = new AbortController();
     const timer = setTimeout(() => waited.abort(), queueMs);
     let started = false;
@@ -78,9 +94,7 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
         }),
       ]);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new UpstreamShed('open', retryAfterOpen());
-      if (isBulkheadFull(error)) throw new UpstreamShed('busy', Math.max(1, Math.ceil(queueMs / 1000)));
-      throw error;
+      throw shedOrRethrow(error);
     } finally {
       clearTimeout(timer);
     }
