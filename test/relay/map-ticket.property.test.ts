@@ -140,8 +140,9 @@ describe('mapTicket, for any request, configuration and answers', () => {
     const shaped = fc.record({ title: text, message: text, creator: fc.record({ email: fc.emailAddress() }) });
     fc.assert(
       fc.property(shaped, forged, (req, extra) => {
-        // Custom fields and attachments are the visitor's to send (checked elsewhere); the rest are not.
-        const { customFields: _custom, attachments: _files, ...pinnedOnly } = extra;
+        // Custom fields, attachments and the category (the picker's choice) are the visitor's to send,
+        // checked against the form elsewhere; the rest are not.
+        const { customFields: _custom, attachments: _files, categoryId: _category, ...pinnedOnly } = extra;
         fc.pre(Object.keys(pinnedOnly).length > 0);
         const tampered = { ...req, ...pinnedOnly, creator: { ...req.creator, ...pinnedOnly.creator } };
         return !v.safeParse(TicketRequest, tampered).success;
