@@ -1,9 +1,9 @@
 /** Rate-limit middleware: a request goes ahead only while its client, and its origin, are within their limits. */
 import type { Context, MiddlewareHandler } from 'hono';
 import { errorResponse } from '../error-response';
-import { consumeInTurn } from '../limits/rate-limits';
-import type { Allowance, LimitStep, RateLimiter } from '../limits/rate-limits';
+import type { Allowance, RateLimiter } from '../limits/rate-limits';
 import type { RelayEnv } from '../relay-env';
+import { ok } from '../../shared/result';
 
 /** The key an origin's limit counts under: requests without an Origin (scripts, servers) share one. */
 export const originKey = <E extends RelayEnv>(c: Context<E>) => c.req.header('Origin') ?? '(no origin)';
@@ -20,11 +20,10 @@ export const rateLimited = <E extends RelayEnv>(c: Context<E>, retryAfterSeconds
  * origin's: a client already refused spends nothing of its site's allowance, so one address
  * cannot use up a whole site's limit by knocking on. The first refusal answers.
  */
-export function checkLimits<E extends RelayEnv>(c: Context<E>, { perClient, perOrigin }: { perClient?: RateLimiter; perOrigin?: RateLimiter }): Promise<Allowance> {
-  const steps: LimitStep[] = [];
-  if (perClient !== undefined) steps.push({ limiter: perClient, key: c.get('client').key });
-  if (perOrigin !== undefined) steps.push({ limiter: perOrigin, key: originKey(c) });
-  return consumeInTurn(steps);
+export async function checkLimits<E extends RelayEnv>(c: Context<E>, limits: { perClient?: RateLimiter; perOrigin?: RateLimiter }): Promise<Allowance> {
+  const client = (await limits.perClient?.consume(c.get('client').key)) ?? ok(undefined);
+  if (!client.ok) return client;
+  return (await limits.perOrigin?.consume(originKey(c))) ?? ok(undefined);
 }
 
 /** Middleware form of `checkLimits`, for routes where every request counts. */
