@@ -69,6 +69,32 @@ describe('sqlite idempotency store', () => {
     db.close();
   });
 
+  it('indexes only the keys sent and not yet done, and drops the older index that held every sent key', async () => {
+    const path = join(dir, 'relay.db');
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, holder TEXT,
+        lease_expires_at INTEGER NOT NULL, sent INTEGER NOT NULL, response TEXT, since INTEGER NOT NULL, expires_at INTEGER) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_unsettled ON idempotency_keys (state, since) WHERE sent = 1;`);
+    old.close();
+    const store = createSqliteIdempotencyStore({ path, ttlMs: 60_000 });
+    for (const [key, end] of [['done', 'complete'], ['open', 'unresolved'], ['sending', 'none']] as const) {
+      const reservation = await store.reserve(key, 'fp');
+      if (reservation.status !== 'reserved') throw new Error('not reserved');
+      await store.markSending(key, reservation.lease.holder);
+      if (end === 'complete') await store.complete(key, reservation.lease.holder, CREATED);
+      if (end === 'unresolved') await store.markUnresolved(key, reservation.lease.holder);
+    }
+    expect((await store.listUnresolved(10)).map(({ key }) => key)).toEqual(['open']);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idempotency_keys'").all();
+    expect(indexes.map(({ name }) => name).sort()).toEqual(['idempotency_keys_expiry', 'idempotency_keys_open']);
+    const indexed = db.prepare<[], { key: string }>('SELECT key FROM idempotency_keys INDEXED BY idempotency_keys_open WHERE sent = 1 AND state IN (\'held\', \'unresolved\') ORDER BY key').all();
+    expect(indexed.map(({ key }) => key)).toEqual(['open', 'sending']);
+    db.close();
+  });
+
   it('never checkpoints in a commit, and yet copies the WAL back into the file while open', async () => {
     const path = join(dir, 'relay.db');
     const store = createSqliteIdempotencyStore({ path, ttlMs: 60_000 });
