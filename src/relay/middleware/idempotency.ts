@@ -229,7 +229,7 @@ const reasonOf = (error: unknown) => (error instanceof Error ? `${error.name}: $
 
 /** What is stored of an answer: its status, body and the headers a replay must repeat. */
 async function snapshot(response: Response): Promise<StoredResponse> {
-  return stored(response, await response.text());
+  return stored(response, jsonAnswerText(response) ?? (await response.text()));
 }
 
 function stored(response: Response, body: string): StoredResponse {
@@ -251,8 +251,7 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  */
 async function takeAnswer<E extends IdempotencyEnv>(c: Context<E>): Promise<StoredResponse> {
   // The relay's own JSON answers keep their text: nothing to read, nothing to put back.
-  const text = jsonAnswerText(c.res);
-  if (text !== undefined) return stored(c.res, text);
+  if (jsonAnswerText(c.res) !== undefined) return snapshot(c.res);
   const { status, headers } = c.res;
   const answer = await snapshot(c.res);
   // Assigning over an answer merges the old one's headers into a copy; unset first to put this one
