@@ -25,3 +25,22 @@ export function connectRedis(url: string, { log, whenDown, options }: RedisConne
   });
   return redis;
 }
+
+/**
+ * Resolves once `redis` is connected and ready, or after `withinMs` (true: ready). The counters'
+ * connection queues nothing while down, so a relay that listened before it was ready would count
+ * its first requests in this process alone, apart from every other instance.
+ */
+export function whenReady(redis: Redis, withinMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), withinMs);
+    redis.on('ready', onReady);
+  });
+}

@@ -16,7 +16,7 @@ import { ConfigError, parseRelayConfig } from './config';
 import type { RelayConfig } from './config';
 import { createLogger } from './log';
 import type { Logger } from './log';
-import { connectRedis } from './redis-connection';
+import { connectRedis, whenReady } from './redis-connection';
 import { createOutbox } from './outbox/create-outbox';
 import { runOutboxCommand } from './outbox/outbox-cli';
 import { createIdempotencyStore } from './stores/create-idempotency-store';
@@ -32,6 +32,12 @@ export interface RunningRelay {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
+ * How long a starting relay waits for Redis before it listens. Past it, the relay starts anyway and
+ * counts limits in this process until Redis answers (as it does whenever Redis is down).
+ */
+const REDIS_READY_MS = 5_000;
+
+/**
  * Starts the relay on `config.host:config.port` (port 0 picks a free one), and the sweep that
  * deletes orphaned and expired attachments.
  */
@@ -42,6 +48,10 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
   const attachmentStorage = config.attachments.storage === 'off' ? undefined : (deps.attachmentStorage ?? createStorage(config.attachments));
   let url = '';
   const redis = deps.redis ?? (config.limits.redisUrl === null ? undefined : connectCounters(config.limits.redisUrl, log));
+  // Listening before the counters' connection is ready would count the first requests here alone.
+  if (redis !== undefined && deps.redis === undefined && !(await whenReady(redis, REDIS_READY_MS))) {
+    log.warn('redis not ready at start; limits count in this process until it is', { waitedMs: REDIS_READY_MS });
+  }
   // Made here rather than in the app, so that close() closes it once the last request is answered.
   const idempotencyStore =
     deps.idempotencyStore ?? createIdempotencyStore({ ...config.idempotency, redisUrl: config.limits.redisUrl }, { now, log });
@@ -73,6 +83,7 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     server.once('error', reject);
   }).catch(async (error: unknown) => {
     // A port in use: the SQLite file (or Redis connection) must not stay open behind the error.
+    if (deps.redis === undefined) redis?.disconnect();
     await closeOwned();
     throw error;
   });

@@ -9,6 +9,8 @@
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import type { Challenge } from 'altcha-lib/types';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keyOf } from '../../../src/relay/attachments/reference';
@@ -94,6 +96,29 @@ describe('two relay instances on one Redis and one S3 bucket', () => {
     expect(await harness.fakeTickets()).toHaveLength(3);
   });
 
+  it('count together from an instance’s first request, even when its Redis connection is slow to open', async () => {
+    // The second instance reaches Redis through a proxy that holds every new connection for a while,
+    // as a Redis across a slow network would. Had it listened before its counters' connection was
+    // ready, it would count its first requests in its own memory, apart from the first instance's.
+    // Form loads show it: their limit is taken before anything else waits on Redis.
+    const slow = await slowProxy(redis().url, 400);
+    try {
+      const [harness, a] = await twoInstances({ RELAY_RATE_LIMIT_FORM: '2/10m' });
+      const getForm = (via: RunningRelay) => harness.send('/form', { headers: { Origin: ORIGIN } }, via);
+      expect((await getForm(a)).status).toBe(200);
+      expect((await getForm(a)).status).toBe(200);
+      const b = await harness.startRelay({ RELAY_STORE_PATH: join(harness.dataDir, 'slow-instance.db'), REDIS_URL: slow.url });
+      const refused = await getForm(b);
+      expect(refused.status).toBe(429);
+      expect(await errorCode(refused)).toBe('rate_limited');
+    } finally {
+      // Every instance closes its connections before the proxy goes.
+      await h?.close();
+      h = undefined;
+      await slow.close();
+    }
+  });
+
   it('accept a challenge issued by one instance and solved for the other, once at either', async () => {
     const [harness, a, b] = await twoInstances({ RELAY_CHALLENGE: 'altcha', RELAY_CHALLENGE_SECRET: CHALLENGE_SECRET, RELAY_ALTCHA_MAX_NUMBER: '2000' });
     const issued = await harness.send('/challenge', { headers: { Origin: ORIGIN } }, a);
@@ -114,3 +139,38 @@ describe('two relay instances on one Redis and one S3 bucket', () => {
     expect(await harness.fakeTickets()).toHaveLength(1);
   });
 });
+
+/** A TCP proxy to `redisUrl`'s server that opens each connection upstream only after `delayMs`. */
+async function slowProxy(redisUrl: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const target = new URL(redisUrl);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.pause();
+    setTimeout(() => {
+      const upstream = connect(Number(target.port), target.hostname, () => {
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      });
+      sockets.add(upstream);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      upstream.on('error', end).on('close', end);
+      client.on('error', end).on('close', end);
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = new URL(redisUrl);
+  url.port = String(port);
+  return {
+    url: url.toString(),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
