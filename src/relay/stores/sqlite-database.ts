@@ -21,9 +21,33 @@ const CHECKPOINT_EVERY_MS = 1000;
 const AUTOCHECKPOINT_PAGES = 1000;
 
 /**
+ * A WAL holding this many frames (32 MiB with 4 KiB pages) after a PASSIVE checkpoint is started
+ * again from its beginning by a RESTART one (below). A WAL file is also cut back to this size
+ * when it starts again (`journal_size_limit`), should a burst have grown it further.
+ */
+const RESTART_FRAMES = 8192;
+const WAL_SIZE_LIMIT_BYTES = RESTART_FRAMES * 4096;
+
+/**
+ * How long a RESTART checkpoint waits for the write lock: it runs again a second later if it could
+ * not get it, while the writers it waited for go on.
+ */
+const RESTART_WAIT_MS = 200;
+
+/**
  * The checkpoint thread: its own connection to the file, a PASSIVE checkpoint every interval. A
  * PASSIVE checkpoint never waits for a lock, so it never holds up a request's write; what it could
  * not copy this time, the next one does.
+ *
+ * PASSIVE alone is not enough under steady load. A writer starts the WAL again from its beginning
+ * only when it finds every frame copied back, and with commits every few milliseconds there are
+ * always newer frames than the last checkpoint saw: the WAL grew without end (1.3 GB in 36 s of
+ * `npm run bench:relay`, every commit extending the file, and reads slowing as its index grew). So
+ * when a PASSIVE checkpoint leaves RESTART_FRAMES or more in the WAL, a RESTART checkpoint follows:
+ * it holds the write lock while it copies what the PASSIVE one could not (a moment's commits) and
+ * waits for readers to leave the WAL, after which the next commit writes from the WAL's start.
+ * Writers wait for it as for any other writer (the busy timeout); it never waits more than
+ * RESTART_WAIT_MS for them.
  */
 const CHECKPOINTER = `
 const { workerData } = require('node:worker_threads');
@@ -32,7 +56,15 @@ const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 let failures = 0;
 setInterval(() => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (passive !== undefined && passive.log >= workerData.restartFrames) {
+      db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+      try {
+        db.pragma('wal_checkpoint(RESTART)');
+      } finally {
+        db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+      }
+    }
     failures = 0;
   } catch (error) {
     // Busy or locked: the next interval tries again. Failing for a minute on end (an I/O error, the
@@ -67,9 +99,10 @@ const files = new Map<string, { file: SqliteFile; users: number }>();
  * answers every request, stalling all of them for as long as the disk takes (up to hundreds of
  * milliseconds on a busy disk, `npm run bench:relay`). So this connection never checkpoints, and
  * one thread per file and process does it instead. Durability is the same: it depends on when
- * commits are synced, not on who copies them back.
+ * commits are synced, not on who copies them back. `restartFrames` (tests only) is the WAL's length
+ * at which the checkpoint thread starts it again (CHECKPOINTER); it counts when the file is first opened.
  */
-export function openDatabase(path: string): SqliteFile {
+export function openDatabase(path: string, { restartFrames = RESTART_FRAMES }: { restartFrames?: number } = {}): SqliteFile {
   // `:memory:` is a new database on every connection: never shared.
   const file = path === ':memory:' ? undefined : resolve(path);
   const open = file === undefined ? undefined : files.get(file);
@@ -83,7 +116,7 @@ export function openDatabase(path: string): SqliteFile {
   db.pragma('synchronous = NORMAL');
   const opened: SqliteFile = { db, ...groupCommit(db) };
   if (file !== undefined) {
-    checkpointElsewhere(db, file);
+    checkpointElsewhere(db, file, restartFrames);
     files.set(file, { file: opened, users: 1 });
   }
   return opened;
@@ -109,12 +142,20 @@ export async function closeDatabase({ db, flush }: SqliteFile): Promise<void> {
   if (db.open) db.close();
 }
 
-function checkpointElsewhere(db: Database.Database, file: string): void {
+function checkpointElsewhere(db: Database.Database, file: string, restartFrames: number): void {
   let checkpointer = checkpointers.get(file);
   if (checkpointer === undefined) {
     const worker = new Worker(CHECKPOINTER, {
       eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path: file, busyTimeoutMs: BUSY_TIMEOUT_MS, everyMs: CHECKPOINT_EVERY_MS, maxFailures: Math.ceil(60_000 / CHECKPOINT_EVERY_MS) },
+      workerData: {
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        path: file,
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
+        everyMs: CHECKPOINT_EVERY_MS,
+        maxFailures: Math.ceil(60_000 / CHECKPOINT_EVERY_MS),
+        restartFrames,
+        restartWaitMs: RESTART_WAIT_MS,
+      },
     });
     // It must not keep the process alive: a relay exits when its server closes.
     worker.unref();
@@ -132,5 +173,6 @@ function checkpointElsewhere(db: Database.Database, file: string): void {
     checkpointer = started;
   }
   db.pragma('wal_autocheckpoint = 0');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   checkpointer.connections.add(db);
 }

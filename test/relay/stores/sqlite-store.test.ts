@@ -1,6 +1,6 @@
 /** What only the SQLite store has to prove: processes racing on one file, and a file that does not grow without bound. */
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../../../src/relay/stores/sqlite-database';
 import { createSqliteIdempotencyStore } from '../../../src/relay/stores/sqlite-idempotency-store';
 
 const run = promisify(execFile);
@@ -108,5 +109,33 @@ describe('sqlite idempotency store', () => {
     // Commits only append to the WAL; the database file grows when a checkpoint copies them back.
     await expect.poll(() => statSync(path).size, { timeout: 10_000, interval: 100 }).toBeGreaterThan(before + 50 * 2000);
     await store.close();
+  });
+
+  it('starts the WAL again from its beginning under writes that never pause, so it stays small', async () => {
+    const path = join(dir, 'relay.db');
+    // 64 frames, where the relay's own threshold is 8192 (32 MiB): the same path, in a test's time.
+    const file = openDatabase(path, { restartFrames: 64 });
+    file.db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+    const insert = file.db.prepare<[Buffer]>('INSERT INTO notes (body) VALUES (?)');
+    const body = Buffer.alloc(3000, 7);
+    // Eight writers, each asking again as soon as its write is committed: a commit every turn of the
+    // event loop, as under load, with no idle moment in which a PASSIVE checkpoint could catch up.
+    let written = 0;
+    const until = Date.now() + 3500;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (Date.now() < until) {
+          await file.write(() => insert.run(body));
+          written += 1;
+        }
+      }),
+    );
+    const wal = readFileSync(`${path}-wal`);
+    // The WAL header's checkpoint sequence number goes up each time a writer starts the WAL again.
+    expect(wal.readUInt32BE(12)).toBeGreaterThan(0);
+    // Every note is at least one 4 KiB frame: without the restarts the WAL would hold them all.
+    expect(written).toBeGreaterThan(1000);
+    expect(wal.length).toBeLessThan((written * 4096) / 4);
+    await closeDatabase(file);
   });
 });
