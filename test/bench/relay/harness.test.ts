@@ -53,7 +53,7 @@ describe('the benchmark report', () => {
     non2xx: 0,
     errors: 0,
     upstream: { token: subject === 'passthrough' ? 0 : 1, customFields: 0, categories: 0, createTicket: 10, ticketsCreated: 10 },
-    ...(subject === 'passthrough' ? {} : { rss: { samples, firstMb: samples[0] ?? 0, lastMb: samples.at(-1) ?? 0, maxMb: Math.max(...samples), slopeMbPerMin: slopePerMinute(samples), peakMb: Math.max(...samples) } }),
+    ...(subject === 'passthrough' ? {} : { rss: { startMb: samples[0] ?? 0, samples, firstMb: samples[0] ?? 0, lastMb: samples.at(-1) ?? 0, maxMb: Math.max(...samples), slopeMbPerMin: slopePerMinute(samples), peakMb: Math.max(...samples) } }),
   });
 
   it('says GOAL MISSED for a relay slower than 0.8x the passthrough, growing memory, or a p99 more than 2 ms longer', () => {

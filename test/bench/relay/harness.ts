@@ -69,12 +69,18 @@ export interface BenchOptions {
   /** Measured seconds per case, or `amount` requests instead (exact counts: nothing is cut off at the end). */
   durationS?: number;
   amount?: number;
-  /** Seconds of load before the measured run (the relay fetches its token and definitions then). */
+  /**
+   * Seconds of load before the measured run: the relay fetches its token and definitions, V8 sizes
+   * its heap to the allocation rate and SQLite's WAL reaches the length at which it starts again
+   * (about 15 s at 100 connections here), so that the run measures the relay as it keeps running.
+   */
   warmupS: number;
   say: (line: string) => void;
 }
 
 export interface RssFigures {
+  /** Before the warm-up, just started: what the warm-up grew is the last sample's difference to it. */
+  startMb: number;
   /** One sample a second over the measured run, in MB. */
   samples: number[];
   firstMb: number;
@@ -312,6 +318,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
     const pid = relay.pid();
     if (pid === undefined) throw new Error('relay exited at start');
     try {
+      const startMb = procMb(pid, 'VmRSS');
       const warm = options.warmupS > 0 ? await load(relay.url, subject, connections, { durationS: options.warmupS }) : undefined;
       const samples: number[] = [];
       const sampler = setInterval(() => samples.push(procMb(pid, 'VmRSS')), 1000);
@@ -326,6 +333,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
       samples.push(procMb(pid, 'VmRSS'));
       const cpuMsPerTicket = (cpuMs(pid) - cpuBefore) / Math.max(1, run['2xx']);
       const rss: RssFigures = {
+        startMb,
         samples,
         firstMb: samples[0] ?? 0,
         lastMb: samples.at(-1) ?? 0,

@@ -27,7 +27,7 @@ export function rssDrift(result: CaseResult): number | undefined {
 
 /** One row per case. */
 export function table(results: readonly CaseResult[]): string {
-  const header = ['case', 'conns', 'req/s', 'x pass', 'p50 ms', 'p99 ms', '+p50', '+p99', 'non-2xx', 'errors', '2xx', 'created', 'create/ticket', 'token', 'fields', 'categories', 'RSS peak MB', 'RSS first/last/max MB', 'slope MB/min', 'CPU ms/ticket'];
+  const header = ['case', 'conns', 'req/s', 'x pass', 'p50 ms', 'p99 ms', '+p50', '+p99', 'non-2xx', 'errors', '2xx', 'created', 'create/ticket', 'token', 'fields', 'categories', 'RSS peak MB', 'RSS start/first/last/max MB', 'slope MB/min', 'CPU ms/ticket'];
   const rows = results.map((result) => {
     const base = baselineOf(results, result);
     const relay = result.subject !== 'passthrough';
@@ -50,7 +50,7 @@ export function table(results: readonly CaseResult[]): string {
       String(upstream.customFields),
       String(upstream.categories),
       rss ? fixed(rss.peakMb) : '',
-      rss ? `${fixed(rss.firstMb)}/${fixed(rss.lastMb)}/${fixed(rss.maxMb)}` : '',
+      rss ? `${fixed(rss.startMb)}/${fixed(rss.firstMb)}/${fixed(rss.lastMb)}/${fixed(rss.maxMb)}` : '',
       rss ? signed(rss.slopeMbPerMin) : '',
       result.cpuMsPerTicket === undefined ? '' : fixed(result.cpuMsPerTicket, 2),
     ];

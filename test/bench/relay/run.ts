@@ -2,7 +2,7 @@
  * `npm run bench:relay`: the relay's cost per ticket against a bare passthrough proxy (issue 11),
  * as a table and the goals, each GOAL MET or GOAL MISSED. A benchmark: it exits 0 whatever the
  * figures, 1 when the harness itself fails. Options: `--quick` (5 s per case), `--duration-s N`
- * (default 60), `--warmup-s N` (default 3), `--connections 100,1000`, `--subjects passthrough,sqlite,redis`.
+ * (default 60), `--warmup-s N` (default 20), `--connections 100,1000`, `--subjects passthrough,sqlite,redis`.
  */
 import { parseArgs } from 'node:util';
 import { killAll, killChildrenOnExit } from '../faults/processes';
@@ -21,7 +21,7 @@ const { values } = parseArgs({
 });
 
 const durationS = Number(values['duration-s'] ?? (values.quick ? 5 : 60));
-const warmupS = Number(values['warmup-s'] ?? (values.quick ? 1 : 3));
+const warmupS = Number(values['warmup-s'] ?? (values.quick ? 1 : 20));
 const connections = values.connections.split(',').map(Number);
 const subjects = values.subjects.split(',') as Subject[];
 if (![durationS, warmupS, ...connections].every((n) => Number.isFinite(n) && n >= 0) || subjects.some((s) => !['passthrough', 'sqlite', 'redis'].includes(s))) {
