@@ -144,22 +144,27 @@ describe('two relay instances on one Redis and one S3 bucket', () => {
 async function slowProxy(redisUrl: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
   const target = new URL(redisUrl);
   const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
   const server = createServer((client) => {
     sockets.add(client);
     client.pause();
-    setTimeout(() => {
-      const upstream = connect(Number(target.port), target.hostname, () => {
-        client.pipe(upstream).pipe(client);
+    let upstream: Socket | undefined;
+    const end = () => {
+      client.destroy();
+      upstream?.destroy();
+    };
+    client.on('error', end).on('close', end);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (client.destroyed) return;
+      upstream = connect(Number(target.port), target.hostname, () => {
+        client.pipe(upstream as Socket).pipe(client);
         client.resume();
       });
       sockets.add(upstream);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-      };
       upstream.on('error', end).on('close', end);
-      client.on('error', end).on('close', end);
     }, delayMs);
+    timers.add(timer);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -169,6 +174,7 @@ async function slowProxy(redisUrl: string, delayMs: number): Promise<{ url: stri
     url: url.toString(),
     close: () =>
       new Promise((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),

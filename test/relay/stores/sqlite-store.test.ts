@@ -1,6 +1,6 @@
 /** What only the SQLite store has to prove: processes racing on one file, and a file that does not grow without bound. */
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,31 +111,49 @@ describe('sqlite idempotency store', () => {
     await store.close();
   });
 
-  it('starts the WAL again from its beginning under writes that never pause, so it stays small', async () => {
+  it('starts the WAL again and again under writes that never pause, and cuts back a WAL grown long', async () => {
     const path = join(dir, 'relay.db');
-    // 64 frames, where the relay's own threshold is 8192 (32 MiB): the same path, in a test's time.
-    const file = openDatabase(path, { restartFrames: 64 });
-    file.db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
-    const insert = file.db.prepare<[Buffer]>('INSERT INTO notes (body) VALUES (?)');
-    const body = Buffer.alloc(3000, 7);
-    // Eight writers, each asking again as soon as its write is committed: a commit every turn of the
-    // event loop, as under load, with no idle moment in which a PASSIVE checkpoint could catch up.
-    let written = 0;
-    const until = Date.now() + 3500;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (Date.now() < until) {
-          await file.write(() => insert.run(body));
-          written += 1;
+    // The relay's path with small lengths: 64 frames to restart at, a 50 ms interval, a 512 KiB cap.
+    const limit = 512 * 1024;
+    const file = openDatabase(path, { restartFrames: 64, everyMs: 50, walSizeLimitBytes: limit });
+    try {
+      file.db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+      const insert = file.db.prepare<[Buffer]>('INSERT INTO notes (body) VALUES (?)');
+      const body = Buffer.alloc(3000, 7);
+      // The WAL header's checkpoint sequence number goes up each time a writer starts the WAL again.
+      const header = Buffer.alloc(16);
+      const sequence = () => {
+        const fd = openSync(`${path}-wal`, 'r');
+        try {
+          readSync(fd, header, 0, 16, 0);
+        } finally {
+          closeSync(fd);
         }
-      }),
-    );
-    const wal = readFileSync(`${path}-wal`);
-    // The WAL header's checkpoint sequence number goes up each time a writer starts the WAL again.
-    expect(wal.readUInt32BE(12)).toBeGreaterThan(0);
-    // Every note is at least one 4 KiB frame: without the restarts the WAL would hold them all.
-    expect(written).toBeGreaterThan(1000);
-    expect(wal.length).toBeLessThan((written * 4096) / 4);
-    await closeDatabase(file);
+        return header.readUInt32BE(12);
+      };
+      // Eight writers, each asking again as soon as its write is committed: a commit every turn of
+      // the event loop, as under load, until the WAL has started again five times (or 20 s passed).
+      // The size is read at each restart: the commit that starts the WAL again cuts the file back.
+      const sizesAtRestart: number[] = [];
+      let seen = 0;
+      const until = Date.now() + 20_000;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (seen < 5 && Date.now() < until) {
+            await file.write(() => insert.run(body));
+            const now = sequence();
+            if (now > seen) {
+              seen = now;
+              sizesAtRestart.push(statSync(`${path}-wal`).size);
+            }
+          }
+        }),
+      );
+      expect(seen).toBeGreaterThanOrEqual(5);
+      // At most the cap and the few commits made since (each under 4 frames of 4120 bytes here).
+      for (const size of sizesAtRestart) expect(size).toBeLessThanOrEqual(limit + 64 * 1024);
+    } finally {
+      await closeDatabase(file);
+    }
   });
 });
