@@ -79,7 +79,7 @@ export interface BenchOptions {
 }
 
 export interface RssFigures {
-  /** Before the warm-up, just started: what the warm-up grew is the last sample's difference to it. */
+  /** Before the warm-up, just started: what the warm-up grew is the first sample's difference to it. */
   startMb: number;
   /** One sample a second over the measured run, in MB. */
   samples: number[];

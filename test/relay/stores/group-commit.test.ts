@@ -29,6 +29,19 @@ afterEach(async () => {
 
 const committed = () => reader.prepare<[], { id: string }>('SELECT id FROM rows ORDER BY id').all().map(({ id }) => id);
 
+/**
+ * Three writes in one turn, inserting `a`, running `middle` and inserting `c`: the middle one fails
+ * with `reason` and is undone alone, while the other two are committed.
+ */
+async function expectMiddleUndone(middle: (insert: Database.Statement<[string]>) => unknown, reason: RegExp): Promise<void> {
+  const { write } = groupCommit(writer);
+  const insert = writer.prepare<[string]>('INSERT INTO rows (id) VALUES (?)');
+  const results = await Promise.allSettled([write(() => insert.run('a')), write(() => middle(insert)), write(() => insert.run('c'))]);
+  expect(results.map(({ status }) => status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(reason);
+  expect(committed()).toEqual(['a', 'c']);
+}
+
 describe('group commit', () => {
   it('runs the writes asked for in one turn in one transaction, and resolves them once it is committed', async () => {
     const { write } = groupCommit(writer);
@@ -48,19 +61,10 @@ describe('group commit', () => {
   });
 
   it('rolls back a write that throws alone, and commits the others of its turn', async () => {
-    const { write } = groupCommit(writer);
-    const insert = writer.prepare<[string]>('INSERT INTO rows (id) VALUES (?)');
-    const results = await Promise.allSettled([
-      write(() => insert.run('a')),
-      write(() => {
-        insert.run('half');
-        insert.run('a');
-      }),
-      write(() => insert.run('c')),
-    ]);
-    expect(results.map(({ status }) => status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
-    expect(committed()).toEqual(['a', 'c']);
+    await expectMiddleUndone((insert) => {
+      insert.run('half');
+      insert.run('a');
+    }, /UNIQUE/);
   });
 
   it('rejects every write of a turn, writing none, when another process holds the write lock past the busy timeout', async () => {
@@ -78,18 +82,9 @@ describe('group commit', () => {
   });
 
   it('refuses a write that returns a promise (what it did after an await would escape the transaction), undoing it alone', async () => {
-    const { write } = groupCommit(writer);
-    const insert = writer.prepare<[string]>('INSERT INTO rows (id) VALUES (?)');
-    const results = await Promise.allSettled([
-      write(() => insert.run('a')),
-      write(async () => {
-        insert.run('async');
-      }),
-      write(() => insert.run('c')),
-    ]);
-    expect(results.map(({ status }) => status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/synchronous/);
-    expect(committed()).toEqual(['a', 'c']);
+    await expectMiddleUndone(async (insert) => {
+      insert.run('async');
+    }, /synchronous/);
   });
 
   it('fails a write that asks for another write or a flush from inside it, and undoes it', async () => {
