@@ -57,8 +57,10 @@ export function streamUpload(
     let stopped = false;
     const headers = { 'Content-Type': `multipart/form-data; boundary=${boundary}`, Origin: ORIGIN };
     const req = request(`${relayUrl}/attachments`, { method: 'POST', headers });
+    let settled = false;
     const settle = () => {
-      if (answer !== undefined && stopped) {
+      if (answer !== undefined && stopped && !settled) {
+        settled = true;
         resolve({ ...answer, sentWhenAnswered, sent, sha256: fileSent === size ? hash.digest('hex') : undefined });
       }
     };
@@ -75,8 +77,11 @@ export function streamUpload(
       });
       response.on('error', reject);
     });
-    req.on('error', () => {
-      // The relay closed the connection while we were still sending: expected after an early answer.
+    // The relay closed the connection while we were still sending: expected after an early answer.
+    // It shows as an error (a reset) or, when the relay had read all we sent, as a plain close,
+    // which Node's client reports with no error once the answer is complete.
+    req.on('error', () => {});
+    req.on('close', () => {
       stopped = true;
       settle();
     });
