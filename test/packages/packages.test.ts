@@ -2,15 +2,16 @@
  * The published packages, as `npm test` builds them (`npm run build:packages` into dist/packages/):
  * packed and published (dry run) cleanly, linted by publint and @arethetypeswrong/cli, the widget installed into an empty
  * project with no server dependency arriving, typed under bundler, node16 and nodenext, and the
- * relay's command answering `--help` and `--version` from an install. `npm test` runs it as its own
+ * relay's command answering `--help` and `--version` from an install and sending a ticket. `npm test` runs it as its own
  * suite after the build (PACKAGES_SUITE=1); everything is installed from npm's cache (`--offline`).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Miniflare } from 'miniflare';
+import { startFakeSocialboards } from '../../src/fake-socialboards/server';
 import { relayVariables } from '../../src/relay/variables';
 import { COMPATIBILITY, bundleWorker } from '../workers/worker-bundle';
 
@@ -245,6 +246,63 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
       ].join('\n'),
     );
     typeChecks(project, ['--typeRoots', join(root, 'node_modules/@types'), '--types', 'node'], ['server.ts', 'worker.ts']);
+  }, 180_000);
+  it('runs the installed command: a ticket reaches Socialboards once, a replay is answered from its key, and SIGTERM stops it cleanly', async () => {
+    const project = installedRelay();
+    // The install ran no scripts (better-sqlite3 fetches or compiles its native part over the
+    // network): the repository's own build of the same version stands in for it.
+    const sqlite = 'node_modules/better-sqlite3';
+    const versionOf = (dir: string) => (JSON.parse(readFileSync(join(dir, sqlite, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(versionOf(project)).toBe(versionOf(root));
+    mkdirSync(join(project, sqlite, 'build/Release'), { recursive: true });
+    copyFileSync(join(root, sqlite, 'build/Release/better_sqlite3.node'), join(project, sqlite, 'build/Release/better_sqlite3.node'));
+    const fake = await startFakeSocialboards({ clientId: 'package-client', refreshToken: 'package-refresh-SECRET' });
+    // The command as an operator starts it, on its embedded store, against the fake Socialboards.
+    const relay = spawn(join(project, 'node_modules/.bin/socialboards-ticket-relay'), [], {
+      cwd: project,
+      env: {
+        PATH: process.env.PATH,
+        SOCIALBOARDS_API_URL: fake.url,
+        SOCIALBOARDS_CLIENT_ID: 'package-client',
+        SOCIALBOARDS_REFRESH_TOKEN: 'package-refresh-SECRET',
+        RELAY_ALLOWED_ORIGINS: 'https://shop.example',
+        RELAY_HOST: '127.0.0.1',
+        RELAY_PORT: '0',
+        RELAY_STORE_PATH: join(project, 'relay.db'),
+        RELAY_ATTACHMENTS: 'off',
+      },
+    });
+    let out = '';
+    relay.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    relay.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => relay.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      let url: string | undefined;
+      while (url === undefined) {
+        url = /relay: (http:\/\/\S+)/.exec(out)?.[1];
+        if (relay.exitCode !== null || Date.now() > deadline) throw new Error(`the command did not start:\n${out}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const send = () =>
+        fetch(`${url}/tickets`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Origin: 'https://shop.example', 'Idempotency-Key': 'package-key-0000000000000001' },
+          body: JSON.stringify({ title: 'From the package', message: 'Sent through the installed command.', creator: { email: 'ann@example.com' } }),
+        });
+      const first = await send();
+      expect(first.status, await first.clone().text()).toBe(201);
+      const again = await send();
+      expect(again.status).toBe(201);
+      expect(await again.json()).toEqual(await first.json());
+      expect(fake.state.tickets.map((ticket) => (ticket.body as { title: string }).title)).toEqual(['From the package']);
+      relay.kill('SIGTERM');
+      expect(await exited, out).toBe(0);
+      expect(out).toContain('relay: SIGTERM, finishing open requests');
+    } finally {
+      relay.kill('SIGKILL');
+      await fake.close();
+    }
   }, 180_000);
   it('bundles the relay package\'s Worker (socialboards-ticket-relay/workers) for workerd with nothing Node-only, and it answers there', async () => {
     const project = installedRelay();
