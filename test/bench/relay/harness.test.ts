@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAll } from '../faults/processes';
-import { runRelayBench, slopePerMinute } from './harness';
+import { runRelayBench, slopePerMinute, UPSTREAM_LATENCY_MS } from './harness';
 import type { CaseResult, Subject } from './harness';
 import { goals, rssDrift } from './report';
 
@@ -33,6 +33,24 @@ describe('the relay benchmark, in small', () => {
       // A Node process with the relay loaded holds tens of MB: a reading of 0 or of the wrong process would show.
       expect(relay.rss?.peakMb, relay.subject).toBeGreaterThan(20);
     }
+  });
+});
+
+describe('the relay benchmark, paced', () => {
+  it('sends every request at its time, counts each answer once, and measures from the due time', { timeout: 60_000 }, async () => {
+    const results = await runRelayBench({ connections: [100], subjects: ['passthrough', 'sqlite'], amount: TICKETS, rate: 60, warmupS: 0, say: () => {} });
+    for (const result of results) {
+      expect(result.rate, result.subject).toBe(60);
+      expect(result.answered2xx, result.subject).toBe(TICKETS);
+      expect(result.upstream.createTicket, result.subject).toBe(TICKETS);
+      // Every Create Ticket takes the fake's fixed latency: no latency can come out below it.
+      expect(result.p50Ms, result.subject).toBeGreaterThanOrEqual(UPSTREAM_LATENCY_MS);
+      // All were answered: requests/s is the rate.
+      expect(result.requestsPerS, result.subject).toBeCloseTo(60);
+    }
+    const lines = goals(results);
+    expect(lines.some((line) => line.includes('throughput') && line.startsWith('GOAL'))).toBe(false);
+    expect(lines.some((line) => line.includes('paced at 60/s, throughput not compared'))).toBe(true);
   });
 });
 

@@ -17,6 +17,8 @@ import type { RunningRedis } from '../../support/redis-server';
 import { BENCH_LIMITS, ORIGIN } from '../bench-stack';
 import { relayProcess, removeOnExit, track } from '../faults/processes';
 import type { RelayProcess } from '../faults/processes';
+import { pacedLoad } from './paced-load';
+import type { LoadResult } from './paced-load';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
@@ -75,6 +77,12 @@ export interface BenchOptions {
    * (about 15 s at 100 connections here), so that the run measures the relay as it keeps running.
    */
   warmupS: number;
+  /**
+   * Requests a second, sent at fixed times whatever the answers do (paced-load.ts), instead of
+   * autocannon's closed loop: p99 then says what the subject adds at that load, not how a slower
+   * subject's queue grows.
+   */
+  rate?: number;
   say: (line: string) => void;
 }
 
@@ -105,6 +113,8 @@ export interface CaseResult {
   errors: number;
   /** Requests at the fake over the whole case, by endpoint, and the tickets it created (Create Ticket answered 200). */
   upstream: { token: number; customFields: number; categories: number; createTicket: number; ticketsCreated: number };
+  /** Requests a second when the load was paced (`--rate`): then requests/s is that rate if all were answered. */
+  rate?: number;
   /** The relay's memory; absent for the passthrough. */
   rss?: RssFigures;
   /**
@@ -233,10 +243,19 @@ export function slopePerMinute(samples: readonly number[]): number {
   return (num / den) * 60;
 }
 
-/** One autocannon run: each request a fresh Idempotency-Key. */
-function load(url: string, subject: Subject, connections: number, bound: { durationS: number } | { amount: number }) {
+/**
+ * One run, each request with a fresh Idempotency-Key: autocannon's closed loop (each connection
+ * sends its next request when the last is answered), or with `rate` requests sent at fixed times
+ * (paced-load.ts).
+ */
+function load(url: string, subject: Subject, connections: number, bound: { durationS: number } | { amount: number }, rate?: number): Promise<LoadResult> {
   const relay = subject !== 'passthrough';
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(relay ? { origin: ORIGIN } : {}) };
+  const body = relay ? WIDGET_BODY : UPSTREAM_BODY;
+  if (rate !== undefined) {
+    const total = 'amount' in bound ? bound.amount : Math.round(rate * bound.durationS);
+    return pacedLoad({ url: `${url}/tickets`, rate, total, connections, headers, body });
+  }
   return autocannon({
     url: `${url}/tickets`,
     connections,
@@ -245,7 +264,7 @@ function load(url: string, subject: Subject, connections: number, bound: { durat
     timeout: 30,
     method: 'POST',
     headers,
-    body: relay ? WIDGET_BODY : UPSTREAM_BODY,
+    body,
     requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
   });
 }
@@ -295,15 +314,15 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
   async function passthroughCase(fakeUrl: string, connections: number): Promise<CaseResult> {
     const passthrough = await startPassthrough(fakeUrl, await fakeToken(fakeUrl));
     try {
-      const warm = options.warmupS > 0 ? await load(passthrough.url, 'passthrough', connections, { durationS: options.warmupS }) : undefined;
+      const warm = options.warmupS > 0 ? await load(passthrough.url, 'passthrough', connections, { durationS: options.warmupS }, options.rate) : undefined;
       const pid = passthrough.child.pid;
       const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
-      const run = await load(passthrough.url, 'passthrough', connections, bound);
+      const run = await load(passthrough.url, 'passthrough', connections, bound, options.rate);
       const cpuMsPerTicket = pid === undefined || cpuBefore === undefined ? undefined : (cpuMs(pid) - cpuBefore) / Math.max(1, run['2xx']);
       await settle(fakeUrl);
       const upstream = await upstreamCounts(fakeUrl);
       // The benchmark fetched the passthrough's token itself; it is no call of the proxy's.
-      const result = figures('passthrough', connections, warm, run, { ...upstream, token: upstream.token - 1 });
+      const result = figures('passthrough', connections, warm, run, { ...upstream, token: upstream.token - 1 }, options.rate);
       return cpuMsPerTicket === undefined ? result : { ...result, cpuMsPerTicket };
     } finally {
       await stopChild(passthrough.child);
@@ -319,14 +338,14 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
     if (pid === undefined) throw new Error('relay exited at start');
     try {
       const startMb = procMb(pid, 'VmRSS');
-      const warm = options.warmupS > 0 ? await load(relay.url, subject, connections, { durationS: options.warmupS }) : undefined;
+      const warm = options.warmupS > 0 ? await load(relay.url, subject, connections, { durationS: options.warmupS }, options.rate) : undefined;
       const samples: number[] = [];
       const sampler = setInterval(() => samples.push(procMb(pid, 'VmRSS')), 1000);
       samples.push(procMb(pid, 'VmRSS'));
       const cpuBefore = cpuMs(pid);
-      let run: autocannon.Result;
+      let run: LoadResult;
       try {
-        run = await load(relay.url, subject, connections, bound);
+        run = await load(relay.url, subject, connections, bound, options.rate);
       } finally {
         clearInterval(sampler);
       }
@@ -343,7 +362,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
         peakMb: Math.max(procMb(pid, 'VmHWM'), ...samples),
       };
       await settle(fakeUrl);
-      return { ...figures(subject, connections, warm, run, await upstreamCounts(fakeUrl)), rss, cpuMsPerTicket };
+      return { ...figures(subject, connections, warm, run, await upstreamCounts(fakeUrl), options.rate), rss, cpuMsPerTicket };
     } finally {
       await relay.kill();
     }
@@ -363,8 +382,8 @@ async function settle(fakeUrl: string): Promise<void> {
   } while (Date.now() < deadline);
 }
 
-function figures(subject: Subject, connections: number, warm: autocannon.Result | undefined, run: autocannon.Result, upstream: CaseResult['upstream']): CaseResult {
-  const both = (pick: (result: autocannon.Result) => number) => pick(run) + (warm === undefined ? 0 : pick(warm));
+function figures(subject: Subject, connections: number, warm: LoadResult | undefined, run: LoadResult, upstream: CaseResult['upstream'], rate: number | undefined): CaseResult {
+  const both = (pick: (result: LoadResult) => number) => pick(run) + (warm === undefined ? 0 : pick(warm));
   return {
     subject,
     connections,
@@ -375,5 +394,6 @@ function figures(subject: Subject, connections: number, warm: autocannon.Result 
     non2xx: both((result) => result.non2xx),
     errors: both((result) => result.errors),
     upstream,
+    ...(rate === undefined ? {} : { rate }),
   };
 }

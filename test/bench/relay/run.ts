@@ -2,7 +2,8 @@
  * `npm run bench:relay`: the relay's cost per ticket against a bare passthrough proxy (issue 11),
  * as a table and the goals, each GOAL MET or GOAL MISSED. A benchmark: it exits 0 whatever the
  * figures, 1 when the harness itself fails. Options: `--quick` (5 s per case), `--duration-s N`
- * (default 60), `--warmup-s N` (default 20), `--connections 100,1000`, `--subjects passthrough,sqlite,redis`.
+ * (default 60), `--warmup-s N` (default 20), `--connections 100,1000`, `--subjects passthrough,sqlite,redis`,
+ * `--rate N` (N requests a second sent at fixed times, at most `connections` at once: paced-load.ts).
  */
 import { parseArgs } from 'node:util';
 import { killAll, killChildrenOnExit } from '../faults/processes';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     'warmup-s': { type: 'string' },
     connections: { type: 'string', default: '100,1000' },
     subjects: { type: 'string', default: 'passthrough,sqlite,redis' },
+    rate: { type: 'string' },
   },
 });
 
@@ -24,19 +26,22 @@ const durationS = Number(values['duration-s'] ?? (values.quick ? 5 : 60));
 const warmupS = Number(values['warmup-s'] ?? (values.quick ? 1 : 20));
 const connections = values.connections.split(',').map(Number);
 const subjects = values.subjects.split(',') as Subject[];
-if (![durationS, warmupS, ...connections].every((n) => Number.isFinite(n) && n >= 0) || subjects.some((s) => !['passthrough', 'sqlite', 'redis'].includes(s))) {
-  console.error('bench:relay: --duration-s, --warmup-s and --connections take numbers; --subjects takes passthrough, sqlite, redis');
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+if (![durationS, warmupS, ...connections].every((n) => Number.isFinite(n) && n >= 0) || (rate !== undefined && !(rate > 0)) || subjects.some((s) => !['passthrough', 'sqlite', 'redis'].includes(s))) {
+  console.error('bench:relay: --duration-s, --warmup-s and --connections take numbers, --rate a number above 0; --subjects takes passthrough, sqlite, redis');
   process.exit(1);
 }
 
 killChildrenOnExit();
 console.log(
   `relay benchmark: ${durationS} s per case after ${warmupS} s of warm-up, connections ${connections.join(', ')}, ` +
-    `fake Create Ticket latency ${UPSTREAM_LATENCY_MS} ms, loopback${values.quick ? ' (--quick: figures are indicative only)' : ''}`,
+    `fake Create Ticket latency ${UPSTREAM_LATENCY_MS} ms, loopback` +
+    (rate === undefined ? ", autocannon's closed loop" : `, paced at ${rate} requests/s (open loop; latency from each request's due time)`) +
+    (values.quick ? ' (--quick: figures are indicative only)' : ''),
 );
 let results: CaseResult[];
 try {
-  results = await runRelayBench({ connections, subjects, durationS, warmupS, say: (line) => console.log(line) });
+  results = await runRelayBench({ connections, subjects, durationS, warmupS, ...(rate === undefined ? {} : { rate }), say: (line) => console.log(line) });
 } catch (error) {
   console.error(`bench:relay: ${error instanceof Error ? error.message : String(error)}`);
   killAll();

@@ -1,0 +1,102 @@
+/**
+ * Open-loop load for `npm run bench:relay -- --rate N`: requests sent at fixed times, N a second,
+ * whatever the answers do, over at most `connections` keep-alive sockets; each latency counts from
+ * the moment its request was due, so a stall delays every request due during it (no coordinated
+ * omission). autocannon's closed loop waits for an answer before the next request, so its p99 grows
+ * with any throughput below the baseline's, and its `overallRate` releases each second's requests
+ * in bursts (its passthrough's p50 came out below the fake's fixed 50 ms).
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+
+/** The figures the harness reads, named as autocannon's result names them. */
+export interface LoadResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  '2xx': number;
+  non2xx: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+}
+
+export interface PacedOptions {
+  url: string;
+  /** Requests a second. */
+  rate: number;
+  /** Requests in all: rate × the run's seconds, or an exact count; every answer is awaited. */
+  total: number;
+  /** Sockets at most; a request due while all are busy waits for one (and its wait counts). */
+  connections: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A request still unanswered after this long counts as an error (autocannon's timeout in the harness). */
+const TIMEOUT_MS = 30_000;
+
+/** Sends `total` requests at `rate` a second, each with a fresh Idempotency-Key, and resolves once every one is answered. */
+export async function pacedLoad({ url, rate, total, connections, headers, body }: PacedOptions): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(url);
+  const latencies: number[] = [];
+  const counts = { ok: 0, non2xx: 0, errors: 0 };
+  const length = Buffer.byteLength(body);
+  const start = performance.now() + 10;
+  try {
+    await new Promise<void>((resolve) => {
+      let sent = 0;
+      let answered = 0;
+      const done = () => {
+        answered += 1;
+        if (answered === total) resolve();
+      };
+      const send = (due: number) => {
+        const outgoing = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: target.pathname,
+            method: 'POST',
+            agent,
+            timeout: TIMEOUT_MS,
+            headers: { ...headers, 'content-length': length, 'idempotency-key': randomUUID() },
+          },
+          (response) => {
+            response.resume();
+            response.once('end', () => {
+              latencies.push(performance.now() - due);
+              if ((response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300) counts.ok += 1;
+              else counts.non2xx += 1;
+              done();
+            });
+          },
+        );
+        outgoing.once('timeout', () => outgoing.destroy(new Error('timeout')));
+        outgoing.once('error', () => {
+          counts.errors += 1;
+          done();
+        });
+        outgoing.end(body);
+      };
+      // A timer turn every millisecond sends whatever has come due (timers are not more precise).
+      const tick = () => {
+        const now = performance.now();
+        while (sent < total && start + (sent * 1000) / rate <= now) send(start + (sent++ * 1000) / rate);
+        if (sent < total) setTimeout(tick, 1);
+      };
+      if (total === 0) resolve();
+      else setTimeout(tick, 10);
+    });
+  } finally {
+    agent.destroy();
+  }
+  latencies.sort((a, b) => a - b);
+  const quantile = (q: number) => (latencies.length === 0 ? 0 : Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 10) / 10);
+  return {
+    requests: { average: (counts.ok * rate) / Math.max(1, total) },
+    latency: { p50: quantile(0.5), p99: quantile(0.99) },
+    '2xx': counts.ok,
+    non2xx: counts.non2xx,
+    errors: counts.errors,
+  };
+}
