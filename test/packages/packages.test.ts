@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Miniflare } from 'miniflare';
 import { startFakeSocialboards } from '../../src/fake-socialboards/server';
 import { relayVariables } from '../../src/relay/variables';
@@ -272,37 +272,40 @@ describe.runIf(process.env.PACKAGES_SUITE === '1')('packages (dist/packages)', (
         RELAY_ATTACHMENTS: 'off',
       },
     });
+    // Runs on a timeout too, when the test's own `finally` may never come.
+    onTestFinished(async () => {
+      relay.kill('SIGKILL');
+      await fake.close();
+    });
     let out = '';
     relay.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     relay.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => relay.once('exit', (code) => resolve(code)));
-    try {
-      const deadline = Date.now() + 30_000;
-      let url: string | undefined;
-      while (url === undefined) {
-        url = /relay: (http:\/\/\S+)/.exec(out)?.[1];
-        if (relay.exitCode !== null || Date.now() > deadline) throw new Error(`the command did not start:\n${out}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      const send = () =>
-        fetch(`${url}/tickets`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Origin: 'https://shop.example', 'Idempotency-Key': 'package-key-0000000000000001' },
-          body: JSON.stringify({ title: 'From the package', message: 'Sent through the installed command.', creator: { email: 'ann@example.com' } }),
-        });
-      const first = await send();
-      expect(first.status, await first.clone().text()).toBe(201);
-      const again = await send();
-      expect(again.status).toBe(201);
-      expect(await again.json()).toEqual(await first.json());
-      expect(fake.state.tickets.map((ticket) => (ticket.body as { title: string }).title)).toEqual(['From the package']);
-      relay.kill('SIGTERM');
-      expect(await exited, out).toBe(0);
-      expect(out).toContain('relay: SIGTERM, finishing open requests');
-    } finally {
-      relay.kill('SIGKILL');
-      await fake.close();
+    relay.on('error', (error) => (out += `spawn failed: ${error.message}\n`));
+    // `close`, not `exit`: it comes once the output has been read to its end.
+    const exited = new Promise<number | null>((resolve) => relay.once('close', (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    let url: string | undefined;
+    while (url === undefined) {
+      url = /relay: (http:\/\/\S+)\n/.exec(out)?.[1];
+      if (relay.exitCode !== null || Date.now() > deadline) throw new Error(`the command did not start:\n${out}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const send = () =>
+      fetch(`${url}/tickets`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: 'https://shop.example', 'Idempotency-Key': 'package-key-0000000000000001' },
+        body: JSON.stringify({ title: 'From the package', message: 'Sent through the installed command.', creator: { email: 'ann@example.com' } }),
+        signal: AbortSignal.timeout(20_000),
+      });
+    const first = await send();
+    expect(first.status, await first.clone().text()).toBe(201);
+    const again = await send();
+    expect(again.status).toBe(201);
+    expect(await again.json()).toEqual(await first.json());
+    expect(fake.state.tickets.map((ticket) => (ticket.body as { title: string }).title)).toEqual(['From the package']);
+    relay.kill('SIGTERM');
+    expect(await exited, out).toBe(0);
+    expect(out).toContain('relay: SIGTERM, finishing open requests');
   }, 180_000);
   it('bundles the relay package\'s Worker (socialboards-ticket-relay/workers) for workerd with nothing Node-only, and it answers there', async () => {
     const project = installedRelay();

@@ -42,15 +42,29 @@ export async function pacedLoad({ url, rate, total, connections, headers, body }
   const counts = { ok: 0, non2xx: 0, errors: 0 };
   const length = Buffer.byteLength(body);
   const start = performance.now() + 10;
+  /** When the last request settled: what was answered, over the time it took, is the throughput. */
+  let last = start;
   try {
     await new Promise<void>((resolve) => {
       let sent = 0;
       let answered = 0;
       const done = () => {
         answered += 1;
-        if (answered === total) resolve();
+        if (answered === total) {
+          last = performance.now();
+          resolve();
+        }
       };
       const send = (due: number) => {
+        // Each request settles once: its answer's end, or the first error (before or during the answer).
+        let settled = false;
+        const settle = (outcome: 'ok' | 'non2xx' | 'errors') => {
+          if (settled) return;
+          settled = true;
+          if (outcome !== 'errors') latencies.push(performance.now() - due);
+          counts[outcome] += 1;
+          done();
+        };
         const outgoing = request(
           {
             host: target.hostname,
@@ -63,19 +77,14 @@ export async function pacedLoad({ url, rate, total, connections, headers, body }
           },
           (response) => {
             response.resume();
-            response.once('end', () => {
-              latencies.push(performance.now() - due);
-              if ((response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300) counts.ok += 1;
-              else counts.non2xx += 1;
-              done();
-            });
+            const status = response.statusCode ?? 0;
+            response.once('end', () => settle(status >= 200 && status < 300 ? 'ok' : 'non2xx'));
+            // Cut off during the answer: Node reports it on the answer, not on the request.
+            response.on('error', () => settle('errors'));
           },
         );
         outgoing.once('timeout', () => outgoing.destroy(new Error('timeout')));
-        outgoing.once('error', () => {
-          counts.errors += 1;
-          done();
-        });
+        outgoing.on('error', () => settle('errors'));
         outgoing.end(body);
       };
       // A timer turn every millisecond sends whatever has come due (timers are not more precise).
@@ -91,9 +100,11 @@ export async function pacedLoad({ url, rate, total, connections, headers, body }
     agent.destroy();
   }
   latencies.sort((a, b) => a - b);
-  const quantile = (q: number) => (latencies.length === 0 ? 0 : Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 10) / 10);
+  // The nearest-rank percentile: the smallest latency that at least q of them do not exceed.
+  const quantile = (q: number) => (latencies.length === 0 ? 0 : Math.round((latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] ?? 0) * 10) / 10);
   return {
-    requests: { average: (counts.ok * rate) / Math.max(1, total) },
+    // Below the rate when the subject could not keep up (its answers came later and later).
+    requests: { average: counts.ok / Math.max(0.001, (last - start) / 1000) },
     latency: { p50: quantile(0.5), p99: quantile(0.99) },
     '2xx': counts.ok,
     non2xx: counts.non2xx,

@@ -83,7 +83,9 @@ export function streamUpload(
     req.on('error', () => {});
     req.on('close', () => {
       stopped = true;
-      settle();
+      // Closed with no answer at all: nothing more will come.
+      if (sentWhenAnswered === -1) reject(new Error(`the relay closed the connection without answering, after ${sent} bytes`));
+      else settle();
     });
     const write = (chunk: Buffer) => {
       sent += chunk.length;
