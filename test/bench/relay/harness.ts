@@ -113,7 +113,7 @@ export interface CaseResult {
   errors: number;
   /** Requests at the fake over the whole case, by endpoint, and the tickets it created (Create Ticket answered 200). */
   upstream: { token: number; customFields: number; categories: number; createTicket: number; ticketsCreated: number };
-  /** Requests a second when the load was paced (`--rate`): then requests/s is that rate if all were answered. */
+  /** Requests a second when the load was paced (`--rate`): requests/s then says whether the subject kept up. */
   rate?: number;
   /** The relay's memory; absent for the passthrough. */
   rss?: RssFigures;
