@@ -1,6 +1,6 @@
 /**
  * The relay benchmark in its smallest form, so its counting cannot rot unnoticed: a fixed number of
- * tickets through the passthrough and each relay, then the fake's own log must account for every
+ * tickets through the passthrough, the floor and each relay, then the fake's own log must account for every
  * answer. Its figures come from `npm run bench:relay`; here only the bookkeeping is checked.
  */
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import type { CaseResult, Subject } from './harness';
 import { goals, rssDrift } from './report';
 
 const TICKETS = 30;
-const subjects: Subject[] = ['passthrough', 'sqlite', ...(existsSync('/usr/bin/redis-server') ? (['redis'] as const) : [])];
+const subjects: Subject[] = ['passthrough', 'floor', 'sqlite', ...(existsSync('/usr/bin/redis-server') ? (['redis'] as const) : [])];
 
 // Whatever a failed assertion left behind.
 afterAll(killAll);
@@ -27,7 +27,9 @@ describe('the relay benchmark, in small', () => {
       expect(result.upstream.createTicket, result.subject).toBe(result.upstream.ticketsCreated);
       expect(result.p99Ms, result.subject).toBeGreaterThanOrEqual(result.p50Ms);
     }
-    for (const relay of results.filter((result) => result.subject !== 'passthrough')) {
+    // The floor was given its token, like the passthrough, and checks no form definitions.
+    expect(results.find((result) => result.subject === 'floor')?.upstream).toMatchObject({ token: 0, customFields: 0, categories: 0 });
+    for (const relay of results.filter((result) => result.subject === 'sqlite' || result.subject === 'redis')) {
       // The relay fetched its access token and the form's definitions once, and reused them for every ticket.
       expect(relay.upstream, relay.subject).toMatchObject({ token: 1, customFields: 1, categories: 1 });
       // A Node process with the relay loaded holds tens of MB: a reading of 0 or of the wrong process would show.
@@ -89,5 +91,15 @@ describe('the benchmark report', () => {
     const lines = goals([sample('passthrough', 1000, 60), sample('redis', 900, 61.5, flat)]);
     expect(lines).toHaveLength(4);
     expect(lines.every((line) => line.startsWith('GOAL MET'))).toBe(true);
+  });
+
+  it('judges no goal on the floor, and says what it adds over the passthrough', () => {
+    const floor: CaseResult = { ...sample('passthrough', 900, 75), subject: 'floor', floor: { store: 'thread', checkpoints: 'off' } };
+    const lines = goals([sample('passthrough', 1000, 60), floor]);
+    expect(lines.some((line) => line.includes('GOAL'))).toBe(false);
+    expect(lines[0]).toBe("  floor floor at 100, keys written on a thread, checkpoints off: 0.90x the passthrough's throughput, p99 added 15.0 ms (a reference, not judged)");
+    expect(lines[1]).toBe('  floor floor at 100: 10 Create Ticket calls for 10 tickets, 10 answered 2xx, 0 non-2xx, 0 connection errors');
+    const twice = goals([sample('passthrough', 1000, 60), { ...floor, upstream: { ...floor.upstream, createTicket: 11 } }]);
+    expect(twice[1]).toMatch(/^ {2}FLOOR MISCOUNTED floor at 100: 11 Create Ticket calls for 10 tickets/);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The relay benchmark (issue 11): autocannon against a bare passthrough proxy and against the relay
- * on its embedded (SQLite) and Redis stores, all forwarding tickets to one fake Socialboards whose
+ * The relay benchmark (issue 11): autocannon against a bare passthrough proxy, the floor of the
+ * specified stack (floor.ts) and the relay on its embedded (SQLite) and Redis stores, all
+ * forwarding tickets to one fake Socialboards whose
  * Create Ticket takes a fixed 50 ms. Every server is a child process on 127.0.0.1, so the relay's
  * memory is its own; every case is bounded by its duration (or request count) and stops by itself.
  */
@@ -19,6 +20,7 @@ import { relayProcess, removeOnExit, track } from '../faults/processes';
 import type { RelayProcess } from '../faults/processes';
 import { pacedLoad } from './paced-load';
 import type { LoadResult } from './paced-load';
+import type { FloorCheckpoints, FloorStore } from './floor';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
@@ -38,7 +40,7 @@ const CUSTOM_FIELDS = [
 const CATEGORY_ID = 15602;
 
 /** What the widget sends the relay. */
-const WIDGET_BODY = JSON.stringify({
+export const WIDGET_BODY = JSON.stringify({
   title: 'New car price list.',
   message: 'Hello I want to buy a new car, how can I get a price list?',
   sentiment: 'question',
@@ -62,7 +64,18 @@ const UPSTREAM_BODY = JSON.stringify({
   attachments: [],
 });
 
-export type Subject = 'passthrough' | 'sqlite' | 'redis';
+/**
+ * `passthrough` (the baseline), `floor` (the specified stack alone: floor.ts) and the relay on its
+ * embedded store (`sqlite`) or on Redis (`redis`).
+ */
+export type Subject = 'passthrough' | 'floor' | 'sqlite' | 'redis';
+export const SUBJECTS: readonly Subject[] = ['passthrough', 'floor', 'sqlite', 'redis'];
+
+/** How the floor writes its keys (floor.ts): FLOOR_STORE and FLOOR_CHECKPOINTS. */
+export interface FloorOptions {
+  store: FloorStore;
+  checkpoints: FloorCheckpoints;
+}
 
 export interface BenchOptions {
   /** Connection counts; each runs every subject in turn (passthrough first) before the next count. */
@@ -83,6 +96,8 @@ export interface BenchOptions {
    * subject's queue grows.
    */
   rate?: number;
+  /** The floor's store; default: on the event loop, with SQLite's own checkpoints. */
+  floor?: FloorOptions;
   say: (line: string) => void;
 }
 
@@ -115,7 +130,9 @@ export interface CaseResult {
   upstream: { token: number; customFields: number; categories: number; createTicket: number; ticketsCreated: number };
   /** Requests a second when the load was paced (`--rate`): requests/s then says whether the subject kept up. */
   rate?: number;
-  /** The relay's memory; absent for the passthrough. */
+  /** How the floor wrote its keys; only on the floor's case. */
+  floor?: FloorOptions;
+  /** The relay's memory; absent for the passthrough and the floor. */
   rss?: RssFigures;
   /**
    * The subject's CPU time over the measured run per 2xx answer, ms: the relay's, or the
@@ -146,15 +163,32 @@ async function startFake(): Promise<Fake> {
 /** Starts the passthrough proxy as a child process, forwarding with `token`. */
 async function startPassthrough(fakeUrl: string, token: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/relay/passthrough.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PASSTHROUGH_PORT: String(port), PASSTHROUGH_UPSTREAM: fakeUrl, PASSTHROUGH_TOKEN: token },
-    stdio: 'ignore',
+  return startChild('passthrough', 'test/bench/relay/passthrough.ts', port, { PASSTHROUGH_PORT: String(port), PASSTHROUGH_UPSTREAM: fakeUrl, PASSTHROUGH_TOKEN: token });
+}
+
+/** Starts the floor (floor.ts) as a child process, calling Create Ticket with `token` and writing its keys to a file in a scratch folder. */
+export async function startFloor(fakeUrl: string, token: string, { store, checkpoints }: FloorOptions): Promise<{ url: string; child: ChildProcess; db: string }> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+  removeOnExit(dataDir);
+  const db = join(dataDir, 'floor.db');
+  const started = await startChild('floor', 'test/bench/relay/floor.ts', port, {
+    FLOOR_PORT: String(port),
+    FLOOR_UPSTREAM: fakeUrl,
+    FLOOR_TOKEN: token,
+    FLOOR_DB: db,
+    FLOOR_STORE: store,
+    FLOOR_CHECKPOINTS: checkpoints,
   });
+  return { ...started, db };
+}
+
+async function startChild(name: string, script: string, port: number, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
   track(child);
   const url = `http://127.0.0.1:${port}`;
   // Any answer (404 for GET /) means it listens.
-  await waitUntilUp(url, child, 'passthrough', () => true);
+  await waitUntilUp(url, child, name, () => true);
   return { url, child };
 }
 
@@ -169,7 +203,7 @@ async function waitUntilUp(url: string, child: ChildProcess, name: string, accep
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
@@ -249,6 +283,7 @@ export function slopePerMinute(samples: readonly number[]): number {
  * (paced-load.ts).
  */
 function load(url: string, subject: Subject, connections: number, bound: { durationS: number } | { amount: number }, rate?: number): Promise<LoadResult> {
+  // The floor is sent what the relay is: the widget's request, from the allowed origin.
   const relay = subject !== 'passthrough';
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(relay ? { origin: ORIGIN } : {}) };
   const body = relay ? WIDGET_BODY : UPSTREAM_BODY;
@@ -302,7 +337,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
       for (const subject of options.subjects) {
         say(`  ${subject} at ${connections} connections…`);
         await resetFake(fake.url);
-        results.push(subject === 'passthrough' ? await passthroughCase(fake.url, connections) : await relayCase(subject, fake.url, connections));
+        results.push(subject === 'passthrough' || subject === 'floor' ? await proxyCase(subject, fake.url, connections) : await relayCase(subject, fake.url, connections));
       }
     }
   } finally {
@@ -311,21 +346,24 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
   }
   return results;
 
-  async function passthroughCase(fakeUrl: string, connections: number): Promise<CaseResult> {
-    const passthrough = await startPassthrough(fakeUrl, await fakeToken(fakeUrl));
+  /** The passthrough's case, or the floor's: each is given a token, and neither is sampled for memory. */
+  async function proxyCase(subject: 'passthrough' | 'floor', fakeUrl: string, connections: number): Promise<CaseResult> {
+    const token = await fakeToken(fakeUrl);
+    const floor = subject === 'floor' ? (options.floor ?? { store: 'main', checkpoints: 'auto' }) : undefined;
+    const proxy = floor === undefined ? await startPassthrough(fakeUrl, token) : await startFloor(fakeUrl, token, floor);
     try {
-      const warm = options.warmupS > 0 ? await load(passthrough.url, 'passthrough', connections, { durationS: options.warmupS }, options.rate) : undefined;
-      const pid = passthrough.child.pid;
+      const warm = options.warmupS > 0 ? await load(proxy.url, subject, connections, { durationS: options.warmupS }, options.rate) : undefined;
+      const pid = proxy.child.pid;
       const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
-      const run = await load(passthrough.url, 'passthrough', connections, bound, options.rate);
+      const run = await load(proxy.url, subject, connections, bound, options.rate);
       const cpuMsPerTicket = pid === undefined || cpuBefore === undefined ? undefined : (cpuMs(pid) - cpuBefore) / Math.max(1, run['2xx']);
       await settle(fakeUrl);
       const upstream = await upstreamCounts(fakeUrl);
-      // The benchmark fetched the passthrough's token itself; it is no call of the proxy's.
-      const result = figures('passthrough', connections, warm, run, { ...upstream, token: upstream.token - 1 }, options.rate);
+      // The benchmark fetched the token itself; it is no call of the subject's.
+      const result: CaseResult = { ...figures(subject, connections, warm, run, { ...upstream, token: upstream.token - 1 }, options.rate), ...(floor === undefined ? {} : { floor }) };
       return cpuMsPerTicket === undefined ? result : { ...result, cpuMsPerTicket };
     } finally {
-      await stopChild(passthrough.child);
+      await stopChild(proxy.child);
     }
   }
 

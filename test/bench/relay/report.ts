@@ -68,6 +68,10 @@ export function goals(results: readonly CaseResult[]): string[] {
     if (result.subject === 'passthrough') continue;
     const name = `${result.subject} at ${result.connections}`;
     const base = baselineOf(results, result);
+    if (result.subject === 'floor') {
+      lines.push(...floorLines(name, result, base));
+      continue;
+    }
     if (base !== undefined && result.connections === GOAL_CONNECTIONS) {
       const ratio = result.requestsPerS / base.requestsPerS;
       // At a fixed rate both answer that rate (when they keep up): there is no throughput to compare.
@@ -96,4 +100,22 @@ export function goals(results: readonly CaseResult[]): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * The floor is no product, so no goal is judged on it: what it says is how much of the gap to the
+ * passthrough the specified stack takes by itself, and so how much is left for the relay's own work.
+ */
+function floorLines(name: string, result: CaseResult, base: CaseResult | undefined): string[] {
+  const how = result.floor === undefined ? '' : result.floor.store === 'none' ? ', keys written nowhere' : `, keys written on ${result.floor.store === 'main' ? 'the event loop' : 'a thread'}, checkpoints ${result.floor.checkpoints}`;
+  const against =
+    base === undefined
+      ? 'no passthrough to compare with'
+      : `${result.rate === undefined ? `${(result.requestsPerS / base.requestsPerS).toFixed(2)}x the passthrough's throughput, ` : ''}p99 added ${(result.p99Ms - base.p99Ms).toFixed(1)} ms`;
+  const { upstream } = result;
+  const counted = upstream.createTicket === upstream.ticketsCreated && upstream.ticketsCreated >= result.answered2xx;
+  return [
+    `  floor ${name}${how}: ${against} (a reference, not judged)`,
+    `  ${counted ? 'floor' : 'FLOOR MISCOUNTED'} ${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${result.answered2xx} answered 2xx, ${result.non2xx} non-2xx, ${result.errors} connection errors`,
+  ];
 }

@@ -2,13 +2,15 @@
  * `npm run bench:relay`: the relay's cost per ticket against a bare passthrough proxy (issue 11),
  * as a table and the goals, each GOAL MET or GOAL MISSED. A benchmark: it exits 0 whatever the
  * figures, 1 when the harness itself fails. Options: `--quick` (5 s per case), `--duration-s N`
- * (default 60), `--warmup-s N` (default 20), `--connections 100,1000`, `--subjects passthrough,sqlite,redis`,
- * `--rate N` (N requests a second sent at fixed times, at most `connections` at once: paced-load.ts).
+ * (default 60), `--warmup-s N` (default 20), `--connections 100,1000`, `--subjects passthrough,floor,sqlite,redis`,
+ * `--rate N` (N requests a second sent at fixed times, at most `connections` at once: paced-load.ts),
+ * `--floor-store main|thread|none` and `--floor-checkpoints auto|off` (how the floor writes its keys: floor.ts).
  */
 import { parseArgs } from 'node:util';
 import { killAll, killChildrenOnExit } from '../faults/processes';
-import { runRelayBench, UPSTREAM_LATENCY_MS } from './harness';
+import { runRelayBench, SUBJECTS, UPSTREAM_LATENCY_MS } from './harness';
 import type { CaseResult, Subject } from './harness';
+import type { FloorCheckpoints, FloorStore } from './floor';
 import { goals, table } from './report';
 
 const { values } = parseArgs({
@@ -17,8 +19,10 @@ const { values } = parseArgs({
     'duration-s': { type: 'string' },
     'warmup-s': { type: 'string' },
     connections: { type: 'string', default: '100,1000' },
-    subjects: { type: 'string', default: 'passthrough,sqlite,redis' },
+    subjects: { type: 'string', default: SUBJECTS.join(',') },
     rate: { type: 'string' },
+    'floor-store': { type: 'string', default: 'main' },
+    'floor-checkpoints': { type: 'string', default: 'auto' },
   },
 });
 
@@ -27,8 +31,17 @@ const warmupS = Number(values['warmup-s'] ?? (values.quick ? 1 : 20));
 const connections = values.connections.split(',').map(Number);
 const subjects = values.subjects.split(',') as Subject[];
 const rate = values.rate === undefined ? undefined : Number(values.rate);
-if (![durationS, warmupS, ...connections].every((n) => Number.isFinite(n) && n >= 0) || (rate !== undefined && !(rate > 0)) || subjects.some((s) => !['passthrough', 'sqlite', 'redis'].includes(s))) {
-  console.error('bench:relay: --duration-s, --warmup-s and --connections take numbers, --rate a number above 0; --subjects takes passthrough, sqlite, redis');
+const floor = { store: values['floor-store'] as FloorStore, checkpoints: values['floor-checkpoints'] as FloorCheckpoints };
+if (
+  ![durationS, warmupS, ...connections].every((n) => Number.isFinite(n) && n >= 0) ||
+  (rate !== undefined && !(rate > 0)) ||
+  subjects.some((s) => !SUBJECTS.includes(s)) ||
+  !['main', 'thread', 'none'].includes(floor.store) ||
+  !['auto', 'off'].includes(floor.checkpoints)
+) {
+  console.error(
+    `bench:relay: --duration-s, --warmup-s and --connections take numbers, --rate a number above 0; --subjects takes ${SUBJECTS.join(', ')}; --floor-store main, thread or none; --floor-checkpoints auto or off`,
+  );
   process.exit(1);
 }
 
@@ -37,11 +50,12 @@ console.log(
   `relay benchmark: ${durationS} s per case after ${warmupS} s of warm-up, connections ${connections.join(', ')}, ` +
     `fake Create Ticket latency ${UPSTREAM_LATENCY_MS} ms, loopback` +
     (rate === undefined ? ", autocannon's closed loop" : `, paced at ${rate} requests/s (open loop; latency from each request's due time)`) +
+    (subjects.includes('floor') ? `, the floor's keys written ${floor.store === 'none' ? 'nowhere' : `on ${floor.store === 'main' ? 'the event loop' : 'a thread'}, checkpoints ${floor.checkpoints}`}` : '') +
     (values.quick ? ' (--quick: figures are indicative only)' : ''),
 );
 let results: CaseResult[];
 try {
-  results = await runRelayBench({ connections, subjects, durationS, warmupS, ...(rate === undefined ? {} : { rate }), say: (line) => console.log(line) });
+  results = await runRelayBench({ connections, subjects, durationS, warmupS, ...(rate === undefined ? {} : { rate }), floor, say: (line) => console.log(line) });
 } catch (error) {
   console.error(`bench:relay: ${error instanceof Error ? error.message : String(error)}`);
   killAll();

@@ -1,0 +1,83 @@
+/**
+ * The benchmark's floor (floor.ts) does what its figures claim: it checks each request with the
+ * shared schema, records each key in its store before the call (a key seen before is refused),
+ * and SQLite's checkpoints run or not as asked.
+ */
+import { statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSocialboards } from '../../../src/fake-socialboards/server';
+import type { RunningFakeSocialboards } from '../../../src/fake-socialboards/server';
+import { killAll } from '../faults/processes';
+import { startFloor, stopChild, WIDGET_BODY } from './harness';
+import type { FloorOptions } from './harness';
+
+const CREDENTIALS = { clientId: 'floor-client', refreshToken: 'floor-refresh' };
+/** The benchmark's ticket: the widget's request for the demo form. */
+const TICKET = JSON.parse(WIDGET_BODY) as Record<string, unknown>;
+
+let fake: RunningFakeSocialboards;
+let token: string;
+
+beforeAll(async () => {
+  fake = await startFakeSocialboards(CREDENTIALS);
+  const answer = await fetch(`${fake.url}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: CREDENTIALS.refreshToken, client_id: CREDENTIALS.clientId }),
+  });
+  token = ((await answer.json()) as { access_token: string }).access_token;
+});
+afterAll(async () => {
+  killAll();
+  await fake?.close();
+});
+
+const send = (url: string, key: string, body: unknown = TICKET) =>
+  fetch(`${url}/tickets`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: JSON.stringify(body) });
+
+const ticketCalls = async () => {
+  const { requests } = (await (await fetch(`${fake.url}/__fake/requests`)).json()) as { requests: { path: string }[] };
+  return requests.filter((entry) => entry.path === '/tickets').length;
+};
+
+describe('the floor', () => {
+  it.each<[FloorOptions['store'], number]>([
+    ['main', 409],
+    ['thread', 409],
+    ['none', 201],
+  ])('with its keys written %s: a ticket once, a key sent again answered %i, a request the schema refuses never sent', { timeout: 30_000 }, async (store, again) => {
+    const floor = await startFloor(fake.url, token, { store, checkpoints: 'auto' });
+    try {
+      const before = await ticketCalls();
+      const key = randomUUID();
+      const first = await send(floor.url, key);
+      expect(first.status).toBe(201);
+      // Create Ticket's answer, passed on: the new ticket's id in the envelope.
+      expect(await first.json()).toMatchObject({ data: expect.any(Number), errorCode: -1 });
+      expect((await send(floor.url, key)).status).toBe(again);
+      // An unknown field: the shared schema is strict.
+      expect((await send(floor.url, randomUUID(), { ...TICKET, html: '<b>x</b>' })).status).toBe(400);
+      expect(await ticketCalls()).toBe(before + (again === 201 ? 2 : 1));
+    } finally {
+      await stopChild(floor.child);
+    }
+  });
+
+  it.each<FloorOptions['checkpoints']>(['auto', 'off'])('with checkpoints %s, its WAL starts again at 1000 pages or grows past them', { timeout: 60_000 }, async (checkpoints) => {
+    const floor = await startFloor(fake.url, token, { store: 'main', checkpoints });
+    try {
+      // Two commits a ticket (the key, then the answer), each writing at least one page.
+      for (let sent = 0; sent < 600; sent += 20) {
+        const answers = await Promise.all(Array.from({ length: 20 }, () => send(floor.url, randomUUID())));
+        expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
+      }
+      // A frame is a page of 4096 bytes and a 24-byte header; the file starts with a 32-byte header.
+      const frames = (statSync(`${floor.db}-wal`).size - 32) / (4096 + 24);
+      if (checkpoints === 'auto') expect(frames).toBeLessThanOrEqual(1001);
+      else expect(frames).toBeGreaterThanOrEqual(1200);
+    } finally {
+      await stopChild(floor.child);
+    }
+  });
+});
