@@ -115,7 +115,7 @@ function floorLines(name: string, result: CaseResult, base: CaseResult | undefin
   const { upstream } = result;
   const counted = upstream.createTicket === upstream.ticketsCreated && upstream.ticketsCreated >= result.answered2xx;
   return [
-    `  floor ${name}${how}: ${against} (a reference, not judged)`,
-    `  ${counted ? 'floor' : 'FLOOR MISCOUNTED'} ${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${result.answered2xx} answered 2xx, ${result.non2xx} non-2xx, ${result.errors} connection errors`,
+    `  ${name}${how}: ${against} (a reference, not judged)`,
+    `  ${counted ? '' : 'MISCOUNTED '}${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${result.answered2xx} answered 2xx, ${result.non2xx} non-2xx, ${result.errors} connection errors`,
   ];
 }
