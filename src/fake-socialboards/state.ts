@@ -1,4 +1,5 @@
 /** Everything one fake Socialboards instance remembers: tickets, request log, faults, live tokens. */
+import { createHash } from 'node:crypto';
 import type { FetchedAttachment } from './fetch-attachments';
 import type { QueuedFault } from './faults';
 
@@ -31,6 +32,13 @@ export interface LoggedRequest {
 /** The mutable state of one fake. Tests may read it directly; the `/__fake/*` routes expose it over HTTP. */
 export class FakeState {
   readonly tickets: StoredTicket[] = [];
+  /**
+   * Tickets since the last reset whose body is the same, byte for byte once parsed, as an earlier
+   * one's: a ticket created twice, for a client that makes every body unique (the relay benchmark
+   * puts each request's Idempotency-Key in its title). Two visitors may of course send the same.
+   */
+  duplicateTickets = 0;
+  readonly #bodies = new Set<string>();
   readonly requests: LoggedRequest[] = [];
   /** Queued faults, first match wins. */
   readonly faults: QueuedFault[] = [];
@@ -52,6 +60,15 @@ export class FakeState {
     this.#release = new AbortController();
   }
 
+  /** Stores a created ticket, counting it as a duplicate when an earlier one had the same body. */
+  addTicket(ticket: StoredTicket): void {
+    this.tickets.push(ticket);
+    // A digest, not the body: a benchmark creates hundreds of thousands.
+    const digest = createHash('sha256').update(JSON.stringify(ticket.body)).digest('base64');
+    if (this.#bodies.has(digest)) this.duplicateTickets += 1;
+    else this.#bodies.add(digest);
+  }
+
   /** Makes every access token issued so far invalid (the `expire-token` fault, and reset). */
   revokeTokens(): void {
     this.liveTokens.clear();
@@ -63,6 +80,8 @@ export class FakeState {
    */
   reset(): void {
     this.tickets.length = 0;
+    this.duplicateTickets = 0;
+    this.#bodies.clear();
     this.requests.length = 0;
     this.faults.length = 0;
     this.concurrency.peak = this.concurrency.inFlight;

@@ -14,7 +14,9 @@ export function createTestApi(state: FakeState): Hono {
 
   api.get('/tickets', (c) => c.json({ tickets: state.tickets }));
   api.get('/requests', (c) => c.json({ requests: state.requests }));
-  api.get('/stats', (c) => c.json({ inFlight: state.concurrency.inFlight, peakInFlight: state.concurrency.peak }));
+  api.get('/stats', (c) =>
+    c.json({ inFlight: state.concurrency.inFlight, peakInFlight: state.concurrency.peak, tickets: state.tickets.length, duplicateTickets: state.duplicateTickets }),
+  );
 
   api.post('/faults', async (c) => {
     let body: unknown;

@@ -24,7 +24,7 @@ export function createTicketRoute(state: FakeState, now: () => number, fetching:
     const attachments = verdict.body.attachments ?? [];
     const fetched = attachments.length === 0 ? undefined : await fetchAttachments(attachments, fetching);
     const id = state.nextTicketId++;
-    state.tickets.push({
+    state.addTicket({
       id,
       receivedAt: new Date(now()).toISOString(),
       // Documented default: "By default is true" (§4).

@@ -50,6 +50,23 @@ describe('the /__fake test API', () => {
     for (const secret of [token, REFRESH_TOKEN, 'Bill Smith', 'refresh_token']) expect(log).not.toContain(secret);
   });
 
+  it('counts tickets, and those with the same body as an earlier one, until a reset', async () => {
+    const fake = makeFake();
+    const token = await fake.token();
+    const stats = async () => (await (await fake.app.request('/__fake/stats')).json()) as Record<string, number>;
+    await fake.postTicket({ ...MINIMAL_BODY, title: 'one' }, token);
+    await fake.postTicket({ ...MINIMAL_BODY, title: 'two' }, token);
+    expect(await stats()).toMatchObject({ tickets: 2, duplicateTickets: 0 });
+
+    await fake.postTicket({ ...MINIMAL_BODY, title: 'one' }, token);
+    await fake.postTicket({ ...MINIMAL_BODY, title: 'one' }, token);
+    expect(await stats()).toMatchObject({ tickets: 4, duplicateTickets: 2 });
+
+    await fake.app.request('/__fake/reset', { method: 'POST' });
+    await fake.postTicket({ ...MINIMAL_BODY, title: 'one' }, await fake.token());
+    expect(await stats()).toMatchObject({ tickets: 1, duplicateTickets: 0 });
+  });
+
   it('lets a page on another origin poll it', async () => {
     const fake = makeFake();
 

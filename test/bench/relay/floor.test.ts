@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSocialboards } from '../../../src/fake-socialboards/server';
 import type { RunningFakeSocialboards } from '../../../src/fake-socialboards/server';
 import { killAll } from '../faults/processes';
-import { startFloor, stopChild, WIDGET_BODY } from './harness';
+import { startFloor, stopChild, widgetBody } from './harness';
 import type { FloorOptions } from './harness';
 
 const CREDENTIALS = { clientId: 'floor-client', refreshToken: 'floor-refresh' };
 /** The benchmark's ticket: the widget's request for the demo form. */
-const TICKET = JSON.parse(WIDGET_BODY) as Record<string, unknown>;
+const TICKET = JSON.parse(widgetBody('floor-test')) as Record<string, unknown>;
 
 let fake: RunningFakeSocialboards;
 let token: string;

@@ -25,6 +25,7 @@ describe('the relay benchmark, in small', () => {
       expect(result.non2xx + result.errors, result.subject).toBe(0);
       expect(result.upstream.ticketsCreated, result.subject).toBe(result.answered2xx);
       expect(result.upstream.createTicket, result.subject).toBe(result.upstream.ticketsCreated);
+      expect(result.upstream, result.subject).toMatchObject({ duplicates: 0, abandoned: 0 });
       expect(result.p99Ms, result.subject).toBeGreaterThanOrEqual(result.p50Ms);
     }
     // The floor was given its token, like the passthrough, and checks no form definitions.
@@ -75,7 +76,7 @@ describe('the benchmark report', () => {
     answered2xx: 10,
     non2xx: 0,
     errors: 0,
-    upstream: { token: subject === 'passthrough' ? 0 : 1, customFields: 0, categories: 0, createTicket: 10, ticketsCreated: 10 },
+    upstream: { token: subject === 'passthrough' ? 0 : 1, customFields: 0, categories: 0, createTicket: 10, ticketsCreated: 10, duplicates: 0, abandoned: 0 },
     ...(subject === 'passthrough' ? {} : { rss: { startMb: samples[0] ?? 0, samples, firstMb: samples[0] ?? 0, lastMb: samples.at(-1) ?? 0, maxMb: Math.max(...samples), slopeMbPerMin: slopePerMinute(samples), peakMb: Math.max(...samples) } }),
   });
 
@@ -98,8 +99,16 @@ describe('the benchmark report', () => {
     const lines = goals([sample('passthrough', 1000, 60), floor]);
     expect(lines.some((line) => line.includes('GOAL'))).toBe(false);
     expect(lines[0]).toBe("  floor at 100, keys written on a thread, checkpoints off: 0.90x the passthrough's throughput, p99 added 15.0 ms (a reference, not judged)");
-    expect(lines[1]).toBe('  floor at 100: 10 Create Ticket calls for 10 tickets, 10 answered 2xx, 0 non-2xx, 0 connection errors');
+    expect(lines[1]).toBe('  floor at 100: 10 Create Ticket calls for 10 tickets, 0 created twice, 10 answered 2xx, 0 non-2xx, 0 connection errors');
     const twice = goals([sample('passthrough', 1000, 60), { ...floor, upstream: { ...floor.upstream, createTicket: 11 } }]);
     expect(twice[1]).toMatch(/^ {2}MISCOUNTED floor at 100: 11 Create Ticket calls for 10 tickets/);
+  });
+
+  it('says GOAL MISSED for a ticket created twice, and names calls left before their answer', () => {
+    const relay = sample('sqlite', 900, 61, Array.from({ length: 61 }, () => 100));
+    const twice = goals([sample('passthrough', 1000, 60), { ...relay, upstream: { ...relay.upstream, ticketsCreated: 10, createTicket: 10, duplicates: 1, abandoned: 2 } }]);
+    expect(twice.find((line) => line.includes('Create Ticket'))).toBe(
+      'GOAL MISSED sqlite at 100: 10 Create Ticket calls for 10 tickets, 1 created twice, 1 token call(s), 0 custom field and 0 category list call(s); 2 call(s) left before the answer (counted by the tickets they created)',
+    );
   });
 });

@@ -39,30 +39,35 @@ const CUSTOM_FIELDS = [
 ];
 const CATEGORY_ID = 15602;
 
-/** What the widget sends the relay. */
-export const WIDGET_BODY = JSON.stringify({
-  title: 'New car price list.',
-  message: 'Hello I want to buy a new car, how can I get a price list?',
-  sentiment: 'question',
-  creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
-  customFields: CUSTOM_FIELDS,
-  categoryId: CATEGORY_ID,
-});
+/**
+ * What the widget sends the relay, for one Idempotency-Key: the key is in the title, so that every
+ * ticket's body is unique and the fake can count any created twice (`duplicateTickets`).
+ */
+export const widgetBody = (key: string) =>
+  JSON.stringify({
+    title: `New car price list. ${key}`,
+    message: 'Hello I want to buy a new car, how can I get a price list?',
+    sentiment: 'question',
+    creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
+    customFields: CUSTOM_FIELDS,
+    categoryId: CATEGORY_ID,
+  });
 /** What the relay makes of it for Create Ticket; the passthrough is sent this, as it forwards bodies untouched. */
-const UPSTREAM_BODY = JSON.stringify({
-  title: 'New car price list.',
-  message: 'Hello I want to buy a new car, how can I get a price list?',
-  sentiment: 'question',
-  isHtml: false,
-  sourceName: 'bench',
-  categoryId: CATEGORY_ID,
-  assigneeId: null,
-  tags: [],
-  cc: [],
-  creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com', customIdentifier: null, image: null, phoneNumber: null },
-  customFields: CUSTOM_FIELDS,
-  attachments: [],
-});
+const upstreamBody = (key: string) =>
+  JSON.stringify({
+    title: `New car price list. ${key}`,
+    message: 'Hello I want to buy a new car, how can I get a price list?',
+    sentiment: 'question',
+    isHtml: false,
+    sourceName: 'bench',
+    categoryId: CATEGORY_ID,
+    assigneeId: null,
+    tags: [],
+    cc: [],
+    creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com', customIdentifier: null, image: null, phoneNumber: null },
+    customFields: CUSTOM_FIELDS,
+    attachments: [],
+  });
 
 /**
  * `passthrough` (the baseline), `floor` (the specified stack alone: floor.ts) and the relay on its
@@ -126,8 +131,13 @@ export interface CaseResult {
   non2xx: number;
   /** Connection errors and timeouts, as autocannon counts them. */
   errors: number;
-  /** Requests at the fake over the whole case, by endpoint, and the tickets it created (Create Ticket answered 200). */
-  upstream: { token: number; customFields: number; categories: number; createTicket: number; ticketsCreated: number };
+  /**
+   * Requests at the fake over the whole case, by endpoint; the tickets it created, and how many of
+   * them repeat an earlier one's body (every request's is unique: a ticket created twice); and the
+   * Create Ticket calls whose caller left before the answer (a relay's time limit: the ticket may
+   * still have been created, and is then counted).
+   */
+  upstream: { token: number; customFields: number; categories: number; createTicket: number; ticketsCreated: number; duplicates: number; abandoned: number };
   /** Requests a second when the load was paced (`--rate`): requests/s then says whether the subject kept up. */
   rate?: number;
   /** How the floor wrote its keys; only on the floor's case. */
@@ -233,16 +243,20 @@ async function fakeToken(fakeUrl: string): Promise<string> {
   return ((await answer.json()) as { access_token: string }).access_token;
 }
 
-/** Counts the fake's log since the last reset, by endpoint. */
+/** Counts the fake's log since the last reset, by endpoint, and the tickets it holds. */
 async function upstreamCounts(fakeUrl: string): Promise<CaseResult['upstream']> {
   const { requests } = (await (await fetch(`${fakeUrl}/__fake/requests`)).json()) as { requests: { path: string; status: number | null }[] };
+  const stats = (await (await fetch(`${fakeUrl}/__fake/stats`)).json()) as { tickets: number; duplicateTickets: number };
   const on = (path: string) => requests.filter((entry) => entry.path === path);
   return {
     token: on('/token').length,
     customFields: on('/customfields').length,
     categories: on('/categories').length,
     createTicket: on('/tickets').length,
-    ticketsCreated: on('/tickets').filter((entry) => entry.status === 200).length,
+    // What the fake holds, not what its log saw answered: a call whose caller left still creates its ticket.
+    ticketsCreated: stats.tickets,
+    duplicates: stats.duplicateTickets,
+    abandoned: on('/tickets').filter((entry) => entry.status === null).length,
   };
 }
 
@@ -286,7 +300,7 @@ function load(url: string, subject: Subject, connections: number, bound: { durat
   // The floor is sent what the relay is: the widget's request, from the allowed origin.
   const relay = subject !== 'passthrough';
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(relay ? { origin: ORIGIN } : {}) };
-  const body = relay ? WIDGET_BODY : UPSTREAM_BODY;
+  const body = relay ? widgetBody : upstreamBody;
   if (rate !== undefined) {
     const total = 'amount' in bound ? bound.amount : Math.round(rate * bound.durationS);
     return pacedLoad({ url: `${url}/tickets`, rate, total, connections, headers, body });
@@ -299,8 +313,14 @@ function load(url: string, subject: Subject, connections: number, bound: { durat
     timeout: 30,
     method: 'POST',
     headers,
-    body,
-    requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
+    requests: [
+      {
+        setupRequest: (request) => {
+          const key = randomUUID();
+          return { ...request, headers: { ...request.headers, 'idempotency-key': key }, body: body(key) };
+        },
+      },
+    ],
   });
 }
 

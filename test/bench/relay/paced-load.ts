@@ -28,7 +28,8 @@ export interface PacedOptions {
   /** Sockets at most; a request due while all are busy waits for one (and its wait counts). */
   connections: number;
   headers: Record<string, string>;
-  body: string;
+  /** The body, or the body for a request's Idempotency-Key. */
+  body: string | ((key: string) => string);
 }
 
 /** A request still unanswered after this long counts as an error (autocannon's timeout in the harness). */
@@ -40,7 +41,6 @@ export async function pacedLoad({ url, rate, total, connections, headers, body }
   const target = new URL(url);
   const latencies: number[] = [];
   const counts = { ok: 0, non2xx: 0, errors: 0 };
-  const length = Buffer.byteLength(body);
   const start = performance.now() + 10;
   /** When the last request settled: what was answered, over the time it took, is the throughput. */
   let last = start;
@@ -56,6 +56,8 @@ export async function pacedLoad({ url, rate, total, connections, headers, body }
         }
       };
       const send = (due: number) => {
+        const key = randomUUID();
+        const text = typeof body === 'string' ? body : body(key);
         // Each request settles once: its answer's end, or the first error (before or during the answer).
         let settled = false;
         const settle = (outcome: 'ok' | 'non2xx' | 'errors') => {
@@ -73,7 +75,7 @@ export async function pacedLoad({ url, rate, total, connections, headers, body }
             method: 'POST',
             agent,
             timeout: TIMEOUT_MS,
-            headers: { ...headers, 'content-length': length, 'idempotency-key': randomUUID() },
+            headers: { ...headers, 'content-length': Buffer.byteLength(text), 'idempotency-key': key },
           },
           (response) => {
             response.resume();
@@ -85,7 +87,7 @@ export async function pacedLoad({ url, rate, total, connections, headers, body }
         );
         outgoing.once('timeout', () => outgoing.destroy(new Error('timeout')));
         outgoing.on('error', () => settle('errors'));
-        outgoing.end(body);
+        outgoing.end(text);
       };
       // A timer turn every millisecond sends whatever has come due (timers are not more precise).
       const tick = () => {

@@ -90,9 +90,9 @@ export function goals(results: readonly CaseResult[]): string[] {
       );
     }
     const { upstream } = result;
-    const oneCall = upstream.createTicket === upstream.ticketsCreated;
+    const oneCall = upstream.createTicket === upstream.ticketsCreated && upstream.duplicates === 0;
     lines.push(
-      `${verdict(oneCall && upstream.token <= 1)} ${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${upstream.token} token call(s), ${upstream.customFields} custom field and ${upstream.categories} category list call(s)`,
+      `${verdict(oneCall && upstream.token <= 1)} ${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${upstream.duplicates} created twice, ${upstream.token} token call(s), ${upstream.customFields} custom field and ${upstream.categories} category list call(s)${abandoned(upstream)}`,
     );
     const cut = upstream.ticketsCreated - result.answered2xx;
     if (result.non2xx > 0 || result.errors > 0 || cut !== 0) {
@@ -113,9 +113,12 @@ function floorLines(name: string, result: CaseResult, base: CaseResult | undefin
       ? 'no passthrough to compare with'
       : `${result.rate === undefined ? `${(result.requestsPerS / base.requestsPerS).toFixed(2)}x the passthrough's throughput, ` : ''}p99 added ${(result.p99Ms - base.p99Ms).toFixed(1)} ms`;
   const { upstream } = result;
-  const counted = upstream.createTicket === upstream.ticketsCreated && upstream.ticketsCreated >= result.answered2xx;
+  const counted = upstream.createTicket === upstream.ticketsCreated && upstream.duplicates === 0 && upstream.ticketsCreated >= result.answered2xx;
   return [
     `  ${name}${how}: ${against} (a reference, not judged)`,
-    `  ${counted ? '' : 'MISCOUNTED '}${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${result.answered2xx} answered 2xx, ${result.non2xx} non-2xx, ${result.errors} connection errors`,
+    `  ${counted ? '' : 'MISCOUNTED '}${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${upstream.duplicates} created twice, ${result.answered2xx} answered 2xx, ${result.non2xx} non-2xx, ${result.errors} connection errors${abandoned(upstream)}`,
   ];
 }
+
+/** Create Ticket calls the subject gave up on before their answer: its time limit, under overload. */
+const abandoned = ({ abandoned: count }: CaseResult['upstream']) => (count === 0 ? '' : `; ${count} call(s) left before the answer (counted by the tickets they created)`);
