@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { killAll } from '../faults/processes';
 import { runRelayBench, slopePerMinute, UPSTREAM_LATENCY_MS } from './harness';
 import type { CaseResult, Subject } from './harness';
-import { goals, rssDrift } from './report';
+import { goals, rssDrift, table } from './report';
 
 const TICKETS = 30;
 const subjects: Subject[] = ['passthrough', 'floor', 'sqlite', ...(existsSync('/usr/bin/redis-server') ? (['redis'] as const) : [])];
@@ -102,6 +102,15 @@ describe('the benchmark report', () => {
     expect(lines[1]).toBe('  floor at 100: 10 Create Ticket calls for 10 tickets, 0 created twice, 10 answered 2xx, 0 non-2xx, 0 connection errors');
     const twice = goals([sample('passthrough', 1000, 60), { ...floor, upstream: { ...floor.upstream, createTicket: 11 } }]);
     expect(twice[1]).toMatch(/^ {2}MISCOUNTED floor at 100: 11 Create Ticket calls for 10 tickets/);
+  });
+
+  it('puts each figure under its heading, tickets created twice among them', () => {
+    const relay = sample('sqlite', 900, 61, [100, 101]);
+    const [header, , row] = table([sample('passthrough', 1000, 60), { ...relay, upstream: { ...relay.upstream, duplicates: 3 } }])
+      .split('\n')
+      .map((line) => line.trim().split(/ {2,}/));
+    const cell = (heading: string) => row?.[header?.indexOf(heading) ?? -1];
+    expect([cell('case'), cell('created'), cell('twice'), cell('token'), cell('x pass'), cell('+p99')]).toEqual(['sqlite', '10', '3', '1', '0.90', '+1.0']);
   });
 
   it('says GOAL MISSED for a ticket created twice, and names calls left before their answer', () => {

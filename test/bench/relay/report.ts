@@ -27,7 +27,7 @@ export function rssDrift(result: CaseResult): number | undefined {
 
 /** One row per case. */
 export function table(results: readonly CaseResult[]): string {
-  const header = ['case', 'conns', 'req/s', 'x pass', 'p50 ms', 'p99 ms', '+p50', '+p99', 'non-2xx', 'errors', '2xx', 'created', 'create/ticket', 'token', 'fields', 'categories', 'RSS peak MB', 'RSS start/first/last/max MB', 'slope MB/min', 'CPU ms/ticket'];
+  const header = ['case', 'conns', 'req/s', 'x pass', 'p50 ms', 'p99 ms', '+p50', '+p99', 'non-2xx', 'errors', '2xx', 'created', 'twice', 'create/ticket', 'token', 'fields', 'categories', 'RSS peak MB', 'RSS start/first/last/max MB', 'slope MB/min', 'CPU ms/ticket'];
   const rows = results.map((result) => {
     const base = baselineOf(results, result);
     const relay = result.subject !== 'passthrough';
@@ -45,6 +45,7 @@ export function table(results: readonly CaseResult[]): string {
       String(result.errors),
       String(result.answered2xx),
       String(upstream.ticketsCreated),
+      String(upstream.duplicates),
       upstream.ticketsCreated === 0 ? '' : fixed(upstream.createTicket / upstream.ticketsCreated, 3),
       String(upstream.token),
       String(upstream.customFields),
