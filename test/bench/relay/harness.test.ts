@@ -113,11 +113,11 @@ describe('the benchmark report', () => {
     expect([cell('case'), cell('created'), cell('twice'), cell('token'), cell('x pass'), cell('+p99')]).toEqual(['sqlite', '10', '3', '1', '0.90', '+1.0']);
   });
 
-  it('says GOAL MISSED for a ticket created twice, and names calls left before their answer', () => {
+  it('says GOAL MISSED for a ticket created twice, and names calls logged with no answer sent', () => {
     const relay = sample('sqlite', 900, 61, Array.from({ length: 61 }, () => 100));
     const twice = goals([sample('passthrough', 1000, 60), { ...relay, upstream: { ...relay.upstream, ticketsCreated: 10, createTicket: 10, duplicates: 1, abandoned: 2 } }]);
     expect(twice.find((line) => line.includes('Create Ticket'))).toBe(
-      'GOAL MISSED sqlite at 100: 10 Create Ticket calls for 10 tickets, 1 created twice, 1 token call(s), 0 custom field and 0 category list call(s); 2 call(s) left before the answer (counted by the tickets they created)',
+      "GOAL MISSED sqlite at 100: 10 Create Ticket calls for 10 tickets, 1 created twice, 1 token call(s), 0 custom field and 0 category list call(s); 2 call(s) logged with no answer sent (the caller's connection closed first; their tickets are counted)",
     );
   });
 });

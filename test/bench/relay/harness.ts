@@ -134,8 +134,8 @@ export interface CaseResult {
   /**
    * Requests at the fake over the whole case, by endpoint; the tickets it created, and how many of
    * them repeat an earlier one's body (every request's is unique: a ticket created twice); and the
-   * Create Ticket calls whose caller left before the answer (a relay's time limit: the ticket may
-   * still have been created, and is then counted).
+   * Create Ticket calls the fake logged with no answer sent, their caller's connection closed first
+   * (a relay's time limit, say): the ticket is still created, and then counted.
    */
   upstream: { token: number; customFields: number; categories: number; createTicket: number; ticketsCreated: number; duplicates: number; abandoned: number };
   /** Requests a second when the load was paced (`--rate`): requests/s then says whether the subject kept up. */
@@ -220,8 +220,14 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Forgets the fake's tickets, log and faults, then makes every Create Ticket take the fixed latency. */
+/**
+ * Forgets the fake's tickets, log and faults, then makes every Create Ticket take the fixed latency.
+ * First it waits for the calls still in flight, which the last case's subject, killed with requests
+ * under way, left: each goes on to create its ticket (as Socialboards would), and a ticket created
+ * after the reset, of a call logged before it, would count in this case as a ticket of no call.
+ */
 async function resetFake(fakeUrl: string): Promise<void> {
+  if (!(await settle(fakeUrl))) throw new Error('the fake still had calls of the last case in flight after 10 s');
   const reset = await fetch(`${fakeUrl}/__fake/reset`, { method: 'POST' });
   if (!reset.ok) throw new Error(`fake reset: ${reset.status}`);
   const fault = await fetch(`${fakeUrl}/__fake/faults`, {
@@ -431,13 +437,14 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
  * Waits (at most 10 s) until the fake answers nothing more: requests autocannon cut off at the end
  * of a timed run may still be on their way upstream, and are counted once they have arrived.
  */
-async function settle(fakeUrl: string): Promise<void> {
+async function settle(fakeUrl: string): Promise<boolean> {
   const deadline = Date.now() + 10_000;
   do {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { inFlight } = (await (await fetch(`${fakeUrl}/__fake/stats`)).json()) as { inFlight: number };
-    if (inFlight === 0) return;
+    if (inFlight === 0) return true;
   } while (Date.now() < deadline);
+  return false;
 }
 
 function figures(subject: Subject, connections: number, warm: LoadResult | undefined, run: LoadResult, upstream: CaseResult['upstream'], rate: number | undefined): CaseResult {

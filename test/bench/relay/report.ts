@@ -121,5 +121,9 @@ function floorLines(name: string, result: CaseResult, base: CaseResult | undefin
   ];
 }
 
-/** Create Ticket calls the subject gave up on before their answer: its time limit, under overload. */
-const abandoned = ({ abandoned: count }: CaseResult['upstream']) => (count === 0 ? '' : `; ${count} call(s) left before the answer (counted by the tickets they created)`);
+/**
+ * Create Ticket calls the fake logged with no answer sent, their caller's connection closed first
+ * (a relay's time limit under overload, say): each still created its ticket, which is counted.
+ */
+const abandoned = ({ abandoned: count }: CaseResult['upstream']) =>
+  count === 0 ? '' : `; ${count} call(s) logged with no answer sent (the caller's connection closed first; their tickets are counted)`;
