@@ -64,17 +64,25 @@ describe('the floor', () => {
     }
   });
 
-  it.each<FloorOptions['checkpoints']>(['auto', 'off'])('with checkpoints %s, its WAL starts again at 1000 pages or grows past them', { timeout: 60_000 }, async (checkpoints) => {
-    const floor = await startFloor(fake.url, token, { store: 'main', checkpoints });
+  it.each<[FloorOptions['store'], FloorOptions['checkpoints']]>([
+    ['main', 'auto'],
+    ['main', 'off'],
+    ['thread', 'auto'],
+    ['thread', 'off'],
+  ])('with its keys written %s and checkpoints %s, its WAL starts again at 1000 pages or grows past them', { timeout: 60_000 }, async (store, checkpoints) => {
+    const floor = await startFloor(fake.url, token, { store, checkpoints });
     try {
-      // Two commits a ticket (the key, then the answer), each writing at least one page.
-      for (let sent = 0; sent < 600; sent += 20) {
-        const answers = await Promise.all(Array.from({ length: 20 }, () => send(floor.url, randomUUID())));
-        expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
+      // Two commits a ticket (the key, then the answer), each writing at least one page; one at a
+      // time on the thread, whose commits would otherwise share the writes of one turn.
+      const atOnce = store === 'main' ? 20 : 1;
+      for (let sent = 0; sent < 600; sent += atOnce) {
+        const answers = await Promise.all(Array.from({ length: atOnce }, () => send(floor.url, randomUUID())));
+        expect(answers.map((answer) => answer.status)).toEqual(Array(atOnce).fill(201));
       }
       // A frame is a page of 4096 bytes and a 24-byte header; the file starts with a 32-byte header.
       const frames = (statSync(`${floor.db}-wal`).size - 32) / (4096 + 24);
-      if (checkpoints === 'auto') expect(frames).toBeLessThanOrEqual(1001);
+      // The commit that takes it to 1000 pages may write a few more (a page split): still far under `off`'s.
+      if (checkpoints === 'auto') expect(frames).toBeLessThanOrEqual(1016);
       else expect(frames).toBeGreaterThanOrEqual(1200);
     } finally {
       await stopChild(floor.child);

@@ -25,11 +25,13 @@ import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import * as v from 'valibot';
+import { SENTIMENTS } from '../../../src/shared/built-in-fields';
+import type { Sentiment } from '../../../src/shared/built-in-fields';
 import type { CreateTicketBody } from '../../../src/shared/create-ticket';
 import { TicketRequest } from '../../../src/shared/ticket-request';
 
-export type FloorStore = 'main' | 'thread' | 'none';
-export type FloorCheckpoints = 'auto' | 'off';
+type FloorStore = 'main' | 'thread' | 'none';
+type FloorCheckpoints = 'auto' | 'off';
 
 /** Records a key (false: seen before) and a key's answer. */
 interface KeyStore {
@@ -80,8 +82,13 @@ function mainThreadStore(path: string, checkpoints: FloorCheckpoints): KeyStore 
 
 function threadStore(path: string, checkpoints: FloorCheckpoints): KeyStore {
   const worker = new Worker(THREAD, { eval: true, workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path, checkpoints } });
+  // Without its thread no claim would ever be answered: the floor stops rather than hang.
   worker.on('error', (error) => {
     console.error(`floor: store thread: ${error.message}`);
+    process.exit(1);
+  });
+  worker.on('exit', (code) => {
+    console.error(`floor: store thread exited (code ${code})`);
     process.exit(1);
   });
   type Write = [string] | [string, number, string];
@@ -146,6 +153,7 @@ if (!['main', 'thread', 'none'].includes(store) || !['auto', 'off'].includes(che
   console.error('floor: FLOOR_STORE takes main, thread or none; FLOOR_CHECKPOINTS auto or off');
   process.exit(1);
 }
+const isSentiment = (value: unknown): value is Sentiment => (SENTIMENTS as readonly unknown[]).includes(value);
 const keys = keyStore(store, process.env.FLOOR_DB ?? ':memory:', checkpoints);
 
 const app = new Hono().post('/tickets', async (c) => {
@@ -160,7 +168,7 @@ const app = new Hono().post('/tickets', async (c) => {
     title: title ?? '',
     message: message ?? '',
     isHtml: false,
-    ...(sentiment === undefined ? {} : { sentiment: sentiment as NonNullable<CreateTicketBody['sentiment']> }),
+    ...(isSentiment(sentiment) ? { sentiment } : {}),
     sourceName: 'bench',
     categoryId: categoryId ?? null,
     assigneeId: null,

@@ -100,8 +100,10 @@ describe('the benchmark report', () => {
     expect(lines.some((line) => line.includes('GOAL'))).toBe(false);
     expect(lines[0]).toBe("  floor at 100, keys written on a thread, checkpoints off: 0.90x the passthrough's throughput, p99 added 15.0 ms (a reference, not judged)");
     expect(lines[1]).toBe('  floor at 100: 10 Create Ticket calls for 10 tickets, 0 created twice, 10 answered 2xx, 0 non-2xx, 0 connection errors');
-    const twice = goals([sample('passthrough', 1000, 60), { ...floor, upstream: { ...floor.upstream, createTicket: 11 } }]);
-    expect(twice[1]).toMatch(/^ {2}MISCOUNTED floor at 100: 11 Create Ticket calls for 10 tickets/);
+    const failed = goals([sample('passthrough', 1000, 60), { ...floor, upstream: { ...floor.upstream, createTicket: 11 } }]);
+    expect(failed[1]).toMatch(/^ {2}NOT ONE TICKET PER CALL: floor at 100: 11 Create Ticket calls for 10 tickets/);
+    const twice = goals([sample('passthrough', 1000, 60), { ...floor, upstream: { ...floor.upstream, duplicates: 1 } }]);
+    expect(twice[1]).toMatch(/^ {2}NOT ONE TICKET PER CALL: floor at 100: 10 Create Ticket calls for 10 tickets, 1 created twice/);
   });
 
   it('puts each figure under its heading, tickets created twice among them', () => {

@@ -20,7 +20,6 @@ import { relayProcess, removeOnExit, track } from '../faults/processes';
 import type { RelayProcess } from '../faults/processes';
 import { pacedLoad } from './paced-load';
 import type { LoadResult } from './paced-load';
-import type { FloorCheckpoints, FloorStore } from './floor';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CREDENTIALS = { clientId: 'bench-client', refreshToken: 'bench-refresh' };
@@ -76,6 +75,8 @@ const upstreamBody = (key: string) =>
 export type Subject = 'passthrough' | 'floor' | 'sqlite' | 'redis';
 export const SUBJECTS: readonly Subject[] = ['passthrough', 'floor', 'sqlite', 'redis'];
 
+export type FloorStore = 'main' | 'thread' | 'none';
+export type FloorCheckpoints = 'auto' | 'off';
 /** How the floor writes its keys (floor.ts): FLOOR_STORE and FLOOR_CHECKPOINTS. */
 export interface FloorOptions {
   store: FloorStore;
@@ -220,14 +221,8 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/**
- * Forgets the fake's tickets, log and faults, then makes every Create Ticket take the fixed latency.
- * First it waits for the calls still in flight, which the last case's subject, killed with requests
- * under way, left: each goes on to create its ticket (as Socialboards would), and a ticket created
- * after the reset, of a call logged before it, would count in this case as a ticket of no call.
- */
+/** Forgets the fake's tickets, log and faults, then makes every Create Ticket take the fixed latency. */
 async function resetFake(fakeUrl: string): Promise<void> {
-  if (!(await settle(fakeUrl))) throw new Error('the fake still had calls of the last case in flight after 10 s');
   const reset = await fetch(`${fakeUrl}/__fake/reset`, { method: 'POST' });
   if (!reset.ok) throw new Error(`fake reset: ${reset.status}`);
   const fault = await fetch(`${fakeUrl}/__fake/faults`, {
@@ -383,7 +378,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
       const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
       const run = await load(proxy.url, subject, connections, bound, options.rate);
       const cpuMsPerTicket = pid === undefined || cpuBefore === undefined ? undefined : (cpuMs(pid) - cpuBefore) / Math.max(1, run['2xx']);
-      await settle(fakeUrl);
+      await stopAndSettle(proxy.child, fakeUrl);
       const upstream = await upstreamCounts(fakeUrl);
       // The benchmark fetched the token itself; it is no call of the subject's.
       const result: CaseResult = { ...figures(subject, connections, warm, run, { ...upstream, token: upstream.token - 1 }, options.rate), ...(floor === undefined ? {} : { floor }) };
@@ -425,7 +420,8 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
         // The kernel updates both counters lazily, so a sample can pass the high-water mark by a page or two.
         peakMb: Math.max(procMb(pid, 'VmHWM'), ...samples),
       };
-      await settle(fakeUrl);
+      await relay.kill();
+      await settleOrThrow(fakeUrl);
       return { ...figures(subject, connections, warm, run, await upstreamCounts(fakeUrl), options.rate), rss, cpuMsPerTicket };
     } finally {
       await relay.kill();
@@ -437,6 +433,21 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
  * Waits (at most 10 s) until the fake answers nothing more: requests autocannon cut off at the end
  * of a timed run may still be on their way upstream, and are counted once they have arrived.
  */
+/**
+ * Ends a case before its counts: the subject is killed, so that it makes no more calls (a relay
+ * still sends what it had queued after the load stops, and a count taken meanwhile would find more
+ * tickets than the calls logged before it), then the calls it had under way finish; each goes on to
+ * create its ticket, as Socialboards would.
+ */
+async function stopAndSettle(child: ChildProcess, fakeUrl: string): Promise<void> {
+  await stopChild(child);
+  await settleOrThrow(fakeUrl);
+}
+
+async function settleOrThrow(fakeUrl: string): Promise<void> {
+  if (!(await settle(fakeUrl))) throw new Error('the fake was still answering calls 10 s after the subject stopped');
+}
+
 async function settle(fakeUrl: string): Promise<boolean> {
   const deadline = Date.now() + 10_000;
   do {

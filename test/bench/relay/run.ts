@@ -9,8 +9,7 @@
 import { parseArgs } from 'node:util';
 import { killAll, killChildrenOnExit } from '../faults/processes';
 import { runRelayBench, SUBJECTS, UPSTREAM_LATENCY_MS } from './harness';
-import type { CaseResult, Subject } from './harness';
-import type { FloorCheckpoints, FloorStore } from './floor';
+import type { CaseResult, FloorCheckpoints, FloorStore, Subject } from './harness';
 import { goals, table } from './report';
 
 const { values } = parseArgs({
