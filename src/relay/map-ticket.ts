@@ -1,6 +1,5 @@
 /** Maps a request's checked answers to Socialboards' Create Ticket body, adding what the site owner pins. */
-import { SENTIMENTS } from '../shared/built-in-fields';
-import type { Sentiment } from '../shared/built-in-fields';
+import { isSentiment } from '../shared/built-in-fields';
 import type { CreateTicketBody } from '../shared/create-ticket';
 import { toTicketFields } from '../shared/field-values';
 import type { FormAnswers } from './form/form-answers';
@@ -12,8 +11,6 @@ export interface PinnedTicketFields {
   assigneeId: string | null;
   tags: readonly string[];
 }
-
-const isSentiment = (value: unknown): value is Sentiment => (SENTIMENTS as readonly unknown[]).includes(value);
 
 /**
  * Builds the Create Ticket body (docs/socialboards-api.md §4) from `answers`, checked against the

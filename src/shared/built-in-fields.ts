@@ -9,6 +9,8 @@ import { LIMITS } from './limits';
 /** Socialboards' sentiments (Create Ticket's `sentiment`). */
 export const SENTIMENTS = ['question', 'praise', 'suggestion', 'complaint'] as const;
 export type Sentiment = (typeof SENTIMENTS)[number];
+/** True for one of Socialboards' sentiments. */
+export const isSentiment = (value: unknown): value is Sentiment => (SENTIMENTS as readonly unknown[]).includes(value);
 
 /**
  * In their default order. Title and message are always asked (ASSUMED required by Socialboards,

@@ -25,13 +25,12 @@ import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import { SENTIMENTS } from '../../../src/shared/built-in-fields';
-import type { Sentiment } from '../../../src/shared/built-in-fields';
+import { isSentiment } from '../../../src/shared/built-in-fields';
 import type { CreateTicketBody } from '../../../src/shared/create-ticket';
 import { TicketRequest } from '../../../src/shared/ticket-request';
 
-type FloorStore = 'main' | 'thread' | 'none';
-type FloorCheckpoints = 'auto' | 'off';
+// Types only: importing the harness's code would load autocannon into the floor.
+import type { FloorCheckpoints, FloorStore } from './harness';
 
 /** Records a key (false: seen before) and a key's answer. */
 interface KeyStore {
@@ -153,7 +152,6 @@ if (!['main', 'thread', 'none'].includes(store) || !['auto', 'off'].includes(che
   console.error('floor: FLOOR_STORE takes main, thread or none; FLOOR_CHECKPOINTS auto or off');
   process.exit(1);
 }
-const isSentiment = (value: unknown): value is Sentiment => (SENTIMENTS as readonly unknown[]).includes(value);
 const keys = keyStore(store, process.env.FLOOR_DB ?? ':memory:', checkpoints);
 
 const app = new Hono().post('/tickets', async (c) => {

@@ -37,26 +37,18 @@ const CUSTOM_FIELDS = [
   { id: 42623, value: 'Oslo' },
 ];
 const CATEGORY_ID = 15602;
+const ticketText = (key: string) => ({ title: `New car price list. ${key}`, message: 'Hello I want to buy a new car, how can I get a price list?', sentiment: 'question' });
 
 /**
  * What the widget sends the relay, for one Idempotency-Key: the key is in the title, so that every
  * ticket's body is unique and the fake can count any created twice (`duplicateTickets`).
  */
 export const widgetBody = (key: string) =>
-  JSON.stringify({
-    title: `New car price list. ${key}`,
-    message: 'Hello I want to buy a new car, how can I get a price list?',
-    sentiment: 'question',
-    creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' },
-    customFields: CUSTOM_FIELDS,
-    categoryId: CATEGORY_ID,
-  });
+  JSON.stringify({ ...ticketText(key), creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' }, customFields: CUSTOM_FIELDS, categoryId: CATEGORY_ID });
 /** What the relay makes of it for Create Ticket; the passthrough is sent this, as it forwards bodies untouched. */
 const upstreamBody = (key: string) =>
   JSON.stringify({
-    title: `New car price list. ${key}`,
-    message: 'Hello I want to buy a new car, how can I get a price list?',
-    sentiment: 'question',
+    ...ticketText(key),
     isHtml: false,
     sourceName: 'bench',
     categoryId: CATEGORY_ID,
@@ -75,13 +67,21 @@ const upstreamBody = (key: string) =>
 export type Subject = 'passthrough' | 'floor' | 'sqlite' | 'redis';
 export const SUBJECTS: readonly Subject[] = ['passthrough', 'floor', 'sqlite', 'redis'];
 
-export type FloorStore = 'main' | 'thread' | 'none';
-export type FloorCheckpoints = 'auto' | 'off';
+export const FLOOR_STORES = ['main', 'thread', 'none'] as const;
+export const FLOOR_CHECKPOINTS = ['auto', 'off'] as const;
+export type FloorStore = (typeof FLOOR_STORES)[number];
+export type FloorCheckpoints = (typeof FLOOR_CHECKPOINTS)[number];
 /** How the floor writes its keys (floor.ts): FLOOR_STORE and FLOOR_CHECKPOINTS. */
 export interface FloorOptions {
   store: FloorStore;
   checkpoints: FloorCheckpoints;
 }
+/** floor.ts's own defaults: each write a transaction on the event loop, SQLite's checkpoints. */
+export const DEFAULT_FLOOR: FloorOptions = { store: 'main', checkpoints: 'auto' };
+
+/** How the floor wrote its keys, in words, for the report. */
+export const describeFloor = ({ store, checkpoints }: FloorOptions) =>
+  store === 'none' ? 'keys written nowhere' : `keys written on ${store === 'main' ? 'the event loop' : 'a thread'}, checkpoints ${checkpoints}`;
 
 export interface BenchOptions {
   /** Connection counts; each runs every subject in turn (passthrough first) before the next count. */
@@ -370,7 +370,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
   /** The passthrough's case, or the floor's: each is given a token, and neither is sampled for memory. */
   async function proxyCase(subject: 'passthrough' | 'floor', fakeUrl: string, connections: number): Promise<CaseResult> {
     const token = await fakeToken(fakeUrl);
-    const floor = subject === 'floor' ? (options.floor ?? { store: 'main', checkpoints: 'auto' }) : undefined;
+    const floor = subject === 'floor' ? (options.floor ?? DEFAULT_FLOOR) : undefined;
     const proxy = floor === undefined ? await startPassthrough(fakeUrl, token) : await startFloor(fakeUrl, token, floor);
     try {
       const warm = options.warmupS > 0 ? await load(proxy.url, subject, connections, { durationS: options.warmupS }, options.rate) : undefined;
@@ -378,7 +378,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
       const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
       const run = await load(proxy.url, subject, connections, bound, options.rate);
       const cpuMsPerTicket = pid === undefined || cpuBefore === undefined ? undefined : (cpuMs(pid) - cpuBefore) / Math.max(1, run['2xx']);
-      await stopAndSettle(proxy.child, fakeUrl);
+      await stopAndSettle(() => stopChild(proxy.child), fakeUrl);
       const upstream = await upstreamCounts(fakeUrl);
       // The benchmark fetched the token itself; it is no call of the subject's.
       const result: CaseResult = { ...figures(subject, connections, warm, run, { ...upstream, token: upstream.token - 1 }, options.rate), ...(floor === undefined ? {} : { floor }) };
@@ -420,8 +420,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
         // The kernel updates both counters lazily, so a sample can pass the high-water mark by a page or two.
         peakMb: Math.max(procMb(pid, 'VmHWM'), ...samples),
       };
-      await relay.kill();
-      await settleOrThrow(fakeUrl);
+      await stopAndSettle(() => relay.kill(), fakeUrl);
       return { ...figures(subject, connections, warm, run, await upstreamCounts(fakeUrl), options.rate), rss, cpuMsPerTicket };
     } finally {
       await relay.kill();
@@ -430,32 +429,20 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
 }
 
 /**
- * Waits (at most 10 s) until the fake answers nothing more: requests autocannon cut off at the end
- * of a timed run may still be on their way upstream, and are counted once they have arrived.
- */
-/**
  * Ends a case before its counts: the subject is killed, so that it makes no more calls (a relay
  * still sends what it had queued after the load stops, and a count taken meanwhile would find more
- * tickets than the calls logged before it), then the calls it had under way finish; each goes on to
- * create its ticket, as Socialboards would.
+ * tickets than the calls logged before it), then the fake finishes the calls it holds (at most
+ * 10 s); each goes on to create its ticket, as Socialboards would.
  */
-async function stopAndSettle(child: ChildProcess, fakeUrl: string): Promise<void> {
-  await stopChild(child);
-  await settleOrThrow(fakeUrl);
-}
-
-async function settleOrThrow(fakeUrl: string): Promise<void> {
-  if (!(await settle(fakeUrl))) throw new Error('the fake was still answering calls 10 s after the subject stopped');
-}
-
-async function settle(fakeUrl: string): Promise<boolean> {
+async function stopAndSettle(stop: () => Promise<void>, fakeUrl: string): Promise<void> {
+  await stop();
   const deadline = Date.now() + 10_000;
   do {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { inFlight } = (await (await fetch(`${fakeUrl}/__fake/stats`)).json()) as { inFlight: number };
-    if (inFlight === 0) return true;
+    if (inFlight === 0) return;
   } while (Date.now() < deadline);
-  return false;
+  throw new Error('the fake was still answering calls 10 s after the subject stopped');
 }
 
 function figures(subject: Subject, connections: number, warm: LoadResult | undefined, run: LoadResult, upstream: CaseResult['upstream'], rate: number | undefined): CaseResult {

@@ -1,4 +1,5 @@
 /** The relay benchmark's table and goals, as text, from its case results. */
+import { describeFloor } from './harness';
 import type { CaseResult } from './harness';
 
 /** The goals of issue 11, at this connection count. */
@@ -110,7 +111,7 @@ export function goals(results: readonly CaseResult[]): string[] {
  * passthrough the specified stack takes by itself, and so how much is left for the relay's own work.
  */
 function floorLines(name: string, result: CaseResult, base: CaseResult | undefined): string[] {
-  const how = result.floor === undefined ? '' : result.floor.store === 'none' ? ', keys written nowhere' : `, keys written on ${result.floor.store === 'main' ? 'the event loop' : 'a thread'}, checkpoints ${result.floor.checkpoints}`;
+  const how = result.floor === undefined ? '' : `, ${describeFloor(result.floor)}`;
   const against =
     base === undefined
       ? 'no passthrough to compare with'

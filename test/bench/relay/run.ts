@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { killAll, killChildrenOnExit } from '../faults/processes';
-import { runRelayBench, SUBJECTS, UPSTREAM_LATENCY_MS } from './harness';
+import { DEFAULT_FLOOR, describeFloor, FLOOR_CHECKPOINTS, FLOOR_STORES, runRelayBench, SUBJECTS, UPSTREAM_LATENCY_MS } from './harness';
 import type { CaseResult, FloorCheckpoints, FloorStore, Subject } from './harness';
 import { goals, table } from './report';
 
@@ -20,8 +20,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '100,1000' },
     subjects: { type: 'string', default: SUBJECTS.join(',') },
     rate: { type: 'string' },
-    'floor-store': { type: 'string', default: 'main' },
-    'floor-checkpoints': { type: 'string', default: 'auto' },
+    'floor-store': { type: 'string', default: DEFAULT_FLOOR.store },
+    'floor-checkpoints': { type: 'string', default: DEFAULT_FLOOR.checkpoints },
   },
 });
 
@@ -35,11 +35,11 @@ if (
   ![durationS, warmupS, ...connections].every((n) => Number.isFinite(n) && n >= 0) ||
   (rate !== undefined && !(rate > 0)) ||
   subjects.some((s) => !SUBJECTS.includes(s)) ||
-  !['main', 'thread', 'none'].includes(floor.store) ||
-  !['auto', 'off'].includes(floor.checkpoints)
+  !FLOOR_STORES.includes(floor.store) ||
+  !FLOOR_CHECKPOINTS.includes(floor.checkpoints)
 ) {
   console.error(
-    `bench:relay: --duration-s, --warmup-s and --connections take numbers, --rate a number above 0; --subjects takes ${SUBJECTS.join(', ')}; --floor-store main, thread or none; --floor-checkpoints auto or off`,
+    `bench:relay: --duration-s, --warmup-s and --connections take numbers, --rate a number above 0; --subjects takes ${SUBJECTS.join(', ')}; --floor-store ${FLOOR_STORES.join(', ')}; --floor-checkpoints ${FLOOR_CHECKPOINTS.join(', ')}`,
   );
   process.exit(1);
 }
@@ -49,7 +49,7 @@ console.log(
   `relay benchmark: ${durationS} s per case after ${warmupS} s of warm-up, connections ${connections.join(', ')}, ` +
     `fake Create Ticket latency ${UPSTREAM_LATENCY_MS} ms, loopback` +
     (rate === undefined ? ", autocannon's closed loop" : `, paced at ${rate} requests/s (open loop; latency from each request's due time)`) +
-    (subjects.includes('floor') ? `, the floor's keys written ${floor.store === 'none' ? 'nowhere' : `on ${floor.store === 'main' ? 'the event loop' : 'a thread'}, checkpoints ${floor.checkpoints}`}` : '') +
+    (subjects.includes('floor') ? `, the floor's ${describeFloor(floor)}` : '') +
     (values.quick ? ' (--quick: figures are indicative only)' : ''),
 );
 let results: CaseResult[];
