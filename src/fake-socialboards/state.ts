@@ -32,12 +32,7 @@ export interface LoggedRequest {
 /** The mutable state of one fake. Tests may read it directly; the `/__fake/*` routes expose it over HTTP. */
 export class FakeState {
   readonly tickets: StoredTicket[] = [];
-  /**
-   * Tickets since the last reset whose body is the same, byte for byte once parsed, as an earlier
-   * one's: a ticket created twice, for a client that makes every body unique (the relay benchmark
-   * puts each request's Idempotency-Key in its title). Two visitors may of course send the same.
-   */
-  duplicateTickets = 0;
+  #duplicateTickets = 0;
   readonly #bodies = new Set<string>();
   readonly requests: LoggedRequest[] = [];
   /** Queued faults, first match wins. */
@@ -60,12 +55,21 @@ export class FakeState {
     this.#release = new AbortController();
   }
 
-  /** Stores a created ticket, counting it as a duplicate when an earlier one had the same body. */
+  /**
+   * Tickets since the last reset whose body is the same, byte for byte once parsed, as an earlier
+   * one's: a ticket created twice, for a client that makes every body unique (the relay benchmark
+   * puts each request's Idempotency-Key in its title). Two visitors may of course send the same.
+   */
+  get duplicateTickets(): number {
+    return this.#duplicateTickets;
+  }
+
+  /** Stores a created ticket (the one way to add one), counting it when an earlier one had the same body. */
   addTicket(ticket: StoredTicket): void {
     this.tickets.push(ticket);
     // A digest rather than a second copy of the body as text: a benchmark creates hundreds of thousands.
     const digest = createHash('sha256').update(JSON.stringify(ticket.body)).digest('base64');
-    if (this.#bodies.has(digest)) this.duplicateTickets += 1;
+    if (this.#bodies.has(digest)) this.#duplicateTickets += 1;
     else this.#bodies.add(digest);
   }
 
@@ -80,7 +84,7 @@ export class FakeState {
    */
   reset(): void {
     this.tickets.length = 0;
-    this.duplicateTickets = 0;
+    this.#duplicateTickets = 0;
     this.#bodies.clear();
     this.requests.length = 0;
     this.faults.length = 0;

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSocialboards } from '../../../src/fake-socialboards/server';
 import type { RunningFakeSocialboards } from '../../../src/fake-socialboards/server';
 import { killAll } from '../faults/processes';
-import { startFloor, stopChild, widgetBody } from './harness';
-import type { FloorOptions } from './harness';
+import type { FloorOptions } from './floor-options';
+import { fakeToken, startFloor, stopChild, widgetBody } from './harness';
 
 const CREDENTIALS = { clientId: 'floor-client', refreshToken: 'floor-refresh' };
 /** The benchmark's ticket: the widget's request for the demo form. */
@@ -21,12 +21,7 @@ let token: string;
 
 beforeAll(async () => {
   fake = await startFakeSocialboards(CREDENTIALS);
-  const answer = await fetch(`${fake.url}/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: CREDENTIALS.refreshToken, client_id: CREDENTIALS.clientId }),
-  });
-  token = ((await answer.json()) as { access_token: string }).access_token;
+  token = await fakeToken(fake.url, CREDENTIALS);
 });
 afterAll(async () => {
   killAll();

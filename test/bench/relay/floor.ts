@@ -5,11 +5,14 @@
  * (`src/shared/ticket-request.ts`), records its Idempotency-Key in a SQLite file (better-sqlite3,
  * WAL, `synchronous = NORMAL`, as the relay's) before the call and the answer after it, and calls
  * the fake's Create Ticket over a keep-alive node:http agent, as the passthrough does. No rate
- * limits, origin check, form definitions, outbox, circuit breaker or time limits: what the relay
- * costs over the floor is what those cost; what the floor costs over the passthrough, the stack.
+ * limits, origin check, form definitions, outbox, circuit breaker or time limits: what the floor
+ * costs over the passthrough is the stack's; what the relay costs over the floor is those, and its
+ * own way of committing (five writes a ticket in group commits, checkpoints on a thread of their
+ * own: src/relay/stores/sqlite-database.ts), which none of the floor's stores copies.
  *
  * Run as a child process: FLOOR_PORT, FLOOR_UPSTREAM (the fake's URL), FLOOR_TOKEN, FLOOR_DB (the
- * file), and how the keys are written:
+ * file; a database in memory when unset, to run it by hand), and how the keys are written
+ * (floor-options.ts):
  * - FLOOR_STORE `main` (default): on the event loop, one transaction per write, as a plain relay
  *   would; `thread`: the writes asked for in one turn of the event loop sent to a thread of their
  *   own and committed there in one transaction; `none`: no store (no idempotency at all).
@@ -29,8 +32,8 @@ import { isSentiment } from '../../../src/shared/built-in-fields';
 import type { CreateTicketBody } from '../../../src/shared/create-ticket';
 import { TicketRequest } from '../../../src/shared/ticket-request';
 
-// Types only: importing the harness's code would load autocannon into the floor.
-import type { FloorCheckpoints, FloorStore } from './harness';
+import { DEFAULT_FLOOR, FLOOR_CHECKPOINTS, FLOOR_STORES, floorOptions } from './floor-options';
+import type { FloorCheckpoints, FloorStore } from './floor-options';
 
 /** Records a key (false: seen before) and a key's answer. */
 interface KeyStore {
@@ -146,12 +149,12 @@ function createTicket(body: string): Promise<{ status: number; text: string }> {
   });
 }
 
-const store = (process.env.FLOOR_STORE ?? 'main') as FloorStore;
-const checkpoints = (process.env.FLOOR_CHECKPOINTS ?? 'auto') as FloorCheckpoints;
-if (!['main', 'thread', 'none'].includes(store) || !['auto', 'off'].includes(checkpoints)) {
-  console.error('floor: FLOOR_STORE takes main, thread or none; FLOOR_CHECKPOINTS auto or off');
+const options = floorOptions(process.env.FLOOR_STORE ?? DEFAULT_FLOOR.store, process.env.FLOOR_CHECKPOINTS ?? DEFAULT_FLOOR.checkpoints);
+if (options === undefined) {
+  console.error(`floor: FLOOR_STORE takes ${FLOOR_STORES.join(', ')}; FLOOR_CHECKPOINTS ${FLOOR_CHECKPOINTS.join(', ')}`);
   process.exit(1);
 }
+const { store, checkpoints } = options;
 const keys = keyStore(store, process.env.FLOOR_DB ?? ':memory:', checkpoints);
 
 const app = new Hono().post('/tickets', async (c) => {
@@ -161,7 +164,8 @@ const app = new Hono().post('/tickets', async (c) => {
   if (!parsed.success) return c.json({ error: 'invalid_request' }, 400);
   if (!(await keys.claim(key))) return c.json({ error: 'key_used' }, 409);
   const { title, message, sentiment, creator, customFields, categoryId } = parsed.output;
-  // Create Ticket's body (src/shared/create-ticket.ts), as plain text, every field it requires present.
+  // Create Ticket's body (src/shared/create-ticket.ts), as plain text, every field it requires
+  // present: a copy of what the relay's mapTicket makes, on purpose, since the floor runs none of its code.
   const body: CreateTicketBody = {
     title: title ?? '',
     message: message ?? '',

@@ -4,9 +4,11 @@
  * answer. Its figures come from `npm run bench:relay`; here only the bookkeeping is checked.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAll } from '../faults/processes';
-import { runRelayBench, slopePerMinute, UPSTREAM_LATENCY_MS } from './harness';
+import { runRelayBench, slopePerMinute, stopAndSettle, UPSTREAM_LATENCY_MS } from './harness';
 import type { CaseResult, Subject } from './harness';
 import { goals, rssDrift, table } from './report';
 
@@ -57,6 +59,43 @@ describe('the relay benchmark, paced', () => {
     const lines = goals(results);
     expect(lines.some((line) => line.includes('throughput') && line.startsWith('GOAL'))).toBe(false);
     expect(lines.some((line) => line.includes('paced at 60/s, throughput not compared'))).toBe(true);
+  });
+});
+
+describe('ending a case', () => {
+  /** A stand-in for the fake's stats: `inFlight` calls until `settlesAfter` reads, then none. */
+  async function statsServer(settlesAfter: number): Promise<{ url: string; reads: () => number; close: () => void }> {
+    let reads = 0;
+    const server = createServer((_request, response) => {
+      reads += 1;
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ inFlight: reads > settlesAfter ? 0 : 3 }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reads: () => reads, close: () => server.close() };
+  }
+
+  it('stops the subject first, then waits until the fake holds no call', async () => {
+    const fake = await statsServer(2);
+    const order: string[] = [];
+    try {
+      await stopAndSettle(async () => void order.push('stopped'), fake.url, 5_000);
+      order.push('settled');
+      expect(order).toEqual(['stopped', 'settled']);
+      // Two reads found calls in flight; the third found none.
+      expect(fake.reads()).toBe(3);
+    } finally {
+      fake.close();
+    }
+  });
+
+  it('throws rather than count while the fake still answers calls', async () => {
+    const fake = await statsServer(Number.POSITIVE_INFINITY);
+    try {
+      await expect(stopAndSettle(async () => undefined, fake.url, 600)).rejects.toThrow(/still answering calls 0.6 s after the subject stopped/);
+    } finally {
+      fake.close();
+    }
   });
 });
 

@@ -3,7 +3,8 @@
  * specified stack (floor.ts) and the relay on its embedded (SQLite) and Redis stores, all
  * forwarding tickets to one fake Socialboards whose
  * Create Ticket takes a fixed 50 ms. Every server is a child process on 127.0.0.1, so the relay's
- * memory is its own; every case is bounded by its duration (or request count) and stops by itself.
+ * memory is its own; every case is bounded by its duration (or request count), and its subject is
+ * killed before the fake's counts are read (stopAndSettle).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -18,6 +19,8 @@ import type { RunningRedis } from '../../support/redis-server';
 import { BENCH_LIMITS, ORIGIN } from '../bench-stack';
 import { relayProcess, removeOnExit, track } from '../faults/processes';
 import type { RelayProcess } from '../faults/processes';
+import { DEFAULT_FLOOR } from './floor-options';
+import type { FloorOptions } from './floor-options';
 import { pacedLoad } from './paced-load';
 import type { LoadResult } from './paced-load';
 
@@ -66,22 +69,6 @@ const upstreamBody = (key: string) =>
  */
 export type Subject = 'passthrough' | 'floor' | 'sqlite' | 'redis';
 export const SUBJECTS: readonly Subject[] = ['passthrough', 'floor', 'sqlite', 'redis'];
-
-export const FLOOR_STORES = ['main', 'thread', 'none'] as const;
-export const FLOOR_CHECKPOINTS = ['auto', 'off'] as const;
-export type FloorStore = (typeof FLOOR_STORES)[number];
-export type FloorCheckpoints = (typeof FLOOR_CHECKPOINTS)[number];
-/** How the floor writes its keys (floor.ts): FLOOR_STORE and FLOOR_CHECKPOINTS. */
-export interface FloorOptions {
-  store: FloorStore;
-  checkpoints: FloorCheckpoints;
-}
-/** floor.ts's own defaults: each write a transaction on the event loop, SQLite's checkpoints. */
-export const DEFAULT_FLOOR: FloorOptions = { store: 'main', checkpoints: 'auto' };
-
-/** How the floor wrote its keys, in words, for the report. */
-export const describeFloor = ({ store, checkpoints }: FloorOptions) =>
-  store === 'none' ? 'keys written nowhere' : `keys written on ${store === 'main' ? 'the event loop' : 'a thread'}, checkpoints ${checkpoints}`;
 
 export interface BenchOptions {
   /** Connection counts; each runs every subject in turn (passthrough first) before the next count. */
@@ -234,11 +221,12 @@ async function resetFake(fakeUrl: string): Promise<void> {
   if (!fault.ok) throw new Error(`fake fault: ${fault.status} ${await fault.text()}`);
 }
 
-async function fakeToken(fakeUrl: string): Promise<string> {
+/** An access token from the fake, for `credentials` (the benchmark's own by default). */
+export async function fakeToken(fakeUrl: string, credentials: { clientId: string; refreshToken: string } = CREDENTIALS): Promise<string> {
   const answer = await fetch(`${fakeUrl}/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: CREDENTIALS.refreshToken, client_id: CREDENTIALS.clientId }),
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.refreshToken, client_id: credentials.clientId }),
   });
   if (!answer.ok) throw new Error(`fake /token: ${answer.status}`);
   return ((await answer.json()) as { access_token: string }).access_token;
@@ -432,17 +420,18 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
  * Ends a case before its counts: the subject is killed, so that it makes no more calls (a relay
  * still sends what it had queued after the load stops, and a count taken meanwhile would find more
  * tickets than the calls logged before it), then the fake finishes the calls it holds (at most
- * 10 s); each goes on to create its ticket, as Socialboards would.
+ * `waitMs`; then it throws, as counts taken meanwhile would be wrong); each goes on to create its
+ * ticket, as Socialboards would.
  */
-async function stopAndSettle(stop: () => Promise<void>, fakeUrl: string): Promise<void> {
+export async function stopAndSettle(stop: () => Promise<void>, fakeUrl: string, waitMs = 10_000): Promise<void> {
   await stop();
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + waitMs;
   do {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { inFlight } = (await (await fetch(`${fakeUrl}/__fake/stats`)).json()) as { inFlight: number };
     if (inFlight === 0) return;
   } while (Date.now() < deadline);
-  throw new Error('the fake was still answering calls 10 s after the subject stopped');
+  throw new Error(`the fake was still answering calls ${waitMs / 1000} s after the subject stopped`);
 }
 
 function figures(subject: Subject, connections: number, warm: LoadResult | undefined, run: LoadResult, upstream: CaseResult['upstream'], rate: number | undefined): CaseResult {

@@ -43,7 +43,7 @@ describe('paced load', () => {
         setTimeout(() => response.socket?.destroy(), 20);
       }
     });
-    const result = await pacedLoad({ url, rate: 200, total: 12, connections: 4, headers: { 'content-type': 'application/json' }, body: '{}' });
+    const result = await pacedLoad({ url, rate: 200, total: 12, connections: 4, headers: { 'content-type': 'application/json' }, body: () => '{}' });
     expect({ ok: result['2xx'], non2xx: result.non2xx, errors: result.errors }).toEqual({ ok: 4, non2xx: 4, errors: 4 });
     expect(result.latency.p99).toBeGreaterThanOrEqual(result.latency.p50);
   });
@@ -54,7 +54,7 @@ describe('paced load', () => {
       arrivals.push(performance.now());
       response.writeHead(201).end('{}');
     });
-    const result = await pacedLoad({ url, rate: 100, total: 20, connections: 20, headers: {}, body: '{}' });
+    const result = await pacedLoad({ url, rate: 100, total: 20, connections: 20, headers: {}, body: () => '{}' });
     expect(result['2xx']).toBe(20);
     // 19 intervals of 10 ms between the first and the last request's arrival.
     expect((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThanOrEqual(170);

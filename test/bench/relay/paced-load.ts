@@ -28,8 +28,8 @@ export interface PacedOptions {
   /** Sockets at most; a request due while all are busy waits for one (and its wait counts). */
   connections: number;
   headers: Record<string, string>;
-  /** The body, or the body for a request's Idempotency-Key. */
-  body: string | ((key: string) => string);
+  /** The body for a request's Idempotency-Key (each request gets a fresh one). */
+  body: (key: string) => string;
 }
 
 /** A request still unanswered after this long counts as an error (autocannon's timeout in the harness). */
@@ -57,7 +57,7 @@ export async function pacedLoad({ url, rate, total, connections, headers, body }
       };
       const send = (due: number) => {
         const key = randomUUID();
-        const text = typeof body === 'string' ? body : body(key);
+        const text = body(key);
         // Each request settles once: its answer's end, or the first error (before or during the answer).
         let settled = false;
         const settle = (outcome: 'ok' | 'non2xx' | 'errors') => {

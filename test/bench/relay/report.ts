@@ -1,5 +1,5 @@
 /** The relay benchmark's table and goals, as text, from its case results. */
-import { describeFloor } from './harness';
+import { describeFloor } from './floor-options';
 import type { CaseResult } from './harness';
 
 /** The goals of issue 11, at this connection count. */
@@ -92,9 +92,8 @@ export function goals(results: readonly CaseResult[]): string[] {
       );
     }
     const { upstream } = result;
-    const oneCall = upstream.createTicket === upstream.ticketsCreated && upstream.duplicates === 0;
     lines.push(
-      `${verdict(oneCall && upstream.token <= 1)} ${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${upstream.duplicates} created twice, ${upstream.token} token call(s), ${upstream.customFields} custom field and ${upstream.categories} category list call(s)${abandoned(upstream)}`,
+      `${verdict(onePerCall(upstream) && upstream.token <= 1)} ${name}: ${ticketCounts(upstream)}, ${upstream.token} token call(s), ${upstream.customFields} custom field and ${upstream.categories} category list call(s)${abandoned(upstream)}`,
     );
     const unanswered = upstream.ticketsCreated - upstream.duplicates - result.answered2xx;
     if (result.non2xx > 0 || result.errors > 0 || unanswered !== 0) {
@@ -117,12 +116,17 @@ function floorLines(name: string, result: CaseResult, base: CaseResult | undefin
       ? 'no passthrough to compare with'
       : `${result.rate === undefined ? `${(result.requestsPerS / base.requestsPerS).toFixed(2)}x the passthrough's throughput, ` : ''}p99 added ${(result.p99Ms - base.p99Ms).toFixed(1)} ms`;
   const { upstream } = result;
-  const counted = upstream.createTicket === upstream.ticketsCreated && upstream.duplicates === 0;
   return [
     `  ${name}${how}: ${against} (a reference, not judged)`,
-    `  ${counted ? '' : 'NOT ONE TICKET PER CALL: '}${name}: ${upstream.createTicket} Create Ticket calls for ${upstream.ticketsCreated} tickets, ${upstream.duplicates} created twice, ${result.answered2xx} answered 2xx, ${result.non2xx} non-2xx, ${result.errors} connection errors${abandoned(upstream)}`,
+    `  ${onePerCall(upstream) ? '' : 'NOT ONE TICKET PER CALL: '}${name}: ${ticketCounts(upstream)}, ${result.answered2xx} answered 2xx, ${result.non2xx} non-2xx, ${result.errors} connection errors${abandoned(upstream)}`,
   ];
 }
+
+/** Exactly one ticket per Create Ticket call, and none created twice. */
+const onePerCall = ({ createTicket, ticketsCreated, duplicates }: CaseResult['upstream']) => createTicket === ticketsCreated && duplicates === 0;
+
+const ticketCounts = ({ createTicket, ticketsCreated, duplicates }: CaseResult['upstream']) =>
+  `${createTicket} Create Ticket calls for ${ticketsCreated} tickets, ${duplicates} created twice`;
 
 /**
  * Create Ticket calls the fake logged with no answer sent, their caller's connection closed first

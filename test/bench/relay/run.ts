@@ -8,8 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import { killAll, killChildrenOnExit } from '../faults/processes';
-import { DEFAULT_FLOOR, describeFloor, FLOOR_CHECKPOINTS, FLOOR_STORES, runRelayBench, SUBJECTS, UPSTREAM_LATENCY_MS } from './harness';
-import type { CaseResult, FloorCheckpoints, FloorStore, Subject } from './harness';
+import { DEFAULT_FLOOR, describeFloor, FLOOR_CHECKPOINTS, FLOOR_STORES, floorOptions } from './floor-options';
+import { runRelayBench, SUBJECTS, UPSTREAM_LATENCY_MS } from './harness';
+import type { CaseResult, Subject } from './harness';
 import { goals, table } from './report';
 
 const { values } = parseArgs({
@@ -30,13 +31,12 @@ const warmupS = Number(values['warmup-s'] ?? (values.quick ? 1 : 20));
 const connections = values.connections.split(',').map(Number);
 const subjects = values.subjects.split(',') as Subject[];
 const rate = values.rate === undefined ? undefined : Number(values.rate);
-const floor = { store: values['floor-store'] as FloorStore, checkpoints: values['floor-checkpoints'] as FloorCheckpoints };
+const floor = floorOptions(values['floor-store'], values['floor-checkpoints']);
 if (
   ![durationS, warmupS, ...connections].every((n) => Number.isFinite(n) && n >= 0) ||
   (rate !== undefined && !(rate > 0)) ||
   subjects.some((s) => !SUBJECTS.includes(s)) ||
-  !FLOOR_STORES.includes(floor.store) ||
-  !FLOOR_CHECKPOINTS.includes(floor.checkpoints)
+  floor === undefined
 ) {
   console.error(
     `bench:relay: --duration-s, --warmup-s and --connections take numbers, --rate a number above 0; --subjects takes ${SUBJECTS.join(', ')}; --floor-store ${FLOOR_STORES.join(', ')}; --floor-checkpoints ${FLOOR_CHECKPOINTS.join(', ')}`,
