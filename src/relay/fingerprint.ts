@@ -1,15 +1,25 @@
 /** A request's fingerprint: SHA-256 of its canonical JSON, so "same body" ignores key order and whitespace. */
 import { createHash } from 'node:crypto';
 
-/** JSON with object keys sorted at every depth; `undefined` members are dropped, as JSON.stringify does. */
+/**
+ * JSON with object keys sorted at every depth; `undefined` members are dropped, as JSON.stringify does.
+ * Built as one string, without the arrays of entries a sort-and-join would make per object (every
+ * ticket is fingerprinted).
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i] ?? null);
+    return `${out}]`;
+  }
   if (typeof value === 'object' && value !== null) {
-    const members = Object.entries(value)
-      .filter(([, member]) => member !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`);
-    return `{${members.join(',')}}`;
+    let out = '';
+    // Object.keys' order sorted by code unit, as `<` compares strings.
+    for (const key of Object.keys(value).sort()) {
+      const member = (value as Record<string, unknown>)[key];
+      if (member !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    }
+    return `{${out}}`;
   }
   return JSON.stringify(value);
 }
