@@ -101,6 +101,14 @@ describe('socialboards client', () => {
     expect(upstream.ticketCalls()).toHaveLength(1);
   });
 
+  it('ends the time limit with the call: its signal is not aborted later', async () => {
+    let signal: AbortSignal | undefined;
+    const { client } = setup({ tickets: [(_call, callSignal) => ((signal = callSignal), envelope(4484636))] }, '50');
+    expect(await client.createTicket(BODY)).toEqual({ ok: true, value: 4484636 });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(signal?.aborted).toBe(false);
+  });
+
   it('logs an accepted ticket without an id with its key, errorCode, errorText and the shape of data, never its value', async () => {
     const { client, logs } = setup({ tickets: [() => envelope({ ticket: 'T-4484636' }, -1, 'Created')] });
     const result = await client.createTicket(BODY, { idempotencyKey: 'key-0123456789abcdef' });

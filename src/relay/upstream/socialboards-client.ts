@@ -9,6 +9,7 @@ import { CategoryDefinition, CustomFieldDefinition, ListedTicket, readList } fro
 import { describeError, failedBeforeSending, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
 import type { UpstreamAnswer, UpstreamFetch } from './upstream-fetch';
+import { timeLimit } from './time-limit';
 import { createTokenCache } from './token-cache';
 import { UpstreamShed, shed } from './upstream-guard';
 import { failure, unknownOutcome } from './upstream-result';
@@ -83,6 +84,15 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
   const tokens = createTokenCache({ ...config, ...deps });
 
   const send = async (token: string, call: Call): Promise<UpstreamResult<RawAnswer>> => {
+    const limit = timeLimit(config.timeoutMs);
+    try {
+      return await sendWithin(token, call, limit.signal);
+    } finally {
+      limit.done();
+    }
+  };
+
+  const sendWithin = async (token: string, call: Call, signal: AbortSignal): Promise<UpstreamResult<RawAnswer>> => {
     let response: UpstreamAnswer;
     try {
       response = await fetch(call.url, {
@@ -95,7 +105,7 @@ export function createSocialboardsClient(config: SocialboardsConfig, deps: Socia
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         redirect: 'manual',
         // Covers reading the body too: the signal stays attached to the response stream.
-        signal: AbortSignal.timeout(config.timeoutMs),
+        signal,
       });
     } catch (error) {
       if (error instanceof UpstreamShed) {
@@ -223,16 +233,16 @@ function interpret(
   log: Logger,
   redact: readonly string[],
 ): UpstreamResult<Envelope> {
-  const { refused, unreadable, ...where } = context;
   const envelope = v.safeParse(Envelope, json);
+  const accepted = status >= 200 && status < 300;
+  if (accepted && envelope.success && envelope.output.errorCode === ENVELOPE_OK) return ok(envelope.output);
+  // What a log line says of a failure (built only for one: every ticket's answer comes through here).
+  const { refused, unreadable, ...where } = context;
   const detail = envelope.success
     ? { ...where, status, errorCode: envelope.output.errorCode, errorText: redactText(envelope.output.errorText ?? null, redact) }
     : { ...where, status, bodyShape: shapeOf(json) };
-  if (status >= 200 && status < 300 && envelope.success) {
-    if (envelope.output.errorCode === ENVELOPE_OK) return ok(envelope.output);
-    return reject('upstream_rejected', refused, detail, log);
-  }
-  if (status >= 200 && status < 300) return reject(unreadable, 'socialboards answer is not an envelope', detail, log);
+  if (accepted && envelope.success) return reject('upstream_rejected', refused, detail, log);
+  if (accepted) return reject(unreadable, 'socialboards answer is not an envelope', detail, log);
   if (status === 429) {
     const result = reject('rate_limited', 'socialboards rate limited the relay', detail, log);
     // Passed on only when the widget can read it: both use the same parser.
