@@ -22,5 +22,7 @@ export interface RelayEnv {
     errorCode: RelayErrorCode;
     ticketId: number;
     idempotentReplay: boolean;
+    /** Headers every answer to the request carries, names in lower case (json-answer.ts's `setAnswerHeaders`). */
+    answerHeaders: Record<string, string>;
   };
 }

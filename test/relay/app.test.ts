@@ -624,6 +624,23 @@ describe('CORS and origin guard', () => {
     }
   });
 
+  it('adds them once to answers made in other ways: a replay, an answer with headers of its own, a 404', async () => {
+    const { post, send } = setup({}, { tickets: [() => json({}, 429, { 'Retry-After': '30' }), () => envelope(4484637)] });
+    const limited = await post(SEED);
+    expect(limited.headers.get('Retry-After')).toBe('30');
+    const key = newKey();
+    await post(SEED, { key });
+    const replayed = await post(SEED, { key });
+    expect(replayed.headers.get('Idempotent-Replayed')).toBe('true');
+    const missing = await send('/nowhere', { headers: { Origin: ORIGIN } });
+    expect(missing.status).toBe(404);
+    for (const response of [limited, replayed, missing]) {
+      expect(response.headers.get('Access-Control-Allow-Origin')).toBe(ORIGIN);
+      expect(listOf(response, 'Access-Control-Expose-Headers')).toEqual(['Retry-After', 'Idempotent-Replayed', 'ETag']);
+      expect(response.headers.get('Vary')).toBe('Origin');
+    }
+  });
+
   it('lets a request without Origin through, without CORS headers', async () => {
     const { post } = setup();
     const response = await post(SEED, { origin: null });

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { cors as honoCors } from 'hono/cors';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../../shared/relay-contract';
 import { errorResponse } from '../error-response';
+import { carriesAnswerHeaders, setAnswerHeaders } from '../json-answer';
 import type { RelayEnv } from '../relay-env';
 
 export interface CorsOptions {
@@ -53,10 +54,15 @@ export const corsHeaders = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<
   const exposed = EXPOSED_HEADERS.join(',');
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
-    await next();
     const origin = c.req.header('Origin');
+    const shared: Record<string, string> = { 'access-control-expose-headers': exposed, vary: 'Origin' };
+    if (origin !== undefined && allowed.has(origin)) shared['access-control-allow-origin'] = origin;
+    // The relay's JSON answers are built with them; any other answer gets them here.
+    setAnswerHeaders(c, shared);
+    await next();
+    if (carriesAnswerHeaders(c.res)) return;
     const { headers } = c.res;
-    if (origin !== undefined && allowed.has(origin)) headers.set('Access-Control-Allow-Origin', origin);
+    if (shared['access-control-allow-origin'] !== undefined) headers.set('Access-Control-Allow-Origin', shared['access-control-allow-origin']);
     headers.set('Access-Control-Expose-Headers', exposed);
     headers.append('Vary', 'Origin');
   };
