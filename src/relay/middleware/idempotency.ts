@@ -2,7 +2,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '../../shared/relay-contract';
 import { errorResponse } from '../error-response';
-import { jsonAnswerText } from '../json-answer';
+import { answerHeader, jsonAnswerText } from '../json-answer';
 import type { Logger } from '../log';
 import type { RelayEnv } from '../relay-env';
 import type { IdempotencyStore, Lease, Reservation, StoredResponse } from '../stores/idempotency-store';
@@ -31,6 +31,12 @@ export interface IdempotencyEnv extends RelayEnv {
     outcomeUnknown: boolean;
     /** Set by the handler when the outbox took the ticket: its `202` is kept until the outbox replaces it. */
     queued: boolean;
+    /**
+     * A write the handler started that goes with the key's settlement (the outbox's discard of the
+     * ticket's staged copy): awaited with it, and asked for in the same turn, so that a store that
+     * batches its writes (SQLite's group commit) commits both at once. It must not reject.
+     */
+    settleWith: Promise<void>;
   };
 }
 
@@ -203,7 +209,8 @@ export const idempotency = <E extends IdempotencyEnv>(options: IdempotencyOption
       // is for a failure in this middleware itself, so the key is never left held for good.
       const settled = answer ?? (await snapshot(errorResponse(c, 'internal')));
       try {
-        if (!(await settle(c, key, lease.holder, settled, uncertain))) {
+        const [held] = await Promise.all([settle(c, key, lease.holder, settled, uncertain), c.get('settleWith')]);
+        if (!held) {
           log.warn('idempotency key was taken over before this request settled it; its answer is not stored', { idempotencyKey: key, status: settled.status });
         }
       } catch (error) {
@@ -235,7 +242,7 @@ async function snapshot(response: Response): Promise<StoredResponse> {
 function stored(response: Response, body: string): StoredResponse {
   const headers: Record<string, string> = {};
   for (const name of ['content-type', 'retry-after']) {
-    const value = response.headers.get(name);
+    const value = answerHeader(response, name);
     if (value !== null) headers[name] = value;
   }
   return { status: response.status, body, headers };

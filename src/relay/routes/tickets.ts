@@ -150,10 +150,18 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     try {
       result = await sendOnce(c, body, answers.redact, staging);
       if (!result.ok && outbox !== undefined && isTransient(result.error)) reference = await queue(outbox.store, ticket, result.error);
-      // Created, found, or refused for good: nothing left for the outbox to do.
-      else if (outbox !== undefined && (await staging)) await outbox.store.discard(idempotencyKey).catch((error: unknown) => {
-        log.warn('outbox could not discard a staged ticket; a worker finds it settled later', { idempotencyKey, reason: String(error) });
-      });
+      // Created, found, or refused for good: nothing left for the outbox to do. Not awaited here:
+      // the idempotency middleware awaits it with the key's settlement, asked for in the same turn,
+      // so both share a commit. Should the relay die before the discard, the worker that finds the
+      // staged copy finds its key settled too, and does not send it (deliver-ticket.ts).
+      else if (outbox !== undefined && (await staging)) {
+        c.set(
+          'settleWith',
+          outbox.store.discard(idempotencyKey).catch((error: unknown) => {
+            log.warn('outbox could not discard a staged ticket; a worker finds it settled later', { idempotencyKey, reason: String(error) });
+          }),
+        );
+      }
     } finally {
       // The ticket's outcome is the answer. A storage failure here must not turn a created ticket
       // into a 500: the key would be released, and the widget's retry would create it again.
