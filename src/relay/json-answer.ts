@@ -26,7 +26,9 @@ export function setAnswerHeaders(c: Context<RelayEnv>, headers: Record<string, s
 /**
  * What `c.json(value, status, headers)` answers, built with plain headers (`setAnswerHeaders`'
  * first; a `vary` of both is joined), its text and headers remembered for `jsonAnswerText` and
- * `jsonAnswerHeader`.
+ * `answerHeader`. Built as a Response of its own: headers set earlier with `c.header()` are not
+ * merged in (the relay sets none; `setAnswerHeaders` is the way), and its headers are not to be
+ * changed after (`answerHeader` reads them as built).
  */
 export function jsonAnswer(c: Context, value: unknown, status: ContentfulStatusCode, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(value);

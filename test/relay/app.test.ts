@@ -624,7 +624,7 @@ describe('CORS and origin guard', () => {
     }
   });
 
-  it('adds them once to answers made in other ways: a replay, an answer with headers of its own, a 404', async () => {
+  it('adds them once to answers with headers of their own (a 429, a 404) and to answers made otherwise (a replay, the form, health)', async () => {
     const { post, send } = setup({}, { tickets: [() => json({}, 429, { 'Retry-After': '30' }), () => envelope(4484637)] });
     const limited = await post(SEED);
     expect(limited.headers.get('Retry-After')).toBe('30');
@@ -634,7 +634,11 @@ describe('CORS and origin guard', () => {
     expect(replayed.headers.get('Idempotent-Replayed')).toBe('true');
     const missing = await send('/nowhere', { headers: { Origin: ORIGIN } });
     expect(missing.status).toBe(404);
-    for (const response of [limited, replayed, missing]) {
+    const form = await send('/form', { headers: { Origin: ORIGIN } });
+    expect(form.status).toBe(200);
+    const health = await send('/healthz', { headers: { Origin: ORIGIN } });
+    expect(health.status).toBe(200);
+    for (const response of [limited, replayed, missing, form, health]) {
       expect(response.headers.get('Access-Control-Allow-Origin')).toBe(ORIGIN);
       expect(listOf(response, 'Access-Control-Expose-Headers')).toEqual(['Retry-After', 'Idempotent-Replayed', 'ETag']);
       expect(response.headers.get('Vary')).toBe('Origin');

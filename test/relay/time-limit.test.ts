@@ -15,7 +15,6 @@ describe('timeLimit', () => {
     vi.advanceTimersByTime(1);
     expect(signal.aborted).toBe(true);
     expect(isTimeout(signal.reason)).toBe(true);
-    expect(isTimeout(AbortSignal.abort(new DOMException('x', 'TimeoutError')).reason)).toBe(true);
   });
 
   it('clears its timer when done, and never aborts after', () => {

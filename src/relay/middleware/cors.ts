@@ -64,6 +64,7 @@ export const corsHeaders = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<
     const { headers } = c.res;
     if (shared['access-control-allow-origin'] !== undefined) headers.set('Access-Control-Allow-Origin', shared['access-control-allow-origin']);
     headers.set('Access-Control-Expose-Headers', exposed);
-    headers.append('Vary', 'Origin');
+    // Once: an answer Hono made again from one that had them already lists Origin.
+    if (!(headers.get('Vary') ?? '').split(',').some((name) => name.trim().toLowerCase() === 'origin')) headers.append('Vary', 'Origin');
   };
 };

@@ -150,17 +150,18 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
     try {
       result = await sendOnce(c, body, answers.redact, staging);
       if (!result.ok && outbox !== undefined && isTransient(result.error)) reference = await queue(outbox.store, ticket, result.error);
-      // Created, found, or refused for good: nothing left for the outbox to do. Not awaited here:
-      // the idempotency middleware awaits it with the key's settlement, asked for in the same turn,
-      // so both share a commit. Should the relay die before the discard, the worker that finds the
-      // staged copy finds its key settled too, and does not send it (deliver-ticket.ts).
+      // Created, found, or refused for good: nothing left for the outbox to do.
       else if (outbox !== undefined && (await staging)) {
-        c.set(
-          'settleWith',
-          outbox.store.discard(idempotencyKey).catch((error: unknown) => {
-            log.warn('outbox could not discard a staged ticket; a worker finds it settled later', { idempotencyKey, reason: String(error) });
-          }),
-        );
+        const discarded = outbox.store.discard(idempotencyKey).catch((error: unknown) => {
+          log.warn('outbox could not discard a staged ticket; a worker finds it settled later', { idempotencyKey, reason: String(error) });
+        });
+        // A ticket that exists settles its key for good: the discard goes with that, awaited by the
+        // idempotency middleware with the settlement, so on SQLite both share a commit when nothing
+        // in between waits (attachments' settling does). Whichever lands first, a worker that finds
+        // the staged copy of a settled key does not send it (deliver-ticket.ts). A refusal releases
+        // the key, which a worker could take: its discard is committed first, as before.
+        if (result.ok || result.error.code === 'upstream_unconfirmed') c.set('settleWith', discarded);
+        else await discarded;
       }
     } finally {
       // The ticket's outcome is the answer. A storage failure here must not turn a created ticket

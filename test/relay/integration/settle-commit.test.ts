@@ -1,7 +1,9 @@
 /**
- * A created ticket's last two writes on the embedded store, over real HTTP against the fake
- * Socialboards: the outbox's discard of its staged copy and its key's answer are asked for in the
- * same turn, so SQLite's group commit commits them together, and the visitor hears back once both are.
+ * A ticket's last two writes on the embedded store, over real HTTP against the fake Socialboards.
+ * Created: the outbox's discard of its staged copy and its key's answer are both asked for before
+ * either is committed (on the one connection the two stores share, SQLite's group commit then
+ * commits them together), and the visitor hears back once both are. Refused: the discard is
+ * committed before the key is released, since a worker could take a released key.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,7 +56,11 @@ describe("a created ticket's key and its staged copy, on the embedded store", ()
       RELAY_PORT: '0',
     });
     relay = await startRelay(config, {
-      idempotencyStore: { ...store, complete: (...args) => recorded('complete', store.complete(...args)) },
+      idempotencyStore: {
+        ...store,
+        complete: (...args) => recorded('complete', store.complete(...args)),
+        release: (...args) => recorded('release', store.release(...args)),
+      },
       outbox: { ...outbox, stage: (...args) => recorded('stage', outbox.stage(...args)), discard: (key) => recorded('discard', outbox.discard(key)) },
     });
   });
@@ -67,15 +73,29 @@ describe("a created ticket's key and its staged copy, on the embedded store", ()
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('commits the discard with the answer, and answers once both are committed', async () => {
-    const response = await fetch(`${relay.url}/tickets`, {
+  const send = () =>
+    fetch(`${relay.url}/tickets`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Origin: ORIGIN, 'Idempotency-Key': newKey() },
       body: JSON.stringify({ title: 'Price list', message: 'How much is the new model?', sentiment: 'question', creator: { name: 'Bill Smith', email: 'bill_smith@gmail.com' } }),
     });
+
+  it('asks for the discard and the answer together, and answers once both are committed', async () => {
+    events.length = 0;
+    const response = await send();
     expect(response.status, await response.clone().text()).toBe(201);
     expect(events).toEqual(['stage asked', 'stage committed', 'discard asked', 'complete asked', 'discard committed', 'complete committed']);
     // Nothing is left staged: the outbox has nothing to deliver.
+    expect(await outbox.counts()).toEqual({ queued: 0, dead: 0 });
+  });
+
+  it('commits the discard of a refused ticket before it releases the key', async () => {
+    events.length = 0;
+    const fault = await fetch(`${fake.url}/__fake/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'refuse', path: '/tickets' }) });
+    expect(fault.status).toBe(204);
+    const response = await send();
+    expect(response.status).toBe(502);
+    expect(events).toEqual(['stage asked', 'stage committed', 'discard asked', 'discard committed', 'release asked', 'release committed']);
     expect(await outbox.counts()).toEqual({ queued: 0, dead: 0 });
   });
 });
