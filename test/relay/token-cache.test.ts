@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenCache } from '../../src/relay/upstream/token-cache';
-import { CLIENT_ID, REFRESH_TOKEN, captureLogs, gate, json, scriptedSocialboards } from './helpers';
+import { CLIENT_ID, REFRESH_TOKEN, captureLogs, gate, hang, json, scriptedSocialboards } from './helpers';
 
-function setup(options: Parameters<typeof scriptedSocialboards>[0] = {}) {
+function setup(options: Parameters<typeof scriptedSocialboards>[0] = {}, timeoutMs = 1000) {
   const upstream = scriptedSocialboards(options);
   const clock = { now: 1_000_000 };
   const logs = captureLogs();
@@ -10,7 +10,7 @@ function setup(options: Parameters<typeof scriptedSocialboards>[0] = {}) {
     tokenUrl: 'https://sb.test/token',
     clientId: CLIENT_ID,
     refreshToken: REFRESH_TOKEN,
-    timeoutMs: 1000,
+    timeoutMs,
     fetch: upstream.fetch,
     now: () => clock.now,
     log: logs.log,
@@ -19,6 +19,14 @@ function setup(options: Parameters<typeof scriptedSocialboards>[0] = {}) {
 }
 
 describe('token cache', () => {
+  it('gives up on a hung /token after its time limit, and says so in the log', async () => {
+    const { tokens, logs } = setup({ tokens: [hang] }, 50);
+    const started = Date.now();
+    expect(await tokens.get()).toEqual({ ok: false, error: { code: 'upstream_unavailable' } });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(logs.records()).toContainEqual(expect.objectContaining({ msg: 'socialboards token request failed', reason: 'timeout' }));
+  });
+
   it('asks /token with the documented form fields', async () => {
     const { upstream, tokens } = setup();
     expect(await tokens.get()).toEqual({ ok: true, value: 'access-1' });

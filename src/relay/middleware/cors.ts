@@ -62,9 +62,8 @@ export const corsHeaders = ({ allowedOrigins }: CorsOptions): MiddlewareHandler<
     await next();
     if (carriesAnswerHeaders(c.res)) return;
     const { headers } = c.res;
-    if (shared['access-control-allow-origin'] !== undefined) headers.set('Access-Control-Allow-Origin', shared['access-control-allow-origin']);
-    headers.set('Access-Control-Expose-Headers', exposed);
-    // Once: an answer Hono made again from one that had them already lists Origin.
+    for (const [name, value] of Object.entries(shared)) if (name !== 'vary') headers.set(name, value);
+    // Appended, once: an answer Hono made again from one that had them already lists Origin.
     if (!(headers.get('Vary') ?? '').split(',').some((name) => name.trim().toLowerCase() === 'origin')) headers.append('Vary', 'Origin');
   };
 };

@@ -3,6 +3,7 @@ import type { SiteverifyConfig } from './spam-config';
 import type { ChallengeVerdict } from './challenge';
 import type { ReplayStore } from './replay-store';
 import { fail, ok } from '../../shared/result';
+import { timeLimit } from '../upstream/time-limit';
 
 /**
  * How long a token lives at the provider, so the replay store keeps it no longer than needed.
@@ -39,12 +40,15 @@ export function createSiteverify({ config, hostnames, replays, fetch: fetchImpl 
     // hCaptcha then also refuses a token solved for another site key of the same account.
     if (config.provider === 'hcaptcha') form.set('sitekey', config.siteKey);
     let answer: SiteverifyAnswer;
+    const limit = timeLimit(VERIFY_TIMEOUT_MS);
     try {
-      const response = await fetchImpl(config.verifyUrl, { method: 'POST', body: form, signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS) });
+      const response = await fetchImpl(config.verifyUrl, { method: 'POST', body: form, signal: limit.signal });
       if (!response.ok) return fail({ reason: 'provider_unavailable', detail: `status ${response.status}` });
       answer = (await response.json()) as SiteverifyAnswer;
     } catch (error) {
       return fail({ reason: 'provider_unavailable', detail: error instanceof Error ? error.name : 'error' });
+    } finally {
+      limit.done();
     }
     if (answer.success !== true) {
       const codes = Array.isArray(answer['error-codes']) ? answer['error-codes'].filter((code) => typeof code === 'string') : [];

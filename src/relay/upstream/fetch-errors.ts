@@ -1,6 +1,6 @@
 /** What a thrown `fetch` error says: a timeout, a request that never left, and a loggable reason. */
 
-/** True for the error `fetch` throws when its time limit fires (`timeLimit`'s signal, or `AbortSignal.timeout`'s). */
+/** True for the error `fetch` throws when its time limit fires (`timeLimit`'s signal, as `AbortSignal.timeout`'s). */
 export function isTimeout(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TimeoutError';
 }

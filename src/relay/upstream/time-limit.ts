@@ -1,5 +1,5 @@
 /**
- * A call's time limit: a signal that aborts with a `TimeoutError`, as `AbortSignal.timeout(ms)`'s
+ * A call's time limit (every call the relay makes: Socialboards' and a challenge provider's): a signal that aborts with a `TimeoutError`, as `AbortSignal.timeout(ms)`'s
  * does (fetch-errors.ts's `isTimeout` reads both alike), whose timer is cleared once the call is
  * over. `AbortSignal.timeout`'s timer stays set for its whole length after the call, with a weak
  * reference and a finalization record to go with it: at the default 15 s limit and 1 400 tickets a

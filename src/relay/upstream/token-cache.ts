@@ -4,6 +4,7 @@ import { TokenResponse } from '../../shared/create-ticket';
 import type { Logger } from '../log';
 import { describeError, isTimeout } from './fetch-errors';
 import { parseJson } from './parse-json';
+import { timeLimit } from './time-limit';
 import type { UpstreamFetch } from './upstream-fetch';
 import { UpstreamShed, shed } from './upstream-guard';
 import { failure } from './upstream-result';
@@ -54,13 +55,14 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
   const refresh = async (): Promise<UpstreamResult<string>> => {
     let answer: unknown;
+    const limit = timeLimit(timeoutMs);
     try {
       const response = await fetch(tokenUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }).toString(),
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: limit.signal,
       });
       const text = await response.text();
       if (response.status < 200 || response.status > 299) {
@@ -74,6 +76,8 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       if (error instanceof UpstreamShed) return shed(error);
       log.warn('socialboards token request failed', { reason: isTimeout(error) ? 'timeout' : describeError(error) });
       return failure('upstream_unavailable');
+    } finally {
+      limit.done();
     }
     const parsed = v.safeParse(TokenResponse, answer);
     if (!parsed.success) {
