@@ -115,7 +115,7 @@ export async function relayFor(env: WorkerEnv): Promise<Hono<RelayEnv>> {
 
 async function buildWorkerRelay(env: WorkerEnv): Promise<WorkerRelay> {
   // Loaded on the first request, not at start-up: workerd refuses what some dependencies do when
-  // their module is evaluated (cockatiel creates an AbortController) in the Worker's global scope.
+  // their module is evaluated (an AbortController or a timer made at load) in the Worker's global scope.
   // https://developers.cloudflare.com/workers/runtime-apis/handlers/
   const [{ buildRelayOn }, { parseRelayConfig }, { createLogger }] = await Promise.all([import('./build-relay'), import('./config'), import('./log')]);
   const namespace = env.IDEMPOTENCY;

@@ -47,6 +47,43 @@ describe('guardUpstream: concurrency', () => {
   });
 });
 
+describe('guardUpstream: the wait for a slot', () => {
+  it('never sends a call whose wait ran out, even once a slot frees', async () => {
+    const slow = countingFetch(() => sleep(150).then(() => new Response('ok')));
+    const guarded = guardUpstream(slow.fetch, { ...guardOptions, concurrency: 1, queueMs: 50, log: captureLogs().log });
+    const first = guarded('https://sb.test/tickets', call());
+    const started = Date.now();
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'busy', retryAfterSeconds: 1 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect((await first).status).toBe(200);
+    await sleep(20);
+    expect(slow.calls.started).toBe(1);
+    // The freed slot is free again: nothing was left holding it.
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+  });
+
+  it('sheds at once, without waiting, a call past the 1000 already waiting', async () => {
+    const held = gate();
+    let calls = 0;
+    const upstream = countingFetch(async () =>
+      (calls += 1) === 1 ? ((await held.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response) : sleep(300).then(() => new Response('ok')),
+    );
+    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 200, log: captureLogs().log });
+    const first = guarded('https://sb.test/tickets', call());
+    const queued = Array.from({ length: 1000 }, () => guarded('https://sb.test/tickets', call()).then(() => 'sent', (error: UpstreamShed) => error.reason));
+    const started = Date.now();
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'busy' });
+    expect(Date.now() - started).toBeLessThan(50);
+    held.open(new Response('ok'));
+    expect((await first).status).toBe(200);
+    // The slot went to the oldest waiting call; the rest waited out their 200 ms behind it.
+    const outcomes = await Promise.all(queued);
+    expect(outcomes[0]).toBe('sent');
+    expect(new Set(outcomes.slice(1))).toEqual(new Set(['busy']));
+    expect(upstream.calls.started).toBe(2);
+  });
+});
+
 describe('guardUpstream: circuit breaker', () => {
   it('stops calling after consecutive failures, answers at once while open, probes once after the pause, and closes on success', async () => {
     let failing = true;
@@ -92,6 +129,73 @@ describe('guardUpstream: circuit breaker', () => {
     expect(Date.now() - started).toBeLessThan(50);
     probeGate.open(new Response('up'));
     expect((await probe).status).toBe(200);
+  });
+});
+
+describe('guardUpstream: circuit breaker, its edges', () => {
+  it('opens again when the probe fails, for another whole pause, and says so each time', async () => {
+    const upstream = countingFetch(async () => new Response('down', { status: 502 }));
+    const logs = captureLogs();
+    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, log: logs.log });
+    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
+    await sleep(1050);
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(502);
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'open', retryAfterSeconds: 1 });
+    expect(upstream.calls.started).toBe(4);
+    expect(logs.lines.filter((line) => line.includes('circuit open'))).toHaveLength(2);
+    expect(logs.lines.join('\n')).not.toContain('circuit closed');
+  });
+
+  it('sheds at once while open: a new call, and a waiting one when its turn comes', async () => {
+    const gates = [gate(), gate()];
+    let calls = 0;
+    const upstream = countingFetch(async () => {
+      const held = gates[calls++];
+      return held === undefined ? new Response('up') : ((await held.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response);
+    });
+    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 2, queueMs: 5000, breakerFailures: 1, breakerOpenSeconds: 30, log: captureLogs().log });
+    const failing = guarded('https://sb.test/tickets', call());
+    const holding = guarded('https://sb.test/tickets', call());
+    const waiting = guarded('https://sb.test/tickets', call());
+    await Promise.all(gates.map((held) => held.reached));
+    const started = Date.now();
+    gates[0]!.open(new Response('down', { status: 500 }));
+    expect((await failing).status).toBe(500);
+    // Its slot freed, the waiting call's turn came with the circuit open: shed, never sent.
+    await expect(waiting).rejects.toMatchObject({ reason: 'open' });
+    const retryAfter = await guarded('https://sb.test/tickets', call()).catch((error: UpstreamShed) => error.retryAfterSeconds);
+    expect(retryAfter).toBeGreaterThan(28);
+    expect(Date.now() - started).toBeLessThan(50);
+    expect(upstream.calls.started).toBe(2);
+    gates[1]!.open(new Response('up'));
+    expect((await holding).status).toBe(200);
+  });
+
+  it('lets a failure of a call that began before the circuit opened neither open it again nor spoil the probe', async () => {
+    let answer: () => Promise<Response> = async () => new Response('down', { status: 500 });
+    const upstream = countingFetch(() => answer());
+    const logs = captureLogs();
+    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 5, log: logs.log });
+    // A slow call that will fail after the probe began.
+    const late = gate();
+    answer = async () => (await late.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response;
+    const straggler = guarded('https://sb.test/tickets', call());
+    await late.reached;
+    answer = async () => new Response('down', { status: 500 });
+    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
+    await sleep(1050);
+    const probeGate = gate();
+    answer = async () => (await probeGate.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response;
+    const probe = guarded('https://sb.test/tickets', call());
+    await probeGate.reached;
+    late.open(new Response('down', { status: 503 }));
+    expect((await straggler).status).toBe(503);
+    probeGate.open(new Response('up'));
+    expect((await probe).status).toBe(200);
+    answer = async () => new Response('up');
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+    expect(logs.lines.filter((line) => line.includes('circuit open'))).toHaveLength(1);
+    expect(logs.lines.join('\n')).toContain('circuit closed');
   });
 });
 

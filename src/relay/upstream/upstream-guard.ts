@@ -2,11 +2,16 @@
  * Protects Socialboards (and the owner's quota there) from the relay's own visitors: a bound on
  * concurrent calls whose excess waits briefly and is then shed, and a circuit breaker that stops
  * calling while Socialboards is down, so visitors hear back at once instead of after a timeout.
- * Both from cockatiel; applied to the `fetch` every Socialboards call (token included) goes through.
+ * Applied to the `fetch` every Socialboards call (token included) goes through.
+ *
+ * Our own rather than cockatiel's, which it replaced (README, "Dependencies and why"): the wrapper
+ * around cockatiel had grown a wait deadline, a race and half-open shedding of its own, and let a
+ * call past the queue out as cockatiel's error, which the client took for a call that may have gone
+ * out. What is left is a counter, a FIFO of waiting calls and three circuit states, and one
+ * suspended function per call instead of four. `test/relay/upstream-guard.test.ts` pins each rule.
  */
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, bulkhead, circuitBreaker, handleWhen } from 'cockatiel';
 import type { Logger } from '../log';
-import type { UpstreamAnswer, UpstreamFetch } from './upstream-fetch';
+import type { UpstreamAnswer, UpstreamFetch, UpstreamInit } from './upstream-fetch';
 import { failure } from './upstream-result';
 
 export interface UpstreamGuardOptions {
@@ -38,73 +43,112 @@ export class UpstreamShed extends Error {
 /** Waiting calls beyond this many are shed at once, whatever the wait: memory stays bounded under a flood. */
 const QUEUE_CAPACITY = 1000;
 
-/** Wraps `fetch` in the bulkhead and the breaker. */
+/**
+ * The circuit: `closed`, calls go out and consecutive failures are counted; `open`, none go out
+ * until the pause is over; `probing`, one call (the first after the pause) tests Socialboards while
+ * every other is shed at once, and its outcome closes the circuit or opens it again.
+ */
+type Circuit = 'closed' | 'open' | 'probing';
+
+/** Wraps `fetch` in the bound on concurrent calls and the breaker. */
 export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOptions): UpstreamFetch {
   const { concurrency, queueMs, breakerFailures, breakerOpenSeconds, log, now } = options;
-  const slots = bulkhead(concurrency, QUEUE_CAPACITY);
-  // A thrown error (no answer, a timeout) or a 5xx is Socialboards failing; a 4xx or 429 is an answer.
-  const failing = handleWhen(() => true).orWhenResult((answer: unknown) => (answer as Partial<UpstreamAnswer> | undefined)?.status !== undefined && (answer as UpstreamAnswer).status >= 500);
-  const breaker = circuitBreaker(failing, {
-    halfOpenAfter: breakerOpenSeconds * 1000,
-    breaker: new ConsecutiveBreaker(breakerFailures),
-  });
+  const openMs = breakerOpenSeconds * 1000;
+  let active = 0;
+  /** Calls waiting for a slot, oldest first; each takes the slot it is handed. */
+  const waiting: (() => void)[] = [];
+  let circuit: Circuit = 'closed';
+  /** Consecutive failures while closed. */
+  let failures = 0;
   let openedAt = 0;
-  breaker.onBreak(() => {
+
+  const busy = () => new UpstreamShed('busy', Math.max(1, Math.ceil(queueMs / 1000)));
+
+  /** The answer to a call the circuit keeps from going out now; undefined when it may go. */
+  const refusal = (): UpstreamShed | undefined => {
+    if (circuit === 'closed') return undefined;
+    // While one probe tests a half-open circuit, the others are answered at once rather than
+    // waiting for the probe (up to a whole upstream timeout).
+    if (circuit === 'probing') return new UpstreamShed('open', 1);
+    const left = openedAt + openMs - now();
+    return left > 0 ? new UpstreamShed('open', Math.max(1, Math.ceil(left / 1000))) : undefined;
+  };
+
+  const open = () => {
+    circuit = 'open';
     openedAt = now();
     log.warn('socialboards is failing; calls stop for a while (circuit open)', { openSeconds: breakerOpenSeconds, afterFailures: breakerFailures });
-  });
-  breaker.onReset(() => log.info('socialboards answers again (circuit closed)'));
-  const retryAfterOpen = () => Math.max(1, Math.ceil((openedAt + breakerOpenSeconds * 1000 - now()) / 1000));
-  /** What the caller is thrown: a shed call as `UpstreamShed`, anything else as it came. */
-  const shedOrRethrow = (error: unknown) => {
-    if (error instanceof BrokenCircuitError) return new UpstreamShed('open', retryAfterOpen());
-    if (isBulkheadFull(error)) return new UpstreamShed('busy', Math.max(1, Math.ceil(queueMs / 1000)));
-    return error;
   };
 
-  return async (input, init) => {
-    // While one probe tests a half-open circuit, the others are answered at once rather than
-    // waiting for the probe (cockatiel would make them wait, up to a whole upstream timeout).
-    if (breaker.state === CircuitState.HalfOpen) throw new UpstreamShed('open', 1);
-    // A free slot: the call starts now, so it needs no wait timer, nor its race. (A signal of its
-    // own all the same: cockatiel's default one is shared, and on Workers a signal belongs to the
-    // request that first used it; another request's call that touches it fails.)
-    if (slots.executionSlots > 0) {
-      try {
-        return await slots.execute(() => breaker.execute(() => fetch(input, init)), new AbortController().signal);
-      } catch (error) {
-        throw shedOrRethrow(error);
+  /**
+   * A thrown error (no answer, a timeout) or a 5xx is Socialboards failing; a 4xx or 429 is an
+   * answer. A call that started before the circuit opened says nothing about the probe's outcome.
+   */
+  const record = (probe: boolean, failed: boolean) => {
+    if (probe) {
+      failures = 0;
+      if (failed) open();
+      else {
+        circuit = 'closed';
+        log.info('socialboards answers again (circuit closed)');
       }
+      return;
     }
-    const waited = new AbortController();
-    const timer = setTimeout(() => waited.abort(), queueMs);
-    let started = false;
+    if (!failed) failures = 0;
+    else if ((failures += 1) >= breakerFailures && circuit === 'closed') open();
+  };
+
+  /** Hands freed slots to the oldest waiting calls. */
+  const release = () => {
+    active -= 1;
+    while (active < concurrency && waiting.length > 0) waiting.shift()!();
+  };
+
+  /** One call in a slot taken for it; the first after the circuit's pause is its probe. */
+  const run = async (input: string, init: UpstreamInit): Promise<UpstreamAnswer> => {
     try {
-      return await Promise.race([
-        slots.execute(() => {
-          started = true;
-          clearTimeout(timer);
-          return breaker.execute(() => fetch(input, init));
-        }, waited.signal),
-        new Promise<never>((_resolve, reject) => {
-          waited.signal.addEventListener('abort', () => {
-            // A call still queued is dropped when its turn comes (its signal is aborted).
-            if (!started) reject(new UpstreamShed('busy', Math.max(1, Math.ceil(queueMs / 1000))));
-          });
-        }),
-      ]);
-    } catch (error) {
-      throw shedOrRethrow(error);
+      const refused = refusal();
+      if (refused !== undefined) throw refused;
+      const probe = circuit === 'open';
+      if (probe) circuit = 'probing';
+      let answer: UpstreamAnswer;
+      try {
+        answer = await fetch(input, init);
+      } catch (error) {
+        record(probe, true);
+        throw error;
+      }
+      record(probe, answer.status >= 500);
+      return answer;
     } finally {
-      clearTimeout(timer);
+      release();
     }
   };
-}
 
-function isBulkheadFull(error: unknown): boolean {
-  return error instanceof Error && error.name === 'BulkheadRejectedError';
+  return (input, init) => {
+    // The circuit first: while it is open a call is answered at once, never queued.
+    const refused = refusal();
+    if (refused !== undefined) return Promise.reject(refused);
+    if (active < concurrency) {
+      active += 1;
+      return run(input, init);
+    }
+    if (waiting.length >= QUEUE_CAPACITY) return Promise.reject(busy());
+    // Waits for a slot, for at most `queueMs`; then it is shed, never sent.
+    return new Promise<UpstreamAnswer>((resolve, reject) => {
+      const start = () => {
+        clearTimeout(timer);
+        active += 1;
+        run(input, init).then(resolve, reject);
+      };
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(start), 1);
+        reject(busy());
+      }, queueMs);
+      waiting.push(start);
+    });
+  };
 }
-
 
 /** The result for a call the guard shed: nothing was sent, so it is safe to retry after the wait. */
 export const shed = (error: UpstreamShed) => failure(error.reason === 'busy' ? 'upstream_busy' : 'upstream_unavailable', String(error.retryAfterSeconds));
