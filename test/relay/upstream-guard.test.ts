@@ -64,20 +64,25 @@ describe('guardUpstream: the wait for a slot', () => {
 
   it('sheds at once, without waiting, a call past the 1000 already waiting', async () => {
     const held = gate();
+    const next = gate();
     let calls = 0;
-    const upstream = countingFetch(async () =>
-      (calls += 1) === 1 ? ((await held.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response) : sleep(300).then(() => new Response('ok')),
+    const upstream = countingFetch(
+      async () => (await ((calls += 1) === 1 ? held : next).responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response,
     );
-    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 200, log: captureLogs().log });
+    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 2000, log: captureLogs().log });
     const first = guarded('https://sb.test/tickets', call());
     const queued = Array.from({ length: 1000 }, () => guarded('https://sb.test/tickets', call()).then(() => 'sent', (error: UpstreamShed) => error.reason));
     const started = Date.now();
     await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'busy' });
-    expect(Date.now() - started).toBeLessThan(50);
+    expect(Date.now() - started).toBeLessThan(250);
     held.open(new Response('ok'));
     expect((await first).status).toBe(200);
-    // The slot went to the oldest waiting call; the rest waited out their 200 ms behind it.
-    const outcomes = await Promise.all(queued);
+    // The slot went to the oldest waiting call, which holds it; the rest wait out their 2 s.
+    await next.reached;
+    const rest = Promise.all(queued);
+    await sleep(2100);
+    next.open(new Response('ok'));
+    const outcomes = await rest;
     expect(outcomes[0]).toBe('sent');
     expect(new Set(outcomes.slice(1))).toEqual(new Set(['busy']));
     expect(upstream.calls.started).toBe(2);
@@ -93,7 +98,7 @@ describe('guardUpstream: circuit breaker', () => {
     for (let i = 0; i < 3; i += 1) expect((await guarded('https://sb.test/tickets', call())).status).toBe(503);
     const started = Date.now();
     await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'open', retryAfterSeconds: 1 });
-    expect(Date.now() - started).toBeLessThan(50);
+    expect(Date.now() - started).toBeLessThan(250);
     expect(upstream.calls.started).toBe(3);
     expect(logs.lines.join('\n')).toContain('circuit open');
 
@@ -165,10 +170,46 @@ describe('guardUpstream: circuit breaker, its edges', () => {
     await expect(waiting).rejects.toMatchObject({ reason: 'open' });
     const retryAfter = await guarded('https://sb.test/tickets', call()).catch((error: UpstreamShed) => error.retryAfterSeconds);
     expect(retryAfter).toBeGreaterThan(28);
-    expect(Date.now() - started).toBeLessThan(50);
+    expect(Date.now() - started).toBeLessThan(250);
     expect(upstream.calls.started).toBe(2);
     gates[1]!.open(new Response('up'));
     expect((await holding).status).toBe(200);
+  });
+
+  it('sheds a thousand waiting calls together when the circuit opens, and leaves every slot free after', async () => {
+    const held = gate();
+    let calls = 0;
+    const upstream = countingFetch(async () =>
+      (calls += 1) === 1 ? ((await held.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response) : new Response('up'),
+    );
+    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 5000, breakerFailures: 1, log: captureLogs().log });
+    const failing = guarded('https://sb.test/tickets', call());
+    const queued = Array.from({ length: 1000 }, () => guarded('https://sb.test/tickets', call()).then(() => 'sent', (error: unknown) => (error instanceof UpstreamShed ? error.reason : String(error))));
+    await held.reached;
+    held.open(new Response('down', { status: 500 }));
+    expect((await failing).status).toBe(500);
+    // Each had its turn with the circuit open: shed, none sent, none failing otherwise (a stack overflow).
+    expect(new Set(await Promise.all(queued))).toEqual(new Set(['open']));
+    expect(upstream.calls.started).toBe(1);
+    await sleep(1050);
+    // The one slot is free: the probe goes out at once rather than waiting for a slot that leaked.
+    const started = Date.now();
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(250);
+  });
+
+  it('opens the circuit again after a probe whose answer cannot be read, rather than probing for good', async () => {
+    let answer: () => Promise<Response> = async () => new Response('down', { status: 503 });
+    const upstream = countingFetch(() => answer());
+    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, log: captureLogs().log });
+    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
+    await sleep(1050);
+    // Not an answer at all: reading its status throws.
+    answer = async () => undefined as unknown as Response;
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toBeInstanceOf(TypeError);
+    await sleep(1050);
+    answer = async () => new Response('up');
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
   });
 
   it('lets a failure of a call that began before the circuit opened neither open it again nor spoil the probe', async () => {

@@ -98,29 +98,41 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
     else if ((failures += 1) >= breakerFailures && circuit === 'closed') open();
   };
 
-  /** Hands freed slots to the oldest waiting calls. */
+  /**
+   * Hands freed slots to the oldest waiting calls. Not re-entered: a call that ends at once (shed by
+   * the circuit, or failing before any wait) frees its slot inside this loop, and the loop hands it on,
+   * so a thousand waiting calls shed together never nest a thousand deep.
+   */
+  let draining = false;
   const release = () => {
     active -= 1;
-    while (active < concurrency && waiting.length > 0) waiting.shift()!();
+    if (draining) return;
+    draining = true;
+    try {
+      while (active < concurrency && waiting.length > 0) waiting.shift()!();
+    } finally {
+      draining = false;
+    }
   };
 
   /** One call in a slot taken for it; the first after the circuit's pause is its probe. */
   const run = async (input: string, init: UpstreamInit): Promise<UpstreamAnswer> => {
+    let sent = false;
+    let probe = false;
+    // Whatever ends the call other than an answer under 500 (a throw, an answer that cannot be
+    // read) is a failure: a probe always settles the circuit, never leaving it probing for good.
+    let failed = true;
     try {
       const refused = refusal();
       if (refused !== undefined) throw refused;
-      const probe = circuit === 'open';
+      probe = circuit === 'open';
       if (probe) circuit = 'probing';
-      let answer: UpstreamAnswer;
-      try {
-        answer = await fetch(input, init);
-      } catch (error) {
-        record(probe, true);
-        throw error;
-      }
-      record(probe, answer.status >= 500);
+      sent = true;
+      const answer = await fetch(input, init);
+      failed = answer.status >= 500;
       return answer;
     } finally {
+      if (sent) record(probe, failed);
       release();
     }
   };
@@ -142,7 +154,8 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
         run(input, init).then(resolve, reject);
       };
       const timer = setTimeout(() => {
-        waiting.splice(waiting.indexOf(start), 1);
+        const at = waiting.indexOf(start);
+        if (at >= 0) waiting.splice(at, 1);
         reject(busy());
       }, queueMs);
       waiting.push(start);
