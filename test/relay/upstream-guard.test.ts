@@ -26,6 +26,28 @@ const call = () => ({ method: 'POST', headers: {}, redirect: 'manual', signal: A
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A call's answer held by `held`: whatever the test opens it with. */
+const through = async (held: ReturnType<typeof gate>) => (await held.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response;
+
+/**
+ * A guard (breaker at 3 failures, 1 s pause) whose circuit three 5xx answers opened, the pause over:
+ * its next call is the probe, answered by what `answerWith` set last.
+ */
+async function pastOpenCircuit(log = captureLogs().log) {
+  let answer: () => Promise<Response> = async () => new Response('down', { status: 503 });
+  const upstream = countingFetch(() => answer());
+  const guarded = guardUpstream(upstream.fetch, { ...guardOptions, log });
+  for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
+  await sleep(1050);
+  return {
+    guarded,
+    upstream,
+    answerWith: (next: () => Promise<Response>) => {
+      answer = next;
+    },
+  };
+}
+
 describe('guardUpstream: concurrency', () => {
   it('never runs more than the bound at once; a call past it waits briefly, then is shed as busy without being sent', async () => {
     const slow = countingFetch(() => sleep(300).then(() => new Response('ok')));
@@ -67,7 +89,7 @@ describe('guardUpstream: the wait for a slot', () => {
     const next = gate();
     let calls = 0;
     const upstream = countingFetch(
-      async () => (await ((calls += 1) === 1 ? held : next).responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response,
+      async () => await through((calls += 1) === 1 ? held : next),
     );
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 2000, log: captureLogs().log });
     const first = guarded('https://sb.test/tickets', call());
@@ -120,13 +142,9 @@ describe('guardUpstream: circuit breaker', () => {
   });
 
   it('answers others at once while one probe tests a half-open circuit', async () => {
-    let answer: () => Promise<Response> = async () => new Response('down', { status: 500 });
-    const upstream = countingFetch(() => answer());
-    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, log: captureLogs().log });
-    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
-    await sleep(1050);
+    const { guarded, answerWith } = await pastOpenCircuit();
     const probeGate = gate();
-    answer = async () => (await probeGate.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response;
+    answerWith(async () => await through(probeGate));
     const probe = guarded('https://sb.test/tickets', call());
     await probeGate.reached;
     const started = Date.now();
@@ -135,28 +153,27 @@ describe('guardUpstream: circuit breaker', () => {
     probeGate.open(new Response('up'));
     expect((await probe).status).toBe(200);
   });
+
 });
 
 describe('guardUpstream: circuit breaker, its edges', () => {
   it('opens again when the probe fails, for another whole pause, and says so each time', async () => {
-    const upstream = countingFetch(async () => new Response('down', { status: 502 }));
     const logs = captureLogs();
-    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, log: logs.log });
-    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
-    await sleep(1050);
-    expect((await guarded('https://sb.test/tickets', call())).status).toBe(502);
+    const { guarded, upstream } = await pastOpenCircuit(logs.log);
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(503);
     await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'open', retryAfterSeconds: 1 });
     expect(upstream.calls.started).toBe(4);
     expect(logs.lines.filter((line) => line.includes('circuit open'))).toHaveLength(2);
     expect(logs.lines.join('\n')).not.toContain('circuit closed');
   });
 
+
   it('sheds at once while open: a new call, and a waiting one when its turn comes', async () => {
     const gates = [gate(), gate()];
     let calls = 0;
     const upstream = countingFetch(async () => {
       const held = gates[calls++];
-      return held === undefined ? new Response('up') : ((await held.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response);
+      return held === undefined ? new Response('up') : (await through(held));
     });
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 2, queueMs: 5000, breakerFailures: 1, breakerOpenSeconds: 30, log: captureLogs().log });
     const failing = guarded('https://sb.test/tickets', call());
@@ -180,7 +197,7 @@ describe('guardUpstream: circuit breaker, its edges', () => {
     const held = gate();
     let calls = 0;
     const upstream = countingFetch(async () =>
-      (calls += 1) === 1 ? ((await held.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response) : new Response('up'),
+      (calls += 1) === 1 ? (await through(held)) : new Response('up'),
     );
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 5000, breakerFailures: 1, log: captureLogs().log });
     const failing = guarded('https://sb.test/tickets', call());
@@ -199,18 +216,15 @@ describe('guardUpstream: circuit breaker, its edges', () => {
   });
 
   it('opens the circuit again after a probe whose answer cannot be read, rather than probing for good', async () => {
-    let answer: () => Promise<Response> = async () => new Response('down', { status: 503 });
-    const upstream = countingFetch(() => answer());
-    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, log: captureLogs().log });
-    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
-    await sleep(1050);
+    const { guarded, answerWith } = await pastOpenCircuit();
     // Not an answer at all: reading its status throws.
-    answer = async () => undefined as unknown as Response;
+    answerWith(async () => undefined as unknown as Response);
     await expect(guarded('https://sb.test/tickets', call())).rejects.toBeInstanceOf(TypeError);
     await sleep(1050);
-    answer = async () => new Response('up');
+    answerWith(async () => new Response('up'));
     expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
   });
+
 
   it('lets a failure of a call that began before the circuit opened neither open it again nor spoil the probe', async () => {
     let answer: () => Promise<Response> = async () => new Response('down', { status: 500 });
@@ -219,14 +233,14 @@ describe('guardUpstream: circuit breaker, its edges', () => {
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 5, log: logs.log });
     // A slow call that will fail after the probe began.
     const late = gate();
-    answer = async () => (await late.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response;
+    answer = async () => await through(late);
     const straggler = guarded('https://sb.test/tickets', call());
     await late.reached;
     answer = async () => new Response('down', { status: 500 });
     for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
     await sleep(1050);
     const probeGate = gate();
-    answer = async () => (await probeGate.responder({ url: '', method: 'POST', headers: new Headers(), body: '' }, undefined)) as Response;
+    answer = async () => await through(probeGate);
     const probe = guarded('https://sb.test/tickets', call());
     await probeGate.reached;
     late.open(new Response('down', { status: 503 }));

@@ -15,6 +15,9 @@ import { createSqliteIdempotencyStore } from '../../../src/relay/stores/sqlite-i
 const run = promisify(execFile);
 const CONTENDER = fileURLToPath(new URL('./reserve-race.ts', import.meta.url));
 const CREATED = { status: 201, body: '{"ticketId":1}', headers: {} };
+/** The keys' table as it was until the ninth round: keyed by the key itself. */
+const OLD_LAYOUT = `CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, holder TEXT,
+  lease_expires_at INTEGER NOT NULL, sent INTEGER NOT NULL, response TEXT, since INTEGER NOT NULL, expires_at INTEGER) WITHOUT ROWID`;
 
 let dir: string;
 beforeEach(async () => {
@@ -75,8 +78,7 @@ describe('sqlite idempotency store', () => {
     const path = join(dir, 'relay.db');
     const old = new Database(path);
     old.exec(`
-      CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, holder TEXT,
-        lease_expires_at INTEGER NOT NULL, sent INTEGER NOT NULL, response TEXT, since INTEGER NOT NULL, expires_at INTEGER) WITHOUT ROWID;
+      ${OLD_LAYOUT};
       CREATE INDEX idempotency_keys_unsettled ON idempotency_keys (state, since) WHERE sent = 1;`);
     old.close();
     const store = createSqliteIdempotencyStore({ path, ttlMs: 60_000 });
@@ -103,8 +105,7 @@ describe('sqlite idempotency store', () => {
     const path = join(dir, 'relay.db');
     const old = new Database(path);
     old.exec(`
-      CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, holder TEXT,
-        lease_expires_at INTEGER NOT NULL, sent INTEGER NOT NULL, response TEXT, since INTEGER NOT NULL, expires_at INTEGER) WITHOUT ROWID;
+      ${OLD_LAYOUT};
       CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at) WHERE expires_at IS NOT NULL;
       CREATE INDEX idempotency_keys_open ON idempotency_keys (state, since) WHERE sent = 1 AND state IN ('held', 'unresolved');`);
     const oldUpsert = `INSERT OR REPLACE INTO idempotency_keys (key, fingerprint, state, holder, lease_expires_at, sent, response, since, expires_at)
