@@ -28,10 +28,17 @@ afterEach(async () => {
 });
 
 describe('sqlite idempotency store', () => {
-  it('gives each key to exactly one of four processes reserving the same keys at the same moment', async () => {
+  it.each(['made by this version', 'of the old layout, which all four open and rebuild at once'])('gives each key to exactly one of four processes reserving the same keys at the same moment, on a file %s', async (made) => {
     const path = join(dir, 'relay.db');
-    // Created first, so no contender races to create the table.
-    await createSqliteIdempotencyStore({ path, ttlMs: 60_000 }).close();
+    if (made.startsWith('made')) {
+      // Created first, so no contender races to create the table.
+      await createSqliteIdempotencyStore({ path, ttlMs: 60_000 }).close();
+    } else {
+      const old = new Database(path);
+      old.pragma('journal_mode = WAL');
+      old.exec(`${OLD_LAYOUT};`);
+      old.close();
+    }
     const keys = 200;
     const startAt = Date.now() + 2500;
     const contenders = await Promise.all(
@@ -43,6 +50,10 @@ describe('sqlite idempotency store', () => {
       expect(statuses.filter((status) => status === 'reserved'), `race-key-${i}`).toHaveLength(1);
       expect(statuses.filter((status) => status === 'in_flight'), `race-key-${i}`).toHaveLength(3);
     }
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'idempotency_keys'").get()!.sql).not.toMatch(/WITHOUT\s+ROWID/i);
+    expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM idempotency_keys').get()!.n).toBe(keys);
+    db.close();
   }, 60_000);
 
   it('creates the file and its folder when missing', async () => {
@@ -112,9 +123,10 @@ describe('sqlite idempotency store', () => {
       VALUES (@key, @fingerprint, @state, @holder, @lease_expires_at, @sent, @response, @since, @expires_at)`;
     const now = Date.now();
     const rows = [
-      { key: 'done-key', fingerprint: 'fp-done', state: 'done', holder: null, lease_expires_at: 0, sent: 1, response: JSON.stringify(CREATED), since: now - 3000, expires_at: now + 60_000 },
+      // \`since\` as the old relay left it: set only on unresolved keys.
+      { key: 'done-key', fingerprint: 'fp-done', state: 'done', holder: null, lease_expires_at: 0, sent: 1, response: JSON.stringify(CREATED), since: 0, expires_at: now + 60_000 },
       { key: 'unresolved-key', fingerprint: 'fp-open', state: 'unresolved', holder: null, lease_expires_at: 0, sent: 1, response: null, since: now - 2000, expires_at: null },
-      { key: 'held-key', fingerprint: 'fp-held', state: 'held', holder: 'someone', lease_expires_at: now + 60_000, sent: 0, response: null, since: now - 1000, expires_at: null },
+      { key: 'held-key', fingerprint: 'fp-held', state: 'held', holder: 'someone', lease_expires_at: now + 60_000, sent: 0, response: null, since: 0, expires_at: null },
     ];
     for (const row of rows) old.prepare(oldUpsert).run(row);
     old.close();
@@ -133,14 +145,21 @@ describe('sqlite idempotency store', () => {
     const { sql } = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'idempotency_keys'").get()!;
     expect(sql).not.toMatch(/WITHOUT\s+ROWID/i);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'idempotency_keys_without%'").all()).toEqual([]);
-    // In the order they were reserved, the new key last.
-    expect(db.prepare('SELECT key FROM idempotency_keys ORDER BY id').all().map((row) => (row as { key: string }).key)).toEqual(['done-key', 'unresolved-key', 'held-key', 'new-key']);
-    // A relay of the previous version on the same file: its statements work on the new table.
+    // The old keys in key order (nothing recorded when they were reserved), then the new one.
+    expect(db.prepare('SELECT key FROM idempotency_keys ORDER BY id').all().map((row) => (row as { key: string }).key)).toEqual(['done-key', 'held-key', 'unresolved-key', 'new-key']);
+    // A relay of the previous version on the same file: what it runs when it opens the file changes
+    // nothing, and its statements work on the new table, a key it writes again included.
+    db.exec(`CREATE TABLE IF NOT EXISTS ${OLD_LAYOUT.slice('CREATE TABLE '.length)};
+      DROP INDEX IF EXISTS idempotency_keys_unsettled;
+      CREATE INDEX IF NOT EXISTS idempotency_keys_open ON idempotency_keys (state, since) WHERE sent = 1 AND state IN ('held', 'unresolved');`);
+    expect(db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'idempotency_keys'").get()!.sql).toBe(sql);
     db.prepare(oldUpsert).run({ ...rows[2]!, key: 'older-relay-key' });
+    db.prepare(oldUpsert).run({ ...rows[0]!, fingerprint: 'fp-rewritten' });
     expect(db.prepare('SELECT * FROM idempotency_keys WHERE key = ?').get('older-relay-key')).toMatchObject({ key: 'older-relay-key', state: 'held' });
     db.close();
     const again = createSqliteIdempotencyStore({ path, ttlMs: 60_000 });
     expect((await again.reserve('older-relay-key', 'fp-held')).status).toBe('in_flight');
+    expect(await again.reserve('done-key', 'fp-rewritten')).toEqual({ status: 'replay', response: CREATED });
     await again.close();
   });
 
@@ -158,7 +177,8 @@ describe('sqlite idempotency store', () => {
       file.db.transaction(() => {
         for (let i = 0; i < 60_000; i += 1) fill.run(randomUUID(), 'f'.repeat(64), response, i, Date.now() + 3_600_000 + i);
       })();
-      file.db.pragma('wal_checkpoint(TRUNCATE)');
+      expect(file.db.pragma('wal_checkpoint(TRUNCATE)')).toEqual([{ busy: 0, log: 0, checkpointed: 0 }]);
+      expect(file.db.pragma('page_size', { simple: true })).toBe(4096);
       // Batches of eight tickets, each ticket's three writes a commit apart, as under load.
       const tickets = 800;
       const keys = Array.from({ length: tickets }, () => randomUUID());
