@@ -8,7 +8,7 @@
  * around cockatiel had grown a wait deadline, a race and half-open shedding of its own, and let a
  * call past the queue out as cockatiel's error, which the client took for a call that may have gone
  * out. What is left is a counter, a FIFO of waiting calls and three circuit states, and one
- * suspended function per call instead of four. `test/relay/upstream-guard.test.ts` pins each rule.
+ * suspended function per call instead of four. `test/relay/upstream-guard.test.ts` tests its rules.
  */
 import type { Logger } from '../log';
 import type { UpstreamAnswer, UpstreamFetch, UpstreamInit } from './upstream-fetch';
@@ -99,9 +99,9 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
   };
 
   /**
-   * Hands freed slots to the oldest waiting calls. Not re-entered: a call that ends at once (shed by
-   * the circuit, or failing before any wait) frees its slot inside this loop, and the loop hands it on,
-   * so a thousand waiting calls shed together never nest a thousand deep.
+   * Hands freed slots to the oldest waiting calls. Not re-entered: a call that fails at once (its
+   * fetch throwing before any wait) frees its slot inside this loop, and the loop hands it on, so a
+   * thousand waiting calls never nest a thousand deep.
    */
   let draining = false;
   const release = () => {
@@ -115,24 +115,21 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
     }
   };
 
-  /** One call in a slot taken for it; the first after the circuit's pause is its probe. */
+  /**
+   * One call in a slot taken for it, the circuit having let it go: the first after the pause is
+   * the probe. Whatever ends it other than an answer under 500 (a throw, an answer that cannot be
+   * read) is a failure, so a probe always settles the circuit, never leaving it probing for good.
+   */
   const run = async (input: string, init: UpstreamInit): Promise<UpstreamAnswer> => {
-    let sent = false;
-    let probe = false;
-    // Whatever ends the call other than an answer under 500 (a throw, an answer that cannot be
-    // read) is a failure: a probe always settles the circuit, never leaving it probing for good.
+    const probe = circuit === 'open';
+    if (probe) circuit = 'probing';
     let failed = true;
     try {
-      const refused = refusal();
-      if (refused !== undefined) throw refused;
-      probe = circuit === 'open';
-      if (probe) circuit = 'probing';
-      sent = true;
       const answer = await fetch(input, init);
       failed = answer.status >= 500;
       return answer;
     } finally {
-      if (sent) record(probe, failed);
+      record(probe, failed);
       release();
     }
   };
@@ -146,10 +143,13 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
       return run(input, init);
     }
     if (waiting.length >= QUEUE_CAPACITY) return Promise.reject(busy());
-    // Waits for a slot, for at most `queueMs`; then it is shed, never sent.
+    // Waits for a slot, for at most `queueMs`; then it is shed, never sent. When its turn comes the
+    // circuit is asked again: opened meanwhile, it is shed then, without taking the slot.
     return new Promise<UpstreamAnswer>((resolve, reject) => {
       const start = () => {
         clearTimeout(timer);
+        const shedNow = refusal();
+        if (shedNow !== undefined) return reject(shedNow);
         active += 1;
         run(input, init).then(resolve, reject);
       };
