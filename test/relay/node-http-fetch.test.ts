@@ -35,7 +35,7 @@ const call = (init: { body?: string; timeoutMs?: number } = {}) => ({
   ...(init.body === undefined ? {} : { body: init.body }),
 });
 
-describe('node:http upstream fetch', () => {
+describe('the Node upstream fetch (undici)', () => {
   it('sends the method, headers and body, and reads status, Retry-After and the text', async () => {
     const seen: { method?: string; headers?: IncomingMessage['headers']; body?: string } = {};
     const url = await serve((request, body, response) => {
