@@ -31,7 +31,15 @@ const notConnected = (why: string) => Object.assign(new Error(`connection not op
 
 /** Creates the client, with its own connection pools. */
 export function createNodeHttpFetch({ connectTimeoutMs = CONNECT_TIMEOUT_MS }: { connectTimeoutMs?: number } = {}): UpstreamFetch {
-  const agent = new Agent({ keepAliveTimeout: IDLE_CONNECTION_MS, keepAliveMaxTimeout: IDLE_CONNECTION_MS, connect: { timeout: connectTimeoutMs } });
+  const agent = new Agent({
+    keepAliveTimeout: IDLE_CONNECTION_MS,
+    keepAliveMaxTimeout: IDLE_CONNECTION_MS,
+    connect: { timeout: connectTimeoutMs },
+    // The call's own signal is its time limit (RELAY_UPSTREAM_TIMEOUT_MS, up to 600 s): undici's
+    // 300 s for the head and between chunks would otherwise end longer calls with errors of its own.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
   return (url, { method, headers, body, signal }) =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
@@ -50,7 +58,8 @@ export function createNodeHttpFetch({ connectTimeoutMs = CONNECT_TIMEOUT_MS }: {
       };
       // As with fetch, a call cut off by its signal fails with the signal's reason (a TimeoutError),
       // unless its connection never opened: then, as fetch's own connect timeout, nothing was sent.
-      // A request still waiting for its connection is failed at once, and dropped when its turn comes.
+      // A request still waiting for its connection is failed at once, and dropped unwritten when its
+      // turn comes (the connection attempt itself goes on, until it opens or its own timeout).
       function cutOff() {
         if (sending === undefined) finish(notConnected('the time limit came first'));
         else sending.abort(signal.reason);
@@ -72,7 +81,10 @@ export function createNodeHttpFetch({ connectTimeoutMs = CONNECT_TIMEOUT_MS }: {
             else sending = controller;
           },
           onResponseStart(_controller, status, responseHeaders) {
-            // An informational answer (1xx) is followed by the real one.
+            // An informational answer (103) is followed by the real one. undici refuses a `100
+            // Continue` the request did not ask for (an `UND_ERR_SOCKET` failure, so maybe sent;
+            // node:http read past it): a ticket may then be created and its key held as ambiguous,
+            // never sent twice. Nothing known of Socialboards' API says it sends one (docs/socialboards-api.md).
             if (status < 200 || done) return;
             const text = new Promise<string>((resolveText, rejectText) => {
               answer = { resolve: resolveText, reject: rejectText };
