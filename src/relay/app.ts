@@ -14,7 +14,7 @@ export { urlHost } from './build-relay';
 
 /**
  * Redis with REDIS_URL, else the SQLite file RELAY_STORE_PATH; RELAY_ATTACHMENTS's disk or S3 storage;
- * Socialboards over node:http.
+ * Socialboards over undici's dispatcher (node-http-fetch.ts).
  */
 const nodeDefaults: RelayDefaults = {
   idempotencyStore: (config, deps) => createIdempotencyStore({ ...config.idempotency, redisUrl: config.limits.redisUrl }, deps),

@@ -89,7 +89,7 @@ describe('guardUpstream: the wait for a slot', () => {
     const next = gate();
     let calls = 0;
     const upstream = countingFetch(
-      async () => await through((calls += 1) === 1 ? held : next),
+      () => through((calls += 1) === 1 ? held : next),
     );
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 2000, log: captureLogs().log });
     const first = guarded('https://sb.test/tickets', call());
@@ -144,7 +144,7 @@ describe('guardUpstream: circuit breaker', () => {
   it('answers others at once while one probe tests a half-open circuit', async () => {
     const { guarded, answerWith } = await pastOpenCircuit();
     const probeGate = gate();
-    answerWith(async () => await through(probeGate));
+    answerWith(() => through(probeGate));
     const probe = guarded('https://sb.test/tickets', call());
     await probeGate.reached;
     const started = Date.now();
@@ -153,7 +153,6 @@ describe('guardUpstream: circuit breaker', () => {
     probeGate.open(new Response('up'));
     expect((await probe).status).toBe(200);
   });
-
 });
 
 describe('guardUpstream: circuit breaker, its edges', () => {
@@ -167,13 +166,12 @@ describe('guardUpstream: circuit breaker, its edges', () => {
     expect(logs.lines.join('\n')).not.toContain('circuit closed');
   });
 
-
   it('sheds at once while open: a new call, and a waiting one when its turn comes', async () => {
     const gates = [gate(), gate()];
     let calls = 0;
     const upstream = countingFetch(async () => {
       const held = gates[calls++];
-      return held === undefined ? new Response('up') : (await through(held));
+      return held === undefined ? new Response('up') : through(held);
     });
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 2, queueMs: 5000, breakerFailures: 1, breakerOpenSeconds: 30, log: captureLogs().log });
     const failing = guarded('https://sb.test/tickets', call());
@@ -197,7 +195,7 @@ describe('guardUpstream: circuit breaker, its edges', () => {
     const held = gate();
     let calls = 0;
     const upstream = countingFetch(async () =>
-      (calls += 1) === 1 ? (await through(held)) : new Response('up'),
+      (calls += 1) === 1 ? through(held) : new Response('up'),
     );
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 5000, breakerFailures: 1, log: captureLogs().log });
     const failing = guarded('https://sb.test/tickets', call());
@@ -225,7 +223,6 @@ describe('guardUpstream: circuit breaker, its edges', () => {
     expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
   });
 
-
   it('lets a failure of a call that began before the circuit opened neither open it again nor spoil the probe', async () => {
     let answer: () => Promise<Response> = async () => new Response('down', { status: 500 });
     const upstream = countingFetch(() => answer());
@@ -233,14 +230,14 @@ describe('guardUpstream: circuit breaker, its edges', () => {
     const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 5, log: logs.log });
     // A slow call that will fail after the probe began.
     const late = gate();
-    answer = async () => await through(late);
+    answer = () => through(late);
     const straggler = guarded('https://sb.test/tickets', call());
     await late.reached;
     answer = async () => new Response('down', { status: 500 });
     for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
     await sleep(1050);
     const probeGate = gate();
-    answer = async () => await through(probeGate);
+    answer = () => through(probeGate);
     const probe = guarded('https://sb.test/tickets', call());
     await probeGate.reached;
     late.open(new Response('down', { status: 503 }));

@@ -31,7 +31,7 @@ export function describeError(error: unknown): string {
   return code === undefined ? `${error.name}: ${error.message}` : `${error.message}: ${code}`;
 }
 
-/** Node's fetch puts the system error's code on its `cause`; node:http's errors carry it themselves. */
+/** Node's fetch puts the system error's code on its `cause`; undici's dispatcher (node-http-fetch.ts) and node:http put it on the error itself. */
 function causeCode(error: unknown): string | undefined {
   const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
   const found = cause?.code ?? code;

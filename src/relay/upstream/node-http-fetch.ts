@@ -49,12 +49,15 @@ export function createNodeHttpFetch({ connectTimeoutMs = CONNECT_TIMEOUT_MS }: {
       let answer: { resolve: (text: string) => void; reject: (error: unknown) => void } | undefined;
       let done = false;
       const chunks: Buffer[] = [];
-      const finish = (error: unknown) => {
-        if (done) return;
+      /** Ends the call once: true for the first end, whichever it is. */
+      const end = () => {
+        if (done) return false;
         done = true;
         signal.removeEventListener('abort', cutOff);
-        if (answer === undefined) reject(error);
-        else answer.reject(error);
+        return true;
+      };
+      const finish = (error: unknown) => {
+        if (end()) (answer?.reject ?? reject)(error);
       };
       // As with fetch, a call cut off by its signal fails with the signal's reason (a TimeoutError),
       // unless its connection never opened: then, as fetch's own connect timeout, nothing was sent.
@@ -97,10 +100,7 @@ export function createNodeHttpFetch({ connectTimeoutMs = CONNECT_TIMEOUT_MS }: {
             chunks.push(chunk);
           },
           onResponseEnd() {
-            if (done) return;
-            done = true;
-            signal.removeEventListener('abort', cutOff);
-            answer?.resolve(UTF8.decode(Buffer.concat(chunks)));
+            if (end()) answer?.resolve(UTF8.decode(Buffer.concat(chunks)));
           },
           onResponseError(_controller, error) {
             finish(signal.aborted && sending !== undefined ? signal.reason : error);
