@@ -9,6 +9,7 @@ import type { AttachmentsConfig } from './attachments/attachments-config';
 import { IdentityEnv } from './identity/identity-config';
 import type { IdentityConfig } from './identity/identity-config';
 import { NO_FORM_CONFIG, parseFormConfig, withRequireEmail } from './form/form-config';
+import { DEFAULT_SEMI_SPACE_MB, MAX_SEMI_SPACE_MB } from './semi-space';
 import type { FormConfig } from './form/form-config';
 import type { LogLevel } from './log';
 import type { PinnedTicketFields } from './map-ticket';
@@ -126,6 +127,8 @@ const RelayEnv = v.pipe(
       v.pipe(v.string(), v.trim(), v.picklist(['info', 'silent', 'debug'], 'must be one of info, silent, debug')),
       'info',
     ),
+    // The command's V8 young generation (launcher.ts); 0: Node's own.
+    RELAY_SEMI_SPACE_MB: integer(0, MAX_SEMI_SPACE_MB, DEFAULT_SEMI_SPACE_MB),
   }, REQUIRED),
   v.transform((env) => ({
     /** Everything the upstream client needs; the only place credentials live. */
@@ -176,6 +179,8 @@ const RelayEnv = v.pipe(
       concurrency: env.RELAY_OUTBOX_CONCURRENCY,
     },
     logLevel: env.RELAY_LOG satisfies LogLevel,
+    /** The size of each of V8's two semi-spaces the command runs the relay with, fixed; 0: Node's own (launcher.ts). */
+    semiSpaceMb: env.RELAY_SEMI_SPACE_MB,
     form: { file: env.RELAY_FORM_CONFIG === undefined || env.RELAY_FORM_CONFIG.startsWith('{') ? null : env.RELAY_FORM_CONFIG, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS, requireEmail: env.RELAY_REQUIRE_EMAIL },
     /** RELAY_ATTACHMENT_PENDING_MB in bytes. */
     maxPendingUploadBytes: env.RELAY_ATTACHMENT_PENDING_MB * 1024 * 1024,

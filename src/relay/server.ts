@@ -14,6 +14,7 @@ import { buildRelay, urlHost } from './app';
 import type { RelayDeps } from './app';
 import { ConfigError, parseRelayConfig } from './config';
 import type { RelayConfig } from './config';
+import { watchLauncher } from './launcher';
 import { createLogger } from './log';
 import type { Logger } from './log';
 import { connectRedis, whenReady } from './redis-connection';
@@ -160,7 +161,10 @@ function warnIfUnreachable(publicUrl: string, log: Logger): void {
   }
 }
 
-/** `npm run relay` and the `socialboards-ticket-relay` command: the outbox commands, or the relay until a signal. */
+/**
+ * The outbox commands, or the relay in this process until a signal: what the command (cli.ts) runs
+ * once its launcher has the relay's Node started, and what `tsx src/relay/server.ts` runs as it is.
+ */
 export async function main(): Promise<void> {
   // `npm run relay -- outbox …`: the operator's command, on the store the same variables name.
   if (process.argv[2] === 'outbox') {
@@ -177,15 +181,19 @@ export async function main(): Promise<void> {
   }
   const relay = await startRelay(config);
   console.log(`relay: ${relay.url}`);
-  const stop = (signal: string) => {
-    console.log(`relay: ${signal}, finishing open requests`);
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`relay: ${reason}, finishing open requests`);
     relay.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  watchLauncher(() => stop('launcher gone'));
 }
 
 /**

@@ -38,6 +38,7 @@ describe('parseRelayConfig', () => {
       maxBodyBytes: 65_536,
       idempotency: { ttlSeconds: 86_400, leaseSeconds: 10, storePath: './data/relay.db', submissionKeyField: null },
       logLevel: 'info',
+      semiSpaceMb: 32,
       form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [], builtIn: { email: { required: true } } } },
       maxPendingUploadBytes: 1024 * 1024 * 1024,
       outbox: {
@@ -150,6 +151,8 @@ describe('parseRelayConfig', () => {
     ['RELAY_SUBMISSION_KEY_FIELD', '0', /id of a custom field/],
     ['RELAY_SUBMISSION_KEY_FIELD', 'submission-key', /id of a custom field/],
     ['RELAY_LOG', 'verbose', /info, silent, debug/],
+    ['RELAY_SEMI_SPACE_MB', '4096', /integer from 0 to 1024/],
+    ['RELAY_SEMI_SPACE_MB', '-1', /integer from 0 to 1024/],
     ['SOCIALBOARDS_CUSTOM_FIELDS_PATH', 'customfields', /starting with \//],
     ['SOCIALBOARDS_CATEGORIES_PATH', '/cate gories', /no spaces/],
     ['RELAY_FORM_CACHE_TTL_SECONDS', '0', /integer from 1 to 86400/],

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { killRelay, relayPids } from '../../support/relay-tree';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -30,7 +31,8 @@ export function removeOnExit(dir: string): { forget(): void } {
  * so it also works inside an `exit` handler.
  */
 export function killAll(): void {
-  for (const child of alive) child.kill('SIGKILL');
+  // A relay's launcher and the relay it started, or any other child alone.
+  for (const child of alive) if (child.pid !== undefined) killRelay(child.pid);
   alive.clear();
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   scratch.clear();
@@ -64,13 +66,17 @@ export interface RelayProcess {
   kill(): Promise<void>;
   /** SIGTERM, waiting for it to finish its requests (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
-  /** The running process's id (for reading its memory), or undefined when it is not running. */
-  pid(): number | undefined;
+  /**
+   * The running relay's processes (for reading their memory and CPU time): the launcher, then the
+   * relay it started (src/relay/launcher.ts); empty when it is not running.
+   */
+  pids(): number[];
 }
 
 /**
- * A relay as production runs it: `node --import tsx src/relay/server.ts`, with exactly `env`
- * (plus PATH), on `port` of 127.0.0.1. Its output is appended to `logFile` across restarts.
+ * A relay as production runs it: the command, `node --import tsx src/relay/cli.ts` (its launcher and
+ * the relay it starts with its young generation), with exactly `env` (plus PATH), on `port` of
+ * 127.0.0.1. Its output is appended to `logFile` across restarts.
  */
 export function relayProcess({ port, env, logFile }: { port: number; env: Record<string, string>; logFile: string }): RelayProcess {
   const url = `http://127.0.0.1:${port}`;
@@ -79,7 +85,7 @@ export function relayProcess({ port, env, logFile }: { port: number; env: Record
 
   async function start() {
     const out = openSync(logFile, 'a');
-    const spawned = spawn(process.execPath, ['--import', 'tsx', 'src/relay/server.ts'], {
+    const spawned = spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env, RELAY_HOST: '127.0.0.1', RELAY_PORT: String(port) },
       stdio: ['ignore', out, out],
@@ -102,7 +108,7 @@ export function relayProcess({ port, env, logFile }: { port: number; env: Record
   }
 
   async function kill() {
-    child?.kill('SIGKILL');
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) killRelay(child.pid);
     await exited;
   }
 
@@ -114,7 +120,7 @@ export function relayProcess({ port, env, logFile }: { port: number; env: Record
     clearTimeout(timer);
   }
 
-  const pid = () => (child === undefined || child.exitCode !== null || child.signalCode !== null ? undefined : child.pid);
+  const pids = () => (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null ? [] : relayPids(child.pid));
 
-  return { url, start, kill, stop, pid };
+  return { url, start, kill, stop, pids };
 }

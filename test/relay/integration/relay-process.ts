@@ -1,12 +1,16 @@
 /** A relay as its own process, for tests that kill it with SIGKILL. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { killRelay } from '../../support/relay-tree';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The relay as its own process (`node --import tsx src/relay/server.ts`), printing its URL. */
+/**
+ * The relay as its own process (`node --import tsx src/relay/cli.ts`: the command, its launcher and
+ * the relay it starts), printing its URL; `kill` crashes both.
+ */
 export async function relayProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,7 +30,7 @@ export async function relayProcess(env: Record<string, string>) {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { url, kill: async () => {
-    child.kill('SIGKILL');
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) killRelay(child.pid);
     await exited;
   } };
 }
