@@ -127,7 +127,7 @@ const RelayEnv = v.pipe(
       v.pipe(v.string(), v.trim(), v.picklist(['info', 'silent', 'debug'], 'must be one of info, silent, debug')),
       'info',
     ),
-    // The command's V8 young generation (launcher.ts); 0: Node's own.
+    // The command's V8 young generation: read by its launcher (semi-space.ts), checked here with the rest.
     RELAY_SEMI_SPACE_MB: integer(0, MAX_SEMI_SPACE_MB, DEFAULT_SEMI_SPACE_MB),
   }, REQUIRED),
   v.transform((env) => ({
@@ -179,8 +179,6 @@ const RelayEnv = v.pipe(
       concurrency: env.RELAY_OUTBOX_CONCURRENCY,
     },
     logLevel: env.RELAY_LOG satisfies LogLevel,
-    /** The size of each of V8's two semi-spaces the command runs the relay with, fixed; 0: Node's own (launcher.ts). */
-    semiSpaceMb: env.RELAY_SEMI_SPACE_MB,
     form: { file: env.RELAY_FORM_CONFIG === undefined || env.RELAY_FORM_CONFIG.startsWith('{') ? null : env.RELAY_FORM_CONFIG, cacheTtlSeconds: env.RELAY_FORM_CACHE_TTL_SECONDS, requireEmail: env.RELAY_REQUIRE_EMAIL },
     /** RELAY_ATTACHMENT_PENDING_MB in bytes. */
     maxPendingUploadBytes: env.RELAY_ATTACHMENT_PENDING_MB * 1024 * 1024,

@@ -66,11 +66,17 @@ function relaunch(flags: readonly string[]): void {
 }
 
 /**
- * In the relay started by `relaunch`: calls `stop` when the launcher is gone (its channel closed)
- * and lets the channel keep nothing alive. A relay started otherwise has no launcher to watch.
+ * In the relay started by `relaunch`: calls `gone` when the launcher is gone (its channel closed),
+ * at once if it is gone already, and lets the channel keep nothing alive. A relay started
+ * otherwise has no launcher to watch.
  */
-export function watchLauncher(stop: () => void): void {
+export function watchLauncher(gone: () => void): void {
   if (process.env[LAUNCHED_ENV] !== '1' || process.channel === undefined) return;
+  // Null once the channel closed: the launcher died while this relay was loading.
+  if (process.channel === null || !process.connected) {
+    gone();
+    return;
+  }
   process.channel.unref();
-  process.once('disconnect', stop);
+  process.once('disconnect', gone);
 }

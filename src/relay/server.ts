@@ -179,21 +179,27 @@ export async function main(): Promise<void> {
     console.error(`relay: ${error.message}\nSee docs/relay.md for every variable.`);
     process.exit(1);
   }
-  const relay = await startRelay(config);
-  console.log(`relay: ${relay.url}`);
-  let stopping = false;
-  const stop = (reason: string) => {
-    if (stopping) return;
-    stopping = true;
+  // A signal, or the launcher's going, stops it gracefully, once: later ones are ignored (the stop
+  // is bounded by SHUTDOWN_GRACE_MS). One that comes while it starts stops it as soon as it listens.
+  let relay: RunningRelay | undefined;
+  let stopping: string | undefined;
+  const finish = (running: RunningRelay, reason: string) => {
     console.log(`relay: ${reason}, finishing open requests`);
-    relay.close().then(
+    running.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  const stop = (reason: string) => {
+    if (stopping !== undefined) return;
+    stopping = reason;
+    if (relay !== undefined) finish(relay, reason);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
   watchLauncher(() => stop('launcher gone'));
+  relay = await startRelay(config);
+  console.log(`relay: ${relay.url}`);
+  if (stopping !== undefined) finish(relay, stopping);
 }
 
 /**

@@ -38,7 +38,6 @@ describe('parseRelayConfig', () => {
       maxBodyBytes: 65_536,
       idempotency: { ttlSeconds: 86_400, leaseSeconds: 10, storePath: './data/relay.db', submissionKeyField: null },
       logLevel: 'info',
-      semiSpaceMb: 32,
       form: { file: null, cacheTtlSeconds: 300, config: { order: 'community', fields: [], builtIn: { email: { required: true } } } },
       maxPendingUploadBytes: 1024 * 1024 * 1024,
       outbox: {

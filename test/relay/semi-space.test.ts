@@ -22,7 +22,10 @@ describe('semiSpaceFlags: whether the command starts Node again, and with what',
     ['with underscores', { execArgv: ['--min_semi_space_size=4'] }],
     ['as a separate value', { execArgv: ['--max-semi-space-size', '64'] }],
     ['in NODE_OPTIONS', { nodeOptions: '--enable-source-maps  --max-semi-space-size=16' }],
-  ])("leaves the operator's own semi-space flags alone (%s)", (_where, given) => {
+    ['debugging: --inspect', { execArgv: ['--inspect'] }],
+    ['debugging: --inspect-brk=9230', { execArgv: ['--inspect-brk=9230'] }],
+    ['debugging, in NODE_OPTIONS', { nodeOptions: '--inspect-wait' }],
+  ])("leaves the operator's own semi-space flags, or their debugger, alone, in one process (%s)", (_where, given) => {
     expect(semiSpaceFlags(32, { ...linux, ...given })).toBeUndefined();
   });
 
@@ -30,11 +33,12 @@ describe('semiSpaceFlags: whether the command starts Node again, and with what',
     expect(semiSpaceFlags(32, { ...linux, platform: 'win32' })).toBeUndefined();
   });
 
-  it('reads RELAY_SEMI_SPACE_MB itself, leaving a bad value to the relay to refuse (in one process)', () => {
-    expect(semiSpaceMb(undefined)).toBe(32);
+  it('reads RELAY_SEMI_SPACE_MB itself as the configuration does, leaving a bad value to the relay to refuse (in one process)', () => {
+    for (const unset of [undefined, '', '  ']) expect(semiSpaceMb(unset)).toBe(32);
     expect(semiSpaceMb(' 64 ')).toBe(64);
+    expect(semiSpaceMb('00064')).toBe(64);
     expect(semiSpaceMb('0')).toBe(0);
-    for (const bad of ['', '1025', '-1', '3.5', '32mb', '99999']) {
+    for (const bad of ['1025', '-1', '3.5', '32mb', '99999']) {
       expect(semiSpaceMb(bad)).toBeUndefined();
       expect(semiSpaceFlags(semiSpaceMb(bad), linux)).toBeUndefined();
     }

@@ -15,12 +15,14 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-/** The Node processes `pid` started (not its helpers, such as tsx's esbuild service). */
+/** The Node processes `pid` started: those running its own executable (not its helpers, such as tsx's esbuild service). */
 export function nodeChildren(pid: number): number[] {
+  const node = commOf(pid);
+  if (node === undefined) return [];
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
-    .filter((child) => statFields(child)?.[1] === String(pid) && commOf(child) === 'node');
+    .filter((child) => statFields(child)?.[1] === String(pid) && commOf(child) === node);
 }
 
 function commOf(pid: number): string | undefined {
@@ -33,15 +35,37 @@ function commOf(pid: number): string | undefined {
 
 /** The relay's processes: the launcher `pid`, then the relay it started (none when it runs in one process). */
 export function relayPids(pid: number): number[] {
-  return [pid, ...nodeChildren(pid)];
+  return pid > 0 ? [pid, ...nodeChildren(pid)] : [];
+}
+
+/** Whether a process still holds what it had (its sockets, its locks): gone, or a zombie, it does not. */
+export function running(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /**
  * SIGKILLs the relay, as a crash would: the relay first, then its launcher (which, were it killed
- * first, would have the relay stop gracefully: not a crash).
+ * first, would have the relay stop gracefully: not a crash). Resolves once neither runs, so that a
+ * relay started again finds its port and its store's locks free.
  */
-export function killRelay(pid: number): void {
-  for (const each of relayPids(pid).reverse()) {
+export async function killRelay(pid: number): Promise<void> {
+  const pids = relayPids(pid).reverse();
+  killNow(pids);
+  for (const deadline = Date.now() + 10_000; pids.some(running); ) {
+    if (Date.now() > deadline) throw new Error(`relay processes ${pids.filter(running).join(', ')} still run 10 s after SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The same, synchronously, for an `exit` handler: nothing waited for. */
+export function killRelayNow(pid: number): void {
+  killNow(relayPids(pid).reverse());
+}
+
+function killNow(pids: readonly number[]): void {
+  // Never 0 or less: process.kill would signal a whole process group, this one's included.
+  for (const each of pids.filter((pid) => pid > 0)) {
     try {
       process.kill(each, 'SIGKILL');
     } catch {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { killRelay, relayPids } from '../../support/relay-tree';
+import { killRelay, killRelayNow, relayPids, running } from '../../support/relay-tree';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -32,7 +32,7 @@ export function removeOnExit(dir: string): { forget(): void } {
  */
 export function killAll(): void {
   // A relay's launcher and the relay it started, or any other child alone.
-  for (const child of alive) if (child.pid !== undefined) killRelay(child.pid);
+  for (const child of alive) if (child.pid !== undefined) killRelayNow(child.pid);
   alive.clear();
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   scratch.clear();
@@ -108,16 +108,20 @@ export function relayProcess({ port, env, logFile }: { port: number; env: Record
   }
 
   async function kill() {
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) killRelay(child.pid);
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) await killRelay(child.pid);
     await exited;
   }
 
   async function stop(graceMs = 15_000) {
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const launcher = child.pid ?? 0;
+    const pids = relayPids(launcher);
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child?.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => void killRelay(launcher), graceMs);
     await exited;
     clearTimeout(timer);
+    // The launcher exits as the relay does; what the relay held is free once it is reaped.
+    while (pids.some(running)) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   const pids = () => (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null ? [] : relayPids(child.pid));

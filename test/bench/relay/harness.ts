@@ -404,7 +404,7 @@ export async function runRelayBench(options: BenchOptions): Promise<CaseResult[]
     await relay.start();
     // The launcher and the relay it started (its young generation, src/relay/launcher.ts).
     const pids = relay.pids();
-    if (pids.length === 0) throw new Error('relay exited at start');
+    if (pids.length !== 2) throw new Error(`expected the command's launcher and its relay, found ${pids.length === 0 ? 'none running' : 'one process'}`);
     try {
       const startMb = relayMb(pids, 'VmRSS');
       const warm = options.warmupS > 0 ? await load(relay.url, subject, connections, { durationS: options.warmupS }, options.rate) : undefined;

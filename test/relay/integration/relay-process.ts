@@ -30,7 +30,7 @@ export async function relayProcess(env: Record<string, string>) {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { url, kill: async () => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) killRelay(child.pid);
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) await killRelay(child.pid);
     await exited;
   } };
 }

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { nodeChildren } from '../../support/relay-tree';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { nodeChildren, running } from '../../support/relay-tree';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -104,11 +104,15 @@ describe('npx tsx src/relay/server.ts', () => {
         });
       });
       const launcher = run.child.pid ?? 0;
+      // A failed test leaves nothing running: the launcher, and the relay in its own session.
+      const started = [launcher, ...nodeChildren(launcher)];
+      onTestFinished(() => {
+        for (const pid of started.filter((each) => each > 0 && running(each))) process.kill(pid, 'SIGKILL');
+      });
       return { ...run, url, launcher, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
     }
 
     const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
     const until = async (done: () => boolean, ms: number) => {
       for (const deadline = Date.now() + ms; !done(); ) {
         if (Date.now() > deadline) throw new Error('timed out');
@@ -131,7 +135,7 @@ describe('npx tsx src/relay/server.ts', () => {
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(run.output().stdout.match(/SIGTERM, finishing open requests/g)).toHaveLength(1);
-      expect(alive(relay ?? 0)).toBe(false);
+      expect(running(relay ?? 0)).toBe(false);
       await run.cleanup();
     });
 
@@ -141,7 +145,7 @@ describe('npx tsx src/relay/server.ts', () => {
       process.kill(-run.launcher, 'SIGINT');
       expect(await run.exited).toBe(0);
       expect(run.output().stdout.match(/SIGINT, finishing open requests/g)).toHaveLength(1);
-      expect(alive(relay ?? 0)).toBe(false);
+      expect(running(relay ?? 0)).toBe(false);
       await run.cleanup();
     });
 
@@ -149,10 +153,31 @@ describe('npx tsx src/relay/server.ts', () => {
       const run = await started();
       const [relay] = nodeChildren(run.launcher);
       run.child.kill('SIGKILL');
-      await until(() => !alive(relay ?? 0), 15_000);
+      await until(() => !running(relay ?? 0), 15_000);
       expect(run.output().stdout).toContain('relay: launcher gone, finishing open requests');
       await run.cleanup();
     });
+
+    it('stops the relay whose launcher died while it was still starting', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'relay-launcher-'));
+      // Nothing listens on port 1: the relay waits 5 s for Redis before it listens (REDIS_READY_MS).
+      const run = runRelay(
+        { SOCIALBOARDS_CLIENT_ID: 'c', SOCIALBOARDS_REFRESH_TOKEN: 'r', RELAY_ALLOWED_ORIGINS: 'https://shop.example', RELAY_PORT: '0', RELAY_LOG: 'silent', RELAY_STORE_PATH: join(dataDir, 'relay.db'), REDIS_URL: 'redis://127.0.0.1:1' },
+        { script: 'src/relay/cli.ts' },
+      );
+      const launcher = run.child.pid ?? 0;
+      let relay: number | undefined;
+      await until(() => (relay = nodeChildren(launcher)[0]) !== undefined, 10_000);
+      onTestFinished(() => {
+        if (relay !== undefined && running(relay)) process.kill(relay, 'SIGKILL');
+      });
+      // Loaded, and waiting for Redis.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      run.child.kill('SIGKILL');
+      await until(() => !running(relay ?? 0), 20_000);
+      expect(run.output().stdout).toMatch(/relay: http:\/\/127\.0\.0\.1:\d+\nrelay: launcher gone, finishing open requests/);
+      await rm(dataDir, { recursive: true, force: true });
+    }, 40_000);
 
     it.each([
       ['RELAY_SEMI_SPACE_MB=0, Node\'s own young generation', { RELAY_SEMI_SPACE_MB: '0' }],
