@@ -198,7 +198,10 @@ The relay of the Socialboards ticket widget (\`socialboards-ticket-widget\`): it
 Socialboards credentials, checks each ticket and forwards it.
 
 - As a command: \`npx socialboards-ticket-relay\`, configured by environment variables;
-  \`npx socialboards-ticket-relay --help\` lists every one with its default.
+  \`npx socialboards-ticket-relay --help\` lists every one with its default. It runs the relay in
+  a Node it starts with V8's young generation fixed (\`RELAY_SEMI_SPACE_MB\`, 32 MB; \`0\`: one
+  process) and stands in for it: signals passed on, its exit code returned (docs/relay.md, "The
+  command's two processes").
 - As a library: \`startRelay(parseRelayConfig(process.env))\`, or \`buildRelay(config, deps)\` for
   the Hono app to mount in your own Node server.
 - On Cloudflare Workers: \`main = "node_modules/socialboards-ticket-relay/workers.js"\` in your

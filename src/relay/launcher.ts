@@ -7,7 +7,7 @@
  * fills before the requests in it end; each scavenge copies them, and V8 keeps resizing the
  * space, which moves the process's memory over a run. Two fixed semi-spaces of 32 MB let most
  * requests end before a scavenge: in `npm run bench:relay` (README, "Eleventh round") the relay's
- * CPU a ticket fell by about a sixth and its memory stayed flat. V8 takes these sizes only as
+ * CPU a ticket fell by a tenth (SQLite) to a quarter (Redis). V8 takes these sizes only as
  * flags at start (`--min-semi-space-size` is refused in NODE_OPTIONS), hence a second process, as
  * JVM servers' launch scripts set their collector's flags. The launcher loads none of the relay's
  * modules (cli.ts imports them only where the relay runs): about 8 MB of memory of its own.
