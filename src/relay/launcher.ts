@@ -7,15 +7,16 @@
  * fills before the requests in it end; each scavenge copies them, and V8 keeps resizing the
  * space, which moves the process's memory over a run. Two fixed semi-spaces of 32 MB let most
  * requests end before a scavenge: in `npm run bench:relay` (README, "Eleventh round") the relay's
- * CPU a ticket fell by a tenth (SQLite) to a quarter (Redis). V8 takes these sizes only as
- * flags at start (`--min-semi-space-size` is refused in NODE_OPTIONS), hence a second process, as
- * JVM servers' launch scripts set their collector's flags. The launcher loads none of the relay's
- * modules (cli.ts imports them only where the relay runs): about 8 MB of memory of its own.
+ * CPU a ticket fell by about a tenth with SQLite (with Redis, from nothing to a quarter). V8 takes
+ * these sizes only as flags at start (`--min-semi-space-size` is refused in NODE_OPTIONS), hence
+ * a second process, as JVM servers' launch scripts set their collector's flags. The launcher loads
+ * none of the relay's modules (cli.ts imports them only where the relay runs): about 8 MB of
+ * memory of its own.
  */
 import { spawn } from 'node:child_process';
 import { LAUNCHED_ENV, semiSpaceFlags, semiSpaceMb } from './semi-space';
 
-/** Signals an operator (or a process manager) sends the command; each goes on to the relay once. */
+/** Signals an operator (or a process manager) sends the command: each goes on to the relay. */
 const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
@@ -38,8 +39,8 @@ export function launchRelay(): boolean {
  * for it until it ends, then ends the same way (its exit code, or its signal):
  * - its output is this process's (inherited); it reads no input;
  * - it runs in a process group of its own, so a terminal's Ctrl-C reaches it once, passed on by
- *   this process, rather than twice (a second SIGINT would cut its graceful stop short); SIGINT,
- *   SIGTERM and SIGHUP sent here go on to it;
+ *   this process, rather than twice; SIGINT, SIGTERM and SIGHUP sent here go on to it (it stops
+ *   on the first, and ignores the rest);
  * - should this process die without passing anything on (SIGKILL), the relay hears its channel
  *   close and stops as on SIGTERM, so no relay is left running on its own.
  */

@@ -180,7 +180,8 @@ export async function main(): Promise<void> {
     process.exit(1);
   }
   // A signal, or the launcher's going, stops it gracefully, once: later ones are ignored (the stop
-  // is bounded by SHUTDOWN_GRACE_MS). One that comes while it starts stops it as soon as it listens.
+  // is bounded: the outbox's deliveries by the upstream timeout, then SHUTDOWN_GRACE_MS; SIGKILL
+  // ends it at once). One that comes while it starts stops it as soon as it listens.
   let relay: RunningRelay | undefined;
   let stopping: string | undefined;
   const finish = (running: RunningRelay, reason: string) => {

@@ -117,11 +117,16 @@ export function relayProcess({ port, env, logFile }: { port: number; env: Record
     const launcher = child.pid ?? 0;
     const pids = relayPids(launcher);
     child.kill('SIGTERM');
-    const timer = setTimeout(() => void killRelay(launcher), graceMs);
+    let killed: Promise<void> | undefined;
+    const timer = setTimeout(() => (killed = killRelay(launcher)), graceMs);
     await exited;
     clearTimeout(timer);
+    await killed;
     // The launcher exits as the relay does; what the relay held is free once it is reaped.
-    while (pids.some(running)) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const deadline = Date.now() + 10_000; pids.some(running); ) {
+      if (Date.now() > deadline) throw new Error(`relay processes ${pids.filter(running).join(', ')} still run 10 s after their launcher exited`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   const pids = () => (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null ? [] : relayPids(child.pid));

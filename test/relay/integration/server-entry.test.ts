@@ -93,6 +93,8 @@ describe('npx tsx src/relay/server.ts', () => {
         },
         { detached, script: 'src/relay/cli.ts' },
       );
+      const launcher = run.child.pid ?? 0;
+      leaveNothingRunning(launcher, dataDir);
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no URL printed: ${JSON.stringify(run.output())}`)), 15_000);
         run.child.stdout.on('data', () => {
@@ -103,13 +105,21 @@ describe('npx tsx src/relay/server.ts', () => {
           }
         });
       });
-      const launcher = run.child.pid ?? 0;
-      // A failed test leaves nothing running: the launcher, and the relay in its own session.
-      const started = [launcher, ...nodeChildren(launcher)];
-      onTestFinished(() => {
-        for (const pid of started.filter((each) => each > 0 && running(each))) process.kill(pid, 'SIGKILL');
-      });
       return { ...run, url, launcher, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+    }
+
+    /**
+     * However the test ends (a failure, a timeout), nothing is left running: the launcher, and the
+     * relay in its own session (looked up as the test goes on: it may not have started yet).
+     */
+    function leaveNothingRunning(launcher: number, dataDir: string) {
+      const seen = new Set<number>();
+      const look = setInterval(() => nodeChildren(launcher).forEach((pid) => seen.add(pid)), 50);
+      onTestFinished(async () => {
+        clearInterval(look);
+        for (const pid of [launcher, ...seen].filter((each) => each > 0 && running(each))) process.kill(pid, 'SIGKILL');
+        await rm(dataDir, { recursive: true, force: true });
+      });
     }
 
     const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -158,7 +168,10 @@ describe('npx tsx src/relay/server.ts', () => {
       await run.cleanup();
     });
 
-    it('stops the relay whose launcher died while it was still starting', async () => {
+    it.each([
+      ['while it loads (its channel may be closed before it looks)', 0],
+      ['while it waits for Redis (it was watching)', 1500],
+    ])('stops the relay whose launcher died while it was still starting: %s', async (_when, afterMs) => {
       const dataDir = await mkdtemp(join(tmpdir(), 'relay-launcher-'));
       // Nothing listens on port 1: the relay waits 5 s for Redis before it listens (REDIS_READY_MS).
       const run = runRelay(
@@ -166,17 +179,13 @@ describe('npx tsx src/relay/server.ts', () => {
         { script: 'src/relay/cli.ts' },
       );
       const launcher = run.child.pid ?? 0;
+      leaveNothingRunning(launcher, dataDir);
       let relay: number | undefined;
       await until(() => (relay = nodeChildren(launcher)[0]) !== undefined, 10_000);
-      onTestFinished(() => {
-        if (relay !== undefined && running(relay)) process.kill(relay, 'SIGKILL');
-      });
-      // Loaded, and waiting for Redis.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await new Promise((resolve) => setTimeout(resolve, afterMs));
       run.child.kill('SIGKILL');
       await until(() => !running(relay ?? 0), 20_000);
       expect(run.output().stdout).toMatch(/relay: http:\/\/127\.0\.0\.1:\d+\nrelay: launcher gone, finishing open requests/);
-      await rm(dataDir, { recursive: true, force: true });
     }, 40_000);
 
     it.each([
