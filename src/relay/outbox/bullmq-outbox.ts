@@ -4,6 +4,16 @@
  * one worker at a time and hand a dead worker's job to another (its stalled check); retries wait
  * out the backoff as delayed jobs; a permanent refusal is an `UnrecoverableError`; and the failed
  * set is the dead-letter list.
+ *
+ * A request's write-ahead copy (`stage`) is not a job: every ticket is staged and almost every one
+ * discarded again a few tens of milliseconds later, and a BullMQ job's add and removal are two Lua
+ * scripts of about 15 Redis calls each (about 165 µs of Redis's time a ticket, half of what a
+ * ticket cost it, and four round trips with the job read back; README, "Twelfth round"). The copy
+ * is a field of one hash, with its hold's end in a sorted set (two plain commands to write, two to
+ * delete, each pair sent together); a worker's sweep (every STAGED_SWEEP_MS) turns a copy whose hold is over (its relay died) into a
+ * job, and only then deletes it, so a relay dying in between leaves the copy to be swept again
+ * (the job id keeps it one job). A request that finishes after the sweep finds its copy gone: the
+ * worker's job then meets the key the request settled, and does not send (deliver-ticket.ts).
  */
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
@@ -57,6 +67,9 @@ const MAX_STALLED = 3;
 
 /** BullMQ forbids job ids that look like integers, and keys may be all digits: hence the prefix. */
 const jobIdOf = (key: string) => `key-${key}`;
+/** How often a worker looks for staged copies whose hold is over, and how many it moves at a time. */
+const STAGED_SWEEP_MS = 500;
+const STAGED_SWEEP_BATCH = 100;
 
 /** Opens the queue on REDIS_URL; workers get connections of their own (BullMQ blocks on them). */
 export function createBullmqOutbox({
@@ -83,46 +96,81 @@ export function createBullmqOutbox({
     connections.push(redis);
     return redis;
   };
-  const queue = new Queue<JobData, number | null>(QUEUE, { connection: connect(3), prefix });
+  const client = connect(3);
+  const queue = new Queue<JobData, number | null>(QUEUE, { connection: client, prefix });
   const workers: Worker[] = [];
+  /** Staged copies (key → JobData as JSON) and when each one's hold ends (key scored by time), beside BullMQ's keys. */
+  const stagedKey = `${prefix}:staged`;
+  const stagedDueKey = `${prefix}:staged-due`;
 
+  /**
+   * Two plain commands, sent together, not a MULTI: ioredis builds a MULTI's pipeline object with a
+   * method for each of BullMQ's 64 scripts on this connection, about 50 µs of CPU each time. Redis
+   * runs one connection's commands in order, and each pair is ordered so that a relay dying after
+   * the first leaves nothing a sweep cannot tidy: a time without a copy is dropped by the sweep, and
+   * a copy is written only once its time is (a staged ticket is sent only once `stage` returned).
+   */
+  const unstage = async (key: string) => {
+    await Promise.all([client.hdel(stagedKey, key), client.zrem(stagedDueKey, key)]);
+  };
+  const stagedData = (raw: string) => JSON.parse(raw) as JobData;
+  const stagedEntry = (data: JobData): OutboxEntry => ({ ...entryOf(data), state: 'queued', staged: true, attempts: 0 });
+  /** Every staged copy that is not a job yet (one moved by a sweep, or queued by its request, is the job's until it is deleted). */
+  const stagedCopies = async () => {
+    const copies = Object.values(await client.hgetall(stagedKey)).map(stagedData);
+    if (copies.length === 0) return [];
+    const pipeline = client.pipeline();
+    for (const data of copies) pipeline.exists(queue.toKey(jobIdOf(data.key)));
+    const exists = (await pipeline.exec()) ?? [];
+    return copies.filter((_data, i) => exists[i]?.[1] === 0);
+  };
+
+  const entryOf = (data: JobData): Omit<OutboxEntry, 'state' | 'staged' | 'attempts'> => ({
+    key: data.key,
+    reference: data.reference,
+    fingerprint: data.fingerprint,
+    body: data.body,
+    redact: data.redact,
+    files: data.files,
+    lastError: data.lastError,
+    ambiguous: data.ambiguous,
+    nextAttemptAt: data.nextAttemptAt,
+    createdAt: data.createdAt,
+  });
   const toEntry = (job: TicketJob, state: OutboxEntry['state']): OutboxEntry => ({
-    key: job.data.key,
-    reference: job.data.reference,
-    fingerprint: job.data.fingerprint,
+    ...entryOf(job.data),
     state,
     staged: job.data.staged,
-    body: job.data.body,
-    redact: job.data.redact,
-    files: job.data.files,
     // A dead job's reason is ours (the error it failed with), or BullMQ's (stalled too often).
     lastError: state === 'dead' ? job.failedReason || job.data.lastError : job.data.lastError,
-    ambiguous: job.data.ambiguous,
     attempts: job.attemptsMade,
     nextAttemptAt: state === 'dead' ? (job.finishedOn ?? job.data.nextAttemptAt) : job.data.nextAttemptAt,
-    createdAt: job.data.createdAt,
   });
 
   const jobs = async (states: readonly string[]) =>
     (await queue.getJobs([...states] as Parameters<typeof queue.getJobs>[0], 0, -1)).filter((job): job is TicketJob => job !== undefined) as TicketJob[];
 
   const entries = async () => {
-    const [live, dead] = await Promise.all([jobs(LIVE), jobs(['failed'])]);
+    const [live, dead, staged] = await Promise.all([jobs(LIVE), jobs(['failed']), stagedCopies()]);
     return [
-      ...live.map((job) => toEntry(job, 'queued')).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt),
+      ...[...live.map((job) => toEntry(job, 'queued')), ...staged.map(stagedEntry)].sort((a, b) => a.nextAttemptAt - b.nextAttemptAt),
       ...dead.map((job) => toEntry(job, 'dead')).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt),
     ];
   };
 
-  /** The job an operator names by reference or key, with its state. */
-  const find = async (reference: string) => {
+  /** What an operator names by reference or key: a job with its state, or a staged copy that is not a job yet. */
+  type Found = { job: TicketJob; state: 'queued' | 'dead' } | { job: undefined; entry: OutboxEntry };
+  const find = async (reference: string): Promise<Found | undefined> => {
     const byKey = (await queue.getJob(jobIdOf(reference))) as TicketJob | undefined;
     const job = byKey ?? (await jobs([...LIVE, 'failed'])).find((candidate) => candidate.data.reference === reference);
-    if (job === undefined) return undefined;
-    return { job, state: (await job.getState()) === 'failed' ? ('dead' as const) : ('queued' as const) };
+    if (job !== undefined) return { job, state: (await job.getState()) === 'failed' ? 'dead' : 'queued' };
+    const raw = await client.hget(stagedKey, reference);
+    const copy = raw === null ? (await stagedCopies()).find((data) => data.reference === reference) : stagedData(raw);
+    return copy === undefined ? undefined : { job: undefined, entry: stagedEntry(copy) };
   };
+  const entryFound = (found: Found) => (found.job === undefined ? found.entry : toEntry(found.job, found.state));
 
-  const named = async (reference: string) => {
+  const named = async (reference: string): Promise<Found[]> => {
     if (reference === 'all') return (await jobs(['failed'])).map((job) => ({ job, state: 'dead' as const }));
     const found = await find(reference);
     return found === undefined ? [] : [found];
@@ -130,7 +178,8 @@ export function createBullmqOutbox({
 
   const startWorker = ({ deliver, concurrency, log: workerLog }: WorkerOptions): OutboxWorker => {
     const processJob = async (job: TicketJob, token?: string): Promise<number | null> => {
-      // Taken over from a request whose relay seemed dead: this worker's from now on.
+      // A staged job an earlier version of the relay left (its staged copies were delayed jobs):
+      // taken over from a request whose relay seemed dead, this worker's from now on.
       if (job.data.staged) await job.updateData({ ...job.data, staged: false });
       const entry = toEntry(job, 'queued');
       const outcome = await attemptDelivery(entry, {
@@ -175,8 +224,10 @@ export function createBullmqOutbox({
     });
     worker.on('error', (error) => workerLog.warn('outbox worker error', { reason: error.name }));
     workers.push(worker);
+    const sweeper = sweepStaged(workerLog);
     return {
       stop: async () => {
+        sweeper.stop();
         // Already closed with the store (forced): its stuck deliveries are not waited for.
         if (!workers.includes(worker)) return;
         workers.splice(workers.indexOf(worker), 1);
@@ -185,69 +236,96 @@ export function createBullmqOutbox({
     };
   };
 
-  /** Adds the job unless one with its id is there already (queued, staged, running or dead): then nothing changes. */
-  const add = (ticket: StagedTicket, fields: Pick<JobData, 'staged' | 'lastError' | 'ambiguous'>, delay: number) =>
-    queue.add(
-      JOB_NAME,
-      {
-        key: ticket.key,
-        reference: referenceOf(ticket.key),
-        fingerprint: ticket.fingerprint,
-        body: ticket.body,
-        redact: [...ticket.redact],
-        files: [...ticket.files],
-        createdAt: now(),
-        nextAttemptAt: now() + delay,
-        ...fields,
+  /**
+   * Every STAGED_SWEEP_MS, the staged copies whose hold is over (their request's relay died, or it
+   * is later than any request should be) become jobs, due now and ambiguous: the job first, then
+   * the copy's deletion, so nothing is lost in between, and a copy swept by two workers at once is
+   * still one job (its id). A failed sweep is tried again at the next; it is logged once until one succeeds.
+   */
+  const sweepers = new Set<{ stop(): void }>();
+  const sweepStaged = (workerLog: Logger) => {
+    let running = false;
+    let failing = false;
+    const sweep = async () => {
+      const due = await client.zrangebyscore(stagedDueKey, '-inf', now(), 'LIMIT', 0, STAGED_SWEEP_BATCH);
+      for (const key of due) {
+        const raw = await client.hget(stagedKey, key);
+        if (raw !== null) {
+          const data = stagedData(raw);
+          await queue.add(JOB_NAME, { ...data, staged: false, nextAttemptAt: now() }, jobOptions(key, 0));
+          workerLog.info('outbox took over a staged ticket whose request did not come back', { reference: data.reference });
+        }
+        await unstage(key);
+      }
+    };
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      sweep().then(
+        () => {
+          failing = false;
+        },
+        (error: unknown) => {
+          if (!failing) workerLog.warn('outbox could not take over staged tickets; trying again', { reason: error instanceof Error ? error.name : String(error) });
+          failing = true;
+        },
+      ).finally(() => {
+        running = false;
+      });
+    }, STAGED_SWEEP_MS);
+    const sweeper = {
+      stop: () => {
+        clearInterval(timer);
+        sweepers.delete(sweeper);
       },
-      { jobId: jobIdOf(ticket.key), delay, attempts: backoff.maxAttempts, backoff: { type: 'outbox' }, removeOnComplete: true, removeOnFail: false },
-    );
-
-  /** The request's own staged job, while it still waits out its hold (no worker has it). */
-  const stagedJob = async (key: string) => {
-    const job = (await queue.getJob(jobIdOf(key))) as TicketJob | undefined;
-    return job?.data.staged === true ? job : undefined;
+    };
+    sweepers.add(sweeper);
+    return sweeper;
   };
+
+  const jobOptions = (key: string, delay: number) =>
+    ({ jobId: jobIdOf(key), delay, attempts: backoff.maxAttempts, backoff: { type: 'outbox' }, removeOnComplete: true, removeOnFail: false }) as const;
+  const jobData = (ticket: StagedTicket, fields: Pick<JobData, 'staged' | 'lastError' | 'ambiguous'>, delay: number): JobData => ({
+    key: ticket.key,
+    reference: referenceOf(ticket.key),
+    fingerprint: ticket.fingerprint,
+    body: ticket.body,
+    redact: [...ticket.redact],
+    files: [...ticket.files],
+    createdAt: now(),
+    nextAttemptAt: now() + delay,
+    ...fields,
+  });
 
   return {
     // Ambiguous from the start: if the relay dies, nobody knows whether its attempt reached Socialboards.
+    // A second stage of the key keeps the first copy (HSETNX), as a job id keeps its job, and
+    // holds it until the later hold ends.
     stage: async (ticket, holdMs) => {
-      await add(ticket, { staged: true, lastError: 'sending', ambiguous: true }, holdMs);
+      const data = jobData(ticket, { staged: true, lastError: 'sending', ambiguous: true }, holdMs);
+      await Promise.all([client.zadd(stagedDueKey, data.nextAttemptAt, ticket.key), client.hsetnx(stagedKey, ticket.key, JSON.stringify(data))]);
     },
-    discard: async (key) => {
-      try {
-        // BullMQ refuses to remove a job a worker holds: that worker finishes it.
-        await (await stagedJob(key))?.remove();
-      } catch {
-        log.info('outbox kept a staged ticket a worker has taken', { reference: referenceOf(key) });
-      }
-    },
+    // A copy a sweep has turned into a job is gone already: that job's worker finds the key settled.
+    discard: (key) => unstage(key),
     enqueue: async (ticket: QueuedTicket) => {
       const delay = retryDelay(1, ticket.ambiguous, backoff, random);
-      const fields = { staged: false, lastError: ticket.lastError, ambiguous: ticket.ambiguous };
-      const staged = await stagedJob(ticket.key);
-      if (staged === undefined) await add(ticket, fields, delay);
-      else {
-        try {
-          // Only while it is still delayed (its hold not over): otherwise a worker may have it.
-          await staged.changeDelay(delay);
-          await staged.updateData({ ...staged.data, ...fields, nextAttemptAt: now() + delay });
-        } catch {
-          log.info('outbox kept a staged ticket a worker has taken', { reference: staged.data.reference });
-        }
-      }
+      // The job first, then the staged copy's deletion (a relay dying in between leaves the copy,
+      // which a sweep finds a job for). A job there already (queued, swept, running or dead) stays as it is.
+      await queue.add(JOB_NAME, jobData(ticket, { staged: false, lastError: ticket.lastError, ambiguous: ticket.ambiguous }, delay), jobOptions(ticket.key, delay));
+      await unstage(ticket.key);
       return referenceOf(ticket.key);
     },
     startWorker,
     list: entries,
     get: async (reference) => {
       const found = await find(reference);
-      return found && toEntry(found.job, found.state);
+      return found && entryFound(found);
     },
     replay: async (reference) => {
       const replayed: OutboxEntry[] = [];
-      for (const { job, state } of await named(reference)) {
-        if (state !== 'dead') continue;
+      for (const found of await named(reference)) {
+        if (found.job === undefined || found.state !== 'dead') continue;
+        const { job } = found;
         await job.updateData({ ...job.data, nextAttemptAt: now() });
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
         replayed.push({ ...toEntry(job, 'queued'), attempts: 0, nextAttemptAt: now() });
@@ -256,25 +334,36 @@ export function createBullmqOutbox({
     },
     drop: async (reference) => {
       const dropped: OutboxEntry[] = [];
-      for (const { job, state } of await named(reference)) {
+      for (const found of await named(reference)) {
+        const entry = entryFound(found);
         // A request is sending it right now (its hold is not over): not the operator's yet.
-        if (job.data.staged && job.data.nextAttemptAt > now()) continue;
+        if (entry.staged && entry.nextAttemptAt > now()) continue;
+        if (found.job === undefined) {
+          await unstage(entry.key);
+          dropped.push(entry);
+          continue;
+        }
         try {
           // Refused by BullMQ while a worker holds the job: dropping could not stop a send in progress.
-          await job.remove();
-          dropped.push(toEntry(job, state));
+          await found.job.remove();
+          dropped.push(entry);
         } catch {
-          log.warn('outbox entry is being delivered; not dropped', { reference: job.data.reference });
+          log.warn('outbox entry is being delivered; not dropped', { reference: entry.reference });
         }
       }
       return dropped;
     },
     counts: async () => {
-      const counts = await queue.getJobCounts(...LIVE, 'failed');
-      return { queued: LIVE.reduce((sum, state) => sum + (counts[state] ?? 0), 0), dead: counts.failed ?? 0 };
+      const [counts, staged] = await Promise.all([queue.getJobCounts(...LIVE, 'failed'), stagedCopies()]);
+      return { queued: LIVE.reduce((sum, state) => sum + (counts[state] ?? 0), staged.length), dead: counts.failed ?? 0 };
     },
-    heldFiles: async () => new Set((await jobs([...LIVE, 'failed'])).flatMap((job) => job.data.files)),
+    heldFiles: async () => {
+      const [held, staged] = await Promise.all([jobs([...LIVE, 'failed']), client.hvals(stagedKey)]);
+      return new Set([...held.map((job) => job.data), ...staged.map(stagedData)].flatMap((data) => data.files));
+    },
     close: async () => {
+      // Deleting the current entry of a Set while iterating it is safe.
+      for (const sweeper of sweepers) sweeper.stop();
       // Forced: a delivery in progress keeps its lock until it lapses, and another worker then takes it over.
       await Promise.all(workers.splice(0).map((worker) => worker.close(true)));
       await queue.close();

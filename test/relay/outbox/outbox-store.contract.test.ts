@@ -138,6 +138,38 @@ describe.each(KINDS)('$name outbox', (kind) => {
       expect(attempts[0]).toMatchObject({ key: 'crashed', ambiguous: true, attempts: 0 });
     });
 
+    it('delivers each staged ticket whose relay died once, while two relays\' workers look for them', async () => {
+      const other = backend.open({ backoff: FAST, leaseMs: LEASE_MS });
+      const keys = Array.from({ length: 12 }, (_, i) => `orphan-${i}`);
+      for (const key of keys) await outbox.stage(staged(key), 50);
+      const delivered: string[] = [];
+      const deliver: Deliver = async ({ entry, markSending }) => {
+        if (!(await markSending())) return { outcome: 'retry', reason: 'lease_lost', ambiguous: true };
+        delivered.push(entry.key);
+        return { outcome: 'delivered', ticketId: 5 };
+      };
+      work(outbox, deliver, 2);
+      work(other, deliver, 2);
+      await eventually(async () => expect(await outbox.counts()).toEqual({ queued: 0, dead: 0 }));
+      await sleep(300);
+      expect(delivered.sort()).toEqual([...keys].sort());
+      expect(await outbox.list()).toEqual([]);
+    });
+
+    it('names a staged ticket by reference or key, and lets an operator drop it once its hold is over', async () => {
+      await outbox.stage(staged('sending-now'), 60_000);
+      await outbox.stage(staged('abandoned', { files: ['g'] }), 0);
+      expect(await outbox.get(referenceOf('abandoned'))).toMatchObject({ key: 'abandoned', staged: true, state: 'queued', attempts: 0 });
+      expect(await outbox.get('sending-now')).toMatchObject({ reference: referenceOf('sending-now'), staged: true });
+      expect(await outbox.counts()).toEqual({ queued: 2, dead: 0 });
+      expect(await outbox.heldFiles()).toEqual(new Set(['g']));
+      // A request is sending the first: not the operator's yet.
+      expect(await outbox.drop(referenceOf('sending-now'))).toEqual([]);
+      expect(await outbox.drop(referenceOf('abandoned'))).toMatchObject([{ key: 'abandoned' }]);
+      expect((await outbox.list()).map((entry) => entry.key)).toEqual(['sending-now']);
+      expect(await outbox.heldFiles()).toEqual(new Set());
+    });
+
     it('leaves a staged ticket a worker took alone when its late request discards or queues it', async () => {
       await outbox.stage(staged('late'), 0);
       let taken = false;
