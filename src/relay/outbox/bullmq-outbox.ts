@@ -9,11 +9,13 @@
  * discarded again a few tens of milliseconds later, and a BullMQ job's add and removal are two Lua
  * scripts of about 15 Redis calls each (about 165 µs of Redis's time a ticket, half of what a
  * ticket cost it, and four round trips with the job read back; README, "Twelfth round"). The copy
- * is a field of one hash, with its hold's end in a sorted set (two plain commands to write, two to
- * delete, each pair sent together); a worker's sweep (every STAGED_SWEEP_MS) turns a copy whose hold is over (its relay died) into a
- * job, and only then deletes it, so a relay dying in between leaves the copy to be swept again
- * (the job id keeps it one job). A request that finishes after the sweep finds its copy gone: the
- * worker's job then meets the key the request settled, and does not send (deliver-ticket.ts).
+ * is a field of one hash, with its hold's end in a sorted set, each change one short script; a
+ * worker's sweep (every STAGED_SWEEP_MS) turns a copy whose hold is over into a job, and only then
+ * deletes it, and only if it is still that copy, still due: a relay dying in between leaves the
+ * copy to be swept again (the job id keeps it one job, and a swept job is kept a while once done,
+ * so a second sweep of the same copy finds it). A request that finishes after the sweep finds its
+ * copy gone: the worker's job then meets the key the request settled, and does not send
+ * (deliver-ticket.ts).
  */
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
@@ -43,7 +45,10 @@ interface JobData {
   key: string;
   reference: string;
   fingerprint: string;
-  /** See OutboxEntry.staged: a delayed job the request that added it removes or requeues. */
+  /**
+   * True in a staged copy (see OutboxEntry.staged), false in every job this version adds; true in a
+   * staged delayed job an earlier version left, which its worker takes over.
+   */
   staged: boolean;
   body: CreateTicketBody;
   redact: string[];
@@ -70,6 +75,32 @@ const jobIdOf = (key: string) => `key-${key}`;
 /** How often a worker looks for staged copies whose hold is over, and how many it moves at a time. */
 const STAGED_SWEEP_MS = 500;
 const STAGED_SWEEP_BATCH = 100;
+/** How long a swept copy's job is kept once delivered, so that a sweep that read the copy before it went adds nothing. */
+const SWEPT_KEEP_S = 300;
+
+/**
+ * The staged copies' scripts (KEYS: the hash of copies, the sorted set of holds). Each is one
+ * atomic change of both, in one round trip: a `MULTI` would cost more in this process than these
+ * in Redis's (ioredis builds a pipeline object with a method for each of BullMQ's 64 scripts).
+ */
+export const STAGED_SCRIPTS = {
+  /** ARGV: key, copy, hold's end. A copy there already is kept as it is, with its hold. */
+  relayOutboxStage: `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1]) end
+return 1`,
+  /** ARGV: key. */
+  relayOutboxUnstage: `redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1`,
+  /** ARGV: key, the copy the sweep read ('' for none), now. Deletes only that copy, and only while its hold is over. */
+  relayOutboxUnstageSwept: `local copy = redis.call('HGET', KEYS[1], ARGV[1])
+if (copy or '') ~= ARGV[2] then return 0 end
+local due = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if due and tonumber(due) > tonumber(ARGV[3]) then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1`,
+} as const;
+type StagedScripts = { [name in keyof typeof STAGED_SCRIPTS]: (staged: string, due: string, ...args: (string | number)[]) => Promise<number> };
 
 /** Opens the queue on REDIS_URL; workers get connections of their own (BullMQ blocks on them). */
 export function createBullmqOutbox({
@@ -97,33 +128,29 @@ export function createBullmqOutbox({
     return redis;
   };
   const client = connect(3);
+  for (const [name, lua] of Object.entries(STAGED_SCRIPTS)) client.defineCommand(name, { numberOfKeys: 2, lua });
+  const scripts = client as unknown as StagedScripts;
   const queue = new Queue<JobData, number | null>(QUEUE, { connection: client, prefix });
   const workers: Worker[] = [];
   /** Staged copies (key → JobData as JSON) and when each one's hold ends (key scored by time), beside BullMQ's keys. */
   const stagedKey = `${prefix}:staged`;
   const stagedDueKey = `${prefix}:staged-due`;
 
-  /**
-   * Two plain commands, sent together, not a MULTI: ioredis builds a MULTI's pipeline object with a
-   * method for each of BullMQ's 64 scripts on this connection, about 50 µs of CPU each time. Redis
-   * runs one connection's commands in order, and each pair is ordered so that a relay dying after
-   * the first leaves nothing a sweep cannot tidy: a time without a copy is dropped by the sweep, and
-   * a copy is written only once its time is (a staged ticket is sent only once `stage` returned).
-   */
   const unstage = async (key: string) => {
-    await Promise.all([client.hdel(stagedKey, key), client.zrem(stagedDueKey, key)]);
+    await scripts.relayOutboxUnstage(stagedKey, stagedDueKey, key);
   };
   const stagedData = (raw: string) => JSON.parse(raw) as JobData;
   const stagedEntry = (data: JobData): OutboxEntry => ({ ...entryOf(data), state: 'queued', staged: true, attempts: 0 });
-  /** Every staged copy that is not a job yet (one moved by a sweep, or queued by its request, is the job's until it is deleted). */
-  const stagedCopies = async () => {
-    const copies = Object.values(await client.hgetall(stagedKey)).map(stagedData);
-    if (copies.length === 0) return [];
+  /** Of these keys' staged copies, those that are no job yet (one swept, or queued by its request, is the job's until it is deleted). */
+  const withoutJob = async <T>(items: T[], keyOf: (item: T) => string) => {
+    if (items.length === 0) return [];
     const pipeline = client.pipeline();
-    for (const data of copies) pipeline.exists(queue.toKey(jobIdOf(data.key)));
+    for (const item of items) pipeline.exists(queue.toKey(jobIdOf(keyOf(item))));
     const exists = (await pipeline.exec()) ?? [];
-    return copies.filter((_data, i) => exists[i]?.[1] === 0);
+    return items.filter((_item, i) => exists[i]?.[1] === 0);
   };
+  /** Every staged copy that is no job yet. */
+  const stagedCopies = async () => withoutJob(Object.values(await client.hgetall(stagedKey)).map(stagedData), (data) => data.key);
 
   const entryOf = (data: JobData): Omit<OutboxEntry, 'state' | 'staged' | 'attempts'> => ({
     key: data.key,
@@ -163,7 +190,9 @@ export function createBullmqOutbox({
   const find = async (reference: string): Promise<Found | undefined> => {
     const byKey = (await queue.getJob(jobIdOf(reference))) as TicketJob | undefined;
     const job = byKey ?? (await jobs([...LIVE, 'failed'])).find((candidate) => candidate.data.reference === reference);
-    if (job !== undefined) return { job, state: (await job.getState()) === 'failed' ? 'dead' : 'queued' };
+    const state = await job?.getState();
+    // A swept copy's job, kept a while once delivered (SWEPT_KEEP_S), is no entry.
+    if (job !== undefined && state !== 'completed') return { job, state: state === 'failed' ? 'dead' : 'queued' };
     const raw = await client.hget(stagedKey, reference);
     const copy = raw === null ? (await stagedCopies()).find((data) => data.reference === reference) : stagedData(raw);
     return copy === undefined ? undefined : { job: undefined, entry: stagedEntry(copy) };
@@ -227,7 +256,7 @@ export function createBullmqOutbox({
     const sweeper = sweepStaged(workerLog);
     return {
       stop: async () => {
-        sweeper.stop();
+        await sweeper.stop();
         // Already closed with the store (forced): its stuck deliveries are not waited for.
         if (!workers.includes(worker)) return;
         workers.splice(workers.indexOf(worker), 1);
@@ -239,44 +268,54 @@ export function createBullmqOutbox({
   /**
    * Every STAGED_SWEEP_MS, the staged copies whose hold is over (their request's relay died, or it
    * is later than any request should be) become jobs, due now and ambiguous: the job first, then
-   * the copy's deletion, so nothing is lost in between, and a copy swept by two workers at once is
-   * still one job (its id). A failed sweep is tried again at the next; it is logged once until one succeeds.
+   * the copy's deletion (only if it is still the copy read, still due), so nothing is lost in
+   * between, and a copy swept by two workers at once is still one job (its id). A copy that fails
+   * is logged and left for the next sweep, the others go on; a failed sweep (Redis down) is logged
+   * once until one succeeds. Its timer keeps no process alive; stopping waits for a sweep running.
    */
-  const sweepers = new Set<{ stop(): void }>();
+  const sweepers = new Set<{ stop(): Promise<void> }>();
   const sweepStaged = (workerLog: Logger) => {
-    let running = false;
+    let running: Promise<void> | undefined;
     let failing = false;
+    const sweepOne = async (key: string) => {
+      const raw = await client.hget(stagedKey, key);
+      if (raw !== null) {
+        const data = stagedData(raw);
+        await queue.add(JOB_NAME, { ...data, staged: false, nextAttemptAt: now() }, { ...jobOptions(key, 0), removeOnComplete: { age: SWEPT_KEEP_S } });
+        workerLog.info('outbox took over a staged ticket whose request did not come back', { reference: data.reference });
+      }
+      await scripts.relayOutboxUnstageSwept(stagedKey, stagedDueKey, key, raw ?? '', now());
+    };
     const sweep = async () => {
       const due = await client.zrangebyscore(stagedDueKey, '-inf', now(), 'LIMIT', 0, STAGED_SWEEP_BATCH);
       for (const key of due) {
-        const raw = await client.hget(stagedKey, key);
-        if (raw !== null) {
-          const data = stagedData(raw);
-          await queue.add(JOB_NAME, { ...data, staged: false, nextAttemptAt: now() }, jobOptions(key, 0));
-          workerLog.info('outbox took over a staged ticket whose request did not come back', { reference: data.reference });
-        }
-        await unstage(key);
+        await sweepOne(key).catch((error: unknown) => {
+          workerLog.warn('outbox could not take over a staged ticket; trying again', { reference: referenceOf(key), reason: error instanceof Error ? error.message : String(error) });
+        });
       }
     };
     const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      sweep().then(
-        () => {
-          failing = false;
-        },
-        (error: unknown) => {
-          if (!failing) workerLog.warn('outbox could not take over staged tickets; trying again', { reason: error instanceof Error ? error.name : String(error) });
-          failing = true;
-        },
-      ).finally(() => {
-        running = false;
-      });
+      if (running !== undefined) return;
+      running = sweep()
+        .then(
+          () => {
+            failing = false;
+          },
+          (error: unknown) => {
+            if (!failing) workerLog.warn('outbox could not look for staged tickets to take over; trying again', { reason: error instanceof Error ? error.name : String(error) });
+            failing = true;
+          },
+        )
+        .finally(() => {
+          running = undefined;
+        });
     }, STAGED_SWEEP_MS);
+    timer.unref();
     const sweeper = {
-      stop: () => {
+      stop: async () => {
         clearInterval(timer);
         sweepers.delete(sweeper);
+        await running;
       },
     };
     sweepers.add(sweeper);
@@ -299,11 +338,10 @@ export function createBullmqOutbox({
 
   return {
     // Ambiguous from the start: if the relay dies, nobody knows whether its attempt reached Socialboards.
-    // A second stage of the key keeps the first copy (HSETNX), as a job id keeps its job, and
-    // holds it until the later hold ends.
+    // A second stage of the key keeps the first copy and its hold, as a job id keeps its job.
     stage: async (ticket, holdMs) => {
       const data = jobData(ticket, { staged: true, lastError: 'sending', ambiguous: true }, holdMs);
-      await Promise.all([client.zadd(stagedDueKey, data.nextAttemptAt, ticket.key), client.hsetnx(stagedKey, ticket.key, JSON.stringify(data))]);
+      await scripts.relayOutboxStage(stagedKey, stagedDueKey, ticket.key, JSON.stringify(data), data.nextAttemptAt);
     },
     // A copy a sweep has turned into a job is gone already: that job's worker finds the key settled.
     discard: (key) => unstage(key),
@@ -354,7 +392,8 @@ export function createBullmqOutbox({
       return dropped;
     },
     counts: async () => {
-      const [counts, staged] = await Promise.all([queue.getJobCounts(...LIVE, 'failed'), stagedCopies()]);
+      // The copies' keys only: /healthz asks, and a busy relay holds hundreds of tickets' bodies there.
+      const [counts, staged] = await Promise.all([queue.getJobCounts(...LIVE, 'failed'), client.hkeys(stagedKey).then((keys) => withoutJob(keys, (key) => key))]);
       return { queued: LIVE.reduce((sum, state) => sum + (counts[state] ?? 0), staged.length), dead: counts.failed ?? 0 };
     },
     heldFiles: async () => {
@@ -362,8 +401,7 @@ export function createBullmqOutbox({
       return new Set([...held.map((job) => job.data), ...staged.map(stagedData)].flatMap((data) => data.files));
     },
     close: async () => {
-      // Deleting the current entry of a Set while iterating it is safe.
-      for (const sweeper of sweepers) sweeper.stop();
+      await Promise.all([...sweepers].map((sweeper) => sweeper.stop()));
       // Forced: a delivery in progress keeps its lock until it lapses, and another worker then takes it over.
       await Promise.all(workers.splice(0).map((worker) => worker.close(true)));
       await queue.close();
