@@ -42,10 +42,14 @@ export function createDiskStorage(dir: string): AttachmentStorage {
     async put(key: string, body: Readable) {
       await mkdir(folderOf(key), { recursive: true });
       const partial = pathOf(key, '.partial');
+      const file = createWriteStream(partial, { flags: 'wx' });
       try {
-        await pipeline(body, createWriteStream(partial, { flags: 'wx' }));
+        await pipeline(body, file);
         await rename(partial, pathOf(key));
       } catch (error) {
+        // A body that fails at once fails the pipeline before the file is open; the open still
+        // creates it, so the file is removed only once its stream has closed.
+        if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
         await remove(partial);
         throw error;
       }

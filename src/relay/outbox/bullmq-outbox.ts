@@ -260,10 +260,28 @@ export function createBullmqOutbox({
         // Already closed with the store (forced): its stuck deliveries are not waited for.
         if (!workers.includes(worker)) return;
         workers.splice(workers.indexOf(worker), 1);
-        await worker.close();
+        await closedOrRedisDown(worker.close());
       },
     };
   };
+
+  /**
+   * Resolves once a worker's graceful close is done, or once Redis is not there: BullMQ's graceful
+   * close waits for Redis for as long as it is down (its blocking read of the next job never
+   * returns), and a delivery could record nothing meanwhile. A job cut off so keeps its lock until
+   * it lapses, and a worker takes it over.
+   */
+  const closedOrRedisDown = (closing: Promise<void>) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearInterval(watch);
+        resolve();
+      };
+      const watch = setInterval(() => {
+        if (client.status !== 'ready') done();
+      }, 100);
+      closing.then(done, done);
+    });
 
   /**
    * Every STAGED_SWEEP_MS, the staged copies whose hold is over (their request's relay died, or it

@@ -1,7 +1,8 @@
 /**
- * What only the Redis outbox has to prove about its staged copies (the contract suite covers what
- * every outbox does): they live beside BullMQ's queue, and a worker's sweep turns the ones whose
- * hold is over into jobs, whatever state a dead relay or a racing sweep left them in.
+ * What only the Redis outbox has to prove (the contract suite covers what every outbox does): its
+ * staged copies live beside BullMQ's queue, and a worker's sweep turns the ones whose hold is over
+ * into jobs, whatever state a dead relay or a racing sweep left them in; and its worker stops while
+ * Redis is down.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { CreateTicketBody } from '../../../src/shared/create-ticket';
@@ -121,3 +122,16 @@ it('deletes, after a sweep, only the copy it read and only while its hold is ove
   expect(await unstageSwept('orphan', '', 1)).toBe(1);
   expect(await client.exists(due)).toBe(0);
 });
+
+it('stops its worker and closes while Redis is down (BullMQ alone would wait for it)', async () => {
+  const log = createLogger({ level: 'silent' });
+  // Nothing listens on port 1.
+  const unreachable = createBullmqOutbox({ url: 'redis://127.0.0.1:1', prefix, leaseMs: 600, log });
+  const worker = unreachable.startWorker({ deliver: async () => ({ outcome: 'delivered', ticketId: 1 }), concurrency: 1, log });
+  // The worker's loop is waiting for Redis by now, as a relay's is when a signal comes.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const started = Date.now();
+  await worker.stop();
+  await unreachable.close();
+  expect(Date.now() - started).toBeLessThan(3000);
+}, 15_000);
