@@ -104,8 +104,9 @@ export interface OutboxCounts {
 /**
  * Where queued tickets live. Every change is atomic (one SQLite transaction; a Lua script in
  * Redis, BullMQ's or the staged copies' own), but for the Redis outbox's sweep, which adds a job
- * and then deletes the copy it came from (bullmq-outbox.ts); a worker's writes are compare-and-set on its lease, so an entry whose worker died is
- * taken over by exactly one other, and never delivered by two at once.
+ * and then deletes the copy it came from (bullmq-outbox.ts); a worker's writes are
+ * compare-and-set on its lease, so an entry whose worker died is taken over by exactly one other,
+ * and never delivered by two at once.
  */
 export interface OutboxStore {
   /**

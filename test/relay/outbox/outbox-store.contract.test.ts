@@ -61,6 +61,27 @@ describe.each(KINDS)('$name outbox', (kind) => {
     return worker;
   };
   /** A deliver that records every attempt (key, time, entry as handed over) and answers with `answer`. */
+  /**
+   * Delivers what is due with this store's worker and a second store's (another relay) at once,
+   * each attempt taking `workMs`, until nothing is queued; the keys delivered, sorted (a key
+   * delivered twice shows twice).
+   */
+  const deliveredByTwoRelays = async ({ concurrency, workMs }: { concurrency: number; workMs: number }) => {
+    const other = backend.open({ backoff: FAST, leaseMs: LEASE_MS });
+    const delivered: string[] = [];
+    const deliver: Deliver = async ({ entry, markSending }) => {
+      if (!(await markSending())) return { outcome: 'retry', reason: 'lease_lost', ambiguous: true };
+      if (workMs > 0) await sleep(workMs);
+      delivered.push(entry.key);
+      return { outcome: 'delivered', ticketId: 5 };
+    };
+    work(outbox, deliver, concurrency);
+    work(other, deliver, concurrency);
+    await eventually(async () => expect(await outbox.counts()).toEqual({ queued: 0, dead: 0 }));
+    // Long enough for a second delivery of any key to show.
+    await sleep(300);
+    return delivered.sort();
+  };
   const recorder = (answer: (key: string, attempt: number) => DeliveryOutcome | Promise<DeliveryOutcome>) => {
     const attempts: { key: string; at: number; ambiguous: boolean; attempts: number }[] = [];
     const deliver: Deliver = async ({ entry, markSending }) => {
@@ -139,20 +160,9 @@ describe.each(KINDS)('$name outbox', (kind) => {
     });
 
     it('delivers each staged ticket whose relay died once, while two relays\' workers look for them', async () => {
-      const other = backend.open({ backoff: FAST, leaseMs: LEASE_MS });
       const keys = Array.from({ length: 12 }, (_, i) => `orphan-${i}`);
       for (const key of keys) await outbox.stage(staged(key), 50);
-      const delivered: string[] = [];
-      const deliver: Deliver = async ({ entry, markSending }) => {
-        if (!(await markSending())) return { outcome: 'retry', reason: 'lease_lost', ambiguous: true };
-        delivered.push(entry.key);
-        return { outcome: 'delivered', ticketId: 5 };
-      };
-      work(outbox, deliver, 2);
-      work(other, deliver, 2);
-      await eventually(async () => expect(await outbox.counts()).toEqual({ queued: 0, dead: 0 }));
-      await sleep(300);
-      expect(delivered.sort()).toEqual([...keys].sort());
+      expect(await deliveredByTwoRelays({ concurrency: 2, workMs: 0 })).toEqual([...keys].sort());
       expect(await outbox.list()).toEqual([]);
     });
 
@@ -318,21 +328,9 @@ describe.each(KINDS)('$name outbox', (kind) => {
   });
 
   it('delivers each entry once while two stores (two relays) work on it', async () => {
-    const other = backend.open({ backoff: FAST, leaseMs: LEASE_MS });
     const keys = Array.from({ length: 24 }, (_, i) => `shared-${i}`);
     for (const key of keys) await outbox.enqueue(ticket(key));
-    const delivered: string[] = [];
-    const deliver: Deliver = async ({ entry, markSending }) => {
-      if (!(await markSending())) return { outcome: 'retry', reason: 'lease_lost', ambiguous: true };
-      await sleep(15);
-      delivered.push(entry.key);
-      return { outcome: 'delivered', ticketId: 5 };
-    };
-    work(outbox, deliver, 3);
-    work(other, deliver, 3);
-    await eventually(async () => expect(await outbox.counts()).toEqual({ queued: 0, dead: 0 }));
-    await sleep(200);
-    expect(delivered.sort()).toEqual([...keys].sort());
+    expect(await deliveredByTwoRelays({ concurrency: 3, workMs: 15 })).toEqual([...keys].sort());
   });
 
   it('hands the entry of a worker that died mid-delivery to another once its lease lapses, marked ambiguous', async () => {
