@@ -227,6 +227,7 @@ export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps:
       submissionKey: submissionKeyField === null ? null : { fieldId: submissionKeyField, checkDelayMs: timeoutMs },
       // What a holder's upstream calls may take: a token call and a ticket call, after a wait for a slot.
       maxWaitMs: 2 * timeoutMs + config.upstreamGuard.queueMs,
+      concurrency: { max: config.ticketWork.concurrency, queueMs: config.ticketWork.queueMs },
       now,
       form,
       attachments: ticketAttachments,

@@ -88,12 +88,13 @@ export async function startRelay(config: RelayConfig, deps: RelayDeps = {}): Pro
     await closeOwned();
     throw error;
   });
-  const { limits, socialboards, upstreamGuard } = config;
+  const { limits, socialboards, upstreamGuard, ticketWork } = config;
   guardConnections(server, {
     bodyIdleMs: limits.bodyTimeoutMs,
-    // Longer than the relay may take to answer: a token call and a ticket call, after a wait for a
-    // slot; for a retry of an unresolved key also the wait before its check and the check itself.
-    socketIdleMs: Math.max(limits.bodyTimeoutMs, 4 * socialboards.timeoutMs + upstreamGuard.queueMs + 5000),
+    // Longer than the relay may take to answer: its turn among the tickets, a token call and a
+    // ticket call, after a wait for a slot; for a retry of an unresolved key also the wait before
+    // its check and the check itself.
+    socketIdleMs: Math.max(limits.bodyTimeoutMs, ticketWork.queueMs + 4 * socialboards.timeoutMs + upstreamGuard.queueMs + 5000),
     // Behind proxies every socket comes from a proxy: the cap would count them, not visitors.
     maxConnectionsPerAddress: limits.clients.trustedProxies === 0 ? limits.clients.maxConnections : 0,
   });

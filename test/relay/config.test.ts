@@ -31,6 +31,7 @@ describe('parseRelayConfig', () => {
         categoriesPath: '/categories',
       },
       upstreamGuard: { concurrency: 16, queueMs: 2000, breakerFailures: 5, breakerOpenSeconds: 10 },
+      ticketWork: { concurrency: 200, queueMs: 10_000 },
       allowedOrigins: ['https://shop.example'],
       pinned: { sourceName: 'Website ticket widget', categoryId: null, assigneeId: null, tags: [] },
       host: '127.0.0.1',

@@ -22,6 +22,7 @@ import type { PinnedTicketFields } from '../map-ticket';
 import { bodyLimit } from '../middleware/body-limit';
 import { idempotency, settlementOf } from '../middleware/idempotency';
 import { checkLimits, originKey, rateLimited } from '../middleware/rate-limit';
+import { concurrencyLimit } from '../middleware/concurrency-limit';
 import type { RateLimiter } from '../limits/rate-limits';
 import { jsonBody } from '../middleware/json-body';
 import { requireJson } from '../middleware/require-json';
@@ -57,6 +58,8 @@ export interface TicketsRouteOptions {
   outbox: { store: OutboxStore; holdMs: number } | undefined;
   /** How long a duplicate waits for the request holding its key. */
   maxWaitMs: number;
+  /** Tickets worked on at once past their body's checks, and how long the next waits its turn (RELAY_TICKET_*). */
+  concurrency: { max: number; queueMs: number };
   now: () => number;
   form: FormSource;
   /** Undefined when the relay takes no attachments (RELAY_ATTACHMENTS=off). */
@@ -73,7 +76,8 @@ export interface TicketsRouteOptions {
 
 /**
  * The order matters: cheap header checks, then the size cap before reading, then the body's
- * shape, the spam screen, the identity token and every field's value against the form (so invalid
+ * shape, the bound on tickets worked on at once (a request waits its turn with its body read, so a
+ * stalled body never holds a place, and a malformed one never waits), the spam screen, the identity token and every field's value against the form (so invalid
  * requests never touch the idempotency store, and the fingerprint covers the ticket as it will be
  * made), then the key reservation, then the challenge (after the key, so a replay of a ticket
  * that used a token is answered from the store; docs/spam.md), then the ticket limits (after the key, so a
@@ -82,18 +86,21 @@ export interface TicketsRouteOptions {
  * reusing them), and only then the upstream call.
  */
 export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
-  const { pinned, maxBodyBytes, client, store, outbox, submissionKey, maxWaitMs, now, form, attachments, limits, identity, spam, challenge, log } = options;
+  const { pinned, maxBodyBytes, client, store, outbox, submissionKey, maxWaitMs, concurrency, now, form, attachments, limits, identity, spam, challenge, log } = options;
   const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
   const { minFillMs, requireVerification } = spam;
+  const takeTurn = concurrencyLimit<TicketsEnv>({ ...concurrency, log });
   return new Hono<TicketsEnv>().post(
     '/tickets',
     requireJson(),
     bodyLimit({ maxBytes: maxBodyBytes }),
     jsonBody(TicketRequest, { judge: judgeTicketRequest({ attachments: attachments !== undefined }) }),
-    // The request as the next steps see it (the identity middleware takes the token out of it).
+    // The request as the next steps see it (the identity middleware takes the token out of it);
+    // past here a ticket costs the relay's work and memory until Socialboards answers: only so
+    // many at once, the rest waiting their turn.
     (c, next) => {
       c.set('ticketRequest', c.req.valid('json'));
-      return next();
+      return takeTurn(c, next);
     },
     screenSubmission({ minFillMs, requireVerification, challengeRequired: challenge !== null, log }),
     verifyIdentity({ verify: identity.verify, required: identity.required, log }),

@@ -133,12 +133,12 @@ describe('sockets held open', () => {
   });
 
   it('drops a reader that stops reading a download', async () => {
-    // Sockets idle past 4 × the upstream limit + the queue wait + 5 s are dropped: 11 s here. The
+    // Sockets idle past a ticket's turn + 4 × the upstream limit + the queue wait + 5 s are dropped: 11 s here. The
     // upstream limit leaves room for the ticket call itself on a loaded machine (at 500 ms it
     // once timed out there, and the test failed before it reached the socket).
     // The body limit stays at its 10 s default (under the 11 s): at 1 s the 48 MB upload itself
     // was once cut off on a loaded machine.
-    h = await startHarness({ RELAY_UPSTREAM_TIMEOUT_MS: '1500', RELAY_UPSTREAM_QUEUE_MS: '0', RELAY_ATTACHMENT_MAX_FILE_MB: '64', RELAY_ATTACHMENT_MAX_TOTAL_MB: '64' });
+    h = await startHarness({ RELAY_TICKET_QUEUE_MS: '0', RELAY_UPSTREAM_TIMEOUT_MS: '1500', RELAY_UPSTREAM_QUEUE_MS: '0', RELAY_ATTACHMENT_MAX_FILE_MB: '64', RELAY_ATTACHMENT_MAX_TOTAL_MB: '64' });
     const harness = h;
     // More than the kernel's socket buffers on both sides can hold.
     const SIZE = 48 * 1024 * 1024;

@@ -165,6 +165,52 @@ describe('requests in flight per client', () => {
   });
 });
 
+describe('tickets worked on at once (RELAY_TICKET_CONCURRENCY)', () => {
+  it('lets a ticket past the bound wait its turn, and answers a malformed one at once', async () => {
+    const slow = gate();
+    const upstream = scriptedSocialboards({ tickets: [slow.responder, () => envelope(8)] });
+    const { app, post } = setup({ RELAY_TICKET_CONCURRENCY: '1', RELAY_TICKET_QUEUE_MS: '5000' }, {}, upstream);
+    const first = post();
+    await slow.reached;
+    const second = post({ from: '198.51.100.1' });
+    // The body's checks come before the line: a bad request never waits for a place.
+    const malformed = await app.request(
+      '/tickets',
+      { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': newKey(), Origin: ORIGIN }, body: '{"title": 1}' },
+      { remote: '198.51.100.2' },
+    );
+    expect(malformed.status).toBe(400);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(upstream.ticketCalls()).toHaveLength(1);
+    slow.open(envelope(7));
+    expect((await first).status).toBe(201);
+    const created = await second;
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ ticketId: 8 });
+    expect(upstream.ticketCalls()).toHaveLength(2);
+  });
+
+  it('turns a ticket away with 503 upstream_busy once its wait runs out, sending nothing and keeping its key free', async () => {
+    const slow = gate();
+    const upstream = scriptedSocialboards({ tickets: [slow.responder, () => envelope(9)] });
+    const { post } = setup({ RELAY_TICKET_CONCURRENCY: '1', RELAY_TICKET_QUEUE_MS: '100' }, {}, upstream);
+    const first = post();
+    await slow.reached;
+    const key = newKey();
+    const busy = await post({ key, from: '198.51.100.1' });
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('Retry-After')).toBe('1');
+    expect(await codeOf(busy)).toBe('upstream_busy');
+    expect(upstream.ticketCalls()).toHaveLength(1);
+    slow.open(envelope(7));
+    expect((await first).status).toBe(201);
+    // Nothing was reserved for it: the widget's retry with the same key creates the ticket.
+    const retried = await post({ key, from: '198.51.100.1' });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('Idempotent-Replayed')).toBeNull();
+  });
+});
+
 describe('limits shared through Redis', () => {
   const redis = useRedis();
 
