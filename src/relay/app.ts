@@ -21,6 +21,7 @@ const nodeDefaults: RelayDefaults = {
   outbox: (config, deps) => createOutbox({ ...config.outbox, ...config.idempotency, redisUrl: config.limits.redisUrl }, deps),
   attachmentStorage: (config) => createStorage(config.attachments),
   upstreamFetch: createNodeHttpFetch,
+  countsOpenRequests: true,
 };
 
 /**

@@ -98,6 +98,12 @@ export interface RelayDefaults {
   attachmentStorage(config: RelayConfig): AttachmentStorage | undefined;
   /** How Socialboards is called when `RelayDeps.fetch` is not given. */
   upstreamFetch(): UpstreamFetch;
+  /**
+   * Whether the relay counts the requests open in its process (RELAY_MAX_REQUESTS_PER_CLIENT,
+   * RELAY_TICKET_CONCURRENCY). Not on Workers: there a request's code is cancelled when its
+   * visitor leaves, so a count it raised would never come down again.
+   */
+  countsOpenRequests: boolean;
 }
 
 /** The relay app, and how to start the outbox's worker on the same Socialboards client. */
@@ -203,9 +209,9 @@ export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps:
   if (storage !== undefined) app.route('/', filesRoute({ storage, lifetimes, now }));
   app.use(originGuard({ allowedOrigins: config.allowedOrigins }), corsHeaders({ allowedOrigins: config.allowedOrigins }));
   app.route('/', healthzRoute({ outbox }));
-  // Every route a visitor's browser calls: a cap on what one client holds open.
+  // Every route a visitor's browser calls: a cap on what one client holds open (in this process: not on Workers).
   const openRequests = clientConcurrency({ max: clients.maxRequestsInFlight });
-  for (const path of ['/tickets', '/form', '/challenge', '/attachments', '/attachments/*']) app.use(path, openRequests);
+  if (defaults.countsOpenRequests) for (const path of ['/tickets', '/form', '/challenge', '/attachments', '/attachments/*']) app.use(path, openRequests);
   // A page view fetches the form and, with ALTCHA, a challenge or two: both count as form loads.
   app.get('/form', rateLimit(limits.form));
   app.get('/challenge', rateLimit(limits.form));
@@ -227,7 +233,7 @@ export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps:
       submissionKey: submissionKeyField === null ? null : { fieldId: submissionKeyField, checkDelayMs: timeoutMs },
       // What a holder's upstream calls may take: a token call and a ticket call, after a wait for a slot.
       maxWaitMs: 2 * timeoutMs + config.upstreamGuard.queueMs,
-      concurrency: { max: config.ticketWork.concurrency, queueMs: config.ticketWork.queueMs },
+      concurrency: defaults.countsOpenRequests ? { max: config.ticketWork.concurrency, queueMs: config.ticketWork.queueMs } : undefined,
       now,
       form,
       attachments: ticketAttachments,

@@ -98,7 +98,7 @@ const RelayEnv = v.pipe(
     RELAY_BREAKER_FAILURES: integer(1, 1000, 5),
     // Tickets one process works on at once, and how long the next waits (middleware/concurrency-limit.ts).
     RELAY_TICKET_CONCURRENCY: integer(1, 100_000, 200),
-    RELAY_TICKET_QUEUE_MS: integer(0, 60_000, 10_000),
+    RELAY_TICKET_QUEUE_MS: integer(0, 20_000, 10_000),
     RELAY_BREAKER_OPEN_SECONDS: integer(1, 3600, 10),
     RELAY_MAX_BODY_BYTES: integer(1, 100 * 1024 * 1024, 65_536),
     RELAY_IDEMPOTENCY_TTL_SECONDS: integer(1, 30 * 24 * 3600, 86_400),

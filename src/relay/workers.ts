@@ -167,4 +167,6 @@ const workersDefaults: RelayDefaults = {
   outbox: () => undefined,
   attachmentStorage: () => undefined,
   upstreamFetch: () => globalThis.fetch,
+  // A request's code is cancelled when its visitor leaves: an in-process count it raised would stay up.
+  countsOpenRequests: false,
 };

@@ -101,6 +101,29 @@ describe('concurrencyLimit', () => {
     expect(full.started).toHaveLength(QUEUE_CAPACITY + 1);
   });
 
+  it('answers a waiter whose visitor left at once, freeing its place in a full line', async () => {
+    const { request, finish, started } = setup({ max: 1, queueMs: 60_000 });
+    const held = request('held');
+    await settle();
+    const leaving = new AbortController();
+    const line = Array.from({ length: QUEUE_CAPACITY - 1 }, (_, i) => request(`w${i}`));
+    const gone = request('gone', { signal: leaving.signal });
+    await settle();
+    // The line is full: one more is turned away at once.
+    expect((await request('w-past')).status).toBe(503);
+    leaving.abort();
+    // Answered without waiting for its turn, and its place in the line is free for another.
+    expect((await gone).status).toBe(503);
+    const late = request('w-late');
+    await settle();
+    finish('held');
+    expect((await late).status).toBe(200);
+    expect((await Promise.all(line)).every((answer) => answer.status === 200)).toBe(true);
+    expect((await held).status).toBe(200);
+    expect(started).not.toContain('gone');
+    expect(started.at(-1)).toBe('w-late');
+  });
+
   it('does not run a waiting request whose client left, and passes its turn on', async () => {
     const { request, finish, started } = setup({ max: 1, queueMs: 5000 });
     const first = request('first');

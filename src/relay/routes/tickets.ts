@@ -58,8 +58,8 @@ export interface TicketsRouteOptions {
   outbox: { store: OutboxStore; holdMs: number } | undefined;
   /** How long a duplicate waits for the request holding its key. */
   maxWaitMs: number;
-  /** Tickets worked on at once past their body's checks, and how long the next waits its turn (RELAY_TICKET_*). */
-  concurrency: { max: number; queueMs: number };
+  /** Tickets worked on at once past their body's checks, and how long the next waits its turn (RELAY_TICKET_*); undefined: no bound. */
+  concurrency: { max: number; queueMs: number } | undefined;
   now: () => number;
   form: FormSource;
   /** Undefined when the relay takes no attachments (RELAY_ATTACHMENTS=off). */
@@ -77,7 +77,7 @@ export interface TicketsRouteOptions {
 /**
  * The order matters: cheap header checks, then the size cap before reading, then the body's
  * shape, the bound on tickets worked on at once (a request waits its turn with its body read, so a
- * stalled body never holds a place, and a malformed one never waits), the spam screen, the identity token and every field's value against the form (so invalid
+ * stalled body never holds a place, and one of the wrong shape never waits), the spam screen, the identity token and every field's value against the form (so invalid
  * requests never touch the idempotency store, and the fingerprint covers the ticket as it will be
  * made), then the key reservation, then the challenge (after the key, so a replay of a ticket
  * that used a token is answered from the store; docs/spam.md), then the ticket limits (after the key, so a
@@ -89,7 +89,7 @@ export function ticketsRoute(options: TicketsRouteOptions): Hono<TicketsEnv> {
   const { pinned, maxBodyBytes, client, store, outbox, submissionKey, maxWaitMs, concurrency, now, form, attachments, limits, identity, spam, challenge, log } = options;
   const verifiedPinned = identity.tag === null ? pinned : { ...pinned, tags: [...pinned.tags, identity.tag] };
   const { minFillMs, requireVerification } = spam;
-  const takeTurn = concurrencyLimit<TicketsEnv>({ ...concurrency, log });
+  const takeTurn: MiddlewareHandler<TicketsEnv> = concurrency === undefined ? (_c, next) => next() : concurrencyLimit<TicketsEnv>({ ...concurrency, log });
   return new Hono<TicketsEnv>().post(
     '/tickets',
     requireJson(),

@@ -174,3 +174,30 @@ describe('sockets held open', () => {
     expect(received).toBeLessThan(SIZE);
   }, 60_000);
 });
+
+describe('tickets waiting their turn (RELAY_TICKET_CONCURRENCY)', () => {
+  it('never sends a waiting ticket whose visitor left, and lets the next one in', async () => {
+    h = await startHarness({ RELAY_TICKET_CONCURRENCY: '1', RELAY_TICKET_QUEUE_MS: '20000' });
+    const harness = h;
+    // The token and the form definitions first, so the held ticket holds only its own call.
+    expect((await harness.post({ title: 'Warm-up', message: 'First.', creator: { email: 'ann@example.com' } })).status).toBe(201);
+    await harness.fault({ kind: 'slow', delayMs: 1500, count: 1, path: '/tickets' });
+    const first = harness.post({ title: 'Held', message: 'Holds the only place.', creator: { email: 'ann@example.com' } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Sent over a socket of its own and abandoned while it waits: the relay sees the connection close.
+    const leaving = new AbortController();
+    const left = fetch(`${harness.relay.url}/tickets`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'visitor-who-left-000001', Origin: 'https://shop.example' },
+      body: JSON.stringify({ title: 'Left', message: 'Gone before its turn.', creator: { email: 'bob@example.com' } }),
+      signal: leaving.signal,
+    }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = harness.post({ title: 'Next', message: 'Waits, then goes.', creator: { email: 'cy@example.com' } });
+    leaving.abort();
+    expect(await left).toBeInstanceOf(Error);
+    expect((await first).status).toBe(201);
+    expect((await next).status).toBe(201);
+    expect((await harness.fakeTickets()).map((ticket) => ticket.body.title)).toEqual(['Warm-up', 'Held', 'Next']);
+  }, 30_000);
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRelayApp } from '../../../src/relay/app';
+import { buildRelayOn } from '../../../src/relay/build-relay';
 import type { RelayDeps } from '../../../src/relay/app';
 import { createReplayStore } from '../../../src/relay/spam/replay-store';
 import { useRedis } from '../../support/use-redis';
@@ -193,21 +194,50 @@ describe('tickets worked on at once (RELAY_TICKET_CONCURRENCY)', () => {
   it('turns a ticket away with 503 upstream_busy once its wait runs out, sending nothing and keeping its key free', async () => {
     const slow = gate();
     const upstream = scriptedSocialboards({ tickets: [slow.responder, () => envelope(9)] });
-    const { post } = setup({ RELAY_TICKET_CONCURRENCY: '1', RELAY_TICKET_QUEUE_MS: '100' }, {}, upstream);
+    const store = memoryStore();
+    const { post } = setup({ RELAY_TICKET_CONCURRENCY: '1', RELAY_TICKET_QUEUE_MS: '100' }, { idempotencyStore: store }, upstream);
     const first = post();
     await slow.reached;
     const key = newKey();
     const busy = await post({ key, from: '198.51.100.1' });
     expect(busy.status).toBe(503);
-    expect(busy.headers.get('Retry-After')).toBe('1');
+    expect(busy.headers.get('Retry-After')).toBe('2');
     expect(await codeOf(busy)).toBe('upstream_busy');
     expect(upstream.ticketCalls()).toHaveLength(1);
+    // It waited before its key was reserved: the store has never seen it.
+    expect(await store.lookup(key)).toBeUndefined();
     slow.open(envelope(7));
     expect((await first).status).toBe(201);
     // Nothing was reserved for it: the widget's retry with the same key creates the ticket.
     const retried = await post({ key, from: '198.51.100.1' });
     expect(retried.status).toBe(201);
     expect(retried.headers.get('Idempotent-Replayed')).toBeNull();
+  });
+});
+
+describe('open-request counts where a request can be cancelled (Workers)', () => {
+  it('keeps neither the per-client cap nor the ticket bound when the platform counts no open requests', async () => {
+    const slow = gate();
+    const upstream = scriptedSocialboards({ tickets: [slow.responder, () => envelope(8)] });
+    const config = testConfig({ RELAY_TICKET_CONCURRENCY: '1', RELAY_TICKET_QUEUE_MS: '0', RELAY_MAX_REQUESTS_PER_CLIENT: '1', RELAY_OUTBOX: 'false' });
+    const { app } = buildRelayOn(
+      { idempotencyStore: () => memoryStore(), outbox: () => undefined, attachmentStorage: () => undefined, upstreamFetch: () => upstream.fetch, countsOpenRequests: false },
+      config,
+      { log: captureLogs().log, socketAddress: () => '203.0.113.7' },
+    );
+    const post = () =>
+      app.request('/tickets', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': newKey(), Origin: ORIGIN },
+        body: JSON.stringify(TICKET),
+      });
+    const first = post();
+    await slow.reached;
+    // On Node both caps would refuse this one at once (429, then 503); here it goes through.
+    const second = await post();
+    expect(second.status).toBe(201);
+    slow.open(envelope(7));
+    expect((await first).status).toBe(201);
   });
 });
 
