@@ -127,7 +127,8 @@ export interface Relay {
 export function buildRelayOn(defaults: RelayDefaults, config: RelayConfig, deps: RelayDeps = {}): Relay {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger({ level: config.logLevel, now });
-  const upstreamFetch = guardUpstream(deps.fetch ?? defaults.upstreamFetch(), { ...config.upstreamGuard, log, now });
+  // A call lasts at most its time limit: one twice as old was cancelled without ending (Workers).
+  const upstreamFetch = guardUpstream(deps.fetch ?? defaults.upstreamFetch(), { ...config.upstreamGuard, lostAfterMs: 2 * config.socialboards.timeoutMs, log, now });
   const client = createSocialboardsClient(config.socialboards, { fetch: upstreamFetch, now, log });
   const store = deps.idempotencyStore ?? defaults.idempotencyStore(config, { now, log });
   const { submissionKeyField } = config.idempotency;

@@ -251,6 +251,72 @@ describe('guardUpstream: circuit breaker, its edges', () => {
   });
 });
 
+describe('guardUpstream: calls that never end (a request cancelled by its runtime)', () => {
+  /** A fetch whose first `lost` calls never settle, as a call whose code Workers cancelled; the rest answer `status`. */
+  function neverEnding(lost: number, status = 200) {
+    let calls = 0;
+    const fetch: typeof globalThis.fetch = () => {
+      calls += 1;
+      return calls <= lost ? new Promise<Response>(() => {}) : Promise.resolve(new Response('ok', { status }));
+    };
+    return { fetch, calls: () => calls };
+  }
+
+  it('takes the slot of a call older than lostAfterMs back, and says so', async () => {
+    const clock = { now: 1_000_000 };
+    const logs = captureLogs();
+    const upstream = neverEnding(1);
+    const guarded = guardUpstream(upstream.fetch, { ...guardOptions, concurrency: 1, queueMs: 0, lostAfterMs: 30_000, now: () => clock.now, log: logs.log });
+    void guarded('https://sb.test/tickets', call());
+    clock.now += 29_999;
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toBeInstanceOf(UpstreamShed);
+    clock.now += 1;
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+    expect(upstream.calls()).toBe(2);
+    expect(logs.records().filter((record) => record.level === 'warn' && String(record.msg).includes('never ended'))).toHaveLength(1);
+    // The slot is free after: the next call goes at once.
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+  });
+
+  it('lets the next call probe again when the probe never ends, rather than shedding every call for good', async () => {
+    const clock = { now: 1_000_000 };
+    let answer: () => Promise<Response> = async () => new Response('down', { status: 503 });
+    const guarded = guardUpstream(() => answer(), { ...guardOptions, lostAfterMs: 30_000, now: () => clock.now, log: captureLogs().log });
+    for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
+    clock.now += 1000;
+    // The probe goes out and is never heard of again.
+    answer = () => new Promise<Response>(() => {});
+    void guarded('https://sb.test/tickets', call());
+    answer = async () => new Response('ok');
+    clock.now += 29_999;
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'open' });
+    clock.now += 1;
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+    // That call was the new probe: its success closed the circuit.
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+  });
+
+  it('never gives a slot back twice when a call counted lost ends after all', async () => {
+    const clock = { now: 1_000_000 };
+    const slow = gate();
+    const held = gate();
+    const answers = [() => through(slow), () => through(held)];
+    const fetch: typeof globalThis.fetch = () => (answers.shift() ?? (() => Promise.resolve(new Response('ok'))))();
+    const guarded = guardUpstream(fetch, { ...guardOptions, concurrency: 1, queueMs: 0, lostAfterMs: 30_000, now: () => clock.now, log: captureLogs().log });
+    const late = guarded('https://sb.test/tickets', call());
+    clock.now += 30_000;
+    // Takes the lost call's slot back, and holds it.
+    const holding = guarded('https://sb.test/tickets', call());
+    slow.open(new Response('late'));
+    expect((await late).status).toBe(200);
+    // The late end gave nothing back: the one slot is still the second call's.
+    await expect(guarded('https://sb.test/tickets', call())).rejects.toMatchObject({ reason: 'busy' });
+    held.open(new Response('held'));
+    expect((await holding).status).toBe(200);
+    expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+  });
+});
+
 describe('the relay under upstream trouble', () => {
   const TICKET = { title: 'Hi', message: 'Hello', creator: { email: 'ann@example.com' } };
   let n = 0;

@@ -23,6 +23,13 @@ export interface UpstreamGuardOptions {
   breakerFailures: number;
   /** How long it stays open before one probe may try again (RELAY_BREAKER_OPEN_SECONDS). */
   breakerOpenSeconds: number;
+  /**
+   * How long a call may hold its slot before the guard counts it lost, longer than any call can
+   * take (each has its time limit). A call whose code the runtime cancelled (on Workers, when the
+   * visitor leaves) never ends: without this its slot would stay taken, and a lost probe would
+   * leave the circuit probing, every call shed, for the isolate's life. Unset: never.
+   */
+  lostAfterMs?: number;
   log: Logger;
   now: () => number;
 }
@@ -52,9 +59,13 @@ type Circuit = 'closed' | 'open' | 'probing';
 
 /** Wraps `fetch` in the bound on concurrent calls and the breaker. */
 export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOptions): UpstreamFetch {
-  const { concurrency, queueMs, breakerFailures, breakerOpenSeconds, log, now } = options;
+  const { concurrency, queueMs, breakerFailures, breakerOpenSeconds, lostAfterMs, log, now } = options;
   const openMs = breakerOpenSeconds * 1000;
   let active = 0;
+  /** The calls holding a slot, with when each began: in the order they began (a Map keeps it). */
+  const running = new Map<object, number>();
+  /** The running probe's entry in `running`, while the circuit is probing. */
+  let probeCall: object | undefined;
   /** Calls waiting for a slot, oldest first; each takes the slot it is handed. */
   const waiting: (() => void)[] = [];
   let circuit: Circuit = 'closed';
@@ -106,6 +117,9 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
   let draining = false;
   const release = () => {
     active -= 1;
+    drain();
+  };
+  const drain = () => {
     if (draining) return;
     draining = true;
     try {
@@ -122,19 +136,53 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
    */
   const run = async (input: string, init: UpstreamInit): Promise<UpstreamAnswer> => {
     const probe = circuit === 'open';
-    if (probe) circuit = 'probing';
+    const self = {};
+    running.set(self, now());
+    if (probe) {
+      circuit = 'probing';
+      probeCall = self;
+    }
     let failed = true;
     try {
       const answer = await fetch(input, init);
       failed = answer.status >= 500;
       return answer;
     } finally {
-      record(probe, failed);
-      release();
+      // A call counted lost meanwhile has had its slot and its probe taken back already.
+      if (running.delete(self)) {
+        if (probeCall === self) probeCall = undefined;
+        record(probe, failed);
+        release();
+      }
     }
   };
 
+  /**
+   * Takes back the slots of calls older than `lostAfterMs` (oldest first): they were cancelled
+   * without ending. A lost probe lets the next call probe again (the pause is long over by then).
+   */
+  const reclaimLost = () => {
+    if (lostAfterMs === undefined) return;
+    const before = now() - lostAfterMs;
+    let lost = 0;
+    for (const [call, began] of running) {
+      if (began > before) break;
+      running.delete(call);
+      active -= 1;
+      lost += 1;
+      if (probeCall === call) {
+        probeCall = undefined;
+        circuit = 'open';
+      }
+    }
+    if (lost === 0) return;
+    log.warn('calls to Socialboards never ended (their request cancelled?); their slots taken back', { lost, lostAfterMs });
+    drain();
+  };
+
   return (input, init) => {
+    // Only where something waits on a call that may never end: a full house, or a probe.
+    if (active >= concurrency || circuit === 'probing') reclaimLost();
     // The circuit first: while it is open a call is answered at once, never queued.
     const refused = refusal();
     if (refused !== undefined) return Promise.reject(refused);
