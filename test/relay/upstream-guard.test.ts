@@ -280,8 +280,9 @@ describe('guardUpstream: calls that never end (a request cancelled by its runtim
 
   it('lets the next call probe again when the probe never ends, rather than shedding every call for good', async () => {
     const clock = { now: 1_000_000 };
+    const logs = captureLogs();
     let answer: () => Promise<Response> = async () => new Response('down', { status: 503 });
-    const guarded = guardUpstream(() => answer(), { ...guardOptions, lostAfterMs: 30_000, now: () => clock.now, log: captureLogs().log });
+    const guarded = guardUpstream(() => answer(), { ...guardOptions, lostAfterMs: 30_000, now: () => clock.now, log: logs.log });
     for (let i = 0; i < 3; i += 1) await guarded('https://sb.test/tickets', call());
     clock.now += 1000;
     // The probe goes out and is never heard of again.
@@ -293,7 +294,48 @@ describe('guardUpstream: calls that never end (a request cancelled by its runtim
     clock.now += 1;
     expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
     // That call was the new probe: its success closed the circuit.
+    expect(logs.records().some((record) => record.msg === 'socialboards answers again (circuit closed)')).toBe(true);
     expect((await guarded('https://sb.test/tickets', call())).status).toBe(200);
+  });
+
+  it('hands a slot taken back to the oldest waiting call, not to the one that found it', async () => {
+    const clock = { now: 1_000_000 };
+    const order: string[] = [];
+    let calls = 0;
+    const fetch: typeof globalThis.fetch = (input) => {
+      calls += 1;
+      if (calls === 1) return new Promise<Response>(() => {});
+      order.push(String(input));
+      return Promise.resolve(new Response('ok'));
+    };
+    const guarded = guardUpstream(fetch, { ...guardOptions, concurrency: 1, queueMs: 5000, lostAfterMs: 30_000, now: () => clock.now, log: captureLogs().log });
+    void guarded('https://sb.test/lost', call());
+    clock.now += 29_999;
+    const waiting = guarded('https://sb.test/waiting', call());
+    clock.now += 1;
+    const newcomer = guarded('https://sb.test/newcomer', call());
+    expect((await waiting).status).toBe(200);
+    expect((await newcomer).status).toBe(200);
+    expect(order).toEqual(['https://sb.test/waiting', 'https://sb.test/newcomer']);
+  });
+
+  it('never sends a waiting call whose wait is over when its turn comes, even if its timer never fired', async () => {
+    const clock = { now: 1_000_000 };
+    const slow = gate();
+    let sent = 0;
+    const fetch: typeof globalThis.fetch = () => {
+      sent += 1;
+      return sent === 1 ? through(slow) : Promise.resolve(new Response('ok'));
+    };
+    // The wait's own timer is real and long; the clock says the wait is over.
+    const guarded = guardUpstream(fetch, { ...guardOptions, concurrency: 1, queueMs: 60_000, now: () => clock.now, log: captureLogs().log });
+    const first = guarded('https://sb.test/tickets', call());
+    const waiting = guarded('https://sb.test/tickets', call());
+    clock.now += 60_000;
+    slow.open(new Response('first'));
+    expect((await first).status).toBe(200);
+    await expect(waiting).rejects.toMatchObject({ reason: 'busy' });
+    expect(sent).toBe(1);
   });
 
   it('never gives a slot back twice when a call counted lost ends after all', async () => {

@@ -8,7 +8,9 @@
  * around cockatiel had grown a wait deadline, a race and half-open shedding of its own, and let a
  * call past the queue out as cockatiel's error, which the client took for a call that may have gone
  * out. What is left is a counter, a FIFO of waiting calls and three circuit states, and one
- * suspended function per call instead of four. `test/relay/upstream-guard.test.ts` tests its rules.
+ * suspended function per call instead of four; and when each running call began, so that one a
+ * runtime cancelled without ending (Workers, its visitor gone) gives its slot and its probe back.
+ * `test/relay/upstream-guard.test.ts` tests its rules.
  */
 import type { Logger } from '../log';
 import type { UpstreamAnswer, UpstreamFetch, UpstreamInit } from './upstream-fetch';
@@ -194,8 +196,11 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
     // Waits for a slot, for at most `queueMs`; then it is shed, never sent. When its turn comes the
     // circuit is asked again: opened meanwhile, it is shed then, without taking the slot.
     return new Promise<UpstreamAnswer>((resolve, reject) => {
+      const queuedAt = now();
       const start = () => {
         clearTimeout(timer);
+        // Its wait over, though its timer never fired (a runtime that dropped its request's timers): never sent.
+        if (now() - queuedAt >= queueMs) return reject(busy());
         const shedNow = refusal();
         if (shedNow !== undefined) return reject(shedNow);
         active += 1;
