@@ -7,9 +7,9 @@
  * Our own rather than cockatiel's, which it replaced (README, "Dependencies and why"): the wrapper
  * around cockatiel had grown a wait deadline, a race and half-open shedding of its own, and let a
  * call past the queue out as cockatiel's error, which the client took for a call that may have gone
- * out. What is left is a counter, a FIFO of waiting calls and three circuit states, and one
- * suspended function per call instead of four; and when each running call began, so that one a
- * runtime cancelled without ending (Workers, its visitor gone) gives its slot and its probe back.
+ * out. What is left is the running calls (with when each began, so that one a runtime cancelled
+ * without ending, on Workers when its visitor leaves, gives its slot and its probe back), a FIFO of
+ * waiting calls and three circuit states, and one suspended function per call instead of four.
  * `test/relay/upstream-guard.test.ts` tests its rules.
  */
 import type { Logger } from '../log';
@@ -63,11 +63,11 @@ type Circuit = 'closed' | 'open' | 'probing';
 export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOptions): UpstreamFetch {
   const { concurrency, queueMs, breakerFailures, breakerOpenSeconds, lostAfterMs, log, now } = options;
   const openMs = breakerOpenSeconds * 1000;
-  let active = 0;
-  /** The calls holding a slot, with when each began: in the order they began (a Map keeps it). */
-  const running = new Map<object, number>();
-  /** The running probe's entry in `running`, while the circuit is probing. */
-  let probeCall: object | undefined;
+  /**
+   * The calls holding a slot (its size is the slots taken), each with when it began, in the order
+   * they began (a Map keeps it); `probe` marks the circuit's probe.
+   */
+  const running = new Map<{ probe: boolean }, number>();
   /** Calls waiting for a slot, oldest first; each takes the slot it is handed. */
   const waiting: (() => void)[] = [];
   let circuit: Circuit = 'closed';
@@ -117,15 +117,11 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
    * thousand waiting calls never nest a thousand deep.
    */
   let draining = false;
-  const release = () => {
-    active -= 1;
-    drain();
-  };
   const drain = () => {
     if (draining) return;
     draining = true;
     try {
-      while (active < concurrency && waiting.length > 0) waiting.shift()!();
+      while (running.size < concurrency && waiting.length > 0) waiting.shift()!();
     } finally {
       draining = false;
     }
@@ -138,12 +134,10 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
    */
   const run = async (input: string, init: UpstreamInit): Promise<UpstreamAnswer> => {
     const probe = circuit === 'open';
-    const self = {};
+    if (probe) circuit = 'probing';
+    // Takes the slot; synchronous, so that a drain loop sees it taken before it hands out the next.
+    const self = { probe };
     running.set(self, now());
-    if (probe) {
-      circuit = 'probing';
-      probeCall = self;
-    }
     let failed = true;
     try {
       const answer = await fetch(input, init);
@@ -152,9 +146,8 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
     } finally {
       // A call counted lost meanwhile has had its slot and its probe taken back already.
       if (running.delete(self)) {
-        if (probeCall === self) probeCall = undefined;
         record(probe, failed);
-        release();
+        drain();
       }
     }
   };
@@ -170,12 +163,8 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
     for (const [call, began] of running) {
       if (began > before) break;
       running.delete(call);
-      active -= 1;
       lost += 1;
-      if (probeCall === call) {
-        probeCall = undefined;
-        circuit = 'open';
-      }
+      if (call.probe) circuit = 'open';
     }
     if (lost === 0) return;
     log.warn('calls to Socialboards never ended (their request cancelled?); their slots taken back', { lost, lostAfterMs });
@@ -184,14 +173,11 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
 
   return (input, init) => {
     // Only where something waits on a call that may never end: a full house, or a probe.
-    if (active >= concurrency || circuit === 'probing') reclaimLost();
+    if (running.size >= concurrency || circuit === 'probing') reclaimLost();
     // The circuit first: while it is open a call is answered at once, never queued.
     const refused = refusal();
     if (refused !== undefined) return Promise.reject(refused);
-    if (active < concurrency) {
-      active += 1;
-      return run(input, init);
-    }
+    if (running.size < concurrency) return run(input, init);
     if (waiting.length >= QUEUE_CAPACITY) return Promise.reject(busy());
     // Waits for a slot, for at most `queueMs`; then it is shed, never sent. When its turn comes the
     // circuit is asked again: opened meanwhile, it is shed then, without taking the slot.
@@ -203,7 +189,6 @@ export function guardUpstream(fetch: UpstreamFetch, options: UpstreamGuardOption
         if (now() - queuedAt >= queueMs) return reject(busy());
         const shedNow = refusal();
         if (shedNow !== undefined) return reject(shedNow);
-        active += 1;
         run(input, init).then(resolve, reject);
       };
       const timer = setTimeout(() => {
